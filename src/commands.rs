@@ -1,0 +1,87 @@
+//! What each CLI command does, once settings are loaded and telemetry is running.
+
+use crate::db::{Db, migrations};
+use crate::services::api_keys;
+use crate::settings::Settings;
+use crate::startup::Application;
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use std::io::Write;
+
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    tracing::info!(port = app.port(), "wiselink listening");
+    app.run_until_stopped()
+        .await
+        .context("HTTP server failed")?;
+    tracing::info!("wiselink stopped");
+    Ok(())
+}
+
+pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database)?;
+    let mut conn = db.get().context("cannot get a database connection")?;
+    let applied = migrations::run_pending(&mut conn)?;
+    let mut out = std::io::stdout().lock();
+    if applied.is_empty() {
+        writeln!(out, "database is up to date")?;
+    }
+    for name in applied {
+        writeln!(out, "applied {name}")?;
+    }
+    Ok(())
+}
+
+/// Opens the database and brings it up to date, so key commands work on a fresh machine.
+fn migrated(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database)?;
+    migrations::run_pending(&mut *db.get().context("cannot get a database connection")?)?;
+    Ok(db)
+}
+
+pub fn api_key_create(settings: &Settings, name: &str) -> anyhow::Result<()> {
+    let db = migrated(settings)?;
+    let key = api_keys::create(&mut *db.get()?, name)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Created API key {} ({}). Store it now: it is not shown again.",
+        key.id,
+        name.trim()
+    )?;
+    writeln!(out, "{}", key.token.expose_secret())?;
+    Ok(())
+}
+
+pub fn api_key_list(settings: &Settings) -> anyhow::Result<()> {
+    let db = migrated(settings)?;
+    let keys = api_keys::list(&mut *db.get()?)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{:<14} {:<8} {:<20} NAME", "ID", "STATUS", "CREATED")?;
+    for k in keys {
+        let status = if k.revoked_at.is_some() {
+            "revoked"
+        } else {
+            "active"
+        };
+        writeln!(
+            out,
+            "{:<14} {:<8} {:<20} {}",
+            k.id,
+            status,
+            k.created_at.format("%Y-%m-%d %H:%M:%S"),
+            k.name
+        )?;
+    }
+    Ok(())
+}
+
+pub fn api_key_revoke(settings: &Settings, id: &str) -> anyhow::Result<()> {
+    let db = migrated(settings)?;
+    if api_keys::revoke(&mut *db.get()?, id)? {
+        writeln!(std::io::stdout(), "revoked API key {id}")?;
+        Ok(())
+    } else {
+        anyhow::bail!("no active API key with id {id:?}")
+    }
+}

@@ -1,0 +1,132 @@
+//! Storage: diesel over PostgreSQL or SQLite, chosen at run time from `database.url`.
+//!
+//! Queries live beside their models (`db/customers.rs`, …). Diesel is synchronous, so async code
+//! reaches the database through [`Db::run`], which runs the closure on the blocking pool inside the
+//! caller's tracing span.
+
+pub mod api_keys;
+mod connection;
+pub mod customers;
+pub mod idempotency;
+pub mod migrations;
+pub mod schema;
+
+pub use connection::{Backend, ConnectError, DbConnection};
+
+use crate::settings::{DatabaseSettings, DatabaseUrl};
+use anyhow::Context;
+use chrono::{NaiveDateTime, Timelike, Utc};
+use connection::ConnectionManager;
+use diesel::connection::SimpleConnection;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use std::time::Duration;
+
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// A pool of connections to one database.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+/// Why a database call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("no database connection available")]
+    Unavailable(#[from] r2d2::Error),
+    #[error("database query failed")]
+    Query(#[from] DieselError),
+    #[error("database task was cancelled")]
+    Cancelled,
+}
+
+impl Db {
+    /// Opens the pool, failing with a message that names the database (password redacted) when it
+    /// cannot be reached. An SQLite file and its folder are created if missing; a PostgreSQL URL is
+    /// never turned into a file.
+    pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let backend = match &settings.url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create folder {}", dir.display()))?;
+                }
+                // WAL is a property of the file: set it once, before the pool opens connections.
+                let mut conn = ConnectionManager::new(settings.url.clone()).open()?;
+                conn.batch_execute("PRAGMA journal_mode = WAL;")
+                    .context("cannot switch the SQLite database to WAL mode")?;
+                Backend::Sqlite
+            }
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        };
+        let timeout = Duration::from_secs(settings.connect_timeout_secs);
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(timeout)
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build(ConnectionManager::new(settings.url.clone()))
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("cannot open database {}", settings.url.redacted()))?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for synchronous callers (the CLI, tests, workers already on a blocking thread).
+    pub fn get(&self) -> Result<PooledConnection, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            span.in_scope(|| {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            })
+        })
+        .await
+        .map_err(|_| DbError::Cancelled)?
+    }
+
+    /// Connections open and idle, for `/metrics`.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections,
+            state.idle_connections,
+            self.pool.max_size(),
+        )
+    }
+
+    /// Answers whether the database responds to a trivial query.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.run(|conn| Ok(conn.batch_execute("SELECT 1")?)).await
+    }
+}
+
+/// The current time as stored: UTC, truncated to microseconds so both backends keep it alike.
+pub fn now() -> NaiveDateTime {
+    let t = Utc::now().naive_utc();
+    // Dropping sub-microsecond digits keeps the value in range, so this never falls back.
+    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}
+
+/// True when `e` is a unique-constraint violation (a concurrent insert of the same key).
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}

@@ -1,0 +1,100 @@
+use crate::settings::DatabaseUrl;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+use secrecy::ExposeSecret;
+
+/// One connection to whichever database the URL names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Sqlite => "sqlite",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot connect to PostgreSQL at {target}: {source}")]
+    Postgres {
+        target: String,
+        source: ConnectionError,
+    },
+    #[error("cannot open SQLite database {target}: {source}")]
+    Sqlite {
+        target: String,
+        source: ConnectionError,
+    },
+    #[error("cannot prepare the database connection: {0}")]
+    Setup(#[from] diesel::result::Error),
+}
+
+/// An r2d2 manager that picks the backend from the URL scheme alone.
+///
+/// diesel's derived `establish` tries each backend in turn and hides the real error; with
+/// PostgreSQL down it can even create an SQLite file named after the connection string. This
+/// manager never falls back from one backend to the other.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    pub fn open(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(secret) => PgConnection::establish(secret.expose_secret())
+                .map(DbConnection::Postgresql)
+                .map_err(|source| ConnectError::Postgres {
+                    target: self.url.redacted(),
+                    source,
+                }),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(&path.to_string_lossy()).map_err(|source| {
+                        ConnectError::Sqlite {
+                            target: self.url.redacted(),
+                            source,
+                        }
+                    })?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::connection::TransactionManager;
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}

@@ -1,0 +1,47 @@
+//! Pure types and rules. Nothing in here performs I/O.
+//!
+//! Every value that crosses the HTTP boundary is parsed into one of these types exactly once;
+//! code that holds a `DateOfBirth` or an `EmailAddress` never checks it again.
+
+mod customer;
+mod customer_ref;
+mod date_of_birth;
+mod email;
+mod language;
+mod person_name;
+
+pub use customer::CustomerDetails;
+pub use customer_ref::CustomerRef;
+pub use date_of_birth::DateOfBirth;
+pub use email::EmailAddress;
+pub use language::Language;
+pub use person_name::PersonName;
+
+/// Why a value was refused: a stable machine-readable `code` and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// True when `s` holds a control character (including newlines and tabs).
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}

@@ -1,0 +1,11 @@
+//! HTTP plumbing shared by every route: problem responses, body reading, authentication,
+//! idempotency, request metrics.
+
+pub mod auth;
+pub mod body;
+pub mod fields;
+pub mod idempotency;
+pub mod metrics;
+pub mod problem;
+
+pub use problem::{FieldError, Problem, RequestError};

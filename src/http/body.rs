@@ -1,0 +1,115 @@
+//! Reading JSON bodies with a size limit and problem responses for every way they can be wrong.
+
+use super::RequestError;
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use actix_web::web::{Bytes, BytesMut, Payload};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+/// Reads the whole body of a JSON request, refusing other media types and bodies over `limit`.
+pub async fn read_json(
+    req: &HttpRequest,
+    mut payload: Payload,
+    limit: usize,
+) -> Result<Bytes, RequestError> {
+    if !is_json(req) {
+        return Err(RequestError::UnsupportedMediaType);
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(RequestError::PayloadTooLarge { limit });
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| RequestError::BodyUnreadable)?;
+        if body.len() + chunk.len() > limit {
+            return Err(RequestError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Parses a body that must be one JSON object.
+pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, RequestError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(RequestError::NotAnObject),
+        Err(e) => Err(RequestError::MalformedJson {
+            line: e.line(),
+            column: e.column(),
+        }),
+    }
+}
+
+/// `application/json`, or any `application/*+json`, with or without parameters.
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn media_types() {
+        let cases = [
+            (Some("application/json"), true),
+            (Some("application/json; charset=utf-8"), true),
+            (Some("Application/JSON"), true),
+            (Some("application/merge-patch+json"), true),
+            (Some("text/plain"), false),
+            (Some("application/x-www-form-urlencoded"), false),
+            (Some("application/jsonp"), false),
+            (None, false),
+        ];
+        for (ct, expected) in cases {
+            let mut req = TestRequest::default();
+            if let Some(ct) = ct {
+                req = req.insert_header((header::CONTENT_TYPE, ct));
+            }
+            assert_eq!(is_json(&req.to_http_request()), expected, "{ct:?}");
+        }
+    }
+
+    #[test]
+    fn objects_only() {
+        assert!(parse_object(br#"{"a":1}"#).is_ok());
+        assert!(matches!(
+            parse_object(b"[1]"),
+            Err(RequestError::NotAnObject)
+        ));
+        assert!(matches!(
+            parse_object(b"null"),
+            Err(RequestError::NotAnObject)
+        ));
+        assert!(matches!(
+            parse_object(b"{\"a\":"),
+            Err(RequestError::MalformedJson { line: 1, .. })
+        ));
+        assert!(matches!(
+            parse_object(b""),
+            Err(RequestError::MalformedJson { .. })
+        ));
+    }
+}

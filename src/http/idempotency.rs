@@ -1,0 +1,239 @@
+//! `Idempotency-Key` for mutating requests: the same key with the same request replays the stored
+//! response; the same key with another request is refused (422); a key whose first request is still
+//! running is refused (409). Responses of 5xx are not stored, so a retry runs again.
+
+use super::RequestError;
+use crate::db::{self, Db, idempotency as store};
+use crate::state::AppState;
+use actix_web::body::to_bytes;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::Duration;
+use sha2::{Digest, Sha256};
+use std::future::Future;
+
+pub const HEADER: &str = "idempotency-key";
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// A well-formed `Idempotency-Key` header value: 1–255 visible ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(raw: &str) -> Result<Self, RequestError> {
+        let ok = (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(RequestError::InvalidIdempotencyKey)
+        }
+    }
+
+    /// The key the request carries, if any.
+    pub fn from_request(req: &HttpRequest) -> Result<Option<Self>, RequestError> {
+        match req.headers().get(HEADER) {
+            None => Ok(None),
+            Some(v) => {
+                let s = v
+                    .to_str()
+                    .map_err(|_| RequestError::InvalidIdempotencyKey)?;
+                Self::parse(s).map(Some)
+            }
+        }
+    }
+}
+
+/// Runs `handler` at most once per (API key, Idempotency-Key), replaying its stored response to
+/// repeats of the same request. Without a key the handler simply runs.
+pub async fn run<F, Fut>(
+    state: &AppState,
+    api_key_id: &str,
+    req: &HttpRequest,
+    body: &[u8],
+    handler: F,
+) -> Result<HttpResponse, RequestError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = HttpResponse>,
+{
+    let Some(key) = IdempotencyKey::from_request(req)? else {
+        return Ok(handler().await);
+    };
+    let fingerprint = fingerprint(req.method(), req.path(), body);
+    let settings = &state.settings.idempotency;
+    let claim = Claim {
+        db: state.db.clone(),
+        api_key_id: api_key_id.to_owned(),
+        key: key.0,
+    };
+    if let Some(stored) = claim
+        .begin(
+            fingerprint,
+            Duration::hours(i64::from(settings.retention_hours)),
+            Duration::seconds(i64::from(settings.in_flight_timeout_secs)),
+        )
+        .await?
+    {
+        return Ok(stored);
+    }
+    let response = handler().await;
+    claim.finish(response).await
+}
+
+struct Claim {
+    db: Db,
+    api_key_id: String,
+    key: String,
+}
+
+impl Claim {
+    /// Claims the key. Returns a stored response to replay, or `None` when the handler should run.
+    async fn begin(
+        &self,
+        fingerprint: Vec<u8>,
+        retention: Duration,
+        in_flight_timeout: Duration,
+    ) -> Result<Option<HttpResponse>, RequestError> {
+        let (api_key_id, key) = (self.api_key_id.clone(), self.key.clone());
+        let outcome = self
+            .db
+            .run(move |conn| {
+                let now = db::now();
+                let Some(existing) = store::claim(conn, &api_key_id, &key, &fingerprint, now)?
+                else {
+                    return Ok(Begin::Run);
+                };
+                let expired = existing.created_at < now - retention;
+                let abandoned = existing.state == store::IN_FLIGHT
+                    && existing.updated_at < now - in_flight_timeout;
+                if expired || (abandoned && existing.request_fingerprint == fingerprint) {
+                    return Ok(if store::take_over(conn, &existing, &fingerprint, now)? {
+                        Begin::Run
+                    } else {
+                        Begin::InProgress
+                    });
+                }
+                if existing.request_fingerprint != fingerprint {
+                    return Ok(Begin::Mismatch);
+                }
+                match (
+                    existing.state.as_str(),
+                    existing.response_status,
+                    existing.response_body,
+                ) {
+                    (store::COMPLETED, Some(status), Some(body)) => Ok(Begin::Replay {
+                        status,
+                        content_type: existing.response_content_type.unwrap_or_default(),
+                        body,
+                    }),
+                    _ => Ok(Begin::InProgress),
+                }
+            })
+            .await?;
+        match outcome {
+            Begin::Run => Ok(None),
+            Begin::InProgress => Err(RequestError::IdempotencyInProgress),
+            Begin::Mismatch => Err(RequestError::IdempotencyKeyReused),
+            Begin::Replay {
+                status,
+                content_type,
+                body,
+            } => {
+                let status = u16::try_from(status)
+                    .ok()
+                    .and_then(|s| StatusCode::from_u16(s).ok())
+                    .unwrap_or(StatusCode::OK);
+                let mut response = HttpResponse::build(status);
+                if !content_type.is_empty() {
+                    response.insert_header((header::CONTENT_TYPE, content_type));
+                }
+                response.insert_header((
+                    HeaderName::from_static(REPLAYED_HEADER),
+                    HeaderValue::from_static("true"),
+                ));
+                Ok(Some(response.body(body)))
+            }
+        }
+    }
+
+    /// Stores a final (non-5xx) response for replay, or frees the key after a server-side failure.
+    async fn finish(self, response: HttpResponse) -> Result<HttpResponse, RequestError> {
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let (head, body) = response.into_parts();
+        let bytes = to_bytes(body)
+            .await
+            .map_err(|_| RequestError::BodyUnreadable)?;
+        let (api_key_id, key, stored) = (self.api_key_id, self.key, bytes.clone());
+        self.db
+            .run(move |conn| {
+                if status.is_server_error() {
+                    store::release(conn, &api_key_id, &key)
+                } else {
+                    store::complete(
+                        conn,
+                        &api_key_id,
+                        &key,
+                        status.as_u16(),
+                        &content_type,
+                        &stored,
+                        db::now(),
+                    )
+                }
+            })
+            .await?;
+        Ok(head.set_body(bytes).map_into_boxed_body())
+    }
+}
+
+enum Begin {
+    Run,
+    InProgress,
+    Mismatch,
+    Replay {
+        status: i32,
+        content_type: String,
+        body: Vec<u8>,
+    },
+}
+
+fn fingerprint(method: &Method, path: &str, body: &[u8]) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(method.as_str().as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(body);
+    h.finalize().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_shape() {
+        assert!(IdempotencyKey::parse("a").is_ok());
+        assert!(IdempotencyKey::parse("0f8fad5b-d9cb-469f-a165-70867728950e").is_ok());
+        assert!(IdempotencyKey::parse(&"k".repeat(255)).is_ok());
+        assert!(IdempotencyKey::parse("").is_err());
+        assert!(IdempotencyKey::parse(&"k".repeat(256)).is_err());
+        assert!(IdempotencyKey::parse("has space").is_err());
+        assert!(IdempotencyKey::parse("tab\t").is_err());
+    }
+
+    #[test]
+    fn fingerprint_separates_method_path_and_body() {
+        let a = fingerprint(&Method::PUT, "/v1/x", b"{}");
+        assert_eq!(a, fingerprint(&Method::PUT, "/v1/x", b"{}"));
+        assert_ne!(a, fingerprint(&Method::POST, "/v1/x", b"{}"));
+        assert_ne!(a, fingerprint(&Method::PUT, "/v1/y", b"{}"));
+        assert_ne!(a, fingerprint(&Method::PUT, "/v1/x", b"{ }"));
+    }
+}

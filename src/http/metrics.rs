@@ -1,0 +1,89 @@
+//! Prometheus metrics: request counts and latency by route and status, and the pool's state.
+
+use crate::db::Db;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{Error, HttpMessage};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::Instant;
+use tracing_actix_web::RequestId;
+
+const DURATION: &str = "http_request_duration_seconds";
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// The process-wide recorder. `metrics` has one global recorder, so every application in a process
+/// (tests start many) shares it.
+pub fn handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new();
+            let builder = match builder
+                .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), &BUCKETS)
+            {
+                Ok(b) => b,
+                Err(_) => PrometheusBuilder::new(),
+            };
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            // Fails only if another recorder was installed first; we then still render ours (empty).
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Renders the exposition text, refreshing the pool gauges first.
+pub fn render(handle: &PrometheusHandle, db: &Db) -> String {
+    let (open, idle, max) = db.pool_state();
+    metrics::gauge!("db_pool_connections", "state" => "open").set(f64::from(open));
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(idle));
+    metrics::gauge!("db_pool_connections", "state" => "in_use")
+        .set(f64::from(open.saturating_sub(idle)));
+    metrics::gauge!("db_pool_max_connections").set(f64::from(max));
+    handle.render()
+}
+
+/// Middleware: times the request, counts it, logs its completion inside the request span, and
+/// returns the request id as `x-request-id`.
+pub fn observe<S, B>(
+    req: ServiceRequest,
+    service: &S,
+) -> impl Future<Output = Result<ServiceResponse<B>, Error>> + use<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: 'static,
+    B: MessageBody,
+{
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+    let call = service.call(req);
+    async move {
+        let mut res = call.await?;
+        let elapsed = started.elapsed();
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        let status = res.status().as_u16();
+        metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()).increment(1);
+        metrics::histogram!(DURATION, "method" => method, "route" => route)
+            .record(elapsed.as_secs_f64());
+        tracing::info!(
+            http.status_code = status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "request completed"
+        );
+        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+            res.headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), id);
+        }
+        Ok(res)
+    }
+}

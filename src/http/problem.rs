@@ -1,0 +1,225 @@
+//! RFC 9457 `application/problem+json` responses with a stable `code`.
+
+use crate::db::DbError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// An error response. `code` is stable and meant for programs; `title` and `detail` for people.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:wiselink:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    /// Stable machine-readable code, e.g. `validation_failed`.
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// One entry per refused field (validation problems only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    #[serde(skip)]
+    retry_after_secs: Option<u64>,
+    #[serde(skip)]
+    www_authenticate: bool,
+}
+
+/// Why one field was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, title: &str) -> Self {
+        Self {
+            type_uri: format!("urn:wiselink:problem:{code}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            code: code.to_owned(),
+            detail: None,
+            errors: Vec::new(),
+            retry_after_secs: None,
+            www_authenticate: false,
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    pub fn challenge(mut self) -> Self {
+        self.www_authenticate = true;
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// 422 with one entry per refused field.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "The request has invalid fields",
+        )
+        .errors(errors)
+    }
+
+    /// An opaque 500. The cause is logged here, once; the response says nothing about it.
+    pub fn unexpected(cause: &anyhow::Error) -> Self {
+        tracing::error!(error.cause_chain = ?cause, "request failed unexpectedly");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side",
+        )
+    }
+
+    /// The response for a database failure: 503 when no connection could be had, else 500.
+    pub fn database(e: &DbError) -> Self {
+        match e {
+            DbError::Unavailable(_) => {
+                tracing::warn!("no database connection available");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "service_unavailable",
+                    "The service is temporarily unavailable",
+                )
+                .retry_after(1)
+            }
+            other => Self::unexpected(&anyhow::anyhow!("{other}: {other:?}")),
+        }
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status());
+        builder.content_type(CONTENT_TYPE);
+        if let Some(secs) = self.retry_after_secs {
+            builder.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if self.www_authenticate {
+            builder.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        builder.json(self)
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.title, self.code)
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.response()
+    }
+}
+
+/// Problems any API request can have before its own logic runs: body, credentials, idempotency.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("malformed JSON")]
+    MalformedJson { line: usize, column: usize },
+    #[error("body is not a JSON object")]
+    NotAnObject,
+    #[error("could not read the request body")]
+    BodyUnreadable,
+    #[error("missing credentials")]
+    MissingCredentials,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("invalid Idempotency-Key")]
+    InvalidIdempotencyKey,
+    #[error("Idempotency-Key reused with another request")]
+    IdempotencyKeyReused,
+    #[error("request with this Idempotency-Key still in progress")]
+    IdempotencyInProgress,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl RequestError {
+    pub fn problem(&self) -> Problem {
+        use StatusCode as S;
+        match self {
+            Self::UnsupportedMediaType => Problem::new(S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
+                .detail("Send the body as application/json."),
+            Self::PayloadTooLarge { limit } => Problem::new(S::PAYLOAD_TOO_LARGE, "payload_too_large", "Request body too large")
+                .detail(format!("The body may be at most {limit} bytes.")),
+            Self::MalformedJson { line, column } => Problem::new(S::BAD_REQUEST, "malformed_json", "Malformed JSON")
+                .detail(format!("The body is not valid JSON (line {line}, column {column}).")),
+            Self::NotAnObject => Problem::new(S::BAD_REQUEST, "malformed_json", "Malformed JSON")
+                .detail("The body must be a JSON object."),
+            Self::BodyUnreadable => Problem::new(S::BAD_REQUEST, "body_unreadable", "The request body could not be read"),
+            Self::MissingCredentials => Problem::new(S::UNAUTHORIZED, "missing_credentials", "Authentication required")
+                .detail("Send an API key as `Authorization: Bearer <key>`.")
+                .challenge(),
+            Self::InvalidCredentials => Problem::new(S::UNAUTHORIZED, "invalid_credentials", "Invalid credentials")
+                .detail("The API key is unknown, malformed or revoked.")
+                .challenge(),
+            Self::InvalidIdempotencyKey => Problem::new(S::BAD_REQUEST, "invalid_idempotency_key", "Invalid Idempotency-Key")
+                .detail("Idempotency-Key must be 1 to 255 visible ASCII characters."),
+            Self::IdempotencyKeyReused => Problem::new(S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency-Key reused")
+                .detail("This Idempotency-Key was used with a different request. Use a new key for a new request."),
+            Self::IdempotencyInProgress => Problem::new(S::CONFLICT, "idempotency_request_in_progress", "Request in progress")
+                .detail("A request with this Idempotency-Key is still being processed. Retry shortly.")
+                .retry_after(1),
+            Self::Db(e) => Problem::database(e),
+        }
+    }
+}
+
+impl ResponseError for RequestError {
+    fn status_code(&self) -> StatusCode {
+        self.problem().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.problem().response()
+    }
+}
+
+/// The answer to any path no route matches.
+pub async fn not_found() -> HttpResponse {
+    Problem::new(StatusCode::NOT_FOUND, "not_found", "No such resource").response()
+}
+
+/// The answer to a known path called with a method it does not support.
+pub async fn method_not_allowed() -> HttpResponse {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+    )
+    .response()
+}

@@ -1,0 +1,13 @@
+//! wiselink: links a partner's customers to their Wise accounts.
+
+pub mod cli;
+pub mod commands;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod routes;
+pub mod services;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,37 @@
+use clap::Parser;
+use std::process::ExitCode;
+use wiselink::cli::{ApiKeyCommand, Cli, Command};
+use wiselink::settings::{Settings, Sources};
+use wiselink::{commands, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(&Sources::from_process()) {
+        Ok(s) => s,
+        Err(problems) => {
+            eprintln!("{problems}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => run_async(commands::serve(settings)),
+        Command::Migrate => commands::migrate(&settings),
+        Command::ApiKey(ApiKeyCommand::Create { name }) => {
+            commands::api_key_create(&settings, &name)
+        }
+        Command::ApiKey(ApiKeyCommand::List) => commands::api_key_list(&settings),
+        Command::ApiKey(ApiKeyCommand::Revoke { id }) => commands::api_key_revoke(&settings, &id),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_async(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(fut)
+}

@@ -1,0 +1,17 @@
+//! HTTP routes. Each module registers itself through `configure`.
+
+pub mod api;
+pub mod ops;
+
+use crate::http::problem::method_not_allowed;
+use actix_web::{Resource, web};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    ops::configure(cfg);
+    api::configure(cfg);
+}
+
+/// A resource whose unsupported methods get a 405 problem instead of an empty body.
+fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}

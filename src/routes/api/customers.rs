@@ -1,0 +1,17 @@
+//! `PUT` and `GET /v1/customers/{customer_ref}`.
+
+pub mod get;
+pub mod put;
+mod view;
+
+pub use view::{CustomerInput, CustomerView};
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        super::super::resource("/v1/customers/{customer_ref}")
+            .route(web::put().to(put::put_customer))
+            .route(web::get().to(get::get_customer)),
+    );
+}

@@ -1,0 +1,152 @@
+use super::CustomerView;
+use crate::db::DbError;
+use crate::db::customers::Upserted;
+use crate::domain::{
+    CustomerDetails, CustomerRef, DateOfBirth, EmailAddress, Language, PersonName,
+};
+use crate::http::auth::ApiKeyAuth;
+use crate::http::fields::ObjectReader;
+use crate::http::{FieldError, Problem, RequestError, body, idempotency};
+use crate::services::customers;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use serde_json::{Map, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PutCustomerError {
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    #[error("invalid customer")]
+    Validation(Vec<FieldError>),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl ResponseError for PutCustomerError {
+    fn status_code(&self) -> StatusCode {
+        self.problem().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.problem().response()
+    }
+}
+
+impl PutCustomerError {
+    fn problem(&self) -> Problem {
+        match self {
+            Self::Request(e) => e.problem(),
+            Self::Validation(errors) => Problem::validation(errors.clone()),
+            Self::Db(e) => Problem::database(e),
+        }
+    }
+}
+
+/// Create or replace a customer.
+///
+/// Every field is replaced. Answers 201 when the customer is new and 200 when it existed.
+#[utoipa::path(
+    put,
+    path = "/v1/customers/{customer_ref}",
+    tag = "customers",
+    params(
+        ("customer_ref" = String, Path, description = "The partner's id for the customer: 1–64 of A–Z a–z 0–9 . _ : -"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first response"),
+    ),
+    request_body(content = super::CustomerInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Customer replaced", body = CustomerView),
+        (status = 201, description = "Customer created", body = CustomerView),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid API key", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[tracing::instrument(name = "put_customer", skip_all)]
+pub async fn put_customer(
+    auth: ApiKeyAuth,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PutCustomerError> {
+    let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
+    let response = idempotency::run(&state, &auth.key_id, &req, &body, || async {
+        upsert(&state, &path, &body)
+            .await
+            .unwrap_or_else(|e| e.error_response())
+    })
+    .await?;
+    Ok(response)
+}
+
+async fn upsert(
+    state: &AppState,
+    raw_ref: &str,
+    body: &[u8],
+) -> Result<HttpResponse, PutCustomerError> {
+    let object = body::parse_object(body)?;
+    let (customer_ref, details) = parse(raw_ref, object).map_err(PutCustomerError::Validation)?;
+    let (row, outcome) = customers::upsert(&state.db, customer_ref, details).await?;
+    let status = match outcome {
+        Upserted::Created => StatusCode::CREATED,
+        Upserted::Replaced => StatusCode::OK,
+    };
+    tracing::info!(customer.id = row.id, outcome = ?outcome, "customer saved");
+    Ok(HttpResponse::build(status).json(CustomerView::from(row)))
+}
+
+/// Parses the path and body together so that the client learns of every problem at once.
+fn parse(
+    raw_ref: &str,
+    object: Map<String, Value>,
+) -> Result<(CustomerRef, CustomerDetails), Vec<FieldError>> {
+    let today = chrono::Utc::now().date_naive();
+    let mut reader = ObjectReader::new(object);
+    let customer_ref = match CustomerRef::parse(raw_ref) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            reader.refuse("customer_ref", e.code, e.message);
+            None
+        }
+    };
+    let email = reader.required("email", EmailAddress::parse);
+    let date_of_birth = reader.required("date_of_birth", |s| DateOfBirth::parse(s, today));
+    let first_name = reader.required("first_name", PersonName::parse);
+    let last_name = reader.required("last_name", PersonName::parse);
+    let language = reader.optional("language", Language::parse);
+    reader.finish()?;
+    match (
+        customer_ref,
+        email,
+        date_of_birth,
+        first_name,
+        last_name,
+        language,
+    ) {
+        (
+            Some(customer_ref),
+            Some(email),
+            Some(date_of_birth),
+            Some(first_name),
+            Some(last_name),
+            Some(language),
+        ) => {
+            let details = CustomerDetails {
+                email,
+                date_of_birth,
+                first_name,
+                last_name,
+                language: language.unwrap_or(Language::DEFAULT),
+            };
+            Ok((customer_ref, details))
+        }
+        // Every `None` above recorded an error, so `finish` has already returned them.
+        _ => Err(Vec::new()),
+    }
+}

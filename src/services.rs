@@ -1,0 +1,4 @@
+//! Use cases that combine domain rules with storage. Routes and the CLI call these.
+
+pub mod api_keys;
+pub mod customers;

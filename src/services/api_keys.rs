@@ -1,0 +1,151 @@
+//! API keys for the partner's backend: `wl_<id>_<secret>`, 256 random bits of secret, stored as a
+//! SHA-256 hash (the secret is random, so a slow password hash adds nothing), compared in constant
+//! time, revocable.
+
+use crate::db::{self, DbConnection, DbError, api_keys};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDateTime;
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+const PREFIX: &str = "wl_";
+const ID_BYTES: usize = 6;
+const SECRET_BYTES: usize = 32;
+
+/// A new key: the id to manage it by and the token, which is shown once and never stored.
+pub struct IssuedKey {
+    pub id: String,
+    pub token: SecretString,
+}
+
+/// What `api-key list` shows. Never holds the secret or its hash.
+#[derive(Debug, Clone)]
+pub struct KeySummary {
+    pub id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiKeyError {
+    #[error("the key name must be 1 to 100 characters without control characters")]
+    InvalidName,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+pub fn create(conn: &mut DbConnection, name: &str) -> Result<IssuedKey, ApiKeyError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(ApiKeyError::InvalidName);
+    }
+    let mut rng = rand::rng();
+    let mut id_bytes = [0u8; ID_BYTES];
+    rng.fill_bytes(&mut id_bytes);
+    let mut secret = [0u8; SECRET_BYTES];
+    rng.fill_bytes(&mut secret);
+    let id = hex::encode(id_bytes);
+    let secret = URL_SAFE_NO_PAD.encode(secret);
+    api_keys::insert(
+        conn,
+        &api_keys::NewApiKey {
+            id: &id,
+            name,
+            secret_hash: &hash(&secret),
+            created_at: db::now(),
+        },
+    )?;
+    let token = SecretString::from(format!("{PREFIX}{id}_{secret}"));
+    Ok(IssuedKey { id, token })
+}
+
+pub fn list(conn: &mut DbConnection) -> Result<Vec<KeySummary>, DbError> {
+    Ok(api_keys::list(conn)?
+        .into_iter()
+        .map(|row| KeySummary {
+            id: row.id,
+            name: row.name,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        })
+        .collect())
+}
+
+/// Revokes a key. Returns false when there is no live key with that id.
+pub fn revoke(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
+    api_keys::revoke(conn, id, db::now())
+}
+
+/// Checks a presented token. Returns the key id when it names a live key whose secret matches.
+pub fn verify(
+    conn: &mut DbConnection,
+    presented: &SecretString,
+) -> Result<Option<String>, DbError> {
+    let Some((id, secret)) = split(presented.expose_secret()) else {
+        return Ok(None);
+    };
+    let row = api_keys::find(conn, id)?;
+    let presented_hash = hash(secret);
+    // Compare against a dummy when the id is unknown, so both paths do the same work.
+    let stored = row
+        .as_ref()
+        .map(|r| r.secret_hash.as_slice())
+        .unwrap_or(&[0u8; 32]);
+    let matches: bool = presented_hash.as_slice().ct_eq(stored).into();
+    Ok(row
+        .filter(|r| matches && r.revoked_at.is_none())
+        .map(|r| r.id))
+}
+
+/// Splits `wl_<12 hex>_<43 base64url>` into id and secret; anything else is not a key.
+fn split(token: &str) -> Option<(&str, &str)> {
+    let rest = token.strip_prefix(PREFIX)?;
+    let (id, secret) = rest.split_once('_')?;
+    let id_ok = id.len() == ID_BYTES * 2 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    let secret_ok = secret.len() == 43
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    (id_ok && secret_ok).then_some((id, secret))
+}
+
+fn hash(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn split_accepts_only_the_issued_shape() {
+        let secret = "A".repeat(43);
+        let good = format!("wl_0123456789ab_{secret}");
+        assert_eq!(split(&good), Some(("0123456789ab", secret.as_str())));
+        let cases = [
+            "".to_owned(),
+            "wl_".to_owned(),
+            format!("xx_0123456789ab_{secret}"),
+            format!("wl_0123456789a_{secret}"),
+            format!("wl_0123456789zz_{secret}"),
+            format!("wl_0123456789ab_{}", "A".repeat(42)),
+            format!("wl_0123456789ab_{}=", "A".repeat(42)),
+            format!("wl_0123456789ab{secret}"),
+        ];
+        for case in cases {
+            assert_eq!(split(&case), None, "{case:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn split_never_panics(s in "\\PC*") {
+            let _ = split(&s);
+        }
+    }
+}

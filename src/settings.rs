@@ -1,0 +1,263 @@
+//! Typed configuration: compiled-in defaults → `config/$WISELINK_ENV.toml` → `WISELINK__…` variables.
+
+mod database_url;
+
+pub use database_url::DatabaseUrl;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub idempotency: IdempotencySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub public_url: String,
+    pub body_limit_bytes: usize,
+    pub shutdown_timeout_secs: u64,
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdempotencySettings {
+    pub retention_hours: u32,
+    pub in_flight_timeout_secs: u32,
+}
+
+/// Where settings come from, so that tests and the CLI can point at other files and variables.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub environment: String,
+    pub config_dir: PathBuf,
+    /// `(key, value)` pairs in `WISELINK__SECTION__KEY` form.
+    pub env_vars: Vec<(String, String)>,
+}
+
+impl Sources {
+    /// Reads `WISELINK_ENV`, `WISELINK_CONFIG_DIR` and every `WISELINK__…` variable of this process.
+    pub fn from_process() -> Self {
+        Self {
+            environment: std::env::var("WISELINK_ENV").unwrap_or_else(|_| "local".to_owned()),
+            config_dir: std::env::var_os("WISELINK_CONFIG_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("config")),
+            env_vars: std::env::vars()
+                .filter(|(k, _)| k.starts_with("WISELINK__"))
+                .collect(),
+        }
+    }
+
+    /// Compiled-in defaults only (plus the given overrides): what tests start from.
+    pub fn defaults_with(env_vars: Vec<(String, String)>) -> Self {
+        Self {
+            environment: "test".to_owned(),
+            config_dir: PathBuf::from("/nonexistent"),
+            env_vars,
+        }
+    }
+}
+
+/// Every problem found in a configuration, one line each.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, line) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "configuration error: {line}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl Settings {
+    pub fn load(sources: &Sources) -> Result<Self, ConfigErrors> {
+        let env_file = environment_file(&sources.config_dir, &sources.environment);
+        let env_source = Environment::with_prefix("WISELINK")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .source(Some(sources.env_vars.iter().cloned().collect()));
+        let settings: Settings = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(
+                File::from(env_file)
+                    .format(FileFormat::Toml)
+                    .required(false),
+            )
+            .add_source(env_source)
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| ConfigErrors(vec![e.to_string()]))?;
+        let problems = settings.problems(&sources.environment);
+        if problems.is_empty() {
+            Ok(settings)
+        } else {
+            Err(ConfigErrors(problems))
+        }
+    }
+
+    /// Checks that each value makes sense alone and with the others.
+    fn problems(&self, environment: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let s = &self.server;
+        if s.host.trim().is_empty() {
+            out.push("server.host must not be empty".to_owned());
+        }
+        match url::Url::parse(&s.public_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+                if environment == "production" && u.scheme() != "https" {
+                    out.push(
+                        "server.public_url must use https when WISELINK_ENV=production".into(),
+                    );
+                }
+            }
+            _ => out.push(format!(
+                "server.public_url must be an absolute http(s) URL, got {:?}",
+                s.public_url
+            )),
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&s.body_limit_bytes) {
+            out.push("server.body_limit_bytes must be between 1024 and 16777216".to_owned());
+        }
+        if s.workers > 1024 {
+            out.push("server.workers must be at most 1024 (0 means one per core)".to_owned());
+        }
+        let d = &self.database;
+        if !(1..=256).contains(&d.pool_size) {
+            out.push("database.pool_size must be between 1 and 256".to_owned());
+        }
+        if !(1..=300).contains(&d.connect_timeout_secs) {
+            out.push("database.connect_timeout_secs must be between 1 and 300".to_owned());
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
+            out.push(format!("log.filter is not a valid filter: {e}"));
+        }
+        if !(1..=24 * 30).contains(&self.idempotency.retention_hours) {
+            out.push("idempotency.retention_hours must be between 1 and 720".to_owned());
+        }
+        if !(1..=3600).contains(&self.idempotency.in_flight_timeout_secs) {
+            out.push("idempotency.in_flight_timeout_secs must be between 1 and 3600".to_owned());
+        }
+        out
+    }
+}
+
+fn environment_file(dir: &Path, environment: &str) -> PathBuf {
+    dir.join(format!("{environment}.toml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigErrors> {
+        let vars = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load(&Sources::defaults_with(vars))
+    }
+
+    #[test]
+    fn defaults_are_valid_and_use_sqlite() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.server.port, 8080);
+        assert!(matches!(s.database.url, DatabaseUrl::Sqlite(_)));
+        assert_eq!(s.log.format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn environment_variables_override() {
+        let s = load(&[
+            ("WISELINK__SERVER__PORT", "9090"),
+            ("WISELINK__LOG__FORMAT", "json"),
+            (
+                "WISELINK__DATABASE__URL",
+                "postgres://u@db.internal:5433/wiselink",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.server.port, 9090);
+        assert_eq!(s.log.format, LogFormat::Json);
+        assert!(matches!(s.database.url, DatabaseUrl::Postgres(_)));
+    }
+
+    #[test]
+    fn every_problem_is_reported_on_its_own_line() {
+        let err = load(&[
+            ("WISELINK__SERVER__PUBLIC_URL", "not a url"),
+            ("WISELINK__DATABASE__POOL_SIZE", "0"),
+            ("WISELINK__IDEMPOTENCY__RETENTION_HOURS", "0"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+        assert!(err.0[0].contains("server.public_url"));
+        assert!(err.0[1].contains("database.pool_size"));
+        assert!(err.0[2].contains("idempotency.retention_hours"));
+        assert_eq!(err.to_string().lines().count(), 3);
+    }
+
+    #[test]
+    fn type_errors_and_unknown_keys_are_refused() {
+        let err = load(&[("WISELINK__SERVER__PORT", "eighty")]).unwrap_err();
+        assert!(err.to_string().contains("port"), "{err}");
+        let err = load(&[("WISELINK__SERVER__PROT", "1")]).unwrap_err();
+        assert!(err.to_string().contains("prot"), "{err}");
+    }
+
+    #[test]
+    fn bad_database_scheme_is_refused() {
+        let err = load(&[("WISELINK__DATABASE__URL", "mysql://x/y")]).unwrap_err();
+        assert!(err.to_string().contains("sqlite://"), "{err}");
+    }
+
+    #[test]
+    fn production_needs_https_public_url() {
+        let mut sources = Sources::defaults_with(vec![]);
+        sources.environment = "production".into();
+        let err = Settings::load(&sources).unwrap_err();
+        assert!(err.to_string().contains("https"), "{err}");
+    }
+}

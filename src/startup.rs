@@ -1,0 +1,102 @@
+//! Builds the application: pool, migrations, listener, HTTP server.
+
+use crate::db::{Db, migrations};
+use crate::http::{metrics, problem};
+use crate::routes;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::telemetry::SafeRootSpan;
+use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::sync::Arc;
+use tracing_actix_web::TracingLogger;
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    db: Db,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations if configured, and binds the listener
+    /// (port 0 picks a free port; [`Application::port`] says which).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = open_database(&settings).await?;
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            db: db.clone(),
+            settings: Arc::new(settings),
+            metrics: metrics::handle(),
+        };
+        let server = serve(listener, state)?;
+        Ok(Self { server, port, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish (up to
+    /// `server.shutdown_timeout_secs`).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens the pool on a blocking thread and, when configured, applies pending migrations.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    let db_settings = settings.database.clone();
+    let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+        let db = Db::connect(&db_settings)?;
+        if db_settings.migrate_on_start {
+            let mut conn = db.get().context("cannot get a connection to migrate")?;
+            let applied = migrations::run_pending(&mut conn)?;
+            if !applied.is_empty() {
+                tracing::info!(migrations = ?applied, "applied migrations");
+            }
+        }
+        Ok(db)
+    })
+    .await
+    .context("database start-up task failed")??;
+    tracing::info!(database = %settings.database.url.redacted(), backend = db.backend().name(), "database ready");
+    Ok(db)
+}
+
+fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let server_settings = state.settings.server.clone();
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "no-referrer")),
+            )
+            .wrap_fn(|req, srv| metrics::observe(req, srv))
+            .wrap(TracingLogger::<SafeRootSpan>::new())
+            .app_data(data.clone())
+            .configure(routes::configure)
+            .default_service(web::to(problem::not_found))
+    })
+    .shutdown_timeout(server_settings.shutdown_timeout_secs)
+    .listen(listener)?;
+    if server_settings.workers > 0 {
+        server = server.workers(server_settings.workers);
+    }
+    Ok(server.run())
+}
