@@ -87,7 +87,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "no-referrer")),
             )
-            .wrap_fn(|req, srv| metrics::observe(req, srv))
+            .wrap_fn(metrics::observe)
             .wrap(TracingLogger::<SafeRootSpan>::new())
             .app_data(data.clone())
             .configure(routes::configure)

@@ -21,11 +21,11 @@ pub fn run_pending(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
         DbConnection::Postgresql(c) => {
             c.batch_execute(&format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))?;
-            let result = c.run_pending_migrations(POSTGRES).map(names);
+            let result = pending_of(c, POSTGRES);
             c.batch_execute(&format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"))?;
             result
         }
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map(names),
+        DbConnection::Sqlite(c) => pending_of(c, SQLITE),
     };
     applied.map_err(|e| anyhow::anyhow!("migration failed: {e}"))
 }
@@ -68,6 +68,14 @@ pub fn embedded_names() -> Result<(Vec<String>, Vec<String>), BoxError> {
     ))
 }
 
-fn names<N: std::fmt::Display>(versions: Vec<N>) -> Vec<String> {
-    versions.iter().map(ToString::to_string).collect()
+fn pending_of<DB, C>(conn: &mut C, source: EmbeddedMigrations) -> Result<Vec<String>, BoxError>
+where
+    DB: diesel::backend::Backend,
+    C: MigrationHarness<DB>,
+    EmbeddedMigrations: MigrationSource<DB>,
+{
+    let pending = conn.pending_migrations(source)?;
+    let names = pending.iter().map(|m| m.name().to_string()).collect();
+    conn.run_migrations(&pending)?;
+    Ok(names)
 }

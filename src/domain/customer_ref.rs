@@ -64,7 +64,8 @@ mod tests {
     proptest! {
         #[test]
         fn accepted_refs_round_trip(s in "[A-Za-z0-9._:-]{1,64}") {
-            prop_assert_eq!(CustomerRef::parse(&s).unwrap().as_str(), s.as_str());
+            let parsed = CustomerRef::parse(&s).unwrap();
+            prop_assert_eq!(parsed.as_str(), s.as_str());
         }
 
         #[test]

@@ -203,7 +203,7 @@ enum Begin {
     },
 }
 
-fn fingerprint(method: &Method, path: &str, body: &[u8]) -> Vec<u8> {
+pub fn fingerprint(method: &Method, path: &str, body: &[u8]) -> Vec<u8> {
     let mut h = Sha256::new();
     h.update(method.as_str().as_bytes());
     h.update([0]);

@@ -68,10 +68,10 @@ mod tests {
     #[test]
     fn table() {
         assert!(
-            matches!(DatabaseUrl::parse("sqlite://data/x.db"), Ok(DatabaseUrl::Sqlite(p)) if p == PathBuf::from("data/x.db"))
+            matches!(DatabaseUrl::parse("sqlite://data/x.db"), Ok(DatabaseUrl::Sqlite(p)) if p.as_path() == std::path::Path::new("data/x.db"))
         );
         assert!(
-            matches!(DatabaseUrl::parse("sqlite:///tmp/x.db"), Ok(DatabaseUrl::Sqlite(p)) if p == PathBuf::from("/tmp/x.db"))
+            matches!(DatabaseUrl::parse("sqlite:///tmp/x.db"), Ok(DatabaseUrl::Sqlite(p)) if p.as_path() == std::path::Path::new("/tmp/x.db"))
         );
         assert!(matches!(
             DatabaseUrl::parse("postgres://u@h/db"),

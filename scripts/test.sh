@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on SQLite (the default backend), then the black-box suite again on
+# PostgreSQL. Installs and starts what it needs first, so it works on a fresh machine.
+#
+#   scripts/test.sh                 # both backends
+#   WISELINK_TEST_BACKENDS=sqlite scripts/test.sh
+#
+# PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) must name a
+# role allowed to CREATE DATABASE; each test creates and drops its own database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backends="${WISELINK_TEST_BACKENDS:-sqlite postgres}"
+pg_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+threads="${WISELINK_TEST_THREADS:-4}"
+
+# Build dependency of the PostgreSQL driver.
+if ! dpkg -s libpq-dev >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing libpq-dev =="
+    apt-get update -qq && apt-get install -y -qq libpq-dev >/dev/null
+fi
+
+ensure_postgres() {
+    if pg_isready -q -d "$pg_url" 2>/dev/null; then return 0; fi
+    if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+        echo "== starting PostgreSQL =="
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start || true
+    fi
+    for _ in $(seq 1 30); do
+        pg_isready -q -d "$pg_url" 2>/dev/null && return 0
+        sleep 1
+    done
+    echo "PostgreSQL is not reachable at $pg_url" >&2
+    return 1
+}
+
+for backend in $backends; do
+    case "$backend" in
+    sqlite)
+        echo "== tests on SQLite (unit + black-box) =="
+        env -u TEST_DATABASE_URL cargo test --all-targets -- --test-threads "$threads"
+        ;;
+    postgres)
+        ensure_postgres
+        echo "== black-box tests on PostgreSQL =="
+        TEST_DATABASE_URL="$pg_url" cargo test --test api -- --test-threads "$threads"
+        ;;
+    *)
+        echo "unknown backend $backend (use sqlite and/or postgres)" >&2
+        exit 2
+        ;;
+    esac
+done

@@ -1,0 +1,71 @@
+use crate::helpers::{create_api_key, key_id, problem, spawn_app};
+use reqwest::StatusCode;
+use wiselink::services::api_keys;
+
+#[tokio::test]
+async fn missing_key_is_401_with_a_challenge() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/v1/customers/c"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    assert_eq!(problem(response).await["code"], "missing_credentials");
+}
+
+#[tokio::test]
+async fn wrong_malformed_or_foreign_keys_are_401() {
+    let app = spawn_app().await;
+    let wrong_secret = format!("wl_{}_{}", key_id(&app.api_key), "A".repeat(43));
+    let headers = [
+        format!("Bearer {wrong_secret}"),
+        "Bearer wl_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned(),
+        "Bearer not-a-key".to_owned(),
+        format!("Basic {}", app.api_key),
+        "Bearer".to_owned(),
+    ];
+    for header in headers {
+        let response = app
+            .client
+            .get(app.url("/v1/customers/c"))
+            .header("authorization", &header)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{header}");
+        assert_eq!(problem(response).await["code"], "invalid_credentials");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_key_stops_working_and_others_keep_working() {
+    let app = spawn_app().await;
+    let other = create_api_key(&app.db, "second").await;
+    let id = key_id(&app.api_key).to_owned();
+    let db = app.db.clone();
+    let revoked =
+        tokio::task::spawn_blocking(move || api_keys::revoke(&mut db.get().unwrap(), &id).unwrap())
+            .await
+            .unwrap();
+    assert!(revoked);
+
+    let response = app.get_customer("c").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(problem(response).await["code"], "invalid_credentials");
+
+    let response = app
+        .client
+        .get(app.url("/v1/customers/c"))
+        .bearer_auth(other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::NOT_FOUND,
+        "the second key still authenticates"
+    );
+}

@@ -1,0 +1,283 @@
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::{Client, RequestBuilder, Response};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use wiselink::db::Db;
+use wiselink::services::api_keys;
+use wiselink::settings::{Settings, Sources};
+use wiselink::startup::Application;
+
+pub const WISELINK: &str = env!("CARGO_BIN_EXE_wiselink");
+
+/// A running wiselink with its own database and one API key.
+pub struct TestApp {
+    pub address: String,
+    pub api_key: String,
+    pub client: Client,
+    pub db: Db,
+    pub database: TestDatabase,
+}
+
+/// A database that exists only for one test and is dropped after it.
+pub enum TestDatabase {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
+}
+
+impl TestDatabase {
+    /// A new empty database on the backend TEST_DATABASE_URL names (SQLite when unset).
+    pub fn create() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("wiselink_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is not reachable: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+                url.set_path(&name);
+                Self::Postgres {
+                    admin_url,
+                    name,
+                    url: url.to_string(),
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("wiselink.sqlite3").display());
+                Self::Sqlite { _dir: dir, url }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres { .. })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres {
+            admin_url, name, ..
+        } = self
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// Settings for a test: defaults, port 0, the given database, then `overrides`.
+pub fn settings(database_url: &str, overrides: &[(&str, &str)]) -> Settings {
+    let mut vars = vec![
+        ("WISELINK__SERVER__PORT".to_owned(), "0".to_owned()),
+        ("WISELINK__SERVER__WORKERS".to_owned(), "2".to_owned()),
+        (
+            "WISELINK__DATABASE__URL".to_owned(),
+            database_url.to_owned(),
+        ),
+    ];
+    vars.extend(
+        overrides
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    Settings::load(&Sources::defaults_with(vars)).expect("test settings are valid")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let database = TestDatabase::create();
+    let app = Application::build(settings(database.url(), overrides))
+        .await
+        .expect("application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    let api_key = create_api_key(&db, "tests").await;
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client");
+    TestApp {
+        address,
+        api_key,
+        client,
+        db,
+        database,
+    }
+}
+
+pub async fn create_api_key(db: &Db, name: &str) -> String {
+    use secrecy::ExposeSecret;
+    let db = db.clone();
+    let name = name.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let key = api_keys::create(&mut db.get().expect("connection"), &name).expect("create key");
+        key.token.expose_secret().to_owned()
+    })
+    .await
+    .expect("key task")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A request carrying this app's API key.
+    pub fn authed(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.api_key)
+    }
+
+    pub async fn put_customer(&self, customer_ref: &str, body: &Value) -> Response {
+        self.authed(
+            reqwest::Method::PUT,
+            &format!("/v1/customers/{customer_ref}"),
+        )
+        .json(body)
+        .send()
+        .await
+        .expect("request sent")
+    }
+
+    pub async fn get_customer(&self, customer_ref: &str) -> Response {
+        self.authed(
+            reqwest::Method::GET,
+            &format!("/v1/customers/{customer_ref}"),
+        )
+        .send()
+        .await
+        .expect("request sent")
+    }
+
+    /// Runs `sql` (a single `SELECT COUNT(*) AS n …`) against this app's database.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || count_rows(&db, sql))
+            .await
+            .expect("count task")
+    }
+
+    /// Runs the wiselink binary against this app's database.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        run_cli(
+            args,
+            &[("WISELINK__DATABASE__URL", self.database.url())],
+            None,
+        )
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+pub fn count_rows(db: &Db, sql: &str) -> i64 {
+    let mut conn = db.get().expect("connection");
+    diesel::sql_query(sql)
+        .get_result::<Count>(&mut *conn)
+        .expect("count query")
+        .n
+}
+
+/// A valid customer body.
+pub fn customer_body() -> Value {
+    serde_json::json!({
+        "email": "ada@example.com",
+        "date_of_birth": "1990-04-17",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "language": "en"
+    })
+}
+
+/// Runs the binary with a clean environment plus `envs`, in `cwd` (a new temp dir if `None`).
+pub fn run_cli(args: &[&str], envs: &[(&str, &str)], cwd: Option<&PathBuf>) -> Output {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = Command::new(WISELINK);
+    cmd.args(args)
+        .current_dir(cwd.unwrap_or(&dir.path().to_path_buf()))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("wiselink runs")
+}
+
+pub async fn json(response: Response) -> Value {
+    response.json().await.expect("JSON body")
+}
+
+/// The `code` and field codes of a problem response, after checking its content type.
+pub async fn problem(response: Response) -> Value {
+    let ct = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json", "problem content type");
+    let body = json(response).await;
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("urn:wiselink:problem:"),
+        "{body}"
+    );
+    assert!(body["title"].is_string(), "{body}");
+    body
+}
+
+/// `[(field, code)]` of a validation problem.
+pub fn field_codes(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or_default().to_owned(),
+                        e["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The id part of an API key `wl_<12 hex id>_<secret>`.
+pub fn key_id(key: &str) -> &str {
+    &key[3..15]
+}
+
+/// The secret part of an API key (it may itself contain `_`).
+pub fn key_secret(key: &str) -> &str {
+    &key[16..]
+}

@@ -1,0 +1,10 @@
+//! Black-box tests: the real server on port 0, a fresh database per test (SQLite by default,
+//! PostgreSQL when TEST_DATABASE_URL names one), real HTTP.
+
+mod auth;
+mod cli;
+mod customers;
+mod helpers;
+mod idempotency;
+mod migrations;
+mod ops;

@@ -1,0 +1,118 @@
+use crate::helpers::{json, problem, spawn_app};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn healthz_and_readyz_answer() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().contains_key("x-request-id"));
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(json(response).await["status"], "ok");
+
+    let response = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = json(response).await;
+    assert_eq!(body["status"], "ready");
+    let expected = if app.database.is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(body["database"], expected);
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_get_problems() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(problem(response).await["code"], "not_found");
+
+    let response = app.client.delete(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(problem(response).await["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.get_customer("metrics-probe").await;
+    }
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("http_requests_total{")
+                && l.contains(r#"route="/v1/customers/{customer_ref}""#)
+                && l.contains(r#"status="404""#)
+        })
+        .unwrap_or_else(|| panic!("no customers 404 counter in:\n{text}"));
+    let count: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 3.0, "{line}");
+    assert!(
+        text.contains("http_request_duration_seconds_bucket{"),
+        "latency histogram present"
+    );
+    assert!(text.contains(r#"db_pool_connections{state="open"}"#));
+    assert!(text.contains("db_pool_max_connections 8"));
+    assert!(
+        !text.contains("metrics-probe"),
+        "raw paths never become labels"
+    );
+}
+
+#[tokio::test]
+async fn openapi_and_swagger_ui_are_served() {
+    let app = spawn_app().await;
+    let spec = json(
+        app.client
+            .get(app.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    let put = &spec["paths"]["/v1/customers/{customer_ref}"]["put"];
+    assert!(
+        put["responses"]["201"].is_object() && put["responses"]["422"].is_object(),
+        "{put}"
+    );
+    assert!(spec["components"]["securitySchemes"]["api_key"].is_object());
+    assert!(spec["components"]["schemas"]["Problem"].is_object());
+
+    let redirect = app.client.get(app.url("/docs")).send().await.unwrap();
+    assert_eq!(redirect.status(), StatusCode::PERMANENT_REDIRECT);
+    let page = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text().await.unwrap().contains("swagger"),
+        "Swagger UI page"
+    );
+    let script = app
+        .client
+        .get(app.url("/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        script.status(),
+        StatusCode::OK,
+        "Swagger UI assets are served locally"
+    );
+}
