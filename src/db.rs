@@ -19,7 +19,9 @@ use chrono::{NaiveDateTime, Timelike, Utc};
 use connection::ConnectionManager;
 use diesel::connection::SimpleConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
@@ -28,6 +30,9 @@ pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     backend: Backend,
+    /// One permit per pooled connection: async callers wait here, cheaply, rather than as
+    /// blocking threads queued on the pool.
+    permits: Arc<Semaphore>,
 }
 
 /// Why a database call failed.
@@ -63,13 +68,19 @@ impl Db {
         let timeout = Duration::from_secs(settings.connect_timeout_secs);
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size)
+            .test_on_check_out(false)
             .min_idle(Some(1))
             .connection_timeout(timeout)
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(ConnectionManager::new(settings.url.clone()))
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("cannot open database {}", settings.url.redacted()))?;
-        Ok(Self { pool, backend })
+        let permits = Arc::new(Semaphore::new(settings.pool_size as usize));
+        Ok(Self {
+            pool,
+            backend,
+            permits,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -87,12 +98,23 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
         T: Send + 'static,
     {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| DbError::Cancelled)?;
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         actix_web::web::block(move || {
+            let _permit = permit;
             span.in_scope(|| {
                 let mut conn = pool.get()?;
-                f(&mut conn)
+                let result = f(&mut conn);
+                if let Err(DbError::Query(e)) = &result
+                    && is_connection_lost(e)
+                {
+                    conn.mark_broken();
+                }
+                result
             })
         })
         .await
@@ -121,6 +143,17 @@ pub fn now() -> NaiveDateTime {
     // Dropping sub-microsecond digits keeps the value in range, so this never falls back.
     t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
         .unwrap_or(t)
+}
+
+/// True when `e` means the server went away: the connection is useless and the call may be retried.
+pub fn is_connection_lost(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        ) | DieselError::BrokenTransactionManager
+    )
 }
 
 /// True when `e` is a unique-constraint violation (a concurrent insert of the same key).

@@ -16,6 +16,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub log: LogSettings,
+    pub auth: AuthSettings,
     pub idempotency: IdempotencySettings,
 }
 
@@ -51,6 +52,12 @@ pub enum LogFormat {
 pub struct LogSettings {
     pub format: LogFormat,
     pub filter: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub key_cache_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +180,9 @@ impl Settings {
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             out.push(format!("log.filter is not a valid filter: {e}"));
+        }
+        if self.auth.key_cache_secs > 300 {
+            out.push("auth.key_cache_secs must be at most 300 (0 disables the cache)".to_owned());
         }
         if !(1..=24 * 30).contains(&self.idempotency.retention_hours) {
             out.push("idempotency.retention_hours must be between 1 and 720".to_owned());

@@ -3,6 +3,7 @@
 use crate::db::{Db, migrations};
 use crate::http::{metrics, problem};
 use crate::routes;
+use crate::services::api_keys::KeyCache;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::telemetry::SafeRootSpan;
@@ -12,6 +13,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 
 pub struct Application {
@@ -33,10 +35,12 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        let key_cache = KeyCache::new(Duration::from_secs(settings.auth.key_cache_secs));
         let state = AppState {
             db: db.clone(),
             settings: Arc::new(settings),
             metrics: metrics::handle(),
+            api_keys: Arc::new(key_cache),
         };
         let server = serve(listener, state)?;
         Ok(Self { server, port, db })
@@ -79,6 +83,7 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
 
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let server_settings = state.settings.server.clone();
+    let pool_size = state.settings.database.pool_size as usize;
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()
@@ -95,8 +100,15 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     })
     .shutdown_timeout(server_settings.shutdown_timeout_secs)
     .listen(listener)?;
-    if server_settings.workers > 0 {
-        server = server.workers(server_settings.workers);
-    }
+    let workers = match server_settings.workers {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    // Database calls are the only blocking work, and no more of them can run than the pool has
+    // connections: more blocking threads would only queue on the pool and cost context switches.
+    let blocking = (pool_size / workers).max(2);
+    server = server
+        .workers(workers)
+        .worker_max_blocking_threads(blocking);
     Ok(server.run())
 }

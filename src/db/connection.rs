@@ -41,6 +41,34 @@ pub enum ConnectError {
     Setup(#[from] diesel::result::Error),
 }
 
+/// A pooled connection that remembers when it lost its server, so the pool discards it instead of
+/// handing it out again. Connections are not pinged on every checkout (that would double the round
+/// trips of a one-query request); a failed query marks them instead.
+pub struct PoolConnection {
+    conn: DbConnection,
+    broken: bool,
+}
+
+impl PoolConnection {
+    pub fn mark_broken(&mut self) {
+        self.broken = true;
+    }
+}
+
+impl std::ops::Deref for PoolConnection {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PoolConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 /// An r2d2 manager that picks the backend from the URL scheme alone.
 ///
 /// diesel's derived `establish` tries each backend in turn and hides the real error; with
@@ -82,19 +110,25 @@ impl ConnectionManager {
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = PoolConnection;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<DbConnection, ConnectError> {
-        self.open()
+    fn connect(&self) -> Result<PoolConnection, ConnectError> {
+        Ok(PoolConnection {
+            conn: self.open()?,
+            broken: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+    fn is_valid(&self, conn: &mut PoolConnection) -> Result<(), ConnectError> {
         Ok(conn.batch_execute("SELECT 1")?)
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+    fn has_broken(&self, conn: &mut PoolConnection) -> bool {
         use diesel::connection::TransactionManager;
-        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+        conn.broken
+            || <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(
+                &mut conn.conn,
+            )
     }
 }

@@ -53,10 +53,12 @@ pub fn find(
     conn: &mut DbConnection,
     customer_ref: &CustomerRef,
 ) -> Result<Option<CustomerRow>, DbError> {
+    // customer_ref is unique, so this is zero or one row; without LIMIT the statement has no
+    // clause that keeps diesel's multi-backend layer from caching it prepared.
     Ok(customers::table
         .filter(customers::customer_ref.eq(customer_ref.as_str()))
-        .first::<CustomerRow>(conn)
-        .optional()?)
+        .load::<CustomerRow>(conn)?
+        .pop())
 }
 
 /// Creates the customer or replaces its details, in one transaction.

@@ -1,7 +1,7 @@
 //! `Authorization: Bearer <api key>` for the partner's backend.
 
 use super::RequestError;
-use crate::services::api_keys;
+use crate::services::api_keys::{self, Cached};
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -27,19 +27,31 @@ impl FromRequest for ApiKeyAuth {
             let Some(state) = state else {
                 return Err(RequestError::InvalidCredentials);
             };
-            match state
-                .db
-                .run(move |conn| api_keys::verify(conn, &token))
-                .await?
-            {
-                Some(key_id) => {
-                    tracing::Span::current().record("api_key.id", key_id.as_str());
-                    Ok(Self { key_id })
-                }
-                None => Err(RequestError::InvalidCredentials),
-            }
+            let key_id = match state.api_keys.check(&token) {
+                Cached::Valid(key_id) => Some(key_id),
+                Cached::Invalid => None,
+                Cached::Unknown => verify_in_database(&state, token).await?,
+            };
+            let key_id = key_id.ok_or(RequestError::InvalidCredentials)?;
+            tracing::Span::current().record("api_key.id", key_id.as_str());
+            Ok(Self { key_id })
         })
     }
+}
+
+async fn verify_in_database(
+    state: &AppState,
+    token: SecretString,
+) -> Result<Option<String>, RequestError> {
+    let presented = token.clone();
+    let confirmed = state
+        .db
+        .run(move |conn| api_keys::verify(conn, &presented))
+        .await?;
+    if confirmed.is_some() {
+        state.api_keys.remember(&token);
+    }
+    Ok(confirmed)
 }
 
 fn bearer(req: &HttpRequest) -> Result<SecretString, RequestError> {

@@ -98,7 +98,17 @@ impl Problem {
 
     /// The response for a database failure: 503 when no connection could be had, else 500.
     pub fn database(e: &DbError) -> Self {
+        let lost = matches!(e, DbError::Query(q) if crate::db::is_connection_lost(q));
         match e {
+            _ if lost => {
+                tracing::warn!("database connection lost");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "service_unavailable",
+                    "The service is temporarily unavailable",
+                )
+                .retry_after(1)
+            }
             DbError::Unavailable(_) => {
                 tracing::warn!("no database connection available");
                 Self::new(

@@ -9,6 +9,9 @@ use chrono::NaiveDateTime;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
 const PREFIX: &str = "wl_";
@@ -80,7 +83,8 @@ pub fn revoke(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
     api_keys::revoke(conn, id, db::now())
 }
 
-/// Checks a presented token. Returns the key id when it names a live key whose secret matches.
+/// Checks a presented token against the database. Returns the key id when it names a live key
+/// whose secret matches.
 pub fn verify(
     conn: &mut DbConnection,
     presented: &SecretString,
@@ -89,16 +93,88 @@ pub fn verify(
         return Ok(None);
     };
     let row = api_keys::find(conn, id)?;
-    let presented_hash = hash(secret);
     // Compare against a dummy when the id is unknown, so both paths do the same work.
     let stored = row
         .as_ref()
         .map(|r| r.secret_hash.as_slice())
         .unwrap_or(&[0u8; 32]);
-    let matches: bool = presented_hash.as_slice().ct_eq(stored).into();
+    let matches = same_hash(&hash(secret), stored);
     Ok(row
         .filter(|r| matches && r.revoked_at.is_none())
         .map(|r| r.id))
+}
+
+/// Keys verified recently, so that most requests need no database round trip to authenticate.
+///
+/// Only successful verifications are kept, each for `ttl`: a key revoked in the database stops
+/// working on every instance within `ttl`. A `ttl` of zero disables the cache.
+pub struct KeyCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, CachedKey>>,
+}
+
+struct CachedKey {
+    secret_hash: [u8; 32],
+    verified_at: Instant,
+}
+
+/// The result of looking a token up in the cache.
+pub enum Cached {
+    Valid(String),
+    Invalid,
+    Unknown,
+}
+
+impl KeyCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn check(&self, presented: &SecretString) -> Cached {
+        let Some((id, secret)) = split(presented.expose_secret()) else {
+            return Cached::Invalid;
+        };
+        let Ok(entries) = self.entries.lock() else {
+            return Cached::Unknown;
+        };
+        match entries.get(id) {
+            Some(entry) if entry.verified_at.elapsed() < self.ttl => {
+                if same_hash(&hash(secret), &entry.secret_hash) {
+                    Cached::Valid(id.to_owned())
+                } else {
+                    Cached::Invalid
+                }
+            }
+            _ => Cached::Unknown,
+        }
+    }
+
+    /// Remembers a token the database just confirmed.
+    pub fn remember(&self, presented: &SecretString) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let Some((id, secret)) = split(presented.expose_secret()) else {
+            return;
+        };
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, e| e.verified_at.elapsed() < self.ttl);
+            entries.insert(
+                id.to_owned(),
+                CachedKey {
+                    secret_hash: hash(secret),
+                    verified_at: Instant::now(),
+                },
+            );
+        }
+    }
+}
+
+fn same_hash(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
 }
 
 /// Splits `wl_<12 hex>_<43 base64url>` into id and secret; anything else is not a key.
@@ -140,6 +216,28 @@ mod tests {
         for case in cases {
             assert_eq!(split(&case), None, "{case:?}");
         }
+    }
+
+    #[test]
+    fn cache_confirms_only_the_remembered_secret_and_forgets_it() {
+        let secret = "B".repeat(43);
+        let good = SecretString::from(format!("wl_0123456789ab_{secret}"));
+        let wrong = SecretString::from(format!("wl_0123456789ab_{}", "C".repeat(43)));
+        let cache = KeyCache::new(Duration::from_millis(50));
+        assert!(matches!(cache.check(&good), Cached::Unknown));
+        cache.remember(&good);
+        assert!(matches!(cache.check(&good), Cached::Valid(id) if id == "0123456789ab"));
+        assert!(matches!(cache.check(&wrong), Cached::Invalid));
+        assert!(matches!(
+            cache.check(&SecretString::from("junk".to_owned())),
+            Cached::Invalid
+        ));
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(matches!(cache.check(&good), Cached::Unknown));
+
+        let off = KeyCache::new(Duration::ZERO);
+        off.remember(&good);
+        assert!(matches!(off.check(&good), Cached::Unknown));
     }
 
     proptest! {

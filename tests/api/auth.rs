@@ -1,4 +1,4 @@
-use crate::helpers::{create_api_key, key_id, problem, spawn_app};
+use crate::helpers::{create_api_key, key_id, problem, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use wiselink::services::api_keys;
 
@@ -68,4 +68,38 @@ async fn a_revoked_key_stops_working_and_others_keep_working() {
         StatusCode::NOT_FOUND,
         "the second key still authenticates"
     );
+}
+
+#[tokio::test]
+async fn a_revoked_key_that_was_in_use_stops_working_within_the_cache_time() {
+    let app = spawn_app_with(&[("WISELINK__AUTH__KEY_CACHE_SECS", "1")]).await;
+    assert_eq!(
+        app.get_customer("c").await.status(),
+        StatusCode::NOT_FOUND,
+        "key verified and cached"
+    );
+    let id = key_id(&app.api_key).to_owned();
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || api_keys::revoke(&mut db.get().unwrap(), &id).unwrap())
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let response = app.get_customer("c").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(problem(response).await["code"], "invalid_credentials");
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_refused_even_while_the_key_is_cached() {
+    let app = spawn_app().await;
+    assert_eq!(app.get_customer("c").await.status(), StatusCode::NOT_FOUND);
+    let wrong = format!("wl_{}_{}", key_id(&app.api_key), "Z".repeat(43));
+    let response = app
+        .client
+        .get(app.url("/v1/customers/c"))
+        .bearer_auth(wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

@@ -1,5 +1,5 @@
 use crate::helpers::{
-    TestDatabase, WISELINK, customer_body, key_id, key_secret, run_cli, spawn_app,
+    TestDatabase, WISELINK, customer_body, key_id, key_secret, run_cli, spawn_app_with,
 };
 use reqwest::StatusCode;
 use std::process::{Command, Stdio};
@@ -15,7 +15,8 @@ fn stderr(o: &std::process::Output) -> String {
 
 #[tokio::test]
 async fn api_keys_are_created_listed_and_revoked_from_the_cli() {
-    let app = spawn_app().await;
+    // Without the in-memory key cache, so the revocation shows on the very next request.
+    let app = spawn_app_with(&[("WISELINK__AUTH__KEY_CACHE_SECS", "0")]).await;
     let created = app.cli(&["api-key", "create", "--name", "mobile backend"]);
     assert!(
         created.status.success(),

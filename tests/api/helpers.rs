@@ -199,7 +199,7 @@ struct Count {
 pub fn count_rows(db: &Db, sql: &str) -> i64 {
     let mut conn = db.get().expect("connection");
     diesel::sql_query(sql)
-        .get_result::<Count>(&mut *conn)
+        .get_result::<Count>(&mut **conn)
         .expect("count query")
         .n
 }

@@ -97,7 +97,7 @@ async fn a_key_still_in_flight_is_409_until_it_is_abandoned() {
         let old = db::now() - chrono::Duration::minutes(5);
         diesel::update(ik::table)
             .set(ik::updated_at.eq(old))
-            .execute(&mut *db.get().unwrap())
+            .execute(&mut **db.get().unwrap())
             .unwrap();
     })
     .await

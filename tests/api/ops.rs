@@ -116,3 +116,47 @@ async fn openapi_and_swagger_ui_are_served() {
         "Swagger UI assets are served locally"
     );
 }
+
+/// PostgreSQL drops every connection (a restart, a failover): requests answer 503 rather than 500
+/// while the pool discards the dead connections, and the service recovers by itself.
+#[tokio::test]
+async fn the_service_recovers_after_postgres_drops_its_connections() {
+    let app = spawn_app().await;
+    if !app.database.is_postgres() {
+        return;
+    }
+    assert_eq!(
+        app.put_customer("pg-1", &crate::helpers::customer_body())
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let name = app.database.url().rsplit('/').next().unwrap().to_owned();
+    let admin = std::env::var("TEST_DATABASE_URL").unwrap();
+    tokio::task::spawn_blocking(move || {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = diesel::PgConnection::establish(&admin).unwrap();
+        diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    })
+    .await
+    .unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        let response = app.get_customer("pg-1").await;
+        let status = response.status();
+        if status != StatusCode::OK {
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(problem(response).await["code"], "service_unavailable");
+        }
+        statuses.push(status);
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::OK), "{statuses:?}");
+    assert!(
+        statuses.iter().filter(|s| **s != StatusCode::OK).count() <= 8,
+        "at most one failure per pooled connection: {statuses:?}"
+    );
+}
