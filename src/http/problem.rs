@@ -98,28 +98,18 @@ impl Problem {
 
     /// The response for a database failure: 503 when no connection could be had, else 500.
     pub fn database(e: &DbError) -> Self {
-        let lost = matches!(e, DbError::Query(q) if crate::db::is_connection_lost(q));
-        match e {
-            _ if lost => {
-                tracing::warn!("database connection lost");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "service_unavailable",
-                    "The service is temporarily unavailable",
-                )
-                .retry_after(1)
-            }
-            DbError::Unavailable(_) => {
-                tracing::warn!("no database connection available");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "service_unavailable",
-                    "The service is temporarily unavailable",
-                )
-                .retry_after(1)
-            }
-            other => Self::unexpected(&anyhow::anyhow!("{other}: {other:?}")),
-        }
+        let reason = match e {
+            DbError::Unavailable(_) => "no database connection available",
+            DbError::Query(q) if crate::db::is_connection_lost(q) => "database connection lost",
+            other => return Self::unexpected(&anyhow::anyhow!("{other}: {other:?}")),
+        };
+        tracing::warn!(reason, "database unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "The service is temporarily unavailable",
+        )
+        .retry_after(1)
     }
 
     pub fn response(&self) -> HttpResponse {

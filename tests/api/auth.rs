@@ -56,13 +56,7 @@ async fn a_revoked_key_stops_working_and_others_keep_working() {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(problem(response).await["code"], "invalid_credentials");
 
-    let response = app
-        .client
-        .get(app.url("/v1/customers/c"))
-        .bearer_auth(other)
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_customer_as(&other, "c").await;
     assert_eq!(
         response.status(),
         StatusCode::NOT_FOUND,
@@ -94,12 +88,6 @@ async fn a_wrong_secret_is_refused_even_while_the_key_is_cached() {
     let app = spawn_app().await;
     assert_eq!(app.get_customer("c").await.status(), StatusCode::NOT_FOUND);
     let wrong = format!("wl_{}_{}", key_id(&app.api_key), "Z".repeat(43));
-    let response = app
-        .client
-        .get(app.url("/v1/customers/c"))
-        .bearer_auth(wrong)
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_customer_as(&wrong, "c").await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }

@@ -32,13 +32,7 @@ async fn api_keys_are_created_listed_and_revoked_from_the_cli() {
         "at least 256 bits of secret: {key}"
     );
 
-    let response = app
-        .client
-        .get(app.url("/v1/customers/nobody"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_customer_as(&key, "nobody").await;
     assert_eq!(
         response.status(),
         StatusCode::NOT_FOUND,
@@ -59,13 +53,7 @@ async fn api_keys_are_created_listed_and_revoked_from_the_cli() {
 
     let revoked = app.cli(&["api-key", "revoke", &id]);
     assert!(revoked.status.success(), "{}", stderr(&revoked));
-    let response = app
-        .client
-        .get(app.url("/v1/customers/nobody"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_customer_as(&key, "nobody").await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(
         stdout(&app.cli(&["api-key", "list"]))

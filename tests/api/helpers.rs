@@ -163,13 +163,17 @@ impl TestApp {
     }
 
     pub async fn get_customer(&self, customer_ref: &str) -> Response {
-        self.authed(
-            reqwest::Method::GET,
-            &format!("/v1/customers/{customer_ref}"),
-        )
-        .send()
-        .await
-        .expect("request sent")
+        self.get_customer_as(&self.api_key, customer_ref).await
+    }
+
+    /// `GET /v1/customers/{customer_ref}` with another API key (or any bearer value).
+    pub async fn get_customer_as(&self, key: &str, customer_ref: &str) -> Response {
+        self.client
+            .get(self.url(&format!("/v1/customers/{customer_ref}")))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// Runs `sql` (a single `SELECT COUNT(*) AS n …`) against this app's database.
