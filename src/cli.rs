@@ -22,6 +22,12 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run the Wise simulator alone (the endpoints wiselink uses, plus the /__sim control API).
+    Sim {
+        /// Port to listen on; defaults to simulator.port.
+        #[arg(long)]
+        port: Option<u16>,
+    },
     /// Manage the API keys the partner's backend authenticates with.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),

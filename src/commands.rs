@@ -3,7 +3,9 @@
 use crate::db::{Db, migrations};
 use crate::services::api_keys;
 use crate::settings::Settings;
+use crate::simulator::{self, Simulator};
 use crate::startup::Application;
+use actix_web::web;
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use std::io::Write;
@@ -15,6 +17,22 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .context("HTTP server failed")?;
     tracing::info!("wiselink stopped");
+    Ok(())
+}
+
+pub async fn sim(settings: Settings, port: Option<u16>) -> anyhow::Result<()> {
+    let host = settings.simulator.host.clone();
+    let listener =
+        std::net::TcpListener::bind((host.as_str(), port.unwrap_or(settings.simulator.port)))
+            .with_context(|| format!("cannot listen on {host}"))?;
+    let bound = listener.local_addr()?.port();
+    let mut sim = Simulator::from_settings(&settings.wise);
+    sim.public_url = format!("http://{host}:{bound}");
+    tracing::info!(port = bound, client_id = %sim.client.id, "Wise simulator listening");
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    simulator::serve(listener, web::Data::new(sim), workers)?
+        .await
+        .context("simulator failed")?;
     Ok(())
 }
 

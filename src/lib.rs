@@ -8,6 +8,7 @@ pub mod http;
 pub mod routes;
 pub mod services;
 pub mod settings;
+pub mod simulator;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => run_async(commands::serve(settings)),
         Command::Migrate => commands::migrate(&settings),
+        Command::Sim { port } => run_async(commands::sim(settings, port)),
         Command::ApiKey(ApiKeyCommand::Create { name }) => {
             commands::api_key_create(&settings, &name)
         }

@@ -1,0 +1,207 @@
+//! `/__sim/…`: the control API tests and demos drive the simulator with. Not part of Wise.
+
+use super::Simulator;
+use super::state::{Fault, ProfileKind, Revoked, UserState, Variants};
+use actix_web::{HttpResponse, Scope, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn scope() -> Scope {
+    web::scope("/__sim")
+        .route("/users", web::post().to(seed_user))
+        .route("/users/{id}/{action}", web::post().to(user_action))
+        .route("/mailbox", web::get().to(mailbox))
+        .route("/faults", web::post().to(add_fault))
+        .route("/faults", web::get().to(list_faults))
+        .route("/faults", web::delete().to(clear_faults))
+        .route("/calls", web::get().to(calls))
+        .route("/calls", web::delete().to(clear_calls))
+        .route("/clock", web::post().to(advance_clock))
+        .route("/variants", web::get().to(get_variants))
+        .route("/variants", web::post().to(set_variants))
+}
+
+fn bad_request(message: impl Into<String>) -> HttpResponse {
+    HttpResponse::BadRequest().json(json!({"error": message.into()}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    email: String,
+    date_of_birth: Option<NaiveDate>,
+    first_name: String,
+    last_name: String,
+    /// Shorthand for `profiles: ["business"]`: a business-only user.
+    #[serde(default)]
+    business: bool,
+    /// Which profiles to create: any of "personal" and "business"; `[]` for none. Default personal.
+    profiles: Option<Vec<String>>,
+}
+
+async fn seed_user(body: web::Json<NewUser>, sim: web::Data<Simulator>) -> HttpResponse {
+    let new = body.into_inner();
+    let kinds = match (&new.profiles, new.business) {
+        (Some(list), _) => list.clone(),
+        (None, true) => vec!["business".to_owned()],
+        (None, false) => vec!["personal".to_owned()],
+    };
+    let mut parsed = Vec::new();
+    for kind in &kinds {
+        match kind.as_str() {
+            "personal" => parsed.push(ProfileKind::Personal),
+            "business" => parsed.push(ProfileKind::Business),
+            other => return bad_request(format!("unknown profile kind {other:?}")),
+        }
+    }
+    let now = sim.clock.now();
+    let mut state = sim.lock();
+    if state.user_by_email(&new.email).is_some() {
+        return HttpResponse::Conflict().json(json!({"error": "a user with this email exists"}));
+    }
+    let user_id = state.create_user(&new.email);
+    if let Some(user) = state.users.get_mut(&user_id) {
+        user.first_name = Some(new.first_name);
+        user.last_name = Some(new.last_name);
+    }
+    let profile_ids: Vec<i64> = parsed
+        .into_iter()
+        .map(|kind| {
+            let dob = (kind == ProfileKind::Personal)
+                .then_some(new.date_of_birth)
+                .flatten();
+            state.add_profile(user_id, kind, dob, now)
+        })
+        .collect();
+    let profile_id = state.default_profile(user_id);
+    HttpResponse::Created()
+        .json(json!({"user_id": user_id, "profile_id": profile_id, "profile_ids": profile_ids}))
+}
+
+#[derive(Deserialize, Default)]
+struct ActionBody {
+    email: Option<String>,
+}
+
+async fn user_action(
+    path: web::Path<(i64, String)>,
+    body: Option<web::Json<ActionBody>>,
+    sim: web::Data<Simulator>,
+) -> HttpResponse {
+    let (id, action) = path.into_inner();
+    let mut state = sim.lock();
+    if !state.users.contains_key(&id) {
+        return HttpResponse::NotFound().json(json!({"error": "no such user"}));
+    }
+    match action.as_str() {
+        "revoke" => state.revoke_user_tokens(id, Revoked::Plain),
+        "reclaim" => {
+            if let Some(u) = state.users.get_mut(&id) {
+                u.reclaimed = true;
+            }
+        }
+        "deactivate" => {
+            if let Some(u) = state.users.get_mut(&id) {
+                u.state = UserState::Deactivated;
+            }
+            state.revoke_user_tokens(id, Revoked::Plain);
+        }
+        "change-email" => {
+            let Some(email) = body.and_then(|b| b.into_inner().email) else {
+                return bad_request("change-email needs {\"email\": …}");
+            };
+            if let Some(u) = state.users.get_mut(&id) {
+                u.email = email;
+            }
+            state.revoke_user_tokens(id, Revoked::EmailChanged);
+        }
+        other => {
+            return bad_request(format!(
+                "unknown action {other:?}; use revoke, reclaim, deactivate or change-email"
+            ));
+        }
+    }
+    HttpResponse::NoContent().finish()
+}
+
+#[derive(Deserialize)]
+struct MailboxQuery {
+    to: Option<String>,
+}
+
+async fn mailbox(query: web::Query<MailboxQuery>, sim: web::Data<Simulator>) -> HttpResponse {
+    let state = sim.lock();
+    let mails: Vec<_> = state
+        .mailbox
+        .iter()
+        .filter(|m| {
+            query
+                .to
+                .as_ref()
+                .is_none_or(|to| m.to.eq_ignore_ascii_case(to))
+        })
+        .collect();
+    HttpResponse::Ok().json(mails)
+}
+
+async fn add_fault(body: web::Json<Fault>, sim: web::Data<Simulator>) -> HttpResponse {
+    let fault = body.into_inner();
+    if !fault.endpoint.starts_with('/') {
+        return bad_request("endpoint must be a path such as /oauth/token");
+    }
+    if fault.status.is_some_and(|s| !(400..=599).contains(&s)) {
+        return bad_request("status must be 400–599");
+    }
+    if fault.count == 0 {
+        return bad_request("count must be at least 1");
+    }
+    sim.lock().faults.push(fault);
+    HttpResponse::Created().finish()
+}
+
+async fn list_faults(sim: web::Data<Simulator>) -> HttpResponse {
+    HttpResponse::Ok().json(&sim.lock().faults)
+}
+
+async fn clear_faults(sim: web::Data<Simulator>) -> HttpResponse {
+    sim.lock().faults.clear();
+    HttpResponse::NoContent().finish()
+}
+
+async fn calls(sim: web::Data<Simulator>) -> HttpResponse {
+    HttpResponse::Ok().json(&sim.lock().calls)
+}
+
+async fn clear_calls(sim: web::Data<Simulator>) -> HttpResponse {
+    sim.lock().calls.clear();
+    HttpResponse::NoContent().finish()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    advance_secs: i64,
+}
+
+async fn advance_clock(body: web::Json<Advance>, sim: web::Data<Simulator>) -> HttpResponse {
+    if body.advance_secs < 0 {
+        return bad_request("the clock only moves forward");
+    }
+    let now = sim.clock.advance(body.advance_secs);
+    HttpResponse::Ok().json(json!({"now": now}))
+}
+
+async fn get_variants(sim: web::Data<Simulator>) -> HttpResponse {
+    HttpResponse::Ok().json(&sim.lock().variants)
+}
+
+async fn set_variants(body: web::Json<Variants>, sim: web::Data<Simulator>) -> HttpResponse {
+    let variants = body.into_inner();
+    let problems = variants.problems();
+    if !problems.is_empty() {
+        return bad_request(problems.join("; "));
+    }
+    sim.lock().variants = variants;
+    HttpResponse::Ok().json(&sim.lock().variants)
+}

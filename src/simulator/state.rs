@@ -1,0 +1,470 @@
+//! Everything the simulated Wise remembers, and the rules that change it. No HTTP in here.
+
+use super::errors::WiseReply;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, VecDeque};
+
+pub const ACCESS_TOKEN_SECS: i64 = 43_199;
+pub const REFRESH_TOKEN_SECS: i64 = 628_639_555;
+pub const AUTH_CODE_MINUTES: i64 = 30;
+pub const CLAIM_CODE_MINUTES: i64 = 5;
+const CALLS_KEPT: usize = 10_000;
+
+/// The one API client the simulator knows.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub id: String,
+    pub secret: String,
+    pub redirect_uri: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UserState {
+    Active,
+    Deactivated,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub registration_code: Option<String>,
+    pub created_by: Option<String>,
+    pub reclaimed: bool,
+    pub state: UserState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileKind {
+    Personal,
+    Business,
+}
+
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: ProfileKind,
+    pub date_of_birth: Option<NaiveDate>,
+    pub business_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub user_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub used: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimCode {
+    pub user_id: i64,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    /// `None` for a client-credentials token.
+    pub user_id: Option<i64>,
+    pub client_id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Why a refresh token stopped working, which decides the error a later refresh gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    /// Replaced by a new grant, revoked by the user, or the user was deactivated.
+    Plain,
+    /// The user changed their email at Wise.
+    EmailChanged,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefreshToken {
+    pub user_id: i64,
+    pub client_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub current_access: Option<String>,
+    pub revoked: Option<Revoked>,
+}
+
+/// An email the simulated Wise sent.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub authorization_code: Option<String>,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// A fault armed for the next `count` calls to `endpoint`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    pub endpoint: String,
+    pub status: Option<u16>,
+    pub retry_after: Option<u64>,
+    pub latency_ms: Option<u64>,
+    #[serde(default)]
+    pub drop_response: bool,
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One call received, as `/__sim/calls` reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Call {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub at: DateTime<Utc>,
+    pub body: serde_json::Value,
+}
+
+/// Switches for behaviour Wise's documentation leaves open.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Variants {
+    /// Status of `invalid_grant` for a wrong registration code or a reclaimed user: 401 (API
+    /// reference) or 400 (guides).
+    pub reclaimed_status: u16,
+    /// Status of a successful signup: 200 (documented) or 201.
+    pub signup_status: u16,
+    /// Status of a refresh after the user changed their email at Wise: 400 or 403.
+    pub email_changed_status: u16,
+    /// Whether a refresh returns a new refresh token (and retires the old one) or the same one.
+    pub rotate_refresh_tokens: bool,
+}
+
+impl Default for Variants {
+    fn default() -> Self {
+        Self {
+            reclaimed_status: 401,
+            signup_status: 200,
+            email_changed_status: 400,
+            rotate_refresh_tokens: false,
+        }
+    }
+}
+
+impl Variants {
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if ![400, 401].contains(&self.reclaimed_status) {
+            out.push("reclaimed_status must be 400 or 401".to_owned());
+        }
+        if ![200, 201].contains(&self.signup_status) {
+            out.push("signup_status must be 200 or 201".to_owned());
+        }
+        if ![400, 403].contains(&self.email_changed_status) {
+            out.push("email_changed_status must be 400 or 403".to_owned());
+        }
+        out
+    }
+}
+
+/// A user's new tokens.
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+pub struct SimState {
+    next_id: i64,
+    pub users: HashMap<i64, User>,
+    pub profiles: HashMap<i64, Profile>,
+    pub auth_codes: HashMap<String, AuthCode>,
+    pub claim_codes: HashMap<String, ClaimCode>,
+    pub access: HashMap<String, AccessToken>,
+    pub refresh: HashMap<String, RefreshToken>,
+    /// Email-flow page ticket → authorization code it reveals.
+    pub email_tickets: HashMap<String, String>,
+    pub mailbox: Vec<Mail>,
+    pub faults: Vec<Fault>,
+    pub calls: VecDeque<Call>,
+    pub variants: Variants,
+}
+
+impl SimState {
+    fn id(&mut self) -> i64 {
+        self.next_id += 1;
+        // Wise ids are large numbers; keep ours recognisably in that range.
+        10_000_000 + self.next_id
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        self.users
+            .values()
+            .filter(|u| u.state == UserState::Active)
+            .find(|u| u.email.eq_ignore_ascii_case(email))
+    }
+
+    pub fn create_user(&mut self, email: &str) -> i64 {
+        let id = self.id();
+        self.users.insert(
+            id,
+            User {
+                id,
+                email: email.to_owned(),
+                first_name: None,
+                last_name: None,
+                registration_code: None,
+                created_by: None,
+                reclaimed: false,
+                state: UserState::Active,
+            },
+        );
+        id
+    }
+
+    pub fn add_profile(
+        &mut self,
+        user_id: i64,
+        kind: ProfileKind,
+        date_of_birth: Option<NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> i64 {
+        let id = self.id();
+        let business_name = (kind == ProfileKind::Business).then(|| format!("Business {id} Ltd"));
+        self.profiles.insert(
+            id,
+            Profile {
+                id,
+                user_id,
+                kind,
+                date_of_birth,
+                business_name,
+                created_at: now,
+            },
+        );
+        id
+    }
+
+    pub fn profiles_of(&self, user_id: i64) -> Vec<&Profile> {
+        let mut list: Vec<&Profile> = self
+            .profiles
+            .values()
+            .filter(|p| p.user_id == user_id)
+            .collect();
+        list.sort_by_key(|p| (p.kind == ProfileKind::Business, p.id));
+        list
+    }
+
+    /// The profile a login grants by default: the personal one, else the first.
+    pub fn default_profile(&self, user_id: i64) -> Option<i64> {
+        self.profiles_of(user_id).first().map(|p| p.id)
+    }
+
+    pub fn new_auth_code(&mut self, client: &Client, user_id: i64, now: DateTime<Utc>) -> String {
+        let code = short_code();
+        self.auth_codes.insert(
+            code.clone(),
+            AuthCode {
+                client_id: client.id.clone(),
+                redirect_uri: client.redirect_uri.clone(),
+                user_id,
+                created_at: now,
+                used: false,
+            },
+        );
+        code
+    }
+
+    pub fn new_claim_code(&mut self, user_id: i64, now: DateTime<Utc>) -> String {
+        let code = uuid::Uuid::new_v4().to_string();
+        self.claim_codes.insert(
+            code.clone(),
+            ClaimCode {
+                user_id,
+                expires_at: now + Duration::minutes(CLAIM_CODE_MINUTES),
+            },
+        );
+        code
+    }
+
+    pub fn client_token(&mut self, client_id: &str, now: DateTime<Utc>) -> IssuedTokens {
+        let token = uuid::Uuid::new_v4().to_string();
+        self.access.insert(
+            token.clone(),
+            AccessToken {
+                user_id: None,
+                client_id: client_id.to_owned(),
+                expires_at: now + Duration::seconds(ACCESS_TOKEN_SECS),
+            },
+        );
+        IssuedTokens {
+            access_token: token,
+            refresh_token: None,
+            created_at: now,
+        }
+    }
+
+    /// A new token pair from an original grant. The user's previous refresh tokens for this client
+    /// stop working at once; access tokens already minted stay valid until they expire.
+    pub fn user_grant(
+        &mut self,
+        client_id: &str,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> IssuedTokens {
+        for r in self.refresh.values_mut() {
+            if r.user_id == user_id && r.client_id == client_id && r.revoked.is_none() {
+                r.revoked = Some(Revoked::Plain);
+            }
+        }
+        let access = self.user_access(client_id, user_id, now);
+        let refresh = uuid::Uuid::new_v4().to_string();
+        self.refresh.insert(
+            refresh.clone(),
+            RefreshToken {
+                user_id,
+                client_id: client_id.to_owned(),
+                expires_at: now + Duration::seconds(REFRESH_TOKEN_SECS),
+                current_access: Some(access.clone()),
+                revoked: None,
+            },
+        );
+        IssuedTokens {
+            access_token: access,
+            refresh_token: Some(refresh),
+            created_at: now,
+        }
+    }
+
+    /// Refreshes: a new access token, and the one this refresh token minted last stops working.
+    pub fn refresh(
+        &mut self,
+        client_id: &str,
+        refresh_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedTokens, WiseReply> {
+        let status = self.variants.email_changed_status;
+        let rotate = self.variants.rotate_refresh_tokens;
+        let Some(r) = self.refresh.get(refresh_token).cloned() else {
+            return Err(WiseReply::invalid_grant(400, "Invalid refresh token"));
+        };
+        match r.revoked {
+            Some(Revoked::EmailChanged) => {
+                return Err(WiseReply::invalid_grant(status, "Invalid refresh token"));
+            }
+            Some(Revoked::Plain) => {
+                return Err(WiseReply::invalid_grant(400, "Invalid refresh token"));
+            }
+            None => {}
+        }
+        if r.client_id != client_id || r.expires_at <= now || !self.user_active(r.user_id) {
+            return Err(WiseReply::invalid_grant(400, "Invalid refresh token"));
+        }
+        if let Some(old) = &r.current_access {
+            self.access.remove(old);
+        }
+        let access = self.user_access(client_id, r.user_id, now);
+        let refresh = if rotate {
+            self.refresh.remove(refresh_token);
+            uuid::Uuid::new_v4().to_string()
+        } else {
+            refresh_token.to_owned()
+        };
+        self.refresh.insert(
+            refresh.clone(),
+            RefreshToken {
+                current_access: Some(access.clone()),
+                ..r
+            },
+        );
+        Ok(IssuedTokens {
+            access_token: access,
+            refresh_token: Some(refresh),
+            created_at: now,
+        })
+    }
+
+    fn user_access(&mut self, client_id: &str, user_id: i64, now: DateTime<Utc>) -> String {
+        let token = uuid::Uuid::new_v4().to_string();
+        self.access.insert(
+            token.clone(),
+            AccessToken {
+                user_id: Some(user_id),
+                client_id: client_id.to_owned(),
+                expires_at: now + Duration::seconds(ACCESS_TOKEN_SECS),
+            },
+        );
+        token
+    }
+
+    pub fn user_active(&self, user_id: i64) -> bool {
+        self.users
+            .get(&user_id)
+            .is_some_and(|u| u.state == UserState::Active)
+    }
+
+    /// Every token of the user stops working (app access revoked, deactivation, email change).
+    pub fn revoke_user_tokens(&mut self, user_id: i64, reason: Revoked) {
+        self.access.retain(|_, a| a.user_id != Some(user_id));
+        for r in self.refresh.values_mut() {
+            if r.user_id == user_id && r.revoked.is_none() {
+                r.revoked = Some(reason);
+            }
+        }
+    }
+
+    pub fn record(&mut self, call: Call) {
+        if self.calls.len() == CALLS_KEPT {
+            self.calls.pop_front();
+        }
+        self.calls.push_back(call);
+    }
+
+    /// Takes one use of the first fault armed for `path`.
+    pub fn take_fault(&mut self, path: &str) -> Option<Fault> {
+        let i = self
+            .faults
+            .iter()
+            .position(|f| f.endpoint == path && f.count > 0)?;
+        let fault = self.faults[i].clone();
+        self.faults[i].count -= 1;
+        if self.faults[i].count == 0 {
+            self.faults.remove(i);
+        }
+        Some(fault)
+    }
+}
+
+/// A code shaped like Wise's examples (`G2s8EJ`): six mixed-case letters and digits.
+pub fn short_code() -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(6)
+        .map(char::from)
+        .collect()
+}
+
+/// Masks an email the way Wise's newer errors do: `ma*****@wise.com`.
+pub fn mask(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let keep: String = local.chars().take(2).collect();
+            format!(
+                "{keep}{}@{domain}",
+                "*".repeat(local.chars().count().saturating_sub(2).max(1))
+            )
+        }
+        None => "***".to_owned(),
+    }
+}
