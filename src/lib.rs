@@ -12,3 +12,4 @@ pub mod simulator;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod wise;

@@ -8,3 +8,5 @@ mod helpers;
 mod idempotency;
 mod migrations;
 mod ops;
+mod simulator;
+mod wise_client;

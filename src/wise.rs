@@ -1,0 +1,14 @@
+//! The client for Wise's API: typed requests and responses that accept every documented variant,
+//! one error type, retries only where repeating a call is safe, and a cached client-credentials
+//! token. Tokens, codes and secrets are `SecretString`s and never logged.
+
+mod client;
+mod error;
+mod operations;
+mod types;
+
+pub use client::WiseClient;
+pub use error::{ApiError, ErrorBody, ErrorItem, WiseError};
+pub use types::{
+    CreateUserOutcome, CreatedUser, Profile, ProfileKind, User, UserDetails, UserTokens,
+};

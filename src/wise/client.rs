@@ -1,0 +1,228 @@
+use super::error::{ApiError, ErrorBody, WiseError};
+use crate::settings::WiseSettings;
+use rand::Rng;
+use reqwest::Method;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use secrecy::{ExposeSecret, SecretString};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// When a failed call may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Retry {
+    /// Never: the authorization-code exchange (a code works once).
+    Never,
+    /// Only when the call cannot have had an effect: it never connected, or Wise said 429.
+    IfNotProcessed,
+    /// Also after timeouts, 408 and 5xx: repeating the call does no harm.
+    Safe,
+}
+
+pub(super) enum Auth {
+    Basic,
+    Bearer(SecretString),
+}
+
+pub(super) enum Body {
+    Empty,
+    Json(serde_json::Value),
+    Form(Vec<(&'static str, SecretString)>),
+}
+
+pub(super) struct Request {
+    pub operation: &'static str,
+    pub method: Method,
+    pub path: String,
+    pub auth: Auth,
+    pub body: Body,
+    pub retry: Retry,
+}
+
+/// A 2xx answer.
+pub(super) struct Answer {
+    pub body: bytes::Bytes,
+    pub trace_id: Option<String>,
+}
+
+pub(super) struct CachedToken {
+    pub token: SecretString,
+    pub refresh_at: Instant,
+}
+
+/// The Wise API client. Cheap to share behind an `Arc`; one per process is enough.
+pub struct WiseClient {
+    pub(super) http: reqwest::Client,
+    pub(super) settings: WiseSettings,
+    pub(super) client_token: Mutex<Option<CachedToken>>,
+}
+
+impl WiseClient {
+    /// Builds the client: rustls, explicit timeouts, no redirects followed, optional mTLS identity.
+    pub fn new(settings: WiseSettings) -> Result<Self, WiseError> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
+            .timeout(Duration::from_millis(settings.request_timeout_ms))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("wiselink/", env!("CARGO_PKG_VERSION")));
+        if !settings.mtls_cert.is_empty() {
+            let mut pem = std::fs::read(&settings.mtls_cert).map_err(|e| {
+                WiseError::Config(format!(
+                    "cannot read wise.mtls_cert {}: {e}",
+                    settings.mtls_cert
+                ))
+            })?;
+            pem.push(b'\n');
+            pem.extend(std::fs::read(&settings.mtls_key).map_err(|e| {
+                WiseError::Config(format!(
+                    "cannot read wise.mtls_key {}: {e}",
+                    settings.mtls_key
+                ))
+            })?);
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
+                WiseError::Config(format!(
+                    "wise.mtls_cert/mtls_key are not a PEM certificate and PKCS#8 key: {e}"
+                ))
+            })?;
+            builder = builder.identity(identity);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| WiseError::Config(e.to_string()))?;
+        Ok(Self {
+            http,
+            settings,
+            client_token: Mutex::new(None),
+        })
+    }
+
+    pub fn settings(&self) -> &WiseSettings {
+        &self.settings
+    }
+
+    /// Sends `req`, repeating it as its retry policy allows: at most `wise.max_attempts` attempts,
+    /// full-jitter exponential backoff, `Retry-After` honoured up to `wise.retry_after_cap_secs`.
+    pub(super) async fn execute(&self, req: Request) -> Result<Answer, WiseError> {
+        let max = if req.retry == Retry::Never {
+            1
+        } else {
+            self.settings.max_attempts.clamp(1, 3)
+        };
+        let correlation_id = uuid::Uuid::new_v4().to_string();
+        let mut attempt = 1;
+        loop {
+            let outcome = self.attempt(&req, &correlation_id).await;
+            let wait = match &outcome {
+                Ok(_) => return outcome,
+                Err(e) if attempt >= max => {
+                    tracing::warn!(wise.operation = req.operation, attempt, error = %e, wise.trace_id = e.trace_id(), "Wise call failed");
+                    return outcome;
+                }
+                Err(e) => match self.retry_delay(req.retry, e, attempt) {
+                    Some(wait) => wait,
+                    None => return outcome,
+                },
+            };
+            if let Err(e) = &outcome {
+                tracing::info!(wise.operation = req.operation, attempt, wait_ms = wait.as_millis() as u64, error = %e, "retrying Wise call");
+            }
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(&self, req: &Request, correlation_id: &str) -> Result<Answer, WiseError> {
+        let url = format!("{}{}", self.settings.api_url, req.path);
+        let mut builder = self
+            .http
+            .request(req.method.clone(), url)
+            .header("X-External-Correlation-Id", correlation_id)
+            .header("Accept", "application/json");
+        builder = match &req.auth {
+            Auth::Basic => builder.basic_auth(
+                &self.settings.client_id,
+                Some(self.settings.client_secret.expose_secret()),
+            ),
+            Auth::Bearer(token) => builder.bearer_auth(token.expose_secret()),
+        };
+        builder = match &req.body {
+            Body::Empty => builder,
+            Body::Json(v) => builder.json(v),
+            Body::Form(fields) => {
+                let pairs: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (*k, v.expose_secret()))
+                    .collect();
+                builder.form(&pairs)
+            }
+        };
+        let started = Instant::now();
+        let transport = |source: reqwest::Error| WiseError::Transport {
+            operation: req.operation,
+            connect: source.is_connect(),
+            timeout: source.is_timeout(),
+            source,
+        };
+        let response = builder.send().await.map_err(transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let trace_id = headers
+            .get("x-trace-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.bytes().await.map_err(transport)?;
+        tracing::debug!(
+            wise.operation = req.operation,
+            http.status_code = status.as_u16(),
+            wise.trace_id = trace_id.as_deref(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "Wise answered"
+        );
+        if status.is_success() {
+            return Ok(Answer { body, trace_id });
+        }
+        Err(WiseError::Api(Box::new(ApiError {
+            operation: req.operation,
+            status: status.as_u16(),
+            body: ErrorBody::parse(&body),
+            trace_id,
+            retry_after: retry_after(&headers),
+        })))
+    }
+
+    /// How long to wait before the next attempt, or `None` when this failure must not be retried.
+    fn retry_delay(&self, policy: Retry, e: &WiseError, attempt: u32) -> Option<Duration> {
+        let retryable = match (policy, e) {
+            (Retry::Never, _) => false,
+            (_, WiseError::Transport { connect: true, .. }) => true,
+            (Retry::Safe, WiseError::Transport { .. }) => true,
+            (_, WiseError::Api(a)) if a.status == 429 => true,
+            (Retry::Safe, WiseError::Api(a)) => a.status == 408 || a.status >= 500,
+            _ => false,
+        };
+        if !retryable {
+            return None;
+        }
+        if let Some(wait) = e.retry_after() {
+            // A longer wait than we are willing to hold a caller for ends the call now.
+            return (wait <= Duration::from_secs(self.settings.retry_after_cap_secs))
+                .then_some(wait);
+        }
+        let ceiling = self
+            .settings
+            .retry_base_ms
+            .saturating_mul(1 << attempt.min(10));
+        Some(Duration::from_millis(rand::rng().random_range(0..=ceiling)))
+    }
+}
+
+/// `Retry-After` in seconds (the only form Wise documents).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
