@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod contract;
 mod customers;
 mod helpers;
 mod idempotency;
