@@ -432,28 +432,33 @@ impl TestSim {
         .unwrap()
     }
 
-    /// An existing Wise user linked through the email flow: seeded, signup 409 with the email flag,
-    /// the code from the mailbox exchanged. Returns the user and its tokens.
-    pub async fn linked_user(&self, email: &str) -> (SeededUser, wiselink::wise::UserTokens) {
-        let user = self.seed(email, serde_json::json!({})).await;
+    /// Signup for an email that already has a Wise account, asking Wise to email the code; returns
+    /// the code from the mailbox.
+    pub async fn emailed_code(&self, email: &str) -> secrecy::SecretString {
         let outcome = self
             .wise
             .create_user(email, &registration_code(), "EN", true)
             .await
             .unwrap();
-        assert!(matches!(
-            outcome,
-            wiselink::wise::CreateUserOutcome::AlreadyExists { .. }
-        ));
-        let code = self.mailbox(email).await.last().unwrap()["authorization_code"]
+        assert!(
+            matches!(
+                outcome,
+                wiselink::wise::CreateUserOutcome::AlreadyExists { .. }
+            ),
+            "{outcome:?}"
+        );
+        let mail = self.mailbox(email).await;
+        let code = mail.last().expect("Wise sent an email")["authorization_code"]
             .as_str()
-            .unwrap()
-            .to_owned();
-        let tokens = self
-            .wise
-            .authorization_code_grant(&secrecy::SecretString::from(code))
-            .await
             .unwrap();
+        secrecy::SecretString::from(code.to_owned())
+    }
+
+    /// An existing Wise user linked through the email flow. Returns the user and its tokens.
+    pub async fn linked_user(&self, email: &str) -> (SeededUser, wiselink::wise::UserTokens) {
+        let user = self.seed(email, serde_json::json!({})).await;
+        let code = self.emailed_code(email).await;
+        let tokens = self.wise.authorization_code_grant(&code).await.unwrap();
         (user, tokens)
     }
 }

@@ -202,22 +202,16 @@ async fn signup_validates_in_wise_order() {
 async fn authorization_codes_expire_after_30_minutes_and_claim_codes_after_5() {
     let sim = spawn_sim().await;
     sim.seed("old@example.com", json!({})).await;
-    sim.wise
-        .create_user("old@example.com", &registration_code(), "EN", true)
+    let code = sim
+        .emailed_code("old@example.com")
         .await
-        .unwrap();
-    let code = sim.mailbox("old@example.com").await[0]["authorization_code"]
-        .as_str()
-        .unwrap()
+        .expose_secret()
         .to_owned();
     sim.advance(29 * 60).await;
-    sim.wise
-        .create_user("old@example.com", &registration_code(), "EN", true)
+    let fresh = sim
+        .emailed_code("old@example.com")
         .await
-        .unwrap();
-    let fresh = sim.mailbox("old@example.com").await[1]["authorization_code"]
-        .as_str()
-        .unwrap()
+        .expose_secret()
         .to_owned();
     sim.advance(2 * 60).await;
     let exchange = |code: String| {

@@ -237,16 +237,7 @@ async fn email_flow_code_is_exchanged_once_and_reuse_is_invalid_grant() {
 async fn the_code_exchange_is_never_retried_even_on_503_or_a_lost_answer() {
     let sim = spawn_sim().await;
     sim.seed("bo@example.com", json!({})).await;
-    sim.wise
-        .create_user("bo@example.com", &registration_code(), "EN", true)
-        .await
-        .unwrap();
-    let code = SecretString::from(
-        sim.mailbox("bo@example.com").await[0]["authorization_code"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-    );
+    let code = sim.emailed_code("bo@example.com").await;
 
     sim.fault(json!({"endpoint": "/oauth/token", "status": 503, "count": 3}))
         .await;
@@ -446,16 +437,7 @@ async fn business_only_and_profileless_users_and_other_users_data() {
         ("none@example.com", vec![]),
         ("nodob@example.com", vec![ProfileKind::Personal]),
     ] {
-        sim.wise
-            .create_user(email, &registration_code(), "EN", true)
-            .await
-            .unwrap();
-        let code = SecretString::from(
-            sim.mailbox(email).await[0]["authorization_code"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        let code = sim.emailed_code(email).await;
         let tokens = sim.wise.authorization_code_grant(&code).await.unwrap();
         let profiles = sim.wise.profiles(&tokens.access_token).await.unwrap();
         assert_eq!(
