@@ -3,18 +3,22 @@
 //! Every value that crosses the HTTP boundary is parsed into one of these types exactly once;
 //! code that holds a `DateOfBirth` or an `EmailAddress` never checks it again.
 
+mod code;
 mod customer;
 mod customer_ref;
 mod date_of_birth;
 mod email;
 mod language;
+mod link_state;
 mod person_name;
 
+pub use code::AuthorizationCode;
 pub use customer::CustomerDetails;
 pub use customer_ref::CustomerRef;
 pub use date_of_birth::DateOfBirth;
 pub use email::EmailAddress;
 pub use language::Language;
+pub use link_state::{IllegalTransition, LinkEvent, LinkState, transition};
 pub use person_name::PersonName;
 
 /// Why a value was refused: a stable machine-readable `code` and a sentence for people.

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod http;

@@ -19,6 +19,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub wise: WiseSettings,
     pub simulator: SimulatorSettings,
+    pub crypto: CryptoSettings,
     pub auth: AuthSettings,
     pub idempotency: IdempotencySettings,
 }
@@ -84,6 +85,29 @@ pub struct SimulatorSettings {
     pub host: String,
     pub port: u16,
 }
+
+/// Key entries are secret; `Debug` shows only their ids.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CryptoSettings {
+    pub keys: Vec<String>,
+}
+
+impl std::fmt::Debug for CryptoSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self
+            .keys
+            .iter()
+            .map(|k| k.split(':').next().unwrap_or(""))
+            .collect();
+        f.debug_struct("CryptoSettings")
+            .field("key_ids", &ids)
+            .finish()
+    }
+}
+
+/// The id of the key the defaults ship with; refused in production.
+pub const DEV_KEY_ID: &str = "dev";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -156,6 +180,8 @@ impl Settings {
             .prefix_separator("__")
             .separator("__")
             .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("crypto.keys")
             .source(Some(sources.env_vars.iter().cloned().collect()));
         let settings: Settings = Config::builder()
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
@@ -213,6 +239,14 @@ impl Settings {
             out.push(format!("log.filter is not a valid filter: {e}"));
         }
         self.wise_problems(environment, &mut out);
+        if let Err(problems) = crate::crypto::KeyRing::parse(&self.crypto.keys) {
+            out.extend(problems);
+        }
+        if environment == "production" && self.crypto.keys.iter().any(|k| k.starts_with("dev:")) {
+            out.push(format!(
+                "crypto.keys holds the development key {DEV_KEY_ID:?}; set WISELINK__CRYPTO__KEYS"
+            ));
+        }
         if self.auth.key_cache_secs > 300 {
             out.push("auth.key_cache_secs must be at most 300 (0 disables the cache)".to_owned());
         }
@@ -356,6 +390,28 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("wise.api_url must use https"), "{err}");
+        assert!(
+            err.contains("crypto.keys holds the development key"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn crypto_keys_come_from_the_environment_as_a_list_and_are_checked() {
+        let a = crate::crypto::KeyRing::generate_entry("a");
+        let b = crate::crypto::KeyRing::generate_entry("b");
+        let s = load(&[("WISELINK__CRYPTO__KEYS", &format!("{a},{b}"))]).unwrap();
+        assert_eq!(s.crypto.keys, [a.clone(), b]);
+        assert!(
+            !format!("{:?}", s.crypto).contains(a.split(':').nth(1).unwrap()),
+            "Debug hides key material"
+        );
+        let err = load(&[("WISELINK__CRYPTO__KEYS", "broken")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("crypto.keys[0] must look like ID:BASE64KEY"),
+            "{err}"
+        );
     }
 
     #[test]

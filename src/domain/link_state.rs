@@ -1,0 +1,346 @@
+//! The link state machine: every state a link can be in, everything that can happen to it, and the
+//! one function that decides where it goes. Pure: storage and HTTP call it, it calls nothing.
+
+use std::fmt;
+
+/// Where a link is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LinkState {
+    /// Created; Wise has not answered the signup yet.
+    Pending,
+    /// Wise emailed the customer a code; waiting for it to be typed in.
+    AwaitingCode,
+    /// Redirect flow: waiting for the customer to come back from Wise's page.
+    AwaitingAuthorization,
+    /// A code is being exchanged (the recovery point recorded before calling Wise).
+    Exchanging,
+    /// Tokens obtained; the profile is being checked.
+    Verifying,
+    Active,
+    /// Tokens kept but unusable until support staff decide.
+    NeedsReview,
+    /// Too many wrong codes.
+    Locked,
+    /// Wise revoked access; the customer must link again.
+    RelinkRequired,
+    Rejected,
+    Unlinked,
+    /// The code window passed without a code.
+    Expired,
+}
+
+impl LinkState {
+    pub const ALL: [LinkState; 12] = [
+        Self::Pending,
+        Self::AwaitingCode,
+        Self::AwaitingAuthorization,
+        Self::Exchanging,
+        Self::Verifying,
+        Self::Active,
+        Self::NeedsReview,
+        Self::Locked,
+        Self::RelinkRequired,
+        Self::Rejected,
+        Self::Unlinked,
+        Self::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::AwaitingCode => "awaiting_code",
+            Self::AwaitingAuthorization => "awaiting_authorization",
+            Self::Exchanging => "exchanging",
+            Self::Verifying => "verifying",
+            Self::Active => "active",
+            Self::NeedsReview => "needs_review",
+            Self::Locked => "locked",
+            Self::RelinkRequired => "relink_required",
+            Self::Rejected => "rejected",
+            Self::Unlinked => "unlinked",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Final states: nothing happens to the link any more. At most one link per customer is not
+    /// final (the database enforces it with a partial unique index over these same values).
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Rejected | Self::Unlinked | Self::Expired)
+    }
+
+    /// States a crash can leave a link in mid-way, which the recovery worker resolves.
+    pub fn is_in_flight(self) -> bool {
+        matches!(self, Self::Pending | Self::Exchanging | Self::Verifying)
+    }
+}
+
+impl fmt::Display for LinkState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkEvent {
+    /// Signup answered 409: Wise emailed the customer a code.
+    WiseUserExists,
+    /// Signup created the user and the registration-code grant gave tokens.
+    WiseUserCreated,
+    /// Redirect flow started: the authorize URL was handed out.
+    RedirectIssued,
+    /// Wise refused the signup (400/422).
+    SignupRefused,
+    /// A well-formed code arrived and the exchange is about to be sent.
+    CodeSubmitted,
+    /// Wise said `invalid_grant` and attempts remain.
+    CodeRefused,
+    /// Wise said `invalid_grant` to the last allowed attempt.
+    TooManyWrongCodes,
+    /// The exchange's outcome is unknown (crash, lost answer): the code is spent, ask for a new one.
+    ExchangeLost,
+    /// The exchange gave tokens.
+    TokensStored,
+    /// DOB and email match.
+    IdentityMatched,
+    /// DOB or email differ, DOB or personal profile missing, or another Wise user than pinned.
+    IdentityDoubtful,
+    /// The Wise account has no profile at all.
+    NoProfile,
+    /// A new code was requested (resend), which also resets the attempt window.
+    CodeResent,
+    /// The code window passed.
+    CodeWindowClosed,
+    StaffApproved,
+    StaffRejected,
+    StaffUnlocked,
+    /// A refresh got `invalid_grant`: Wise revoked access.
+    AccessRevoked,
+    /// The partner (or staff) unlinked.
+    Unlinked,
+}
+
+impl LinkEvent {
+    pub const ALL: [LinkEvent; 19] = [
+        Self::WiseUserExists,
+        Self::WiseUserCreated,
+        Self::RedirectIssued,
+        Self::SignupRefused,
+        Self::CodeSubmitted,
+        Self::CodeRefused,
+        Self::TooManyWrongCodes,
+        Self::ExchangeLost,
+        Self::TokensStored,
+        Self::IdentityMatched,
+        Self::IdentityDoubtful,
+        Self::NoProfile,
+        Self::CodeResent,
+        Self::CodeWindowClosed,
+        Self::StaffApproved,
+        Self::StaffRejected,
+        Self::StaffUnlocked,
+        Self::AccessRevoked,
+        Self::Unlinked,
+    ];
+}
+
+/// An event that cannot happen in the link's current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IllegalTransition {
+    pub from: LinkState,
+    pub event: LinkEvent,
+}
+
+impl fmt::Display for IllegalTransition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:?} cannot happen to a link that is {}",
+            self.event, self.from
+        )
+    }
+}
+
+impl std::error::Error for IllegalTransition {}
+
+/// The whole state machine.
+pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, IllegalTransition> {
+    use LinkEvent as E;
+    use LinkState as S;
+    let to = match (from, event) {
+        (S::Pending, E::WiseUserExists) => S::AwaitingCode,
+        (S::Pending, E::WiseUserCreated) => S::Active,
+        (S::Pending, E::RedirectIssued) => S::AwaitingAuthorization,
+        (S::Pending, E::SignupRefused) => S::Rejected,
+
+        (S::AwaitingCode | S::AwaitingAuthorization, E::CodeSubmitted) => S::Exchanging,
+        (S::AwaitingCode | S::AwaitingAuthorization, E::CodeWindowClosed) => S::Expired,
+        (S::AwaitingCode | S::Expired, E::CodeResent) => S::AwaitingCode,
+
+        (S::Exchanging, E::CodeRefused | E::ExchangeLost) => S::AwaitingCode,
+        (S::Exchanging, E::TooManyWrongCodes) => S::Locked,
+        (S::Exchanging, E::TokensStored) => S::Verifying,
+
+        (S::Verifying, E::IdentityMatched) => S::Active,
+        (S::Verifying, E::IdentityDoubtful) => S::NeedsReview,
+        (S::Verifying, E::NoProfile) => S::Rejected,
+
+        (S::NeedsReview, E::StaffApproved) => S::Active,
+        (S::NeedsReview, E::StaffRejected) => S::Rejected,
+        (S::Locked, E::StaffUnlocked) => S::AwaitingCode,
+        (S::Locked, E::StaffRejected) => S::Rejected,
+
+        (S::Active, E::AccessRevoked) => S::RelinkRequired,
+
+        // Unlinking is possible from every state that is not final, except mid-exchange and
+        // mid-verification, which finish (or are recovered) first.
+        (s, E::Unlinked) if !s.is_final() && !matches!(s, S::Exchanging | S::Verifying) => {
+            S::Unlinked
+        }
+
+        (from, event) => return Err(IllegalTransition { from, event }),
+    };
+    Ok(to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use LinkEvent as E;
+    use LinkState as S;
+    use proptest::prelude::*;
+    use std::collections::{BTreeSet, HashSet};
+
+    /// The intended transitions, written out as a table independent of the `match`.
+    const TABLE: &[(S, E, S)] = &[
+        (S::Pending, E::WiseUserExists, S::AwaitingCode),
+        (S::Pending, E::WiseUserCreated, S::Active),
+        (S::Pending, E::RedirectIssued, S::AwaitingAuthorization),
+        (S::Pending, E::SignupRefused, S::Rejected),
+        (S::Pending, E::Unlinked, S::Unlinked),
+        (S::AwaitingCode, E::CodeSubmitted, S::Exchanging),
+        (S::AwaitingCode, E::CodeWindowClosed, S::Expired),
+        (S::AwaitingCode, E::CodeResent, S::AwaitingCode),
+        (S::AwaitingCode, E::Unlinked, S::Unlinked),
+        (S::AwaitingAuthorization, E::CodeSubmitted, S::Exchanging),
+        (S::AwaitingAuthorization, E::CodeWindowClosed, S::Expired),
+        (S::AwaitingAuthorization, E::Unlinked, S::Unlinked),
+        (S::Exchanging, E::CodeRefused, S::AwaitingCode),
+        (S::Exchanging, E::ExchangeLost, S::AwaitingCode),
+        (S::Exchanging, E::TooManyWrongCodes, S::Locked),
+        (S::Exchanging, E::TokensStored, S::Verifying),
+        (S::Verifying, E::IdentityMatched, S::Active),
+        (S::Verifying, E::IdentityDoubtful, S::NeedsReview),
+        (S::Verifying, E::NoProfile, S::Rejected),
+        (S::Active, E::AccessRevoked, S::RelinkRequired),
+        (S::Active, E::Unlinked, S::Unlinked),
+        (S::NeedsReview, E::StaffApproved, S::Active),
+        (S::NeedsReview, E::StaffRejected, S::Rejected),
+        (S::NeedsReview, E::Unlinked, S::Unlinked),
+        (S::Locked, E::StaffUnlocked, S::AwaitingCode),
+        (S::Locked, E::StaffRejected, S::Rejected),
+        (S::Locked, E::Unlinked, S::Unlinked),
+        (S::RelinkRequired, E::Unlinked, S::Unlinked),
+        (S::Expired, E::CodeResent, S::AwaitingCode),
+    ];
+
+    #[test]
+    fn every_state_and_event_pair_matches_the_table() {
+        for from in LinkState::ALL {
+            for event in LinkEvent::ALL {
+                let expected = TABLE
+                    .iter()
+                    .find(|(f, e, _)| *f == from && *e == event)
+                    .map(|(_, _, to)| *to);
+                assert_eq!(transition(from, event).ok(), expected, "{from} + {event:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn final_states_only_leave_by_resend_of_an_expired_code() {
+        for from in LinkState::ALL.into_iter().filter(|s| s.is_final()) {
+            for event in LinkEvent::ALL {
+                if let Ok(to) = transition(from, event) {
+                    assert_eq!(
+                        (from, event, to),
+                        (S::Expired, E::CodeResent, S::AwaitingCode)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn active_is_reached_only_by_a_match_an_approval_or_a_partner_created_user() {
+        let into_active: BTreeSet<String> = TABLE
+            .iter()
+            .filter(|(_, _, to)| *to == S::Active)
+            .map(|(from, e, _)| format!("{from}:{e:?}"))
+            .collect();
+        let expected: BTreeSet<String> = [
+            "pending:WiseUserCreated",
+            "verifying:IdentityMatched",
+            "needs_review:StaffApproved",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
+        assert_eq!(into_active, expected);
+    }
+
+    #[test]
+    fn every_state_is_reachable_from_pending() {
+        let mut seen = HashSet::from([S::Pending]);
+        let mut frontier = vec![S::Pending];
+        while let Some(s) = frontier.pop() {
+            for e in LinkEvent::ALL {
+                if let Ok(to) = transition(s, e)
+                    && seen.insert(to)
+                {
+                    frontier.push(to);
+                }
+            }
+        }
+        assert_eq!(seen.len(), LinkState::ALL.len());
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in LinkState::ALL {
+            assert_eq!(LinkState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(LinkState::parse("ACTIVE"), None);
+    }
+
+    proptest! {
+        /// Random event sequences: the machine only ever moves along the table, never panics, and
+        /// a link is only `active` after one of the three legitimate routes in.
+        #[test]
+        fn random_sequences_stay_on_the_table(events in proptest::collection::vec(0..LinkEvent::ALL.len(), 0..60)) {
+            let mut state = S::Pending;
+            let mut vouched = false;
+            for i in events {
+                let event = LinkEvent::ALL[i];
+                match transition(state, event) {
+                    Ok(next) => {
+                        prop_assert!(TABLE.contains(&(state, event, next)));
+                        if next == S::Active {
+                            prop_assert!(matches!(event, E::IdentityMatched | E::StaffApproved | E::WiseUserCreated));
+                            vouched = true;
+                        }
+                        state = next;
+                    }
+                    Err(e) => prop_assert_eq!(e, IllegalTransition { from: state, event }),
+                }
+            }
+            if state == S::Active {
+                prop_assert!(vouched);
+            }
+        }
+    }
+}
