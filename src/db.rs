@@ -8,6 +8,7 @@ pub mod api_keys;
 mod connection;
 pub mod customers;
 pub mod idempotency;
+pub mod links;
 pub mod migrations;
 pub mod schema;
 

@@ -12,6 +12,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A resource whose unsupported methods get a 405 problem instead of an empty body.
-fn resource(path: &str) -> Resource {
+pub(crate) fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }

@@ -2,3 +2,4 @@
 
 pub mod api_keys;
 pub mod customers;
+pub mod links;

@@ -1,5 +1,6 @@
 //! Builds the application: pool, migrations, listener, HTTP server.
 
+use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};
 use crate::http::{metrics, problem};
 use crate::routes;
@@ -7,6 +8,7 @@ use crate::services::api_keys::KeyCache;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::telemetry::SafeRootSpan;
+use crate::wise::WiseClient;
 use actix_web::dev::Server;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
@@ -36,11 +38,18 @@ impl Application {
             })?;
         let port = listener.local_addr()?.port();
         let key_cache = KeyCache::new(Duration::from_secs(settings.auth.key_cache_secs));
+        let wise =
+            WiseClient::new(settings.wise.clone()).context("cannot build the Wise client")?;
+        let keys = KeyRing::parse(&settings.crypto.keys)
+            .map_err(|problems| anyhow::anyhow!(problems.join("; ")))?;
         let state = AppState {
             db: db.clone(),
             settings: Arc::new(settings),
             metrics: metrics::handle(),
             api_keys: Arc::new(key_cache),
+            wise: Arc::new(wise),
+            keys: Arc::new(keys),
+            refresh_lock: Arc::new(tokio::sync::Mutex::new(())),
         };
         let server = serve(listener, state)?;
         Ok(Self { server, port, db })

@@ -116,3 +116,20 @@ pub fn upsert(
         }
     }
 }
+
+pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<CustomerRow>, DbError> {
+    Ok(customers::table
+        .filter(customers::id.eq(id))
+        .load::<CustomerRow>(conn)?
+        .pop())
+}
+
+/// Records the Wise user of the customer's first verified link, unless one is already pinned.
+pub fn pin_wise_user(conn: &mut DbConnection, id: i64, wise_user_id: i64) -> Result<(), DbError> {
+    diesel::update(customers::table)
+        .filter(customers::id.eq(id))
+        .filter(customers::wise_user_id.is_null())
+        .set(customers::wise_user_id.eq(wise_user_id))
+        .execute(conn)?;
+    Ok(())
+}

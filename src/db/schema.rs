@@ -40,4 +40,50 @@ diesel::table! {
 }
 
 diesel::joinable!(idempotency_keys -> api_keys (api_key_id));
-diesel::allow_tables_to_appear_in_same_query!(customers, api_keys, idempotency_keys);
+
+diesel::table! {
+    links (id) {
+        id -> Text,
+        customer_id -> BigInt,
+        flow -> Text,
+        origin -> Nullable<Text>,
+        state -> Text,
+        signup_email -> Text,
+        registration_code -> Nullable<Binary>,
+        access_token -> Nullable<Binary>,
+        refresh_token -> Nullable<Binary>,
+        access_expires_at -> Nullable<Timestamp>,
+        wise_user_id -> Nullable<BigInt>,
+        wise_profile_id -> Nullable<BigInt>,
+        attempts_remaining -> Integer,
+        code_expires_at -> Nullable<Timestamp>,
+        session_token_hash -> Nullable<Binary>,
+        spent_code_hash -> Nullable<Binary>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    link_events (id) {
+        id -> BigInt,
+        link_id -> Text,
+        actor -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        reason -> Nullable<Text>,
+        wise_trace_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(links -> customers (customer_id));
+diesel::joinable!(link_events -> links (link_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    customers,
+    api_keys,
+    idempotency_keys,
+    links,
+    link_events
+);

@@ -2,12 +2,13 @@
 
 use super::RequestError;
 use crate::services::api_keys::{self, Cached};
+use crate::services::links;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 /// A request authenticated with a live API key.
 #[derive(Debug, Clone)]
@@ -24,17 +25,79 @@ impl FromRequest for ApiKeyAuth {
         let presented = bearer(req);
         Box::pin(async move {
             let token = presented?;
-            let Some(state) = state else {
-                return Err(RequestError::InvalidCredentials);
-            };
-            let key_id = match state.api_keys.check(&token) {
-                Cached::Valid(key_id) => Some(key_id),
-                Cached::Invalid => None,
-                Cached::Unknown => verify_in_database(&state, token).await?,
-            };
-            let key_id = key_id.ok_or(RequestError::InvalidCredentials)?;
-            tracing::Span::current().record("api_key.id", key_id.as_str());
-            Ok(Self { key_id })
+            let state = state.ok_or(RequestError::InvalidCredentials)?;
+            authenticate_key(&state, token).await
+        })
+    }
+}
+
+async fn authenticate_key(
+    state: &AppState,
+    token: SecretString,
+) -> Result<ApiKeyAuth, RequestError> {
+    let key_id = match state.api_keys.check(&token) {
+        Cached::Valid(key_id) => Some(key_id),
+        Cached::Invalid => None,
+        Cached::Unknown => verify_in_database(state, token).await?,
+    };
+    let key_id = key_id.ok_or(RequestError::InvalidCredentials)?;
+    tracing::Span::current().record("api_key.id", key_id.as_str());
+    Ok(ApiKeyAuth { key_id })
+}
+
+/// Who may act on one link: the partner's backend (API key), or the app or page holding that
+/// link's session token (`wls_…`). A session token is good until an hour after its code window.
+#[derive(Debug, Clone)]
+pub enum LinkCaller {
+    Partner(ApiKeyAuth),
+    Session { link_id: String },
+}
+
+impl LinkCaller {
+    /// Whether this caller may see link `id`. A session token sees its own link only.
+    pub fn may_access(&self, id: &str) -> bool {
+        match self {
+            Self::Partner(_) => true,
+            Self::Session { link_id } => link_id == id,
+        }
+    }
+
+    pub fn actor(&self) -> String {
+        match self {
+            Self::Partner(key) => format!("api_key:{}", key.key_id),
+            Self::Session { .. } => "customer".to_owned(),
+        }
+    }
+}
+
+impl FromRequest for LinkCaller {
+    type Error = RequestError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let presented = bearer(req);
+        Box::pin(async move {
+            let token = presented?;
+            let state = state.ok_or(RequestError::InvalidCredentials)?;
+            if !token.expose_secret().starts_with(links::SESSION_PREFIX) {
+                return Ok(Self::Partner(authenticate_key(&state, token).await?));
+            }
+            let hash = links::session_hash(token.expose_secret());
+            let link = state
+                .db
+                .run(move |conn| crate::db::links::find_by_session(conn, &hash))
+                .await?;
+            let now = crate::db::now();
+            match link {
+                Some(l)
+                    if l.code_expires_at
+                        .is_some_and(|t| t + chrono::Duration::hours(1) > now) =>
+                {
+                    Ok(Self::Session { link_id: l.id })
+                }
+                _ => Err(RequestError::InvalidCredentials),
+            }
         })
     }
 }

@@ -24,6 +24,9 @@ pub struct Problem {
     /// One entry per refused field (validation problems only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Wrong codes still allowed before the link locks (`invalid_code` problems).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_remaining: Option<i32>,
     #[serde(skip)]
     retry_after_secs: Option<u64>,
     #[serde(skip)]
@@ -47,6 +50,7 @@ impl Problem {
             code: code.to_owned(),
             detail: None,
             errors: Vec::new(),
+            attempts_remaining: None,
             retry_after_secs: None,
             www_authenticate: false,
         }
@@ -59,6 +63,11 @@ impl Problem {
 
     pub fn errors(mut self, errors: Vec<FieldError>) -> Self {
         self.errors = errors;
+        self
+    }
+
+    pub fn attempts_remaining(mut self, n: i32) -> Self {
+        self.attempts_remaining = Some(n);
         self
     }
 

@@ -1,9 +1,11 @@
 //! The partner-facing JSON API under `/v1`.
 
 pub mod customers;
+pub mod links;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     customers::configure(cfg);
+    links::configure(cfg);
 }

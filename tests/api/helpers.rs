@@ -17,6 +17,8 @@ pub struct TestApp {
     pub client: Client,
     pub db: Db,
     pub database: TestDatabase,
+    /// The simulated Wise this app talks to.
+    pub sim: TestSim,
 }
 
 /// A database that exists only for one test and is dropped after it.
@@ -107,7 +109,15 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::create();
-    let app = Application::build(settings(database.url(), overrides))
+    let sim = spawn_sim().await;
+    let authorize = format!("{}/oauth/authorize/", sim.url);
+    let mut vars = vec![
+        ("WISELINK__WISE__API_URL", sim.url.as_str()),
+        ("WISELINK__WISE__AUTHORIZE_URL", authorize.as_str()),
+        ("WISELINK__WISE__RETRY_BASE_MS", "20"),
+    ];
+    vars.extend_from_slice(overrides);
+    let app = Application::build(settings(database.url(), &vars))
         .await
         .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -124,6 +134,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         client,
         db,
         database,
+        sim,
     }
 }
 

@@ -7,6 +7,7 @@ mod contract;
 mod customers;
 mod helpers;
 mod idempotency;
+mod links;
 mod migrations;
 mod ops;
 mod simulator;

@@ -4,6 +4,8 @@ pub mod get;
 pub mod put;
 mod view;
 
+pub use view::timestamp;
+
 pub use view::{CustomerInput, CustomerView};
 
 use actix_web::web;

@@ -1,5 +1,5 @@
 use crate::http::{FieldError, Problem};
-use crate::routes::api::customers;
+use crate::routes::api::{customers, links};
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -15,6 +15,11 @@ use utoipa_swagger_ui::SwaggerUi;
     paths(
         customers::put::put_customer,
         customers::get::get_customer,
+        links::start_link,
+        links::get_link,
+        links::submit_code,
+        links::access_token,
+        links::list_events,
         super::health::healthz,
         super::health::readyz,
         super::metrics::metrics,
@@ -23,6 +28,7 @@ use utoipa_swagger_ui::SwaggerUi;
     modifiers(&ApiKeyScheme),
     tags(
         (name = "customers", description = "The partner's customers"),
+        (name = "links", description = "Linking customers to their Wise accounts"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -35,6 +41,10 @@ impl Modify for ApiKeyScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "link_session",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }

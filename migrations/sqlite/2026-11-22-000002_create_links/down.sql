@@ -1,0 +1,2 @@
+DROP TABLE link_events;
+DROP TABLE links;

@@ -1,0 +1,255 @@
+//! Links and their events. Every state change goes through [`apply`], which checks it against the
+//! domain's state machine, changes the row only if it is still in the expected state, and writes
+//! the event row in the same transaction.
+
+use super::schema::{link_events, links};
+use super::{DbConnection, DbError, is_unique_violation};
+use crate::domain::{IllegalTransition, LinkEvent, LinkState, transition};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Clone, Queryable)]
+pub struct LinkRow {
+    pub id: String,
+    pub customer_id: i64,
+    pub flow: String,
+    pub origin: Option<String>,
+    pub state: String,
+    pub signup_email: String,
+    pub registration_code: Option<Vec<u8>>,
+    pub access_token: Option<Vec<u8>>,
+    pub refresh_token: Option<Vec<u8>>,
+    pub access_expires_at: Option<NaiveDateTime>,
+    pub wise_user_id: Option<i64>,
+    pub wise_profile_id: Option<i64>,
+    pub attempts_remaining: i32,
+    pub code_expires_at: Option<NaiveDateTime>,
+    pub session_token_hash: Option<Vec<u8>>,
+    pub spent_code_hash: Option<Vec<u8>>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl LinkRow {
+    /// The state, as the domain knows it. The database CHECK keeps unknown values out.
+    pub fn state(&self) -> LinkState {
+        LinkState::parse(&self.state).unwrap_or(LinkState::Rejected)
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = links)]
+pub struct NewLink<'a> {
+    pub id: &'a str,
+    pub customer_id: i64,
+    pub flow: &'a str,
+    pub state: &'a str,
+    pub signup_email: &'a str,
+    pub registration_code: Option<&'a [u8]>,
+    pub attempts_remaining: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Columns a transition may change besides the state. `None` leaves a column alone;
+/// `Some(None)` clears it.
+#[derive(Default, AsChangeset)]
+#[diesel(table_name = links)]
+pub struct LinkChanges {
+    pub origin: Option<String>,
+    pub registration_code: Option<Option<Vec<u8>>>,
+    pub access_token: Option<Option<Vec<u8>>>,
+    pub refresh_token: Option<Option<Vec<u8>>>,
+    pub access_expires_at: Option<Option<NaiveDateTime>>,
+    pub wise_user_id: Option<Option<i64>>,
+    pub wise_profile_id: Option<Option<i64>>,
+    pub attempts_remaining: Option<i32>,
+    pub code_expires_at: Option<Option<NaiveDateTime>>,
+    pub session_token_hash: Option<Option<Vec<u8>>>,
+    pub spent_code_hash: Option<Option<Vec<u8>>>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = link_events)]
+struct NewEvent<'a> {
+    link_id: &'a str,
+    actor: &'a str,
+    from_state: Option<&'a str>,
+    to_state: &'a str,
+    reason: Option<&'a str>,
+    wise_trace_id: Option<&'a str>,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct EventRow {
+    pub id: i64,
+    pub link_id: String,
+    pub actor: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub reason: Option<String>,
+    pub wise_trace_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// One state change to record.
+pub struct Transition {
+    pub link_id: String,
+    pub from: LinkState,
+    pub event: LinkEvent,
+    pub changes: LinkChanges,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub wise_trace_id: Option<String>,
+}
+
+impl Transition {
+    pub fn new(
+        link_id: &str,
+        from: LinkState,
+        event: LinkEvent,
+        actor: &str,
+        reason: &str,
+    ) -> Self {
+        Self {
+            link_id: link_id.to_owned(),
+            from,
+            event,
+            changes: LinkChanges::default(),
+            actor: actor.to_owned(),
+            reason: Some(reason.to_owned()),
+            wise_trace_id: None,
+        }
+    }
+
+    pub fn changes(mut self, changes: LinkChanges) -> Self {
+        self.changes = changes;
+        self
+    }
+
+    pub fn trace(mut self, trace_id: Option<&str>) -> Self {
+        self.wise_trace_id = trace_id.map(str::to_owned);
+        self
+    }
+}
+
+/// Why a transition was not written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error(transparent)]
+    Illegal(#[from] IllegalTransition),
+    /// Someone else moved the link first; nothing was written.
+    #[error("the link is no longer {0}")]
+    Stale(LinkState),
+}
+
+/// Inserts a new `pending` link and its first event. `Ok(None)` when the customer already has a
+/// link that is not final.
+pub fn insert(
+    conn: &mut DbConnection,
+    link: &NewLink<'_>,
+    actor: &str,
+) -> Result<Option<()>, DbError> {
+    let result = conn.transaction(|c| {
+        diesel::insert_into(links::table).values(link).execute(c)?;
+        diesel::insert_into(link_events::table)
+            .values(NewEvent {
+                link_id: link.id,
+                actor,
+                from_state: None,
+                to_state: link.state,
+                reason: Some("link started"),
+                wise_trace_id: None,
+                created_at: link.created_at,
+            })
+            .execute(c)
+    });
+    match result {
+        Ok(_) => Ok(Some(())),
+        Err(e) if is_unique_violation(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<LinkRow>, DbError> {
+    Ok(links::table
+        .filter(links::id.eq(id))
+        .load::<LinkRow>(conn)?
+        .pop())
+}
+
+pub fn find_by_session(
+    conn: &mut DbConnection,
+    token_hash: &[u8],
+) -> Result<Option<LinkRow>, DbError> {
+    Ok(links::table
+        .filter(links::session_token_hash.eq(token_hash))
+        .load::<LinkRow>(conn)?
+        .pop())
+}
+
+pub fn events(conn: &mut DbConnection, link_id: &str) -> Result<Vec<EventRow>, DbError> {
+    Ok(link_events::table
+        .filter(link_events::link_id.eq(link_id))
+        .order(link_events::id.asc())
+        .load::<EventRow>(conn)?)
+}
+
+/// Applies one transition atomically: state check, row update, event row.
+pub fn apply(
+    conn: &mut DbConnection,
+    t: &Transition,
+    now: NaiveDateTime,
+) -> Result<Result<LinkState, Refused>, DbError> {
+    let to = match transition(t.from, t.event) {
+        Ok(to) => to,
+        Err(illegal) => return Ok(Err(illegal.into())),
+    };
+    let outcome = conn.transaction(|c| {
+        let updated = diesel::update(links::table)
+            .filter(links::id.eq(&t.link_id))
+            .filter(links::state.eq(t.from.as_str()))
+            .set((
+                links::state.eq(to.as_str()),
+                links::updated_at.eq(now),
+                &t.changes,
+            ))
+            .execute(c)?;
+        if updated == 0 {
+            return Ok(false);
+        }
+        diesel::insert_into(link_events::table)
+            .values(NewEvent {
+                link_id: &t.link_id,
+                actor: &t.actor,
+                from_state: Some(t.from.as_str()),
+                to_state: to.as_str(),
+                reason: t.reason.as_deref(),
+                wise_trace_id: t.wise_trace_id.as_deref(),
+                created_at: now,
+            })
+            .execute(c)?;
+        Ok::<_, diesel::result::Error>(true)
+    });
+    match outcome? {
+        true => Ok(Ok(to)),
+        false => Ok(Err(Refused::Stale(t.from))),
+    }
+}
+
+/// Changes secrets or expiries without a state change (token refresh).
+pub fn update(
+    conn: &mut DbConnection,
+    link_id: &str,
+    state: LinkState,
+    changes: &LinkChanges,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let n = diesel::update(links::table)
+        .filter(links::id.eq(link_id))
+        .filter(links::state.eq(state.as_str()))
+        .set((links::updated_at.eq(now), changes))
+        .execute(conn)?;
+    Ok(n == 1)
+}

@@ -1,0 +1,61 @@
+use super::LinkView;
+use super::error::LinkApiError;
+use super::get::{load, view};
+use crate::domain::AuthorizationCode;
+use crate::http::auth::LinkCaller;
+use crate::http::fields::ObjectReader;
+use crate::http::{Problem, body};
+use crate::services::links;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::ToSchema;
+
+/// The body of `POST /v1/links/{link_id}/code`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the request shape for OpenAPI
+pub struct CodeInput {
+    /// The code from Wise's email. Spaces and dashes are ignored; case matters.
+    #[schema(example = "G2s8EJ")]
+    code: String,
+}
+
+/// Submit the code the customer received from Wise.
+///
+/// The code is exchanged with Wise exactly once. The answer is the link: `active` when the Wise
+/// profile's date of birth and email match, `needs_review` when support staff must decide,
+/// `rejected` when the Wise account has no profile.
+#[utoipa::path(
+    post,
+    path = "/v1/links/{link_id}/code",
+    tag = "links",
+    params(("link_id" = String, Path)),
+    request_body(content = CodeInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Code exchanged; the link's new state", body = LinkView),
+        (status = 409, description = "Not awaiting a code, or another submission is in progress", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The code window has closed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Malformed code, wrong code (`invalid_code` with `attempts_remaining`) or a code already used", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Locked after too many wrong codes", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Wise did not answer the exchange; a new code is needed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("link_session" = []))
+)]
+#[tracing::instrument(name = "submit_code", skip_all, fields(link.id = %path))]
+pub async fn submit_code(
+    caller: LinkCaller,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, LinkApiError> {
+    let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
+    let mut reader = ObjectReader::new(body::parse_object(&body)?);
+    let code = reader.required("code", AuthorizationCode::parse);
+    reader.finish().map_err(LinkApiError::Validation)?;
+    let code = code.ok_or_else(|| LinkApiError::Validation(Vec::new()))?;
+    let link = load(&state, &caller, &path).await?;
+    let link = links::submit_code(&state, link, code, &caller.actor()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(view(&state, &link).await?))
+}

@@ -1,0 +1,86 @@
+use super::LinkView;
+use super::error::LinkApiError;
+use crate::domain::{CustomerRef, Invalid};
+use crate::http::auth::ApiKeyAuth;
+use crate::http::fields::ObjectReader;
+use crate::http::{Problem, body, idempotency};
+use crate::services::links;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use secrecy::ExposeSecret;
+use utoipa::ToSchema;
+
+/// The body of `POST /v1/links`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the request shape for OpenAPI; the handler reads the body field by field
+pub struct StartInput {
+    #[schema(example = "cust-1042")]
+    customer_ref: String,
+    /// `email_code` (the default).
+    flow: Option<String>,
+}
+
+/// Start linking a customer to Wise.
+///
+/// wiselink asks Wise to create a user for the customer's email. If the email already has a Wise
+/// account, Wise emails the customer a code: the link is `awaiting_code`, `next_action` says to
+/// enter the code, and `link_session_token` lets an app read the link and submit the code. If Wise
+/// created a new user, the link is `active` at once (`origin: created`).
+#[utoipa::path(
+    post,
+    path = "/v1/links",
+    tag = "links",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    request_body(content = StartInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Link started", body = LinkView),
+        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The customer already has a live link", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body, or Wise refused the details", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Wise unavailable; retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[tracing::instrument(name = "start_link", skip_all)]
+pub async fn start_link(
+    auth: ApiKeyAuth,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, LinkApiError> {
+    let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
+    let actor = format!("api_key:{}", auth.key_id);
+    let response = idempotency::run(&state, &auth.key_id, &req, &body, || async {
+        start(&state, &body, &actor)
+            .await
+            .unwrap_or_else(|e| e.error_response())
+    })
+    .await?;
+    Ok(response)
+}
+
+async fn start(state: &AppState, body: &[u8], actor: &str) -> Result<HttpResponse, LinkApiError> {
+    let mut reader = ObjectReader::new(body::parse_object(body)?);
+    let customer_ref = reader.required("customer_ref", CustomerRef::parse);
+    reader.optional("flow", |f| match f {
+        "email_code" => Ok(()),
+        "redirect" => Err(Invalid::new(
+            "unsupported_flow",
+            "flow redirect is not available yet; use email_code",
+        )),
+        _ => Err(Invalid::new("unknown_flow", "flow must be email_code")),
+    });
+    reader.finish().map_err(LinkApiError::Validation)?;
+    let Some(customer_ref) = customer_ref else {
+        return Err(LinkApiError::Validation(Vec::new()));
+    };
+    let reference = customer_ref.to_string();
+    let started = links::start(state, customer_ref, actor).await?;
+    let mut view = LinkView::new(&started.link, reference);
+    view.link_session_token = started
+        .session_token
+        .map(|s| s.token.expose_secret().to_owned());
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(view))
+}

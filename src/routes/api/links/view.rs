@@ -1,0 +1,67 @@
+use crate::db::links::LinkRow;
+use crate::domain::LinkState;
+use crate::routes::api::customers::timestamp;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A link between a customer and a Wise account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkView {
+    #[schema(example = "lnk_3f1c9d0e6b5a4f7e8d2c1b0a9f8e7d6c")]
+    pub id: String,
+    pub customer_ref: String,
+    /// pending, awaiting_code, awaiting_authorization, exchanging, verifying, active, needs_review,
+    /// locked, relink_required, rejected, unlinked or expired.
+    pub state: String,
+    /// `email_code` or `redirect`.
+    pub flow: String,
+    /// `linked` (an existing Wise account) or `created` (Wise created it for the partner).
+    pub origin: Option<String>,
+    pub wise_user_id: Option<i64>,
+    pub wise_profile_id: Option<i64>,
+    /// What the customer has to do next, if anything.
+    pub next_action: Option<NextAction>,
+    pub attempts_remaining: i32,
+    pub code_expires_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Only in the answer that created the link: the token an app or the code-entry page uses
+    /// to read this link and submit codes. Shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_session_token: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextAction {
+    /// `enter_code`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub code_expires_at: Option<String>,
+    pub attempts_remaining: i32,
+}
+
+impl LinkView {
+    pub fn new(link: &LinkRow, customer_ref: String) -> Self {
+        let ts = |t: Option<chrono::NaiveDateTime>| t.map(crate::routes::api::customers::timestamp);
+        let next_action = matches!(link.state(), LinkState::AwaitingCode).then(|| NextAction {
+            kind: "enter_code",
+            code_expires_at: ts(link.code_expires_at),
+            attempts_remaining: link.attempts_remaining,
+        });
+        Self {
+            id: link.id.clone(),
+            customer_ref,
+            state: link.state.clone(),
+            flow: link.flow.clone(),
+            origin: link.origin.clone(),
+            wise_user_id: link.wise_user_id,
+            wise_profile_id: link.wise_profile_id,
+            next_action,
+            attempts_remaining: link.attempts_remaining,
+            code_expires_at: ts(link.code_expires_at),
+            created_at: timestamp(link.created_at),
+            updated_at: timestamp(link.updated_at),
+            link_session_token: None,
+        }
+    }
+}

@@ -1,0 +1,561 @@
+//! The email-code linking flow: start a link, take the customer's code, exchange it exactly once,
+//! check the identity, and hand out access tokens for active links.
+
+mod secrets;
+
+pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
+
+use crate::crypto::Aad;
+use crate::db::customers::{self, CustomerRow};
+use crate::db::links::{self, LinkChanges, LinkRow, NewLink, Refused, Transition};
+use crate::db::{self, DbError};
+use crate::domain::{
+    AuthorizationCode, CustomerRef, DateOfBirth, EmailAddress, LinkEvent, LinkState, WiseIdentity,
+    assess,
+};
+use crate::state::AppState;
+use crate::wise::{CreateUserOutcome, ErrorBody, ProfileKind, UserTokens, WiseError};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+pub const MAX_ATTEMPTS: i32 = 5;
+pub const CODE_WINDOW_MINUTES: i64 = 30;
+/// Access tokens expiring within this margin are refreshed before being handed out.
+pub const REFRESH_MARGIN_SECS: i64 = 300;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("no such customer")]
+    CustomerNotFound,
+    #[error("no such link")]
+    LinkNotFound,
+    #[error("the customer already has a link in progress or active")]
+    LinkExists,
+    #[error("Wise refused the customer's details")]
+    WiseRefused {
+        fields: Vec<(String, String, String)>,
+    },
+    #[error("Wise is unavailable")]
+    WiseUnavailable { retry_after: Option<u64> },
+    #[error("the link is {0}")]
+    WrongState(LinkState),
+    #[error("too many wrong codes")]
+    Locked,
+    #[error("wrong code")]
+    InvalidCode { attempts_remaining: i32 },
+    #[error("this code was already used")]
+    CodeAlreadyUsed,
+    #[error("the code window has closed")]
+    CodeExpired,
+    #[error("another request for this link is being processed")]
+    Busy,
+    #[error("the code could not be exchanged; a new code is needed")]
+    ExchangeLost,
+    #[error("Wise revoked access; the customer must link again")]
+    RelinkRequired,
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<Refused> for LinkError {
+    fn from(e: Refused) -> Self {
+        match e {
+            Refused::Stale(_) => Self::Busy,
+            Refused::Illegal(i) => Self::WrongState(i.from),
+        }
+    }
+}
+
+/// A link just started, with the session token the app may hold (shown once).
+pub struct Started {
+    pub link: LinkRow,
+    pub session_token: Option<SessionToken>,
+}
+
+fn aad<'a>(link_id: &'a str, column: &'a str) -> Aad<'a> {
+    Aad {
+        table: "links",
+        column,
+        row: link_id,
+    }
+}
+
+/// A timestamp as stored: UTC, whole microseconds.
+fn stored(t: DateTime<Utc>) -> NaiveDateTime {
+    let naive = t.naive_utc();
+    naive - Duration::nanoseconds(i64::from(naive.and_utc().timestamp_subsec_nanos() % 1_000))
+}
+
+fn token_changes(state: &AppState, link_id: &str, tokens: &UserTokens) -> LinkChanges {
+    LinkChanges {
+        access_token: Some(Some(state.keys.seal(
+            tokens.access_token.expose_secret().as_bytes(),
+            aad(link_id, "access_token"),
+        ))),
+        refresh_token: Some(Some(state.keys.seal(
+            tokens.refresh_token.expose_secret().as_bytes(),
+            aad(link_id, "refresh_token"),
+        ))),
+        access_expires_at: Some(Some(stored(tokens.expires_at))),
+        ..LinkChanges::default()
+    }
+}
+
+/// Tokens and the session destroyed (rejected, relink, unlink).
+fn wiped() -> LinkChanges {
+    LinkChanges {
+        access_token: Some(None),
+        refresh_token: Some(None),
+        access_expires_at: Some(None),
+        session_token_hash: Some(None),
+        ..LinkChanges::default()
+    }
+}
+
+async fn apply(state: &AppState, t: Transition) -> Result<LinkState, LinkError> {
+    Ok(state
+        .db
+        .run(move |conn| links::apply(conn, &t, db::now()))
+        .await??)
+}
+
+async fn reload(state: &AppState, id: &str) -> Result<LinkRow, LinkError> {
+    let id = id.to_owned();
+    state
+        .db
+        .run(move |conn| links::find(conn, &id))
+        .await?
+        .ok_or(LinkError::LinkNotFound)
+}
+
+fn unavailable(e: &WiseError) -> LinkError {
+    tracing::warn!(error = %e, wise.trace_id = e.trace_id(), "Wise unavailable");
+    LinkError::WiseUnavailable {
+        retry_after: e.retry_after().map(|d| d.as_secs().max(1)),
+    }
+}
+
+/// Starts the email-code flow for a customer.
+pub async fn start(
+    state: &AppState,
+    customer_ref: CustomerRef,
+    actor: &str,
+) -> Result<Started, LinkError> {
+    let customer = crate::services::customers::find(&state.db, customer_ref)
+        .await?
+        .ok_or(LinkError::CustomerNotFound)?;
+    let link_id = format!("lnk_{}", uuid::Uuid::new_v4().simple());
+    let code = secrets::registration_code();
+    let sealed_code = state.keys.seal(
+        code.expose_secret().as_bytes(),
+        aad(&link_id, "registration_code"),
+    );
+    let (id, email, customer_id, actor_owned) = (
+        link_id.clone(),
+        customer.email.clone(),
+        customer.id,
+        actor.to_owned(),
+    );
+    let now = db::now();
+    let inserted = state
+        .db
+        .run(move |conn| {
+            let link = NewLink {
+                id: &id,
+                customer_id,
+                flow: "email_code",
+                state: LinkState::Pending.as_str(),
+                signup_email: &email,
+                registration_code: Some(&sealed_code),
+                attempts_remaining: MAX_ATTEMPTS,
+                created_at: now,
+                updated_at: now,
+            };
+            links::insert(conn, &link, &actor_owned)
+        })
+        .await?;
+    if inserted.is_none() {
+        return Err(LinkError::LinkExists);
+    }
+    tracing::info!(link.id = %link_id, customer.id = customer.id, "link started");
+    match state
+        .wise
+        .create_user(&customer.email, &code, &customer.language, true)
+        .await
+    {
+        Ok(CreateUserOutcome::AlreadyExists { trace_id }) => {
+            let session = SessionToken::generate();
+            let changes = LinkChanges {
+                origin: Some("linked".into()),
+                code_expires_at: Some(Some(now + Duration::minutes(CODE_WINDOW_MINUTES))),
+                session_token_hash: Some(Some(session.hash.clone())),
+                ..LinkChanges::default()
+            };
+            let t = Transition::new(
+                &link_id,
+                LinkState::Pending,
+                LinkEvent::WiseUserExists,
+                actor,
+                "the email has a Wise account; Wise emailed a code",
+            )
+            .changes(changes)
+            .trace(trace_id.as_deref());
+            apply(state, t).await?;
+            Ok(Started {
+                link: reload(state, &link_id).await?,
+                session_token: Some(session),
+            })
+        }
+        Ok(CreateUserOutcome::Created(user)) => {
+            let tokens = state
+                .wise
+                .registration_code_grant(&customer.email, &code)
+                .await
+                .map_err(|e| unavailable(&e))?;
+            let mut changes = token_changes(state, &link_id, &tokens);
+            changes.origin = Some("created".into());
+            changes.wise_user_id = Some(Some(user.id));
+            let t = Transition::new(
+                &link_id,
+                LinkState::Pending,
+                LinkEvent::WiseUserCreated,
+                actor,
+                "Wise created the user for the partner",
+            )
+            .changes(changes)
+            .trace(user.trace_id.as_deref());
+            apply(state, t).await?;
+            let (cid, uid) = (customer.id, user.id);
+            state
+                .db
+                .run(move |conn| customers::pin_wise_user(conn, cid, uid))
+                .await?;
+            Ok(Started {
+                link: reload(state, &link_id).await?,
+                session_token: None,
+            })
+        }
+        Err(e) if matches!(e.status(), Some(400 | 422)) => {
+            let fields = wise_fields(&e);
+            let reason = format!(
+                "Wise refused the signup ({})",
+                fields
+                    .iter()
+                    .map(|f| f.1.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let t = Transition::new(
+                &link_id,
+                LinkState::Pending,
+                LinkEvent::SignupRefused,
+                actor,
+                &reason,
+            )
+            .trace(e.trace_id());
+            apply(state, t).await?;
+            Err(LinkError::WiseRefused { fields })
+        }
+        // The link stays pending; a retry of the request (same Idempotency-Key) or the recovery
+        // worker resumes it.
+        Err(e) => Err(unavailable(&e)),
+    }
+}
+
+/// Wise's `errors[]` as `(field, code, message)`, with Wise's field names mapped to ours.
+fn wise_fields(e: &WiseError) -> Vec<(String, String, String)> {
+    match e.api().map(|a| &a.body) {
+        Some(ErrorBody::Errors(items)) => items
+            .iter()
+            .map(|i| {
+                let field = match i.path.as_deref() {
+                    Some("email") => "email",
+                    Some("language") => "language",
+                    _ => "customer",
+                };
+                (
+                    field.to_owned(),
+                    i.code.clone(),
+                    i.message.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        _ => vec![(
+            "customer".into(),
+            "refused".into(),
+            "Wise refused the customer's details".into(),
+        )],
+    }
+}
+
+/// Takes a code typed by the customer. The code is sent to Wise at most once: the `exchanging`
+/// recovery point is committed first (only one concurrent submission can do that), and a code
+/// whose exchange may have reached Wise is remembered and refused if typed again.
+pub async fn submit_code(
+    state: &AppState,
+    link: LinkRow,
+    code: AuthorizationCode,
+    actor: &str,
+) -> Result<LinkRow, LinkError> {
+    let from = link.state();
+    match from {
+        LinkState::AwaitingCode | LinkState::AwaitingAuthorization => {}
+        LinkState::Locked => return Err(LinkError::Locked),
+        LinkState::Exchanging | LinkState::Verifying => return Err(LinkError::Busy),
+        other => return Err(LinkError::WrongState(other)),
+    }
+    let now = db::now();
+    if link.code_expires_at.is_some_and(|t| t <= now) {
+        let t = Transition::new(
+            &link.id,
+            from,
+            LinkEvent::CodeWindowClosed,
+            actor,
+            "the code window closed",
+        )
+        .changes(wiped());
+        apply(state, t).await?;
+        return Err(LinkError::CodeExpired);
+    }
+    let spent = secrets::code_hash(code.expose());
+    if link.spent_code_hash.as_deref() == Some(spent.as_slice()) {
+        return Err(LinkError::CodeAlreadyUsed);
+    }
+    let recovery_point = Transition::new(
+        &link.id,
+        from,
+        LinkEvent::CodeSubmitted,
+        actor,
+        "code submitted; exchanging it with Wise",
+    )
+    .changes(LinkChanges {
+        spent_code_hash: Some(Some(spent)),
+        ..LinkChanges::default()
+    });
+    apply(state, recovery_point).await?;
+
+    let secret = SecretString::from(code.expose().to_owned());
+    match state.wise.authorization_code_grant(&secret).await {
+        Ok(tokens) => {
+            let t = Transition::new(
+                &link.id,
+                LinkState::Exchanging,
+                LinkEvent::TokensStored,
+                actor,
+                "code exchanged; tokens stored",
+            )
+            .changes(token_changes(state, &link.id, &tokens));
+            apply(state, t).await?;
+            verify(state, &link.id, &tokens.access_token, actor).await
+        }
+        Err(e) if e.is_invalid_grant() => {
+            let left = (link.attempts_remaining - 1).max(0);
+            let changes = LinkChanges {
+                attempts_remaining: Some(left),
+                ..LinkChanges::default()
+            };
+            let (event, reason) = if left == 0 {
+                (LinkEvent::TooManyWrongCodes, "wrong code; no attempts left")
+            } else {
+                (LinkEvent::CodeRefused, "Wise refused the code")
+            };
+            let t = Transition::new(&link.id, LinkState::Exchanging, event, actor, reason)
+                .changes(changes)
+                .trace(e.trace_id());
+            apply(state, t).await?;
+            Err(if left == 0 {
+                LinkError::Locked
+            } else {
+                LinkError::InvalidCode {
+                    attempts_remaining: left,
+                }
+            })
+        }
+        Err(e) => {
+            // The outcome is unknown: Wise may have used the code up. Never send it again.
+            let t = Transition::new(
+                &link.id,
+                LinkState::Exchanging,
+                LinkEvent::ExchangeLost,
+                actor,
+                "the exchange's outcome is unknown; a new code is needed",
+            )
+            .trace(e.trace_id());
+            apply(state, t).await?;
+            tracing::warn!(link.id = %link.id, error = %e, "code exchange lost");
+            Err(LinkError::ExchangeLost)
+        }
+    }
+}
+
+/// Reads the Wise account with the new token and decides: active, needs review, or rejected.
+async fn verify(
+    state: &AppState,
+    link_id: &str,
+    access: &SecretString,
+    actor: &str,
+) -> Result<LinkRow, LinkError> {
+    let link = reload(state, link_id).await?;
+    let customer_id = link.customer_id;
+    let customer: CustomerRow = state
+        .db
+        .run(move |conn| customers::find_by_id(conn, customer_id))
+        .await?
+        .ok_or(LinkError::CustomerNotFound)?;
+    // Left in `verifying` when Wise does not answer; the recovery worker picks it up.
+    let me = state.wise.me(access).await.map_err(|e| unavailable(&e))?;
+    let profiles = match state.wise.profiles(access).await {
+        Ok(p) => p
+            .into_iter()
+            .map(|p| (p.id, p.kind == ProfileKind::Personal, p.date_of_birth))
+            .collect(),
+        Err(e) if e.is_transient() => return Err(unavailable(&e)),
+        // Fall back to /v1/me, whose details mirror the personal profile.
+        Err(_) => me
+            .date_of_birth()
+            .map(|d| vec![(0, true, Some(d))])
+            .unwrap_or_default(),
+    };
+    let identity = WiseIdentity {
+        user_id: me.id,
+        email: me.email.clone(),
+        profiles,
+    };
+    let signup_email = EmailAddress::parse(&link.signup_email)
+        .map_err(|e| anyhow::anyhow!("stored signup email: {e}"))?;
+    let verdict = assess(
+        DateOfBirth::from_stored(customer.date_of_birth),
+        &signup_email,
+        customer.wise_user_id,
+        &identity,
+    );
+    let mut changes = LinkChanges {
+        wise_user_id: Some(Some(me.id)),
+        wise_profile_id: Some(verdict.profile_id.filter(|id| *id != 0)),
+        ..LinkChanges::default()
+    };
+    if verdict.event == LinkEvent::NoProfile {
+        changes = LinkChanges {
+            wise_user_id: Some(Some(me.id)),
+            ..wiped()
+        };
+    }
+    let t = Transition::new(
+        link_id,
+        LinkState::Verifying,
+        verdict.event,
+        actor,
+        verdict.reason,
+    )
+    .changes(changes);
+    let to = apply(state, t).await?;
+    tracing::info!(link.id = %link_id, link.state = %to, reason = verdict.reason, "link verified");
+    if to == LinkState::Active {
+        let uid = me.id;
+        state
+            .db
+            .run(move |conn| customers::pin_wise_user(conn, customer_id, uid))
+            .await?;
+    }
+    reload(state, link_id).await
+}
+
+/// A valid access token for an active link, refreshed first when it expires within the margin.
+pub async fn access_token(
+    state: &AppState,
+    link_id: &str,
+) -> Result<(SecretString, NaiveDateTime, Option<i64>), LinkError> {
+    let link = reload(state, link_id).await?;
+    if link.state() != LinkState::Active {
+        return Err(LinkError::WrongState(link.state()));
+    }
+    if let Some(fresh) = usable(state, &link)? {
+        return Ok(fresh);
+    }
+    // One refresh at a time in this process: a refresh kills the previous access token, so two
+    // racing refreshes would leave one caller holding a dead token.
+    let _guard = state.refresh_lock.lock().await;
+    let link = reload(state, link_id).await?;
+    if let Some(fresh) = usable(state, &link)? {
+        return Ok(fresh);
+    }
+    let sealed = link
+        .refresh_token
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("active link without a refresh token"))?;
+    let refresh = state
+        .keys
+        .open(&sealed, aad(&link.id, "refresh_token"))
+        .map_err(anyhow::Error::from)?;
+    let refresh = SecretString::from(String::from_utf8(refresh).map_err(anyhow::Error::from)?);
+    match state.wise.refresh(&refresh).await {
+        Ok(tokens) => {
+            let changes = token_changes(state, &link.id, &tokens);
+            let id = link.id.clone();
+            state
+                .db
+                .run(move |conn| links::update(conn, &id, LinkState::Active, &changes, db::now()))
+                .await?;
+            Ok((
+                tokens.access_token,
+                stored(tokens.expires_at),
+                link.wise_profile_id,
+            ))
+        }
+        Err(e) if e.is_invalid_grant() => {
+            let t = Transition::new(
+                &link.id,
+                LinkState::Active,
+                LinkEvent::AccessRevoked,
+                "refresher",
+                "Wise refused the refresh token: access revoked",
+            )
+            .changes(wiped())
+            .trace(e.trace_id());
+            apply(state, t).await?;
+            Err(LinkError::RelinkRequired)
+        }
+        Err(e) => Err(unavailable(&e)),
+    }
+}
+
+fn usable(
+    state: &AppState,
+    link: &LinkRow,
+) -> Result<Option<(SecretString, NaiveDateTime, Option<i64>)>, LinkError> {
+    let (Some(sealed), Some(expires)) = (&link.access_token, link.access_expires_at) else {
+        return Ok(None);
+    };
+    if expires - Duration::seconds(REFRESH_MARGIN_SECS) <= db::now() {
+        return Ok(None);
+    }
+    let token = state
+        .keys
+        .open(sealed, aad(&link.id, "access_token"))
+        .map_err(anyhow::Error::from)?;
+    let token = SecretString::from(String::from_utf8(token).map_err(anyhow::Error::from)?);
+    Ok(Some((token, expires, link.wise_profile_id)))
+}
+
+/// A link by id (for the API key holder) or by session token (for the app), never both mixed up.
+pub async fn find(state: &AppState, id: &str) -> Result<LinkRow, LinkError> {
+    reload(state, id).await
+}
+
+pub async fn find_by_session(
+    state: &AppState,
+    token: &SecretString,
+) -> Result<Option<LinkRow>, LinkError> {
+    let hash = session_hash(token.expose_secret());
+    Ok(state
+        .db
+        .run(move |conn| links::find_by_session(conn, &hash))
+        .await?)
+}
+
+pub async fn events(state: &AppState, id: &str) -> Result<Vec<links::EventRow>, LinkError> {
+    let id = id.to_owned();
+    Ok(state.db.run(move |conn| links::events(conn, &id)).await?)
+}
