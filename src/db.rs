@@ -52,25 +52,32 @@ impl Db {
     /// cannot be reached. An SQLite file and its folder are created if missing; a PostgreSQL URL is
     /// never turned into a file.
     pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        if let DatabaseUrl::Sqlite(path) = &settings.url
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create folder {}", dir.display()))?;
+        }
+        // One connection on this thread first: it fails fast with a message naming the database,
+        // and on SQLite it switches the file to WAL once, before the pool opens connections.
+        let mut probe = ConnectionManager::new(settings.url.clone()).open()?;
         let backend = match &settings.url {
-            DatabaseUrl::Sqlite(path) => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("cannot create folder {}", dir.display()))?;
-                }
-                // WAL is a property of the file: set it once, before the pool opens connections.
-                let mut conn = ConnectionManager::new(settings.url.clone()).open()?;
-                conn.batch_execute("PRAGMA journal_mode = WAL;")
+            DatabaseUrl::Sqlite(_) => {
+                probe
+                    .batch_execute("PRAGMA journal_mode = WAL;")
                     .context("cannot switch the SQLite database to WAL mode")?;
                 Backend::Sqlite
             }
             DatabaseUrl::Postgres(_) => Backend::Postgres,
         };
+        drop(probe);
         let timeout = Duration::from_secs(settings.connect_timeout_secs);
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size)
             .test_on_check_out(false)
-            .min_idle(Some(1))
+            // No connections opened in the background unasked: a process that exits while a
+            // pool thread is inside libpq's connect can crash (seen as SIGSEGV in short CLI runs).
+            .min_idle(Some(0))
             .connection_timeout(timeout)
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(ConnectionManager::new(settings.url.clone()))
