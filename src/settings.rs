@@ -20,6 +20,7 @@ pub struct Settings {
     pub wise: WiseSettings,
     pub simulator: SimulatorSettings,
     pub crypto: CryptoSettings,
+    pub workers: WorkerSettings,
     pub auth: AuthSettings,
     pub idempotency: IdempotencySettings,
 }
@@ -104,6 +105,13 @@ impl std::fmt::Debug for CryptoSettings {
             .field("key_ids", &ids)
             .finish()
     }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    pub recovery_interval_ms: u64,
+    pub recovery_stale_after_secs: u32,
 }
 
 /// The id of the key the defaults ship with; refused in production.
@@ -246,6 +254,9 @@ impl Settings {
             out.push(format!(
                 "crypto.keys holds the development key {DEV_KEY_ID:?}; set WISELINK__CRYPTO__KEYS"
             ));
+        }
+        if !(50..=3_600_000).contains(&self.workers.recovery_interval_ms) {
+            out.push("workers.recovery_interval_ms must be between 50 and 3600000".to_owned());
         }
         if self.auth.key_cache_secs > 300 {
             out.push("auth.key_cache_secs must be at most 300 (0 disables the cache)".to_owned());

@@ -51,6 +51,7 @@ impl Application {
             keys: Arc::new(keys),
             refresh_lock: Arc::new(tokio::sync::Mutex::new(())),
         };
+        tokio::spawn(crate::workers::recovery::run(state.clone()));
         let server = serve(listener, state)?;
         Ok(Self { server, port, db })
     }

@@ -253,3 +253,74 @@ pub fn update(
         .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Which links to list, newest first, after an optional keyset position.
+pub struct ListFilter {
+    pub customer_ref: Option<String>,
+    pub state: Option<LinkState>,
+    /// `(created_at, id)` of the last link already seen.
+    pub after: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+/// Links with their customer's reference, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+) -> Result<Vec<(LinkRow, String)>, DbError> {
+    use super::schema::customers;
+    let mut query = links::table
+        .inner_join(customers::table)
+        .select((links::all_columns, customers::customer_ref))
+        .into_boxed();
+    if let Some(customer_ref) = &filter.customer_ref {
+        query = query.filter(customers::customer_ref.eq(customer_ref.clone()));
+    }
+    if let Some(state) = filter.state {
+        query = query.filter(links::state.eq(state.as_str()));
+    }
+    if let Some((created_at, id)) = &filter.after {
+        query = query.filter(
+            links::created_at.lt(*created_at).or(links::created_at
+                .eq(*created_at)
+                .and(links::id.lt(id.clone()))),
+        );
+    }
+    Ok(query
+        .order((links::created_at.desc(), links::id.desc()))
+        .limit(filter.limit)
+        .load::<(LinkRow, String)>(conn)?)
+}
+
+/// Links a crash or an outage left mid-way (`pending`, `exchanging`, `verifying`) and untouched
+/// since `before`, oldest first.
+pub fn stale_in_flight(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<LinkRow>, DbError> {
+    let states = [
+        LinkState::Pending,
+        LinkState::Exchanging,
+        LinkState::Verifying,
+    ]
+    .map(LinkState::as_str);
+    Ok(links::table
+        .filter(links::state.eq_any(states))
+        .filter(links::updated_at.lt(before))
+        .order(links::updated_at.asc())
+        .limit(limit)
+        .load::<LinkRow>(conn)?)
+}
+
+/// Claims a stale link for recovery by moving its `updated_at` forward, if nobody changed it since
+/// it was read. Of several instances racing for one link, exactly one wins.
+pub fn claim(conn: &mut DbConnection, link: &LinkRow, now: NaiveDateTime) -> Result<bool, DbError> {
+    let n = diesel::update(links::table)
+        .filter(links::id.eq(&link.id))
+        .filter(links::state.eq(&link.state))
+        .filter(links::updated_at.eq(link.updated_at))
+        .set(links::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(n == 1)
+}

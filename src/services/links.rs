@@ -180,9 +180,22 @@ pub async fn start(
         return Err(LinkError::LinkExists);
     }
     tracing::info!(link.id = %link_id, customer.id = customer.id, "link started");
+    signup(state, &link_id, &customer, &code, actor).await
+}
+
+/// Asks Wise to create the user (emailing a code if the email has an account) and moves the
+/// pending link on. Used when a link starts and when the recovery worker resumes one.
+async fn signup(
+    state: &AppState,
+    link_id: &str,
+    customer: &CustomerRow,
+    code: &SecretString,
+    actor: &str,
+) -> Result<Started, LinkError> {
+    let now = db::now();
     match state
         .wise
-        .create_user(&customer.email, &code, &customer.language, true)
+        .create_user(&customer.email, code, &customer.language, true)
         .await
     {
         Ok(CreateUserOutcome::AlreadyExists { trace_id }) => {
@@ -194,7 +207,7 @@ pub async fn start(
                 ..LinkChanges::default()
             };
             let t = Transition::new(
-                &link_id,
+                link_id,
                 LinkState::Pending,
                 LinkEvent::WiseUserExists,
                 actor,
@@ -204,21 +217,21 @@ pub async fn start(
             .trace(trace_id.as_deref());
             apply(state, t).await?;
             Ok(Started {
-                link: reload(state, &link_id).await?,
+                link: reload(state, link_id).await?,
                 session_token: Some(session),
             })
         }
         Ok(CreateUserOutcome::Created(user)) => {
             let tokens = state
                 .wise
-                .registration_code_grant(&customer.email, &code)
+                .registration_code_grant(&customer.email, code)
                 .await
                 .map_err(|e| unavailable(&e))?;
-            let mut changes = token_changes(state, &link_id, &tokens);
+            let mut changes = token_changes(state, link_id, &tokens);
             changes.origin = Some("created".into());
             changes.wise_user_id = Some(Some(user.id));
             let t = Transition::new(
-                &link_id,
+                link_id,
                 LinkState::Pending,
                 LinkEvent::WiseUserCreated,
                 actor,
@@ -233,7 +246,7 @@ pub async fn start(
                 .run(move |conn| customers::pin_wise_user(conn, cid, uid))
                 .await?;
             Ok(Started {
-                link: reload(state, &link_id).await?,
+                link: reload(state, link_id).await?,
                 session_token: None,
             })
         }
@@ -248,7 +261,7 @@ pub async fn start(
                     .join(", ")
             );
             let t = Transition::new(
-                &link_id,
+                link_id,
                 LinkState::Pending,
                 LinkEvent::SignupRefused,
                 actor,
@@ -258,9 +271,61 @@ pub async fn start(
             apply(state, t).await?;
             Err(LinkError::WiseRefused { fields })
         }
-        // The link stays pending; a retry of the request (same Idempotency-Key) or the recovery
-        // worker resumes it.
+        // The link stays pending; the recovery worker resumes it.
         Err(e) => Err(unavailable(&e)),
+    }
+}
+
+/// Resolves a link left in `pending`, `exchanging` or `verifying` (after a crash, a lost answer
+/// or a Wise outage). An interrupted exchange is never repeated: the customer needs a new code.
+pub async fn recover(state: &AppState, link: LinkRow) -> Result<LinkState, LinkError> {
+    const ACTOR: &str = "recovery";
+    match link.state() {
+        LinkState::Exchanging => {
+            let t = Transition::new(
+                &link.id,
+                LinkState::Exchanging,
+                LinkEvent::ExchangeLost,
+                ACTOR,
+                "interrupted exchange: outcome unknown, a new code is needed",
+            );
+            apply(state, t).await
+        }
+        LinkState::Verifying => {
+            let sealed = link
+                .access_token
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("verifying link without an access token"))?;
+            let token = state
+                .keys
+                .open(&sealed, aad(&link.id, "access_token"))
+                .map_err(anyhow::Error::from)?;
+            let token = SecretString::from(String::from_utf8(token).map_err(anyhow::Error::from)?);
+            Ok(verify(state, &link.id, &token, ACTOR).await?.state())
+        }
+        LinkState::Pending => {
+            let customer_id = link.customer_id;
+            let customer = state
+                .db
+                .run(move |conn| customers::find_by_id(conn, customer_id))
+                .await?
+                .ok_or(LinkError::CustomerNotFound)?;
+            let sealed = link
+                .registration_code
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("pending link without a registration code"))?;
+            let code = state
+                .keys
+                .open(&sealed, aad(&link.id, "registration_code"))
+                .map_err(anyhow::Error::from)?;
+            let code = SecretString::from(String::from_utf8(code).map_err(anyhow::Error::from)?);
+            match signup(state, &link.id, &customer, &code, ACTOR).await {
+                Ok(started) => Ok(started.link.state()),
+                Err(LinkError::WiseRefused { .. }) => Ok(LinkState::Rejected),
+                Err(e) => Err(e),
+            }
+        }
+        other => Ok(other),
     }
 }
 
@@ -558,4 +623,31 @@ pub async fn find_by_session(
 pub async fn events(state: &AppState, id: &str) -> Result<Vec<links::EventRow>, LinkError> {
     let id = id.to_owned();
     Ok(state.db.run(move |conn| links::events(conn, &id)).await?)
+}
+
+/// Unlinks: the tokens, the registration code and the session are destroyed.
+pub async fn unlink(state: &AppState, id: &str, actor: &str) -> Result<LinkRow, LinkError> {
+    let link = reload(state, id).await?;
+    let changes = LinkChanges {
+        registration_code: Some(None),
+        ..wiped()
+    };
+    let t = Transition::new(
+        id,
+        link.state(),
+        LinkEvent::Unlinked,
+        actor,
+        "unlinked by the partner",
+    )
+    .changes(changes);
+    apply(state, t).await?;
+    tracing::info!(link.id = %id, "link unlinked");
+    reload(state, id).await
+}
+
+pub async fn list(
+    state: &AppState,
+    filter: links::ListFilter,
+) -> Result<Vec<(LinkRow, String)>, LinkError> {
+    Ok(state.db.run(move |conn| links::list(conn, &filter)).await?)
 }

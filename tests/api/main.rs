@@ -10,5 +10,6 @@ mod idempotency;
 mod links;
 mod migrations;
 mod ops;
+mod recovery;
 mod simulator;
 mod wise_client;

@@ -6,26 +6,38 @@ mod code;
 mod error;
 mod events;
 mod get;
+mod list;
 mod start;
+mod unlink;
 mod view;
 
 pub use access_token::{__path_access_token, AccessTokenView};
 pub use code::{__path_submit_code, CodeInput};
 pub use events::{__path_list_events, EventView};
 pub use get::__path_get_link;
+pub use list::{__path_list_links, LinkPage};
 pub use start::{__path_start_link, StartInput};
+pub use unlink::__path_unlink;
 pub use view::{LinkView, NextAction};
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use crate::routes::resource;
-    cfg.service(resource("/v1/links").route(web::post().to(start::start_link)))
-        .service(resource("/v1/links/{link_id}").route(web::get().to(get::get_link)))
-        .service(resource("/v1/links/{link_id}/code").route(web::post().to(code::submit_code)))
-        .service(
-            resource("/v1/links/{link_id}/access-token")
-                .route(web::post().to(access_token::access_token)),
-        )
-        .service(resource("/v1/links/{link_id}/events").route(web::get().to(events::list_events)));
+    cfg.service(
+        resource("/v1/links")
+            .route(web::post().to(start::start_link))
+            .route(web::get().to(list::list_links)),
+    )
+    .service(
+        resource("/v1/links/{link_id}")
+            .route(web::get().to(get::get_link))
+            .route(web::delete().to(unlink::unlink)),
+    )
+    .service(resource("/v1/links/{link_id}/code").route(web::post().to(code::submit_code)))
+    .service(
+        resource("/v1/links/{link_id}/access-token")
+            .route(web::post().to(access_token::access_token)),
+    )
+    .service(resource("/v1/links/{link_id}/events").route(web::get().to(events::list_events)));
 }

@@ -16,6 +16,8 @@ use utoipa_swagger_ui::SwaggerUi;
         customers::put::put_customer,
         customers::get::get_customer,
         links::start_link,
+        links::list_links,
+        links::unlink,
         links::get_link,
         links::submit_code,
         links::access_token,

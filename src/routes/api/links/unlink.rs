@@ -1,0 +1,32 @@
+use super::LinkView;
+use super::error::LinkApiError;
+use super::get::view;
+use crate::http::Problem;
+use crate::http::auth::ApiKeyAuth;
+use crate::services::links;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+
+/// Unlink (partner API key only): the tokens and the registration code are destroyed and the link
+/// becomes `unlinked`. Not possible while a code is being exchanged or verified.
+#[utoipa::path(
+    delete,
+    path = "/v1/links/{link_id}",
+    tag = "links",
+    params(("link_id" = String, Path)),
+    responses(
+        (status = 200, description = "Unlinked", body = LinkView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already final, or mid-exchange", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[tracing::instrument(name = "unlink", skip_all, fields(link.id = %path))]
+pub async fn unlink(
+    auth: ApiKeyAuth,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, LinkApiError> {
+    let link = links::unlink(&state, &path, &format!("api_key:{}", auth.key_id)).await?;
+    Ok(HttpResponse::Ok().json(view(&state, &link).await?))
+}

@@ -1,0 +1,3 @@
+//! Background work that runs inside `wiselink serve`.
+
+pub mod recovery;

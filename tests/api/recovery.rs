@@ -1,0 +1,164 @@
+//! The recovery worker resolves links left mid-way by a crash or a Wise outage.
+
+use crate::helpers::{TestApp, customer_body, json, spawn_app_with};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+async fn recovering_app() -> TestApp {
+    spawn_app_with(&[
+        ("WISELINK__WORKERS__RECOVERY_INTERVAL_MS", "100"),
+        ("WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS", "30"),
+    ])
+    .await
+}
+
+/// Makes the link look untouched for an hour, with `state` if given (as a crash would leave it).
+async fn age(app: &TestApp, id: &str, state: Option<&'static str>) {
+    let (db, id) = (app.db.clone(), id.to_owned());
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use wiselink::db::schema::links;
+        let old = wiselink::db::now() - chrono::Duration::hours(1);
+        let mut conn = db.get().unwrap();
+        if let Some(state) = state {
+            diesel::update(links::table.filter(links::id.eq(&id)))
+                .set(links::state.eq(state))
+                .execute(&mut **conn)
+                .unwrap();
+        }
+        diesel::update(links::table.filter(links::id.eq(&id)))
+            .set(links::updated_at.eq(old))
+            .execute(&mut **conn)
+            .unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+async fn wait_for_state(app: &TestApp, id: &str, expected: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let link = json(
+            app.authed(Method::GET, &format!("/v1/links/{id}"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if link["state"] == expected {
+            return link;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "link stayed {} instead of {expected}",
+            link["state"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn start(app: &TestApp, customer_ref: &str, email: &str) -> reqwest::Response {
+    let mut body = customer_body();
+    body["email"] = json!(email);
+    app.put_customer(customer_ref, &body).await;
+    app.sim.seed(email, json!({})).await;
+    app.authed(Method::POST, "/v1/links")
+        .json(&json!({"customer_ref": customer_ref}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_exchange_interrupted_by_a_crash_asks_for_a_new_code_without_replaying() {
+    let app = recovering_app().await;
+    let link = json(start(&app, "r-1", "crash@example.com").await).await;
+    let id = link["id"].as_str().unwrap();
+    // The process died right after committing the recovery point.
+    age(&app, id, Some("exchanging")).await;
+    wait_for_state(&app, id, "awaiting_code").await;
+    let events = json(
+        app.authed(Method::GET, &format!("/v1/links/{id}/events"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let last = events.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["actor"].as_str(), last["from_state"].as_str()),
+        (Some("recovery"), Some("exchanging"))
+    );
+    let exchanges = app
+        .sim
+        .calls()
+        .await
+        .iter()
+        .filter(|c| c["body"]["grant_type"] == "authorization_code")
+        .count();
+    assert_eq!(exchanges, 0, "recovery never sends a code");
+}
+
+#[tokio::test]
+async fn verification_interrupted_by_a_wise_outage_is_finished_later() {
+    let app = recovering_app().await;
+    let link = json(start(&app, "r-2", "verify@example.com").await).await;
+    let (id, session) = (
+        link["id"].as_str().unwrap(),
+        link["link_session_token"].as_str().unwrap(),
+    );
+    let code = app.sim.mailbox("verify@example.com").await[0]["authorization_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.sim
+        .fault(json!({"endpoint": "/v1/me", "status": 503, "count": 3}))
+        .await;
+    let r = app
+        .client
+        .post(app.url(&format!("/v1/links/{id}/code")))
+        .bearer_auth(session)
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let now = json(
+        app.authed(Method::GET, &format!("/v1/links/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(now["state"], "verifying");
+    age(&app, id, None).await;
+    wait_for_state(&app, id, "active").await;
+}
+
+#[tokio::test]
+async fn a_link_whose_signup_hit_a_wise_outage_is_resumed() {
+    let app = recovering_app().await;
+    app.sim
+        .fault(json!({"endpoint": "/v1/user/signup/registration_code", "status": 503}))
+        .await;
+    let r = start(&app, "r-3", "resume@example.com").await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let listed = json(
+        app.authed(Method::GET, "/v1/links?customer_ref=r-3")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(listed["items"][0]["state"], "pending");
+    age(&app, &id, None).await;
+    let link = wait_for_state(&app, &id, "awaiting_code").await;
+    assert_eq!(link["next_action"]["type"], "enter_code");
+    assert_eq!(
+        app.sim.mailbox("resume@example.com").await.len(),
+        1,
+        "Wise emailed the code on the resumed signup"
+    );
+}
