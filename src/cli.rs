@@ -28,6 +28,9 @@ pub enum Command {
         #[arg(long)]
         port: Option<u16>,
     },
+    /// Manage the keys that seal secrets at rest.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Manage the API keys the partner's backend authenticates with.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
@@ -46,6 +49,19 @@ pub enum ApiKeyCommand {
     /// Revoke a key by id; requests using it are refused from then on.
     Revoke {
         /// The key id shown by `create` and `list`.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Re-seal every stored secret under the newest key in crypto.keys. Safe while the service
+    /// runs, once every instance has that key in its ring.
+    Rotate,
+    /// Print a new random key as a crypto.keys entry.
+    Generate {
+        /// The new key's id, e.g. the date: 2026-11.
+        #[arg(long)]
         id: String,
     },
 }

@@ -1,5 +1,6 @@
 //! What each CLI command does, once settings are loaded and telemetry is running.
 
+use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};
 use crate::services::api_keys;
 use crate::settings::Settings;
@@ -102,4 +103,28 @@ pub fn api_key_revoke(settings: &Settings, id: &str) -> anyhow::Result<()> {
     } else {
         anyhow::bail!("no active API key with id {id:?}")
     }
+}
+
+pub fn keys_rotate(settings: &Settings) -> anyhow::Result<()> {
+    let keys = KeyRing::parse(&settings.crypto.keys).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    let db = migrated(settings)?;
+    let mut conn = db.get()?;
+    let done = crate::services::keys::rotate(&mut conn, &keys)?;
+    writeln!(
+        std::io::stdout(),
+        "examined {} links: re-sealed {} values with key {}, {} already current, {} changed meanwhile",
+        done.links,
+        done.resealed,
+        keys.current_key_id(),
+        done.already_current,
+        done.changed_meanwhile
+    )?;
+    Ok(())
+}
+
+pub fn keys_generate(id: &str) -> anyhow::Result<()> {
+    let entry = KeyRing::generate_entry(id);
+    KeyRing::parse(std::slice::from_ref(&entry)).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    writeln!(std::io::stdout(), "{entry}")?;
+    Ok(())
 }

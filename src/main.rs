@@ -1,6 +1,6 @@
 use clap::Parser;
 use std::process::ExitCode;
-use wiselink::cli::{ApiKeyCommand, Cli, Command};
+use wiselink::cli::{ApiKeyCommand, Cli, Command, KeysCommand};
 use wiselink::settings::{Settings, Sources};
 use wiselink::{commands, telemetry};
 
@@ -18,6 +18,8 @@ fn main() -> ExitCode {
         Command::Serve => run_async(commands::serve(settings)),
         Command::Migrate => commands::migrate(&settings),
         Command::Sim { port } => run_async(commands::sim(settings, port)),
+        Command::Keys(KeysCommand::Rotate) => commands::keys_rotate(&settings),
+        Command::Keys(KeysCommand::Generate { id }) => commands::keys_generate(&id),
         Command::ApiKey(ApiKeyCommand::Create { name }) => {
             commands::api_key_create(&settings, &name)
         }

@@ -2,4 +2,5 @@
 
 pub mod api_keys;
 pub mod customers;
+pub mod keys;
 pub mod links;

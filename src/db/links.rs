@@ -324,3 +324,74 @@ pub fn claim(conn: &mut DbConnection, link: &LinkRow, now: NaiveDateTime) -> Res
         .execute(conn)?;
     Ok(n == 1)
 }
+
+/// The sealed columns of a link, named as the associated data names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedColumn {
+    RegistrationCode,
+    AccessToken,
+    RefreshToken,
+}
+
+impl SealedColumn {
+    pub const ALL: [SealedColumn; 3] = [
+        Self::RegistrationCode,
+        Self::AccessToken,
+        Self::RefreshToken,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RegistrationCode => "registration_code",
+            Self::AccessToken => "access_token",
+            Self::RefreshToken => "refresh_token",
+        }
+    }
+
+    pub fn of(self, link: &LinkRow) -> Option<&[u8]> {
+        match self {
+            Self::RegistrationCode => link.registration_code.as_deref(),
+            Self::AccessToken => link.access_token.as_deref(),
+            Self::RefreshToken => link.refresh_token.as_deref(),
+        }
+    }
+}
+
+/// Links ordered by id, after `after_id`: the walk key rotation takes.
+pub fn batch_after(
+    conn: &mut DbConnection,
+    after_id: &str,
+    limit: i64,
+) -> Result<Vec<LinkRow>, DbError> {
+    Ok(links::table
+        .filter(links::id.gt(after_id))
+        .order(links::id.asc())
+        .limit(limit)
+        .load::<LinkRow>(conn)?)
+}
+
+/// Replaces one sealed value, only if it still holds exactly `old` (the service may have written
+/// a newer one meanwhile). Returns whether it was replaced.
+pub fn replace_sealed(
+    conn: &mut DbConnection,
+    id: &str,
+    column: SealedColumn,
+    old: &[u8],
+    new: &[u8],
+) -> Result<bool, DbError> {
+    let row = links::table.filter(links::id.eq(id));
+    let n = match column {
+        SealedColumn::RegistrationCode => {
+            diesel::update(row.filter(links::registration_code.eq(old)))
+                .set(links::registration_code.eq(new))
+                .execute(conn)?
+        }
+        SealedColumn::AccessToken => diesel::update(row.filter(links::access_token.eq(old)))
+            .set(links::access_token.eq(new))
+            .execute(conn)?,
+        SealedColumn::RefreshToken => diesel::update(row.filter(links::refresh_token.eq(old)))
+            .set(links::refresh_token.eq(new))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}

@@ -16,9 +16,8 @@ pub struct TestApp {
     pub api_key: String,
     pub client: Client,
     pub db: Db,
-    pub database: TestDatabase,
-    /// The simulated Wise this app talks to.
-    pub sim: TestSim,
+    database: Option<TestDatabase>,
+    sim: Option<TestSim>,
 }
 
 /// A database that exists only for one test and is dropped after it.
@@ -108,8 +107,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    let database = TestDatabase::create();
-    let sim = spawn_sim().await;
+    start_app(TestDatabase::create(), spawn_sim().await, overrides).await
+}
+
+/// Starts wiselink on `database`, talking to `sim`, with a new API key.
+async fn start_app(database: TestDatabase, sim: TestSim, overrides: &[(&str, &str)]) -> TestApp {
     let authorize = format!("{}/oauth/authorize/", sim.url);
     let mut vars = vec![
         ("WISELINK__WISE__API_URL", sim.url.as_str()),
@@ -133,8 +135,18 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         api_key,
         client,
         db,
-        database,
-        sim,
+        database: Some(database),
+        sim: Some(sim),
+    }
+}
+
+impl TestApp {
+    /// A new instance on the same database and simulator with other settings (a restart, or a
+    /// second instance); this one keeps serving.
+    pub async fn restart_with(mut self, overrides: &[(&str, &str)]) -> TestApp {
+        let database = self.database.take().expect("database");
+        let sim = self.sim.take().expect("simulator");
+        start_app(database, sim, overrides).await
     }
 }
 
@@ -151,6 +163,15 @@ pub async fn create_api_key(db: &Db, name: &str) -> String {
 }
 
 impl TestApp {
+    pub fn database(&self) -> &TestDatabase {
+        self.database.as_ref().expect("database")
+    }
+
+    /// The simulated Wise this app talks to.
+    pub fn sim(&self) -> &TestSim {
+        self.sim.as_ref().expect("simulator")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -199,7 +220,7 @@ impl TestApp {
     pub fn cli(&self, args: &[&str]) -> Output {
         run_cli(
             args,
-            &[("WISELINK__DATABASE__URL", self.database.url())],
+            &[("WISELINK__DATABASE__URL", self.database().url())],
             None,
         )
     }
@@ -489,7 +510,7 @@ const UNVOUCHED_ACTIVE_LINKS: &str = "SELECT COUNT(*) AS n FROM links l \
 impl Drop for TestApp {
     /// After every test: the invariant holds in that test's database.
     fn drop(&mut self) {
-        if std::thread::panicking() {
+        if std::thread::panicking() || self.database.is_none() {
             return;
         }
         let unvouched = count_rows(&self.db, UNVOUCHED_ACTIVE_LINKS);

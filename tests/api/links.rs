@@ -14,7 +14,7 @@ async fn customer(app: &TestApp, customer_ref: &str, email: &str, wise: Option<V
         StatusCode::CREATED
     );
     if let Some(extra) = wise {
-        app.sim.seed(email, extra).await;
+        app.sim().seed(email, extra).await;
     }
 }
 
@@ -37,7 +37,7 @@ async fn awaiting_code(
     let response = start(app, customer_ref).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let link = json(response).await;
-    let code = app.sim.mailbox(email).await.last().unwrap()["authorization_code"]
+    let code = app.sim().mailbox(email).await.last().unwrap()["authorization_code"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -59,7 +59,7 @@ async fn submit(app: &TestApp, link_id: &str, bearer: &str, code: &str) -> reqwe
 }
 
 async fn code_exchanges(app: &TestApp) -> usize {
-    app.sim
+    app.sim()
         .calls()
         .await
         .iter()
@@ -85,7 +85,7 @@ async fn existing_wise_user_links_through_the_api_with_a_matching_dob() {
     let id = link["id"].as_str().unwrap();
 
     let signup = app
-        .sim
+        .sim()
         .calls()
         .await
         .into_iter()
@@ -107,7 +107,7 @@ async fn existing_wise_user_links_through_the_api_with_a_matching_dob() {
         json(read).await.get("link_session_token").is_none(),
         "the session token is shown once"
     );
-    let code = app.sim.mailbox("ada@example.com").await[0]["authorization_code"]
+    let code = app.sim().mailbox("ada@example.com").await[0]["authorization_code"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -156,9 +156,9 @@ async fn existing_wise_user_links_through_the_api_with_a_matching_dob() {
     let token = json(token).await;
     assert_eq!(token["profile_id"], done["wise_profile_id"]);
     let me = app
-        .sim
+        .sim()
         .http
-        .get(app.sim.url("/v1/me"))
+        .get(app.sim().url("/v1/me"))
         .bearer_auth(token["access_token"].as_str().unwrap())
         .send()
         .await
@@ -325,7 +325,7 @@ async fn twenty_concurrent_submissions_make_exactly_one_exchange() {
 async fn a_lost_exchange_asks_for_a_new_code_and_never_replays_the_old_one() {
     let app = spawn_app().await;
     let (id, session, code) = awaiting_code(&app, "c-lost", "lost@example.com", json!({})).await;
-    app.sim
+    app.sim()
         .fault(json!({"endpoint": "/oauth/token", "drop_response": true}))
         .await;
     let r = submit(&app, &id, &session, &code).await;
@@ -343,7 +343,7 @@ async fn a_lost_exchange_asks_for_a_new_code_and_never_replays_the_old_one() {
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem(again).await["code"], "code_already_used");
     let replays = app
-        .sim
+        .sim()
         .calls()
         .await
         .iter()
@@ -463,7 +463,7 @@ async fn a_session_token_reaches_its_own_link_only() {
 async fn wise_outage_during_signup_answers_503_and_leaves_the_link_pending() {
     let app = spawn_app().await;
     customer(&app, "c-503", "outage@example.com", Some(json!({}))).await;
-    app.sim
+    app.sim()
         .fault(json!({"endpoint": "/v1/user/signup/registration_code", "status": 503}))
         .await;
     let r = start(&app, "c-503").await;
@@ -502,9 +502,9 @@ async fn expired_access_tokens_are_refreshed_on_demand_and_revocation_means_reli
     .await;
     assert_ne!(first["access_token"], second["access_token"]);
     let old = app
-        .sim
+        .sim()
         .http
-        .get(app.sim.url("/v1/me"))
+        .get(app.sim().url("/v1/me"))
         .bearer_auth(first["access_token"].as_str().unwrap())
         .send()
         .await
@@ -524,7 +524,7 @@ async fn expired_access_tokens_are_refreshed_on_demand_and_revocation_means_reli
     .await["wise_user_id"]
         .as_i64()
         .unwrap();
-    app.sim.user_action(user_id, "revoke", None).await;
+    app.sim().user_action(user_id, "revoke", None).await;
     expire_access_token(&app).await;
     let r = app
         .authed(Method::POST, &format!("/v1/links/{id}/access-token"))
@@ -573,7 +573,7 @@ async fn secrets_are_sealed_at_rest() {
     .await;
     let access = token["access_token"].as_str().unwrap().to_owned();
     let registration = app
-        .sim
+        .sim()
         .calls()
         .await
         .into_iter()

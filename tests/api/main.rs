@@ -7,6 +7,7 @@ mod contract;
 mod customers;
 mod helpers;
 mod idempotency;
+mod keys;
 mod links;
 mod migrations;
 mod ops;

@@ -14,7 +14,7 @@ async fn healthz_and_readyz_answer() {
     assert_eq!(response.status(), StatusCode::OK);
     let body = json(response).await;
     assert_eq!(body["status"], "ready");
-    let expected = if app.database.is_postgres() {
+    let expected = if app.database().is_postgres() {
         "postgres"
     } else {
         "sqlite"
@@ -122,7 +122,7 @@ async fn openapi_and_swagger_ui_are_served() {
 #[tokio::test]
 async fn the_service_recovers_after_postgres_drops_its_connections() {
     let app = spawn_app().await;
-    if !app.database.is_postgres() {
+    if !app.database().is_postgres() {
         return;
     }
     assert_eq!(
@@ -131,7 +131,7 @@ async fn the_service_recovers_after_postgres_drops_its_connections() {
             .status(),
         StatusCode::CREATED
     );
-    let name = app.database.url().rsplit('/').next().unwrap().to_owned();
+    let name = app.database().url().rsplit('/').next().unwrap().to_owned();
     let admin = std::env::var("TEST_DATABASE_URL").unwrap();
     tokio::task::spawn_blocking(move || {
         use diesel::{Connection, RunQueryDsl};

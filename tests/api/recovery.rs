@@ -62,7 +62,7 @@ async fn start(app: &TestApp, customer_ref: &str, email: &str) -> reqwest::Respo
     let mut body = customer_body();
     body["email"] = json!(email);
     app.put_customer(customer_ref, &body).await;
-    app.sim.seed(email, json!({})).await;
+    app.sim().seed(email, json!({})).await;
     app.authed(Method::POST, "/v1/links")
         .json(&json!({"customer_ref": customer_ref}))
         .send()
@@ -91,7 +91,7 @@ async fn an_exchange_interrupted_by_a_crash_asks_for_a_new_code_without_replayin
         (Some("recovery"), Some("exchanging"))
     );
     let exchanges = app
-        .sim
+        .sim()
         .calls()
         .await
         .iter()
@@ -108,11 +108,11 @@ async fn verification_interrupted_by_a_wise_outage_is_finished_later() {
         link["id"].as_str().unwrap(),
         link["link_session_token"].as_str().unwrap(),
     );
-    let code = app.sim.mailbox("verify@example.com").await[0]["authorization_code"]
+    let code = app.sim().mailbox("verify@example.com").await[0]["authorization_code"]
         .as_str()
         .unwrap()
         .to_owned();
-    app.sim
+    app.sim()
         .fault(json!({"endpoint": "/v1/me", "status": 503, "count": 3}))
         .await;
     let r = app
@@ -139,7 +139,7 @@ async fn verification_interrupted_by_a_wise_outage_is_finished_later() {
 #[tokio::test]
 async fn a_link_whose_signup_hit_a_wise_outage_is_resumed() {
     let app = recovering_app().await;
-    app.sim
+    app.sim()
         .fault(json!({"endpoint": "/v1/user/signup/registration_code", "status": 503}))
         .await;
     let r = start(&app, "r-3", "resume@example.com").await;
@@ -157,7 +157,7 @@ async fn a_link_whose_signup_hit_a_wise_outage_is_resumed() {
     let link = wait_for_state(&app, &id, "awaiting_code").await;
     assert_eq!(link["next_action"]["type"], "enter_code");
     assert_eq!(
-        app.sim.mailbox("resume@example.com").await.len(),
+        app.sim().mailbox("resume@example.com").await.len(),
         1,
         "Wise emailed the code on the resumed signup"
     );

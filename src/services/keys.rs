@@ -1,0 +1,73 @@
+//! Key rotation: re-seals every secret at rest under the newest key of the ring, while the
+//! service keeps running.
+
+use crate::crypto::{Aad, KeyRing};
+use crate::db::links::{self, SealedColumn};
+use crate::db::{DbConnection, DbError};
+
+const BATCH: i64 = 500;
+
+/// What a rotation did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    pub links: usize,
+    pub resealed: usize,
+    pub already_current: usize,
+    /// Values the service replaced while the rotation ran (it seals with the newest key itself).
+    pub changed_meanwhile: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RotationError {
+    #[error("link {link} {column} does not open with any key in crypto.keys: {reason}")]
+    Unreadable {
+        link: String,
+        column: &'static str,
+        reason: crate::crypto::CryptoError,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Walks every link once. Every instance of the service must already have the new key in its
+/// ring (as the newest) before this runs, or they could not open what it writes.
+pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, RotationError> {
+    let mut done = Rotation::default();
+    let mut after = String::new();
+    loop {
+        let batch = links::batch_after(conn, &after, BATCH)?;
+        let Some(last) = batch.last() else {
+            return Ok(done);
+        };
+        after = last.id.clone();
+        for link in &batch {
+            done.links += 1;
+            for column in SealedColumn::ALL {
+                let Some(sealed) = column.of(link) else {
+                    continue;
+                };
+                if !keys.needs_rotation(sealed) {
+                    done.already_current += 1;
+                    continue;
+                }
+                let aad = Aad {
+                    table: "links",
+                    column: column.name(),
+                    row: &link.id,
+                };
+                let resealed =
+                    keys.reseal(sealed, aad)
+                        .map_err(|reason| RotationError::Unreadable {
+                            link: link.id.clone(),
+                            column: column.name(),
+                            reason,
+                        })?;
+                if links::replace_sealed(conn, &link.id, column, sealed, &resealed)? {
+                    done.resealed += 1;
+                } else {
+                    done.changed_meanwhile += 1;
+                }
+            }
+        }
+    }
+}
