@@ -1,0 +1,189 @@
+//! Drives complete email-code flows against a running wiselink and Wise simulator:
+//! seed a Wise user → PUT customer → POST /v1/links → read the code from the simulator's mailbox →
+//! POST the code → `active`. Prints flows/s and p50/p99 for each call.
+//!
+//!   cargo bench --bench flows -- --api URL --sim URL --key API_KEY [--flows N] [--concurrency C]
+//!
+//! scripts/bench-flows.sh starts both servers and runs this on SQLite and PostgreSQL.
+
+use reqwest::Client;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Args {
+    api: String,
+    sim: String,
+    key: String,
+    flows: usize,
+    concurrency: usize,
+}
+
+fn args() -> Args {
+    let mut map = BTreeMap::new();
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < raw.len() {
+        if let Some(name) = raw[i].strip_prefix("--")
+            && let Some(value) = raw.get(i + 1)
+        {
+            map.insert(name.to_owned(), value.clone());
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    let get = |k: &str| {
+        map.get(k)
+            .cloned()
+            .unwrap_or_else(|| panic!("--{k} is required"))
+    };
+    Args {
+        api: get("api"),
+        sim: get("sim"),
+        key: get("key"),
+        flows: map
+            .get("flows")
+            .map_or(2000, |v| v.parse().expect("--flows is a number")),
+        concurrency: map
+            .get("concurrency")
+            .map_or(64, |v| v.parse().expect("--concurrency is a number")),
+    }
+}
+
+type Timings = Arc<Mutex<BTreeMap<&'static str, Vec<Duration>>>>;
+
+async fn timed(
+    timings: &Timings,
+    call: &'static str,
+    request: reqwest::RequestBuilder,
+) -> (u16, Value) {
+    let started = Instant::now();
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    timings
+        .lock()
+        .unwrap()
+        .entry(call)
+        .or_default()
+        .push(started.elapsed());
+    (status, body)
+}
+
+async fn flow(
+    client: &Client,
+    args: &Args,
+    run: &str,
+    n: usize,
+    timings: &Timings,
+) -> Result<(), String> {
+    let email = format!("flow-{run}-{n}@example.com");
+    let customer_ref = format!("flow-{run}-{n}");
+    let seed = json!({"email": email, "date_of_birth": "1990-04-17", "first_name": "Flow", "last_name": "Bench"});
+    let (s, _) = timed(
+        timings,
+        "sim: seed user",
+        client.post(format!("{}/__sim/users", args.sim)).json(&seed),
+    )
+    .await;
+    if s != 201 {
+        return Err(format!("seed {s}"));
+    }
+    let customer = json!({"email": email, "date_of_birth": "1990-04-17", "first_name": "Flow", "last_name": "Bench"});
+    let put = client
+        .put(format!("{}/v1/customers/{customer_ref}", args.api))
+        .bearer_auth(&args.key)
+        .json(&customer);
+    let (s, _) = timed(timings, "PUT /v1/customers/{ref}", put).await;
+    if s != 201 {
+        return Err(format!("customer {s}"));
+    }
+    let start = client
+        .post(format!("{}/v1/links", args.api))
+        .bearer_auth(&args.key)
+        .json(&json!({"customer_ref": customer_ref}));
+    let (s, link) = timed(timings, "POST /v1/links", start).await;
+    if s != 201 || link["state"] != "awaiting_code" {
+        return Err(format!("start {s} {link}"));
+    }
+    let mailbox = client
+        .get(format!("{}/__sim/mailbox", args.sim))
+        .query(&[("to", &email)]);
+    let (_, mail) = timed(timings, "sim: read mailbox", mailbox).await;
+    let code = mail[0]["authorization_code"]
+        .as_str()
+        .ok_or("no mail")?
+        .to_owned();
+    let id = link["id"].as_str().ok_or("no id")?;
+    let session = link["link_session_token"].as_str().ok_or("no session")?;
+    let submit = client
+        .post(format!("{}/v1/links/{id}/code", args.api))
+        .bearer_auth(session)
+        .json(&json!({"code": code}));
+    let (s, done) = timed(timings, "POST /v1/links/{id}/code", submit).await;
+    if s != 200 || done["state"] != "active" {
+        return Err(format!("code {s} {done}"));
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Arc::new(args());
+    let client = Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()
+        .expect("client");
+    let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let timings: Timings = Arc::default();
+    let gate = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(args.flows);
+    for n in 0..args.flows {
+        let permit = Arc::clone(&gate).acquire_owned().await.expect("semaphore");
+        let (client, args, run, timings) = (
+            client.clone(),
+            Arc::clone(&args),
+            run.clone(),
+            Arc::clone(&timings),
+        );
+        tasks.push(tokio::spawn(async move {
+            let _permit = permit;
+            flow(&client, &args, &run, n, &timings).await
+        }));
+    }
+    let mut failures = Vec::new();
+    for t in tasks {
+        if let Err(e) = t.await.expect("flow task") {
+            failures.push(e);
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let ok = args.flows - failures.len();
+    println!(
+        "{ok} flows completed, {} failed, in {elapsed:.2} s: {:.0} complete flows/s at concurrency {}",
+        failures.len(),
+        ok as f64 / elapsed,
+        args.concurrency
+    );
+    for (call, mut times) in timings.lock().unwrap().clone() {
+        times.sort();
+        println!(
+            "  {call:<28} n={:<6} p50 {:>7.2} ms   p99 {:>7.2} ms",
+            times.len(),
+            percentile(&times, 0.5),
+            percentile(&times, 0.99)
+        );
+    }
+    if let Some(first) = failures.first() {
+        eprintln!("first failure: {first}");
+        std::process::exit(1);
+    }
+}

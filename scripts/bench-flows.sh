@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Complete email-code flows per second through wiselink and the Wise simulator (both release
+# builds, standalone processes), on SQLite and on PostgreSQL.
+#
+#   scripts/bench-flows.sh                               # 2000 flows at 64 concurrent, both backends
+#   BENCH_FLOWS=5000 BENCH_BACKENDS=postgres scripts/bench-flows.sh
+#
+# Target on a 2-core machine: >= 500 complete flows/s on PostgreSQL at 64 concurrent flows, p99 <
+# 50 ms per call. The driver prints the figures; compare them with the target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backends="${BENCH_BACKENDS:-sqlite postgres}"
+flows="${BENCH_FLOWS:-2000}"
+concurrency="${BENCH_CONCURRENCY:-64}"
+pg_admin="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+api_port=18381
+sim_port=18382
+
+cargo build --release --quiet
+cargo bench --bench flows --no-run --quiet 2>/dev/null || cargo bench --bench flows --no-run
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+export WISELINK__LOG__FILTER=warn
+export WISELINK__WISE__API_URL="http://127.0.0.1:$sim_port"
+export WISELINK__WISE__AUTHORIZE_URL="http://127.0.0.1:$sim_port/oauth/authorize/"
+export WISELINK__SERVER__PORT=$api_port
+
+target/release/wiselink sim --port "$sim_port" >"$work/sim.log" 2>&1 &
+pids+=($!)
+for backend in $backends; do
+    case "$backend" in
+    sqlite) export WISELINK__DATABASE__URL="sqlite://$work/flows.sqlite3" ;;
+    postgres)
+        name="wiselink_flows_$$"
+        psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
+        export WISELINK__DATABASE__URL="${pg_admin%/*}/$name"
+        ;;
+    *) echo "unknown backend $backend" >&2; exit 2 ;;
+    esac
+    key=$(target/release/wiselink api-key create --name flows | tail -n 1)
+    target/release/wiselink serve >"$work/serve-$backend.log" 2>&1 &
+    serve_pid=$!
+    pids+=($serve_pid)
+    for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$api_port/healthz" && break; sleep 0.1; done
+    echo "== $backend: $flows flows at concurrency $concurrency =="
+    cargo bench --bench flows --quiet -- --api "http://127.0.0.1:$api_port" --sim "http://127.0.0.1:$sim_port" \
+        --key "$key" --flows "$flows" --concurrency "$concurrency"
+    kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+    if [ "$backend" = postgres ]; then psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"; fi
+done
