@@ -38,7 +38,7 @@ for backend in $backends; do
     case "$backend" in
     sqlite)
         echo "== tests on SQLite (unit + black-box) =="
-        env -u TEST_DATABASE_URL cargo test --all-targets -- --test-threads "$threads"
+        env -u TEST_DATABASE_URL cargo test --lib --bins --tests -- --test-threads "$threads"
         ;;
     postgres)
         ensure_postgres
