@@ -198,6 +198,38 @@ impl TestApp {
         self.get_customer_as(&self.api_key, customer_ref).await
     }
 
+    /// `GET path` with this app's API key, read as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        json(
+            self.authed(reqwest::Method::GET, path)
+                .send()
+                .await
+                .expect("request sent"),
+        )
+        .await
+    }
+
+    /// `GET path` with any bearer value (another key, a link-session token).
+    pub async fn get_as(&self, bearer: &str, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// `POST /v1/links/{id}/access-token` with this app's API key.
+    pub async fn access_token(&self, link_id: &str) -> Response {
+        self.authed(
+            reqwest::Method::POST,
+            &format!("/v1/links/{link_id}/access-token"),
+        )
+        .send()
+        .await
+        .expect("request sent")
+    }
+
     /// `GET /v1/customers/{customer_ref}` with another API key (or any bearer value).
     pub async fn get_customer_as(&self, key: &str, customer_ref: &str) -> Response {
         self.client

@@ -95,13 +95,7 @@ async fn existing_wise_user_links_through_the_api_with_a_matching_dob() {
     assert!(signup["body"]["registrationCode"].as_str().unwrap().len() >= 32);
 
     // The app holds only the session token: it can read the link and submit the code.
-    let read = app
-        .client
-        .get(app.url(&format!("/v1/links/{id}")))
-        .bearer_auth(session)
-        .send()
-        .await
-        .unwrap();
+    let read = app.get_as(session, &format!("/v1/links/{id}")).await;
     assert_eq!(read.status(), StatusCode::OK);
     assert!(
         json(read).await.get("link_session_token").is_none(),
@@ -119,13 +113,7 @@ async fn existing_wise_user_links_through_the_api_with_a_matching_dob() {
     assert!(done["wise_user_id"].is_i64() && done["wise_profile_id"].is_i64());
     assert!(done["next_action"].is_null());
 
-    let events = json(
-        app.authed(Method::GET, &format!("/v1/links/{id}/events"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let events = app.get_json(&format!("/v1/links/{id}/events")).await;
     let path: Vec<&str> = events
         .as_array()
         .unwrap()
@@ -147,11 +135,7 @@ async fn existing_wise_user_links_through_the_api_with_a_matching_dob() {
         "Wise's trace id is kept"
     );
 
-    let token = app
-        .authed(Method::POST, &format!("/v1/links/{id}/access-token"))
-        .send()
-        .await
-        .unwrap();
+    let token = app.access_token(id).await;
     assert_eq!(token.status(), StatusCode::OK);
     let token = json(token).await;
     assert_eq!(token["profile_id"], done["wise_profile_id"]);
@@ -223,11 +207,7 @@ async fn identity_doubts_go_to_review_and_accounts_without_a_profile_are_rejecte
         let done = submit(&app, &id, &session, &code).await;
         assert_eq!(done.status(), StatusCode::OK, "{customer_ref}");
         assert_eq!(json(done).await["state"], expected, "{customer_ref}");
-        let token = app
-            .authed(Method::POST, &format!("/v1/links/{id}/access-token"))
-            .send()
-            .await
-            .unwrap();
+        let token = app.access_token(&id).await;
         assert_eq!(
             token.status(),
             StatusCode::CONFLICT,
@@ -276,13 +256,7 @@ async fn five_wrong_codes_lock_the_link() {
         before,
         "a locked link sends nothing to Wise"
     );
-    let link = json(
-        app.authed(Method::GET, &format!("/v1/links/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let link = app.get_json(&format!("/v1/links/{id}")).await;
     assert_eq!(
         (link["state"].as_str(), link["attempts_remaining"].as_i64()),
         (Some("locked"), Some(0))
@@ -311,13 +285,7 @@ async fn twenty_concurrent_submissions_make_exactly_one_exchange() {
         "{statuses:?}"
     );
     assert_eq!(code_exchanges(&app).await, 1);
-    let link = json(
-        app.authed(Method::GET, &format!("/v1/links/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let link = app.get_json(&format!("/v1/links/{id}")).await;
     assert_eq!(link["state"], "active");
 }
 
@@ -331,13 +299,7 @@ async fn a_lost_exchange_asks_for_a_new_code_and_never_replays_the_old_one() {
     let r = submit(&app, &id, &session, &code).await;
     assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
     assert_eq!(problem(r).await["code"], "code_exchange_failed");
-    let link = json(
-        app.authed(Method::GET, &format!("/v1/links/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let link = app.get_json(&format!("/v1/links/{id}")).await;
     assert_eq!(link["state"], "awaiting_code");
     let again = submit(&app, &id, &session, &code).await;
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -365,14 +327,7 @@ async fn a_partner_created_wise_user_is_active_at_once() {
     );
     assert!(link.get("link_session_token").is_none() && link["next_action"].is_null());
     let id = link["id"].as_str().unwrap();
-    assert_eq!(
-        app.authed(Method::POST, &format!("/v1/links/{id}/access-token"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.access_token(id).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -421,41 +376,21 @@ async fn a_session_token_reaches_its_own_link_only() {
     let app = spawn_app().await;
     let (first, session, _) = awaiting_code(&app, "c-a", "a@example.com", json!({})).await;
     let (second, _, _) = awaiting_code(&app, "c-b", "b@example.com", json!({})).await;
-    let own = app
-        .client
-        .get(app.url(&format!("/v1/links/{first}")))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
+    let own = app.get_as(&session, &format!("/v1/links/{first}")).await;
     assert_eq!(own.status(), StatusCode::OK);
-    let other = app
-        .client
-        .get(app.url(&format!("/v1/links/{second}")))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
+    let other = app.get_as(&session, &format!("/v1/links/{second}")).await;
     assert_eq!(other.status(), StatusCode::NOT_FOUND);
     let events = app
-        .client
-        .get(app.url(&format!("/v1/links/{first}/events")))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
+        .get_as(&session, &format!("/v1/links/{first}/events"))
+        .await;
     assert_eq!(
         events.status(),
         StatusCode::UNAUTHORIZED,
         "the audit trail is for the partner only"
     );
     let forged = app
-        .client
-        .get(app.url(&format!("/v1/links/{first}")))
-        .bearer_auth("wls_notarealtoken")
-        .send()
-        .await
-        .unwrap();
+        .get_as("wls_notarealtoken", &format!("/v1/links/{first}"))
+        .await;
     assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -485,21 +420,9 @@ async fn expired_access_tokens_are_refreshed_on_demand_and_revocation_means_reli
         json(submit(&app, &id, &session, &code).await).await["state"],
         "active"
     );
-    let first = json(
-        app.authed(Method::POST, &format!("/v1/links/{id}/access-token"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let first = json(app.access_token(&id).await).await;
     expire_access_token(&app).await;
-    let second = json(
-        app.authed(Method::POST, &format!("/v1/links/{id}/access-token"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let second = json(app.access_token(&id).await).await;
     assert_ne!(first["access_token"], second["access_token"]);
     let old = app
         .sim()
@@ -515,22 +438,12 @@ async fn expired_access_tokens_are_refreshed_on_demand_and_revocation_means_reli
         "Wise killed the previous token"
     );
 
-    let user_id = json(
-        app.authed(Method::GET, &format!("/v1/links/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await["wise_user_id"]
+    let user_id = app.get_json(&format!("/v1/links/{id}")).await["wise_user_id"]
         .as_i64()
         .unwrap();
     app.sim().user_action(user_id, "revoke", None).await;
     expire_access_token(&app).await;
-    let r = app
-        .authed(Method::POST, &format!("/v1/links/{id}/access-token"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.access_token(&id).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(problem(r).await["code"], "relink_required");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM links WHERE state = 'relink_required' AND access_token IS NULL AND refresh_token IS NULL").await, 1);
@@ -564,13 +477,7 @@ async fn secrets_are_sealed_at_rest() {
     let app = spawn_app().await;
     let (id, session, code) = awaiting_code(&app, "c-s", "sealed@example.com", json!({})).await;
     submit(&app, &id, &session, &code).await;
-    let token = json(
-        app.authed(Method::POST, &format!("/v1/links/{id}/access-token"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let token = json(app.access_token(&id).await).await;
     let access = token["access_token"].as_str().unwrap().to_owned();
     let registration = app
         .sim()
@@ -636,11 +543,7 @@ async fn unlinking_destroys_secrets_and_frees_the_customer_for_a_new_link() {
         app.count("SELECT COUNT(*) AS n FROM links WHERE state = 'unlinked' AND access_token IS NULL AND refresh_token IS NULL AND registration_code IS NULL AND session_token_hash IS NULL").await,
         1
     );
-    let token = app
-        .authed(Method::POST, &format!("/v1/links/{id}/access-token"))
-        .send()
-        .await
-        .unwrap();
+    let token = app.access_token(&id).await;
     assert_eq!(token.status(), StatusCode::CONFLICT);
     let again = app
         .authed(Method::DELETE, &format!("/v1/links/{id}"))
@@ -710,22 +613,10 @@ async fn links_are_listed_newest_first_with_filters_and_cursor_pages() {
     newest_first.reverse();
     assert_eq!(seen, newest_first, "every link once, newest first");
 
-    let unlinked = json(
-        app.authed(Method::GET, "/v1/links?state=unlinked")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let unlinked = app.get_json("/v1/links?state=unlinked").await;
     assert_eq!(unlinked["items"].as_array().unwrap().len(), 1);
     assert_eq!(unlinked["items"][0]["id"], ids[0].as_str());
-    let one = json(
-        app.authed(Method::GET, "/v1/links?customer_ref=c-l3")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let one = app.get_json("/v1/links?customer_ref=c-l3").await;
     assert_eq!(one["items"][0]["customer_ref"], "c-l3");
     assert_eq!(one["items"].as_array().unwrap().len(), 1);
 

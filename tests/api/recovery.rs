@@ -39,13 +39,7 @@ async fn age(app: &TestApp, id: &str, state: Option<&'static str>) {
 async fn wait_for_state(app: &TestApp, id: &str, expected: &str) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let link = json(
-            app.authed(Method::GET, &format!("/v1/links/{id}"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let link = app.get_json(&format!("/v1/links/{id}")).await;
         if link["state"] == expected {
             return link;
         }
@@ -78,13 +72,7 @@ async fn an_exchange_interrupted_by_a_crash_asks_for_a_new_code_without_replayin
     // The process died right after committing the recovery point.
     age(&app, id, Some("exchanging")).await;
     wait_for_state(&app, id, "awaiting_code").await;
-    let events = json(
-        app.authed(Method::GET, &format!("/v1/links/{id}/events"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let events = app.get_json(&format!("/v1/links/{id}/events")).await;
     let last = events.as_array().unwrap().last().unwrap().clone();
     assert_eq!(
         (last["actor"].as_str(), last["from_state"].as_str()),
@@ -124,13 +112,7 @@ async fn verification_interrupted_by_a_wise_outage_is_finished_later() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let now = json(
-        app.authed(Method::GET, &format!("/v1/links/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let now = app.get_json(&format!("/v1/links/{id}")).await;
     assert_eq!(now["state"], "verifying");
     age(&app, id, None).await;
     wait_for_state(&app, id, "active").await;
@@ -144,13 +126,7 @@ async fn a_link_whose_signup_hit_a_wise_outage_is_resumed() {
         .await;
     let r = start(&app, "r-3", "resume@example.com").await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let listed = json(
-        app.authed(Method::GET, "/v1/links?customer_ref=r-3")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let listed = app.get_json("/v1/links?customer_ref=r-3").await;
     let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(listed["items"][0]["state"], "pending");
     age(&app, &id, None).await;
