@@ -12,6 +12,7 @@ mod identity;
 mod language;
 mod link_state;
 mod person_name;
+mod resend;
 
 pub use code::AuthorizationCode;
 pub use customer::CustomerDetails;
@@ -22,6 +23,7 @@ pub use identity::{Assessment, WiseIdentity, assess};
 pub use language::Language;
 pub use link_state::{IllegalTransition, LinkEvent, LinkState, transition};
 pub use person_name::PersonName;
+pub use resend::{ResendDecision, resend_available_at, resend_decision};
 
 /// Why a value was refused: a stable machine-readable `code` and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

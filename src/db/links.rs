@@ -26,6 +26,9 @@ pub struct LinkRow {
     pub code_expires_at: Option<NaiveDateTime>,
     pub session_token_hash: Option<Vec<u8>>,
     pub spent_code_hash: Option<Vec<u8>>,
+    pub last_resend_at: Option<NaiveDateTime>,
+    pub resend_window_start: Option<NaiveDateTime>,
+    pub resends_in_window: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -67,6 +70,9 @@ pub struct LinkChanges {
     pub code_expires_at: Option<Option<NaiveDateTime>>,
     pub session_token_hash: Option<Option<Vec<u8>>>,
     pub spent_code_hash: Option<Option<Vec<u8>>>,
+    pub last_resend_at: Option<Option<NaiveDateTime>>,
+    pub resend_window_start: Option<Option<NaiveDateTime>>,
+    pub resends_in_window: Option<i32>,
 }
 
 #[derive(Insertable)]

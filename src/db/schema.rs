@@ -59,6 +59,9 @@ diesel::table! {
         code_expires_at -> Nullable<Timestamp>,
         session_token_hash -> Nullable<Binary>,
         spent_code_hash -> Nullable<Binary>,
+        last_resend_at -> Nullable<Timestamp>,
+        resend_window_start -> Nullable<Timestamp>,
+        resends_in_window -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

@@ -13,6 +13,7 @@ use crate::domain::{
     AuthorizationCode, CustomerRef, DateOfBirth, EmailAddress, LinkEvent, LinkState, WiseIdentity,
     assess,
 };
+use crate::domain::{ResendDecision, resend_decision};
 use crate::state::AppState;
 use crate::wise::{CreateUserOutcome, ErrorBody, ProfileKind, UserTokens, WiseError};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -53,6 +54,12 @@ pub enum LinkError {
     ExchangeLost,
     #[error("Wise revoked access; the customer must link again")]
     RelinkRequired,
+    #[error("a new code may be requested in {retry_after_secs} s")]
+    ResendTooSoon { retry_after_secs: i64 },
+    #[error("the daily resend limit is reached")]
+    ResendLimitReached { retry_after_secs: i64 },
+    #[error("the Wise account no longer exists")]
+    WiseAccountGone,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -650,4 +657,92 @@ pub async fn list(
     filter: links::ListFilter,
 ) -> Result<Vec<(LinkRow, String)>, LinkError> {
     Ok(state.db.run(move |conn| links::list(conn, &filter)).await?)
+}
+
+/// Asks Wise to email the customer a new code (by running the signup again), and gives the link a
+/// fresh code window and five attempts. A code already sent to Wise stays refused.
+pub async fn resend(
+    state: &AppState,
+    link: LinkRow,
+    actor: &str,
+) -> Result<(LinkRow, Option<SessionToken>), LinkError> {
+    let from = link.state();
+    match from {
+        LinkState::AwaitingCode | LinkState::Expired => {}
+        LinkState::Locked => return Err(LinkError::Locked),
+        other => return Err(LinkError::WrongState(other)),
+    }
+    let now = db::now();
+    let last_email = link.last_resend_at.unwrap_or(link.created_at);
+    let (window_start, count) = match resend_decision(
+        now,
+        last_email,
+        link.resend_window_start,
+        link.resends_in_window,
+    ) {
+        ResendDecision::Allowed {
+            window_start,
+            resends_in_window,
+        } => (window_start, resends_in_window),
+        ResendDecision::TooSoon { retry_after_secs } => {
+            return Err(LinkError::ResendTooSoon { retry_after_secs });
+        }
+        ResendDecision::LimitReached { retry_after_secs } => {
+            return Err(LinkError::ResendLimitReached { retry_after_secs });
+        }
+    };
+    let customer_id = link.customer_id;
+    let customer = state
+        .db
+        .run(move |conn| customers::find_by_id(conn, customer_id))
+        .await?
+        .ok_or(LinkError::CustomerNotFound)?;
+    let sealed = link
+        .registration_code
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("link without a registration code"))?;
+    let code = state
+        .keys
+        .open(&sealed, aad(&link.id, "registration_code"))
+        .map_err(anyhow::Error::from)?;
+    let code = SecretString::from(String::from_utf8(code).map_err(anyhow::Error::from)?);
+    let trace_id = match state
+        .wise
+        .create_user(&link.signup_email, &code, &customer.language, true)
+        .await
+    {
+        Ok(CreateUserOutcome::AlreadyExists { trace_id }) => trace_id,
+        Ok(CreateUserOutcome::Created(_)) => return Err(LinkError::WiseAccountGone),
+        Err(e) if matches!(e.status(), Some(400 | 422)) => {
+            return Err(LinkError::WiseRefused {
+                fields: wise_fields(&e),
+            });
+        }
+        Err(e) => return Err(unavailable(&e)),
+    };
+    // An expired link lost its session; the app gets a new one with this answer.
+    let session = link
+        .session_token_hash
+        .is_none()
+        .then(SessionToken::generate);
+    let changes = LinkChanges {
+        attempts_remaining: Some(MAX_ATTEMPTS),
+        code_expires_at: Some(Some(now + Duration::minutes(CODE_WINDOW_MINUTES))),
+        last_resend_at: Some(Some(now)),
+        resend_window_start: Some(Some(window_start)),
+        resends_in_window: Some(count),
+        session_token_hash: session.as_ref().map(|s| Some(s.hash.clone())),
+        ..LinkChanges::default()
+    };
+    let t = Transition::new(
+        &link.id,
+        from,
+        LinkEvent::CodeResent,
+        actor,
+        "Wise asked to email a new code",
+    )
+    .changes(changes)
+    .trace(trace_id.as_deref());
+    apply(state, t).await?;
+    Ok((reload(state, &link.id).await?, session))
 }

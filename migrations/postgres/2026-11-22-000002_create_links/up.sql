@@ -19,6 +19,10 @@ CREATE TABLE links (
     session_token_hash BYTEA,
     -- SHA-256 of the last code sent to Wise, so it is never sent again.
     spent_code_hash    BYTEA,
+    -- Resends: the last one, and how many since resend_window_start (at most 5 a day).
+    last_resend_at     TIMESTAMP,
+    resend_window_start TIMESTAMP,
+    resends_in_window  INTEGER   NOT NULL DEFAULT 0,
     created_at         TIMESTAMP NOT NULL,
     updated_at         TIMESTAMP NOT NULL
 );

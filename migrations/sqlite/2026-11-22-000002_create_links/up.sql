@@ -19,6 +19,10 @@ CREATE TABLE links (
     session_token_hash BLOB,
     -- SHA-256 of the last code sent to Wise, so it is never sent again.
     spent_code_hash    BLOB,
+    -- Resends: the last one, and how many since resend_window_start (at most 5 a day).
+    last_resend_at     TEXT,
+    resend_window_start TEXT,
+    resends_in_window  INTEGER   NOT NULL DEFAULT 0,
     created_at         TEXT      NOT NULL,
     updated_at         TEXT      NOT NULL
 );

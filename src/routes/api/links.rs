@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod get;
 mod list;
+mod resend;
 mod start;
 mod unlink;
 mod view;
@@ -16,6 +17,7 @@ pub use code::{__path_submit_code, CodeInput};
 pub use events::{__path_list_events, EventView};
 pub use get::__path_get_link;
 pub use list::{__path_list_links, LinkPage};
+pub use resend::__path_resend;
 pub use start::{__path_start_link, StartInput};
 pub use unlink::__path_unlink;
 pub use view::{LinkView, NextAction};
@@ -35,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(unlink::unlink)),
     )
     .service(resource("/v1/links/{link_id}/code").route(web::post().to(code::submit_code)))
+    .service(resource("/v1/links/{link_id}/resend").route(web::post().to(resend::resend)))
     .service(
         resource("/v1/links/{link_id}/access-token")
             .route(web::post().to(access_token::access_token)),

@@ -20,6 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
         links::unlink,
         links::get_link,
         links::submit_code,
+        links::resend,
         links::access_token,
         links::list_events,
         super::health::healthz,

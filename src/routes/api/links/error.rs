@@ -114,6 +114,26 @@ impl LinkApiError {
                 Problem::new(S::CONFLICT, "relink_required", "Wise revoked access")
                     .detail("The customer must link their Wise account again.")
             }
+            LinkError::ResendTooSoon { retry_after_secs } => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "resend_too_soon",
+                "Too soon for a new code",
+            )
+            .detail("A new code can be requested a minute after the last one.")
+            .retry_after((*retry_after_secs).max(1) as u64),
+            LinkError::ResendLimitReached { retry_after_secs } => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "resend_limit_reached",
+                "Too many new codes today",
+            )
+            .detail("At most five new codes a day.")
+            .retry_after((*retry_after_secs).max(1) as u64),
+            LinkError::WiseAccountGone => Problem::new(
+                S::CONFLICT,
+                "wise_account_gone",
+                "The Wise account no longer exists",
+            )
+            .detail("Unlink and start a new link."),
             LinkError::Db(e) => Problem::database(e),
             LinkError::Unexpected(e) => Problem::unexpected(e),
         }

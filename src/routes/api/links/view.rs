@@ -38,6 +38,8 @@ pub struct NextAction {
     pub kind: &'static str,
     pub code_expires_at: Option<String>,
     pub attempts_remaining: i32,
+    /// When `POST /v1/links/{id}/resend` may ask Wise for a new code.
+    pub resend_available_at: Option<String>,
 }
 
 impl LinkView {
@@ -47,6 +49,9 @@ impl LinkView {
             kind: "enter_code",
             code_expires_at: ts(link.code_expires_at),
             attempts_remaining: link.attempts_remaining,
+            resend_available_at: ts(Some(crate::domain::resend_available_at(
+                link.last_resend_at.unwrap_or(link.created_at),
+            ))),
         });
         Self {
             id: link.id.clone(),

@@ -1,0 +1,42 @@
+use super::LinkView;
+use super::error::LinkApiError;
+use super::get::{load, view};
+use crate::http::Problem;
+use crate::http::auth::LinkCaller;
+use crate::services::links;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use secrecy::ExposeSecret;
+
+/// Ask Wise to email the customer a new code (API key, or the link's session token).
+///
+/// At least a minute apart and at most five times a day. The link gets a new 30-minute window and
+/// five attempts again; a code already sent to Wise stays refused. For an `expired` link (partner
+/// API key) the answer carries a new `link_session_token`.
+#[utoipa::path(
+    post,
+    path = "/v1/links/{link_id}/resend",
+    tag = "links",
+    params(("link_id" = String, Path)),
+    responses(
+        (status = 200, description = "Wise was asked to send a new code", body = LinkView),
+        (status = 409, description = "The link is not waiting for a code", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`resend_too_soon`, `resend_limit_reached` (with Retry-After) or `locked`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Wise unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []), ("link_session" = []))
+)]
+#[tracing::instrument(name = "resend", skip_all, fields(link.id = %path))]
+pub async fn resend(
+    caller: LinkCaller,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, LinkApiError> {
+    let link = load(&state, &caller, &path).await?;
+    let (link, session) = links::resend(&state, link, &caller.actor()).await?;
+    let mut body = view(&state, &link).await?;
+    body.link_session_token = session.map(|s| s.token.expose_secret().to_owned());
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body))
+}
