@@ -7,7 +7,7 @@ pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
 
 use crate::crypto::Aad;
 use crate::db::customers::{self, CustomerRow};
-use crate::db::links::{self, LinkChanges, LinkRow, NewLink, Refused, Transition};
+use crate::db::links::{self, LinkChanges, LinkRow, NewLink, Refused, SealedColumn, Transition};
 use crate::db::{self, DbError};
 use crate::domain::{
     AuthorizationCode, CustomerRef, DateOfBirth, EmailAddress, LinkEvent, LinkState, WiseIdentity,
@@ -119,6 +119,34 @@ fn wiped() -> LinkChanges {
         session_token_hash: Some(None),
         ..LinkChanges::default()
     }
+}
+
+/// Opens one sealed column of a link. A missing value is an inconsistency, not a client error.
+fn open_secret(
+    state: &AppState,
+    link: &LinkRow,
+    column: SealedColumn,
+) -> Result<SecretString, LinkError> {
+    let sealed = column
+        .of(link)
+        .ok_or_else(|| anyhow::anyhow!("link {} has no {}", link.id, column.name()))?;
+    let plain = state
+        .keys
+        .open(sealed, aad(&link.id, column.name()))
+        .map_err(anyhow::Error::from)?;
+    Ok(SecretString::from(
+        String::from_utf8(plain).map_err(anyhow::Error::from)?,
+    ))
+}
+
+/// The customer a link belongs to.
+async fn customer_of(state: &AppState, link: &LinkRow) -> Result<CustomerRow, LinkError> {
+    let customer_id = link.customer_id;
+    state
+        .db
+        .run(move |conn| customers::find_by_id(conn, customer_id))
+        .await?
+        .ok_or(LinkError::CustomerNotFound)
 }
 
 async fn apply(state: &AppState, t: Transition) -> Result<LinkState, LinkError> {
@@ -299,33 +327,12 @@ pub async fn recover(state: &AppState, link: LinkRow) -> Result<LinkState, LinkE
             apply(state, t).await
         }
         LinkState::Verifying => {
-            let sealed = link
-                .access_token
-                .clone()
-                .ok_or_else(|| anyhow::anyhow!("verifying link without an access token"))?;
-            let token = state
-                .keys
-                .open(&sealed, aad(&link.id, "access_token"))
-                .map_err(anyhow::Error::from)?;
-            let token = SecretString::from(String::from_utf8(token).map_err(anyhow::Error::from)?);
+            let token = open_secret(state, &link, SealedColumn::AccessToken)?;
             Ok(verify(state, &link.id, &token, ACTOR).await?.state())
         }
         LinkState::Pending => {
-            let customer_id = link.customer_id;
-            let customer = state
-                .db
-                .run(move |conn| customers::find_by_id(conn, customer_id))
-                .await?
-                .ok_or(LinkError::CustomerNotFound)?;
-            let sealed = link
-                .registration_code
-                .clone()
-                .ok_or_else(|| anyhow::anyhow!("pending link without a registration code"))?;
-            let code = state
-                .keys
-                .open(&sealed, aad(&link.id, "registration_code"))
-                .map_err(anyhow::Error::from)?;
-            let code = SecretString::from(String::from_utf8(code).map_err(anyhow::Error::from)?);
+            let customer = customer_of(state, &link).await?;
+            let code = open_secret(state, &link, SealedColumn::RegistrationCode)?;
             match signup(state, &link.id, &customer, &code, ACTOR).await {
                 Ok(started) => Ok(started.link.state()),
                 Err(LinkError::WiseRefused { .. }) => Ok(LinkState::Rejected),
@@ -470,12 +477,7 @@ async fn verify(
     actor: &str,
 ) -> Result<LinkRow, LinkError> {
     let link = reload(state, link_id).await?;
-    let customer_id = link.customer_id;
-    let customer: CustomerRow = state
-        .db
-        .run(move |conn| customers::find_by_id(conn, customer_id))
-        .await?
-        .ok_or(LinkError::CustomerNotFound)?;
+    let customer = customer_of(state, &link).await?;
     // Left in `verifying` when Wise does not answer; the recovery worker picks it up.
     let me = state.wise.me(access).await.map_err(|e| unavailable(&e))?;
     let profiles = match state.wise.profiles(access).await {
@@ -525,10 +527,10 @@ async fn verify(
     let to = apply(state, t).await?;
     tracing::info!(link.id = %link_id, link.state = %to, reason = verdict.reason, "link verified");
     if to == LinkState::Active {
-        let uid = me.id;
+        let (cid, uid) = (customer.id, me.id);
         state
             .db
-            .run(move |conn| customers::pin_wise_user(conn, customer_id, uid))
+            .run(move |conn| customers::pin_wise_user(conn, cid, uid))
             .await?;
     }
     reload(state, link_id).await
@@ -553,15 +555,7 @@ pub async fn access_token(
     if let Some(fresh) = usable(state, &link)? {
         return Ok(fresh);
     }
-    let sealed = link
-        .refresh_token
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("active link without a refresh token"))?;
-    let refresh = state
-        .keys
-        .open(&sealed, aad(&link.id, "refresh_token"))
-        .map_err(anyhow::Error::from)?;
-    let refresh = SecretString::from(String::from_utf8(refresh).map_err(anyhow::Error::from)?);
+    let refresh = open_secret(state, &link, SealedColumn::RefreshToken)?;
     match state.wise.refresh(&refresh).await {
         Ok(tokens) => {
             let changes = token_changes(state, &link.id, &tokens);
@@ -597,17 +591,13 @@ fn usable(
     state: &AppState,
     link: &LinkRow,
 ) -> Result<Option<(SecretString, NaiveDateTime, Option<i64>)>, LinkError> {
-    let (Some(sealed), Some(expires)) = (&link.access_token, link.access_expires_at) else {
+    let (Some(_), Some(expires)) = (&link.access_token, link.access_expires_at) else {
         return Ok(None);
     };
     if expires - Duration::seconds(REFRESH_MARGIN_SECS) <= db::now() {
         return Ok(None);
     }
-    let token = state
-        .keys
-        .open(sealed, aad(&link.id, "access_token"))
-        .map_err(anyhow::Error::from)?;
-    let token = SecretString::from(String::from_utf8(token).map_err(anyhow::Error::from)?);
+    let token = open_secret(state, link, SealedColumn::AccessToken)?;
     Ok(Some((token, expires, link.wise_profile_id)))
 }
 
@@ -691,21 +681,8 @@ pub async fn resend(
             return Err(LinkError::ResendLimitReached { retry_after_secs });
         }
     };
-    let customer_id = link.customer_id;
-    let customer = state
-        .db
-        .run(move |conn| customers::find_by_id(conn, customer_id))
-        .await?
-        .ok_or(LinkError::CustomerNotFound)?;
-    let sealed = link
-        .registration_code
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("link without a registration code"))?;
-    let code = state
-        .keys
-        .open(&sealed, aad(&link.id, "registration_code"))
-        .map_err(anyhow::Error::from)?;
-    let code = SecretString::from(String::from_utf8(code).map_err(anyhow::Error::from)?);
+    let customer = customer_of(state, &link).await?;
+    let code = open_secret(state, &link, SealedColumn::RegistrationCode)?;
     let trace_id = match state
         .wise
         .create_user(&link.signup_email, &code, &customer.language, true)
