@@ -10,6 +10,7 @@ pub mod customers;
 pub mod idempotency;
 pub mod links;
 pub mod migrations;
+pub mod outbox;
 pub mod schema;
 
 pub use connection::{Backend, ConnectError, DbConnection};

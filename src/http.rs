@@ -7,5 +7,6 @@ pub mod fields;
 pub mod idempotency;
 pub mod metrics;
 pub mod problem;
+pub mod rate_limit;
 
 pub use problem::{FieldError, Problem, RequestError};

@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod mail;
 pub mod routes;
 pub mod services;
 pub mod settings;

@@ -1,14 +1,19 @@
 //! HTTP routes. Each module registers itself through `configure`.
 
 pub mod api;
+pub mod dev;
 pub mod ops;
 
 use crate::http::problem::method_not_allowed;
+use crate::settings::{MailTransport, Settings};
 use actix_web::{Resource, web};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
     ops::configure(cfg);
     api::configure(cfg);
+    if settings.mail.transport == MailTransport::Dev {
+        dev::configure(cfg);
+    }
 }
 
 /// A resource whose unsupported methods get a 405 problem instead of an empty body.

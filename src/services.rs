@@ -4,3 +4,4 @@ pub mod api_keys;
 pub mod customers;
 pub mod keys;
 pub mod links;
+pub mod outbox;

@@ -1,8 +1,10 @@
 //! Typed configuration: compiled-in defaults → `config/$WISELINK_ENV.toml` → `WISELINK__…` variables.
 
 mod database_url;
+mod mail;
 
 pub use database_url::DatabaseUrl;
+pub use mail::{LimitSettings, MailSettings, MailTransport};
 
 use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
@@ -23,6 +25,8 @@ pub struct Settings {
     pub workers: WorkerSettings,
     pub auth: AuthSettings,
     pub idempotency: IdempotencySettings,
+    pub mail: MailSettings,
+    pub limits: LimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -267,6 +271,8 @@ impl Settings {
         if !(1..=3600).contains(&self.idempotency.in_flight_timeout_secs) {
             out.push("idempotency.in_flight_timeout_secs must be between 1 and 3600".to_owned());
         }
+        self.mail.problems(environment, &mut out);
+        self.limits.problems(&mut out);
         out
     }
 }
@@ -405,6 +411,37 @@ mod tests {
             err.contains("crypto.keys holds the development key"),
             "{err}"
         );
+        assert!(err.contains("mail.transport = \"dev\""), "{err}");
+    }
+
+    #[test]
+    fn mail_transports_need_their_settings_and_never_echo_the_smtp_password() {
+        let err = load(&[
+            ("WISELINK__MAIL__TRANSPORT", "smtp"),
+            ("WISELINK__MAIL__SMTP_URL", "http://user:hunter2@mail"),
+            ("WISELINK__MAIL__FROM", "not an address"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("mail.smtp_url must look like"), "{err}");
+        assert!(err.contains("mail.from must be an address"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        let s = load(&[
+            ("WISELINK__MAIL__TRANSPORT", "smtp"),
+            (
+                "WISELINK__MAIL__SMTP_URL",
+                "smtps://u:hunter2@mail.example.com:465",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.mail.transport, MailTransport::Smtp);
+        assert!(!format!("{:?}", s.mail).contains("hunter2"));
+        let err = load(&[
+            ("WISELINK__MAIL__TRANSPORT", "file"),
+            ("WISELINK__MAIL__FILE_DIR", " "),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("mail.file_dir"), "{err}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};
+use crate::http::rate_limit::IpLimiter;
 use crate::http::{metrics, problem};
 use crate::routes;
 use crate::services::api_keys::KeyCache;
@@ -42,6 +43,13 @@ impl Application {
             WiseClient::new(settings.wise.clone()).context("cannot build the Wise client")?;
         let keys = KeyRing::parse(&settings.crypto.keys)
             .map_err(|problems| anyhow::anyhow!(problems.join("; ")))?;
+        let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
+        let mail_from = settings
+            .mail
+            .from
+            .parse()
+            .context("mail.from is not an email address")?;
+        let ip_limiter = IpLimiter::new(settings.limits.code_submissions_per_ip_per_minute);
         let state = AppState {
             db: db.clone(),
             settings: Arc::new(settings),
@@ -50,8 +58,13 @@ impl Application {
             wise: Arc::new(wise),
             keys: Arc::new(keys),
             refresh_lock: Arc::new(tokio::sync::Mutex::new(())),
+            mailer: Arc::new(mailer),
+            mail_from,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            ip_limiter: Arc::new(ip_limiter),
         };
         tokio::spawn(crate::workers::recovery::run(state.clone()));
+        tokio::spawn(crate::workers::outbox::run(state.clone()));
         let server = serve(listener, state)?;
         Ok(Self { server, port, db })
     }
@@ -94,8 +107,10 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let server_settings = state.settings.server.clone();
     let pool_size = state.settings.database.pool_size as usize;
+    let settings = state.settings.clone();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
+        let settings = settings.clone();
         App::new()
             .wrap(
                 DefaultHeaders::new()
@@ -105,7 +120,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap_fn(metrics::observe)
             .wrap(TracingLogger::<SafeRootSpan>::new())
             .app_data(data.clone())
-            .configure(routes::configure)
+            .configure(|cfg| routes::configure(cfg, &settings))
             .default_service(web::to(problem::not_found))
     })
     .shutdown_timeout(server_settings.shutdown_timeout_secs)

@@ -1,3 +1,4 @@
 //! Background work that runs inside `wiselink serve`.
 
+pub mod outbox;
 pub mod recovery;

@@ -2,6 +2,7 @@
 //! domain's state machine, changes the row only if it is still in the expected state, and writes
 //! the event row in the same transaction.
 
+use super::outbox::{self, NewMessage};
 use super::schema::{link_events, links};
 use super::{DbConnection, DbError, is_unique_violation};
 use crate::domain::{IllegalTransition, LinkEvent, LinkState, transition};
@@ -85,6 +86,7 @@ struct NewEvent<'a> {
     reason: Option<&'a str>,
     wise_trace_id: Option<&'a str>,
     created_at: NaiveDateTime,
+    event: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -97,6 +99,7 @@ pub struct EventRow {
     pub reason: Option<String>,
     pub wise_trace_id: Option<String>,
     pub created_at: NaiveDateTime,
+    pub event: Option<String>,
 }
 
 /// One state change to record.
@@ -108,6 +111,8 @@ pub struct Transition {
     pub actor: String,
     pub reason: Option<String>,
     pub wise_trace_id: Option<String>,
+    /// Messages to queue in the outbox, in the same transaction as the change.
+    pub messages: Vec<NewMessage>,
 }
 
 impl Transition {
@@ -126,6 +131,7 @@ impl Transition {
             actor: actor.to_owned(),
             reason: Some(reason.to_owned()),
             wise_trace_id: None,
+            messages: Vec::new(),
         }
     }
 
@@ -136,6 +142,12 @@ impl Transition {
 
     pub fn trace(mut self, trace_id: Option<&str>) -> Self {
         self.wise_trace_id = trace_id.map(str::to_owned);
+        self
+    }
+
+    /// Queues a message that is sent only if this transition is written.
+    pub fn queue(mut self, message: Option<NewMessage>) -> Self {
+        self.messages.extend(message);
         self
     }
 }
@@ -168,6 +180,7 @@ pub fn insert(
                 reason: Some("link started"),
                 wise_trace_id: None,
                 created_at: link.created_at,
+                event: None,
             })
             .execute(c)
     });
@@ -234,14 +247,34 @@ pub fn apply(
                 reason: t.reason.as_deref(),
                 wise_trace_id: t.wise_trace_id.as_deref(),
                 created_at: now,
+                event: Some(t.event.as_str()),
             })
             .execute(c)?;
+        outbox::enqueue(c, &t.messages, now)?;
         Ok::<_, diesel::result::Error>(true)
     });
     match outcome? {
         true => Ok(Ok(to)),
         false => Ok(Err(Refused::Stale(t.from))),
     }
+}
+
+/// How many wrong codes a customer typed since `since`, over all their links, and when the
+/// earliest of them was.
+pub fn wrong_codes_since(
+    conn: &mut DbConnection,
+    customer_id: i64,
+    since: NaiveDateTime,
+) -> Result<(i64, Option<NaiveDateTime>), DbError> {
+    use diesel::dsl::{count_star, min};
+    let wrong = [LinkEvent::CodeRefused, LinkEvent::TooManyWrongCodes].map(LinkEvent::as_str);
+    Ok(link_events::table
+        .inner_join(links::table)
+        .filter(links::customer_id.eq(customer_id))
+        .filter(link_events::event.eq_any(wrong))
+        .filter(link_events::created_at.gt(since))
+        .select((count_star(), min(link_events::created_at)))
+        .first(conn)?)
 }
 
 /// Changes secrets or expiries without a state change (token refresh).

@@ -77,16 +77,38 @@ diesel::table! {
         reason -> Nullable<Text>,
         wise_trace_id -> Nullable<Text>,
         created_at -> Timestamp,
+        event -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        message_id -> Text,
+        link_id -> Nullable<Text>,
+        kind -> Text,
+        recipient -> Text,
+        payload -> Nullable<Binary>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        transport -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 
 diesel::joinable!(links -> customers (customer_id));
 diesel::joinable!(link_events -> links (link_id));
+diesel::joinable!(outbox -> links (link_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     customers,
     api_keys,
     idempotency_keys,
     links,
-    link_events
+    link_events,
+    outbox
 );

@@ -146,6 +146,31 @@ impl LinkEvent {
         Self::AccessRevoked,
         Self::Unlinked,
     ];
+
+    /// The name stored with each event row.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WiseUserExists => "wise_user_exists",
+            Self::WiseUserCreated => "wise_user_created",
+            Self::RedirectIssued => "redirect_issued",
+            Self::SignupRefused => "signup_refused",
+            Self::CodeSubmitted => "code_submitted",
+            Self::CodeRefused => "code_refused",
+            Self::TooManyWrongCodes => "too_many_wrong_codes",
+            Self::ExchangeLost => "exchange_lost",
+            Self::TokensStored => "tokens_stored",
+            Self::IdentityMatched => "identity_matched",
+            Self::IdentityDoubtful => "identity_doubtful",
+            Self::NoProfile => "no_profile",
+            Self::CodeResent => "code_resent",
+            Self::CodeWindowClosed => "code_window_closed",
+            Self::StaffApproved => "staff_approved",
+            Self::StaffRejected => "staff_rejected",
+            Self::StaffUnlocked => "staff_unlocked",
+            Self::AccessRevoked => "access_revoked",
+            Self::Unlinked => "unlinked",
+        }
+    }
 }
 
 /// An event that cannot happen in the link's current state.

@@ -3,6 +3,7 @@
 
 use crate::crypto::{Aad, KeyRing};
 use crate::db::links::{self, SealedColumn};
+use crate::db::outbox;
 use crate::db::{DbConnection, DbError};
 
 const BATCH: i64 = 500;
@@ -11,6 +12,8 @@ const BATCH: i64 = 500;
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Rotation {
     pub links: usize,
+    /// Outbox messages still holding their sealed content.
+    pub messages: usize,
     pub resealed: usize,
     pub already_current: usize,
     /// Values the service replaced while the rotation ran (it seals with the newest key itself).
@@ -25,11 +28,16 @@ pub enum RotationError {
         column: &'static str,
         reason: crate::crypto::CryptoError,
     },
+    #[error("outbox message {id} does not open with any key in crypto.keys: {reason}")]
+    UnreadableMessage {
+        id: i64,
+        reason: crate::crypto::CryptoError,
+    },
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
-/// Walks every link once. Every instance of the service must already have the new key in its
+/// Walks every link, then every outbox message that still holds content. Every instance of the service must already have the new key in its
 /// ring (as the newest) before this runs, or they could not open what it writes.
 pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, RotationError> {
     let mut done = Rotation::default();
@@ -37,6 +45,7 @@ pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, Rotat
     loop {
         let batch = links::batch_after(conn, &after, BATCH)?;
         let Some(last) = batch.last() else {
+            rotate_outbox(conn, keys, &mut done)?;
             return Ok(done);
         };
         after = last.id.clone();
@@ -67,6 +76,35 @@ pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, Rotat
                 } else {
                     done.changed_meanwhile += 1;
                 }
+            }
+        }
+    }
+}
+
+fn rotate_outbox(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    done: &mut Rotation,
+) -> Result<(), RotationError> {
+    let mut after = 0;
+    loop {
+        let batch = outbox::sealed_after(conn, after, BATCH)?;
+        let Some((last, _, _)) = batch.last() else {
+            return Ok(());
+        };
+        after = *last;
+        for (id, message_id, sealed) in &batch {
+            done.messages += 1;
+            if !keys.needs_rotation(sealed) {
+                done.already_current += 1;
+                continue;
+            }
+            let resealed = crate::services::outbox::reseal(keys, message_id, sealed)
+                .map_err(|reason| RotationError::UnreadableMessage { id: *id, reason })?;
+            if outbox::replace_payload(conn, *id, sealed, &resealed)? {
+                done.resealed += 1;
+            } else {
+                done.changed_meanwhile += 1;
             }
         }
     }

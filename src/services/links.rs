@@ -1,6 +1,7 @@
 //! The email-code linking flow: start a link, take the customer's code, exchange it exactly once,
 //! check the identity, and hand out access tokens for active links.
 
+mod emails;
 mod secrets;
 
 pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
@@ -60,6 +61,10 @@ pub enum LinkError {
     ResendLimitReached { retry_after_secs: i64 },
     #[error("the Wise account no longer exists")]
     WiseAccountGone,
+    #[error("too many wrong codes for this customer today")]
+    CustomerLimited { retry_after_secs: i64 },
+    #[error("too many requests from this address")]
+    IpLimited { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -150,10 +155,15 @@ async fn customer_of(state: &AppState, link: &LinkRow) -> Result<CustomerRow, Li
 }
 
 async fn apply(state: &AppState, t: Transition) -> Result<LinkState, LinkError> {
-    Ok(state
+    let queues_mail = !t.messages.is_empty();
+    let to = state
         .db
         .run(move |conn| links::apply(conn, &t, db::now()))
-        .await??)
+        .await??;
+    if queues_mail {
+        state.outbox_wake.notify_one();
+    }
+    Ok(to)
 }
 
 async fn reload(state: &AppState, id: &str) -> Result<LinkRow, LinkError> {
@@ -235,9 +245,18 @@ async fn signup(
     {
         Ok(CreateUserOutcome::AlreadyExists { trace_id }) => {
             let session = SessionToken::generate();
+            let expires = now + Duration::minutes(CODE_WINDOW_MINUTES);
+            let mail = emails::finish_linking(
+                state,
+                link_id,
+                &customer.email,
+                customer,
+                &session,
+                expires,
+            )?;
             let changes = LinkChanges {
                 origin: Some("linked".into()),
-                code_expires_at: Some(Some(now + Duration::minutes(CODE_WINDOW_MINUTES))),
+                code_expires_at: Some(Some(expires)),
                 session_token_hash: Some(Some(session.hash.clone())),
                 ..LinkChanges::default()
             };
@@ -249,7 +268,8 @@ async fn signup(
                 "the email has a Wise account; Wise emailed a code",
             )
             .changes(changes)
-            .trace(trace_id.as_deref());
+            .trace(trace_id.as_deref())
+            .queue(Some(mail));
             apply(state, t).await?;
             Ok(Started {
                 link: reload(state, link_id).await?,
@@ -265,6 +285,7 @@ async fn signup(
             let mut changes = token_changes(state, link_id, &tokens);
             changes.origin = Some("created".into());
             changes.wise_user_id = Some(Some(user.id));
+            let mail = emails::linked(state, link_id, &customer.email, customer, true)?;
             let t = Transition::new(
                 link_id,
                 LinkState::Pending,
@@ -273,7 +294,8 @@ async fn signup(
                 "Wise created the user for the partner",
             )
             .changes(changes)
-            .trace(user.trace_id.as_deref());
+            .trace(user.trace_id.as_deref())
+            .queue(Some(mail));
             apply(state, t).await?;
             let (cid, uid) = (customer.id, user.id);
             state
@@ -402,6 +424,7 @@ pub async fn submit_code(
     if link.spent_code_hash.as_deref() == Some(spent.as_slice()) {
         return Err(LinkError::CodeAlreadyUsed);
     }
+    customer_limit(state, &link, now).await?;
     let recovery_point = Transition::new(
         &link.id,
         from,
@@ -469,6 +492,31 @@ pub async fn submit_code(
     }
 }
 
+/// Refuses a code when the customer typed too many wrong ones in the last 24 hours, over all their
+/// links: a new link or a resend must not reset the count.
+async fn customer_limit(
+    state: &AppState,
+    link: &LinkRow,
+    now: NaiveDateTime,
+) -> Result<(), LinkError> {
+    let window = Duration::hours(24);
+    let limit = i64::from(state.settings.limits.wrong_codes_per_customer_per_day);
+    let customer_id = link.customer_id;
+    let (count, oldest) = state
+        .db
+        .run(move |conn| links::wrong_codes_since(conn, customer_id, now - window))
+        .await?;
+    if count < limit {
+        return Ok(());
+    }
+    let retry_after_secs =
+        oldest.map_or(window.num_seconds(), |t| (t + window - now).num_seconds());
+    tracing::warn!(link.id = %link.id, customer.id = customer_id, "customer wrong-code limit reached");
+    Err(LinkError::CustomerLimited {
+        retry_after_secs: retry_after_secs.max(1),
+    })
+}
+
 /// Reads the Wise account with the new token and decides: active, needs review, or rejected.
 async fn verify(
     state: &AppState,
@@ -516,6 +564,9 @@ async fn verify(
             ..wiped()
         };
     }
+    let mail = (verdict.event == LinkEvent::IdentityMatched)
+        .then(|| emails::linked(state, link_id, &link.signup_email, &customer, false))
+        .transpose()?;
     let t = Transition::new(
         link_id,
         LinkState::Verifying,
@@ -523,7 +574,8 @@ async fn verify(
         actor,
         verdict.reason,
     )
-    .changes(changes);
+    .changes(changes)
+    .queue(mail);
     let to = apply(state, t).await?;
     tracing::info!(link.id = %link_id, link.state = %to, reason = verdict.reason, "link verified");
     if to == LinkState::Active {

@@ -1,3 +1,4 @@
+use crate::mail_sink::MailSink;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
@@ -16,6 +17,8 @@ pub struct TestApp {
     pub api_key: String,
     pub client: Client,
     pub db: Db,
+    /// The SMTP server this app delivers its emails to.
+    pub mail: MailSink,
     database: Option<TestDatabase>,
     sim: Option<TestSim>,
 }
@@ -107,16 +110,33 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
-    start_app(TestDatabase::create(), spawn_sim().await, overrides).await
+    spawn_app_mailing_to(MailSink::start(), overrides).await
 }
 
-/// Starts wiselink on `database`, talking to `sim`, with a new API key.
-async fn start_app(database: TestDatabase, sim: TestSim, overrides: &[(&str, &str)]) -> TestApp {
+/// An app whose emails go to `mail` (which may be down).
+pub async fn spawn_app_mailing_to(mail: MailSink, overrides: &[(&str, &str)]) -> TestApp {
+    start_app(TestDatabase::create(), spawn_sim().await, mail, overrides).await
+}
+
+/// Starts wiselink on `database`, talking to `sim`, mailing to `mail`, with a new API key.
+async fn start_app(
+    database: TestDatabase,
+    sim: TestSim,
+    mail: MailSink,
+    overrides: &[(&str, &str)],
+) -> TestApp {
     let authorize = format!("{}/oauth/authorize/", sim.url);
+    let smtp_url = mail.url();
     let mut vars = vec![
         ("WISELINK__WISE__API_URL", sim.url.as_str()),
         ("WISELINK__WISE__AUTHORIZE_URL", authorize.as_str()),
         ("WISELINK__WISE__RETRY_BASE_MS", "20"),
+        ("WISELINK__MAIL__TRANSPORT", "smtp"),
+        ("WISELINK__MAIL__SMTP_URL", smtp_url.as_str()),
+        ("WISELINK__MAIL__SMTP_TIMEOUT_SECS", "5"),
+        ("WISELINK__MAIL__RELAY_INTERVAL_MS", "50"),
+        ("WISELINK__MAIL__RETRY_BASE_MS", "50"),
+        ("WISELINK__MAIL__RETRY_MAX_SECS", "1"),
     ];
     vars.extend_from_slice(overrides);
     let app = Application::build(settings(database.url(), &vars))
@@ -135,6 +155,7 @@ async fn start_app(database: TestDatabase, sim: TestSim, overrides: &[(&str, &st
         api_key,
         client,
         db,
+        mail,
         database: Some(database),
         sim: Some(sim),
     }
@@ -146,7 +167,7 @@ impl TestApp {
     pub async fn restart_with(mut self, overrides: &[(&str, &str)]) -> TestApp {
         let database = self.database.take().expect("database");
         let sim = self.sim.take().expect("simulator");
-        start_app(database, sim, overrides).await
+        start_app(database, sim, self.mail.clone(), overrides).await
     }
 }
 

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// A customer in wiselink and, optionally, a Wise user with the same email (`wise` fields).
-async fn customer(app: &TestApp, customer_ref: &str, email: &str, wise: Option<Value>) {
+pub async fn customer(app: &TestApp, customer_ref: &str, email: &str, wise: Option<Value>) {
     let mut body = customer_body();
     body["email"] = json!(email);
     assert_eq!(
@@ -18,7 +18,7 @@ async fn customer(app: &TestApp, customer_ref: &str, email: &str, wise: Option<V
     }
 }
 
-async fn start(app: &TestApp, customer_ref: &str) -> reqwest::Response {
+pub async fn start(app: &TestApp, customer_ref: &str) -> reqwest::Response {
     app.authed(Method::POST, "/v1/links")
         .json(&json!({"customer_ref": customer_ref}))
         .send()
@@ -27,7 +27,7 @@ async fn start(app: &TestApp, customer_ref: &str) -> reqwest::Response {
 }
 
 /// Starts a link for an existing Wise user; returns (link id, session token, emailed code).
-async fn awaiting_code(
+pub async fn awaiting_code(
     app: &TestApp,
     customer_ref: &str,
     email: &str,
@@ -48,7 +48,7 @@ async fn awaiting_code(
     )
 }
 
-async fn submit(app: &TestApp, link_id: &str, bearer: &str, code: &str) -> reqwest::Response {
+pub async fn submit(app: &TestApp, link_id: &str, bearer: &str, code: &str) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/v1/links/{link_id}/code")))
         .bearer_auth(bearer)
@@ -58,7 +58,7 @@ async fn submit(app: &TestApp, link_id: &str, bearer: &str, code: &str) -> reqwe
         .unwrap()
 }
 
-async fn code_exchanges(app: &TestApp) -> usize {
+pub async fn code_exchanges(app: &TestApp) -> usize {
     app.sim()
         .calls()
         .await
@@ -457,7 +457,7 @@ type SealedColumns = (
     Option<Vec<u8>>,
 );
 
-async fn expire_access_token(app: &TestApp) {
+pub async fn expire_access_token(app: &TestApp) {
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
         use diesel::prelude::*;

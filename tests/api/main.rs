@@ -9,6 +9,8 @@ mod helpers;
 mod idempotency;
 mod keys;
 mod links;
+mod mail;
+mod mail_sink;
 mod migrations;
 mod ops;
 mod recovery;

@@ -22,7 +22,27 @@ pub use start::{__path_start_link, StartInput};
 pub use unlink::__path_unlink;
 pub use view::{LinkView, NextAction};
 
-use actix_web::web;
+use crate::http::auth::LinkCaller;
+use crate::http::rate_limit::client_ip;
+use crate::services::links::LinkError;
+use crate::state::AppState;
+use actix_web::{HttpRequest, web};
+use error::LinkApiError;
+
+/// Counts a request from an app or browser (link session) against its IP's limit. The partner's
+/// own calls (API key) all come from its servers and are not counted.
+fn limit_ip(req: &HttpRequest, state: &AppState, caller: &LinkCaller) -> Result<(), LinkApiError> {
+    if !matches!(caller, LinkCaller::Session { .. }) {
+        return Ok(());
+    }
+    let Some(ip) = client_ip(req, state.settings.limits.trust_forwarded_for) else {
+        return Ok(());
+    };
+    state
+        .ip_limiter
+        .check(ip)
+        .map_err(|retry_after_secs| LinkError::IpLimited { retry_after_secs }.into())
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use crate::routes::resource;

@@ -35,7 +35,7 @@ pub struct CodeInput {
         (status = 409, description = "Not awaiting a code, or another submission is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The code window has closed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Malformed code, wrong code (`invalid_code` with `attempts_remaining`) or a code already used", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Locked after too many wrong codes", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`locked` after too many wrong codes, `customer_rate_limited` (too many wrong codes for the customer in 24 h) or `rate_limited` (too many submissions from the caller's IP); the last two carry Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "Wise did not answer the exchange; a new code is needed", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("link_session" = []))
@@ -48,6 +48,7 @@ pub async fn submit_code(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, LinkApiError> {
+    super::limit_ip(&req, &state, &caller)?;
     let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
     let mut reader = ObjectReader::new(body::parse_object(&body)?);
     let code = reader.required("code", AuthorizationCode::parse);

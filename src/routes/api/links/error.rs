@@ -134,6 +134,18 @@ impl LinkApiError {
                 "The Wise account no longer exists",
             )
             .detail("Unlink and start a new link."),
+            LinkError::CustomerLimited { retry_after_secs } => Problem::new(
+                S::TOO_MANY_REQUESTS,
+                "customer_rate_limited",
+                "Too many wrong codes for this customer today",
+            )
+            .detail("No more codes are taken for this customer until the time in Retry-After.")
+            .retry_after((*retry_after_secs).max(1) as u64),
+            LinkError::IpLimited { retry_after_secs } => {
+                Problem::new(S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests")
+                    .detail("Too many codes from this address. Wait for the time in Retry-After.")
+                    .retry_after(*retry_after_secs)
+            }
             LinkError::Db(e) => Problem::database(e),
             LinkError::Unexpected(e) => Problem::unexpected(e),
         }

@@ -5,7 +5,7 @@ use crate::http::Problem;
 use crate::http::auth::LinkCaller;
 use crate::services::links;
 use crate::state::AppState;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 
 /// Ask Wise to email the customer a new code (API key, or the link's session token).
@@ -21,7 +21,7 @@ use secrecy::ExposeSecret;
     responses(
         (status = 200, description = "Wise was asked to send a new code", body = LinkView),
         (status = 409, description = "The link is not waiting for a code", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`resend_too_soon`, `resend_limit_reached` (with Retry-After) or `locked`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`resend_too_soon`, `resend_limit_reached`, `rate_limited` (with Retry-After) or `locked`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Wise unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []), ("link_session" = []))
@@ -30,8 +30,10 @@ use secrecy::ExposeSecret;
 pub async fn resend(
     caller: LinkCaller,
     path: web::Path<String>,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, LinkApiError> {
+    super::limit_ip(&req, &state, &caller)?;
     let link = load(&state, &caller, &path).await?;
     let (link, session) = links::resend(&state, link, &caller.actor()).await?;
     let mut body = view(&state, &link).await?;

@@ -1,0 +1,254 @@
+//! The transactional outbox. Messages are inserted inside the transaction of the change that
+//! causes them ([`super::links::apply`]) and delivered later by the relay worker, which claims one
+//! row at a time with a lease so any number of instances can share the table.
+
+use super::schema::outbox;
+use super::{DbConnection, DbError};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// What kind of message a row holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// After Wise's 409: how to find Wise's email and where to enter the code.
+    FinishLinking,
+    /// The link became active.
+    Linked,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FinishLinking => "finish_linking",
+            Self::Linked => "linked",
+        }
+    }
+}
+
+/// A message to queue: everything but the delivery bookkeeping.
+#[derive(Clone)]
+pub struct NewMessage {
+    pub message_id: String,
+    pub link_id: Option<String>,
+    pub kind: MessageKind,
+    pub recipient: String,
+    /// The rendered message, sealed with the key ring (AAD: outbox, payload, message id).
+    pub payload: Vec<u8>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct Insert<'a> {
+    message_id: &'a str,
+    link_id: Option<&'a str>,
+    kind: &'a str,
+    recipient: &'a str,
+    payload: Option<&'a [u8]>,
+    status: &'a str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub message_id: String,
+    pub link_id: Option<String>,
+    pub kind: String,
+    pub recipient: String,
+    pub payload: Option<Vec<u8>>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub leased_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub transport: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// Queues messages; call inside the transaction of the change they belong to.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    messages: &[NewMessage],
+    now: NaiveDateTime,
+) -> Result<(), diesel::result::Error> {
+    for m in messages {
+        diesel::insert_into(outbox::table)
+            .values(Insert {
+                message_id: &m.message_id,
+                link_id: m.link_id.as_deref(),
+                kind: m.kind.as_str(),
+                recipient: &m.recipient,
+                payload: Some(&m.payload),
+                status: "pending",
+                attempts: 0,
+                next_attempt_at: now,
+                created_at: now,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Ids of pending messages that are due and not leased by anyone, oldest first.
+pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<Vec<i64>, DbError> {
+    Ok(outbox::table
+        .select(outbox::id)
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(
+            outbox::leased_until
+                .is_null()
+                .or(outbox::leased_until.lt(now)),
+        )
+        .order(outbox::id.asc())
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Leases one due message until `until`, counting the attempt. Of several relays racing for a
+/// row, exactly one gets it back; the others get `None`.
+pub fn claim(
+    conn: &mut DbConnection,
+    id: i64,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> Result<Option<OutboxRow>, DbError> {
+    let claimed = diesel::update(outbox::table)
+        .filter(outbox::id.eq(id))
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(
+            outbox::leased_until
+                .is_null()
+                .or(outbox::leased_until.lt(now)),
+        )
+        .set((
+            outbox::leased_until.eq(until),
+            outbox::attempts.eq(outbox::attempts + 1),
+        ))
+        .execute(conn)?;
+    if claimed == 0 {
+        return Ok(None);
+    }
+    find(conn, id)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<OutboxRow>, DbError> {
+    Ok(outbox::table
+        .filter(outbox::id.eq(id))
+        .load::<OutboxRow>(conn)?
+        .pop())
+}
+
+/// Delivered. The sealed message is dropped unless `keep_payload` (the dev mailbox shows it).
+pub fn mark_sent(
+    conn: &mut DbConnection,
+    id: i64,
+    transport: &str,
+    keep_payload: bool,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    let row = outbox::table.filter(outbox::id.eq(id));
+    let base = (
+        outbox::status.eq("sent"),
+        outbox::transport.eq(transport),
+        outbox::sent_at.eq(now),
+        outbox::leased_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    );
+    if keep_payload {
+        diesel::update(row).set(base).execute(conn)?;
+    } else {
+        diesel::update(row)
+            .set((base, outbox::payload.eq(None::<Vec<u8>>)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Not delivered this time: try again at `next_attempt_at`.
+pub fn mark_retry(
+    conn: &mut DbConnection,
+    id: i64,
+    error: &str,
+    next_attempt_at: NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::update(outbox::table.filter(outbox::id.eq(id)))
+        .set((
+            outbox::next_attempt_at.eq(next_attempt_at),
+            outbox::leased_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Given up on after the last attempt. The sealed message is kept so an operator can requeue it.
+pub fn mark_failed(conn: &mut DbConnection, id: i64, error: &str) -> Result<(), DbError> {
+    diesel::update(outbox::table.filter(outbox::id.eq(id)))
+        .set((
+            outbox::status.eq("failed"),
+            outbox::leased_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Messages the dev transport delivered, newest first, optionally to one recipient.
+pub fn dev_mailbox(
+    conn: &mut DbConnection,
+    recipient: Option<&str>,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, DbError> {
+    let mut query = outbox::table
+        .filter(outbox::transport.eq("dev"))
+        .filter(outbox::payload.is_not_null())
+        .into_boxed();
+    if let Some(to) = recipient {
+        query = query.filter(outbox::recipient.eq(to.to_owned()));
+    }
+    Ok(query
+        .order(outbox::id.desc())
+        .limit(limit)
+        .load::<OutboxRow>(conn)?)
+}
+
+/// Rows still holding a sealed message, by id after `after`: the walk key rotation takes.
+pub fn sealed_after(
+    conn: &mut DbConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, Vec<u8>)>, DbError> {
+    let rows: Vec<(i64, String, Option<Vec<u8>>)> = outbox::table
+        .select((outbox::id, outbox::message_id, outbox::payload))
+        .filter(outbox::id.gt(after))
+        .filter(outbox::payload.is_not_null())
+        .order(outbox::id.asc())
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, mid, p)| p.map(|p| (id, mid, p)))
+        .collect())
+}
+
+/// Replaces a sealed message only if it still holds exactly `old`.
+pub fn replace_payload(
+    conn: &mut DbConnection,
+    id: i64,
+    old: &[u8],
+    new: &[u8],
+) -> Result<bool, DbError> {
+    let n = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::payload.eq(old)),
+    )
+    .set(outbox::payload.eq(new))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -1,0 +1,94 @@
+//! Per-client-IP limits for the endpoints apps and browsers call with a link session token.
+//! Counted in memory per instance, in fixed one-minute windows.
+
+use actix_web::HttpRequest;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const WINDOW: Duration = Duration::from_secs(60);
+/// Above this many tracked addresses, windows that have ended are dropped.
+const PRUNE_ABOVE: usize = 10_000;
+
+pub struct IpLimiter {
+    per_window: u32,
+    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl IpLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            per_window: per_minute,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one request from `ip`. `Err(seconds)` when over the limit: retry after that long.
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        self.check_at(ip, Instant::now())
+    }
+
+    fn check_at(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+        // A poisoned lock only means another thread panicked mid-count; the map is still usable.
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if windows.len() > PRUNE_ABOVE {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+        }
+        let entry = windows.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= WINDOW {
+            *entry = (now, 0);
+        }
+        if entry.1 >= self.per_window {
+            let left = WINDOW.saturating_sub(now.duration_since(entry.0));
+            return Err(left.as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+/// The client's IP: the socket peer, or the proxy-reported one when `trust_forwarded_for`.
+pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
+    if trust_forwarded_for {
+        let info = req.connection_info();
+        if let Some(ip) = info.realip_remote_addr().and_then(|a| {
+            a.parse::<std::net::SocketAddr>()
+                .map(|s| s.ip())
+                .ok()
+                .or_else(|| a.parse().ok())
+        }) {
+            return Some(ip);
+        }
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allows_the_limit_per_window_per_address_then_says_how_long_to_wait() {
+        let limiter = IpLimiter::new(3);
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limiter.check_at(a, t0), Ok(()));
+        }
+        assert_eq!(limiter.check_at(a, t0 + Duration::from_secs(15)), Err(45));
+        assert_eq!(
+            limiter.check_at(b, t0),
+            Ok(()),
+            "addresses are counted apart"
+        );
+        assert_eq!(
+            limiter.check_at(a, t0 + WINDOW),
+            Ok(()),
+            "a new window starts"
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! `/dev/mailbox`: the messages the `dev` mail transport kept, as a page and as JSON. Mounted only
+//! when `mail.transport = "dev"`, which production refuses.
+
+use crate::db::outbox;
+use crate::services::outbox as outbox_service;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::{Deserialize, Serialize};
+
+const SHOWN: i64 = 100;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use crate::routes::resource;
+    cfg.service(resource("/dev/mailbox").route(web::get().to(page)))
+        .service(resource("/dev/mailbox.json").route(web::get().to(json)));
+}
+
+#[derive(Deserialize)]
+struct Filter {
+    to: Option<String>,
+}
+
+/// One kept message.
+#[derive(Serialize)]
+struct DevMessage {
+    message_id: String,
+    to: String,
+    kind: String,
+    subject: String,
+    text: String,
+    html: String,
+    sent_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "dev/mailbox.html")]
+struct MailboxPage {
+    to: Option<String>,
+    messages: Vec<DevMessage>,
+}
+
+async fn messages(state: &AppState, to: Option<String>) -> anyhow::Result<Vec<DevMessage>> {
+    let rows = state
+        .db
+        .run(move |c| outbox::dev_mailbox(c, to.as_deref(), SHOWN))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let rendered = outbox_service::open(&state.keys, &row)?;
+            Ok(DevMessage {
+                message_id: row.message_id,
+                to: row.recipient,
+                kind: row.kind,
+                subject: rendered.subject,
+                text: rendered.text,
+                html: rendered.html,
+                sent_at: row
+                    .sent_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn unavailable(e: &anyhow::Error) -> HttpResponse {
+    tracing::error!(error = format!("{e:#}"), "dev mailbox unreadable");
+    crate::http::Problem::new(
+        actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        "mailbox_unavailable",
+        "The mailbox cannot be read",
+    )
+    .response()
+}
+
+async fn page(state: web::Data<AppState>, filter: web::Query<Filter>) -> HttpResponse {
+    let to = filter.into_inner().to;
+    let messages = match messages(&state, to.clone()).await {
+        Ok(m) => m,
+        Err(e) => return unavailable(&e),
+    };
+    match (MailboxPage { to, messages }).render() {
+        Ok(html) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header((
+                "Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            ))
+            .body(html),
+        Err(e) => unavailable(&e.into()),
+    }
+}
+
+async fn json(state: web::Data<AppState>, filter: web::Query<Filter>) -> HttpResponse {
+    match messages(&state, filter.into_inner().to).await {
+        Ok(m) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "no-store"))
+            .json(m),
+        Err(e) => unavailable(&e),
+    }
+}

@@ -1,0 +1,153 @@
+//! The outbox relay: delivers queued messages with retries and backoff. Each message is leased
+//! by a compare-and-set on the row, so several instances sharing one PostgreSQL never deliver one
+//! message at the same time, and a relay that dies mid-way only delays it until the lease ends.
+//! Every attempt sends the same Message-ID, so a receiver can drop a duplicate that a lost
+//! answer caused.
+
+use crate::db::{self, outbox};
+use crate::mail;
+use crate::services::outbox as outbox_service;
+use crate::state::AppState;
+use chrono::Duration;
+use rand::Rng;
+use std::time::{Duration as StdDuration, SystemTime};
+
+const BATCH: i64 = 20;
+
+/// Runs forever: a pass every `mail.relay_interval_ms`, or at once when a message is queued.
+pub async fn run(state: AppState) {
+    let every = StdDuration::from_millis(state.settings.mail.relay_interval_ms);
+    loop {
+        while run_once(&state).await == BATCH as usize {}
+        tokio::select! {
+            () = state.outbox_wake.notified() => {}
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+/// One pass over due messages. Returns how many it tried to deliver.
+pub async fn run_once(state: &AppState) -> usize {
+    let now = db::now();
+    let due = match state.db.run(move |c| outbox::due(c, now, BATCH)).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::warn!(error = %e, "outbox: cannot read due messages");
+            return 0;
+        }
+    };
+    let mut tried = 0;
+    for id in due {
+        let lease = Duration::seconds(state.settings.mail.lease_secs as i64);
+        let claimed = state
+            .db
+            .run(move |c| {
+                let now = db::now();
+                outbox::claim(c, id, now, now + lease)
+            })
+            .await;
+        match claimed {
+            Ok(Some(row)) => {
+                tried += 1;
+                deliver(state, row).await;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, outbox.id = id, "outbox: cannot claim a message"),
+        }
+    }
+    tried
+}
+
+#[tracing::instrument(name = "outbox.deliver", skip_all, fields(outbox.id = row.id, outbox.kind = %row.kind, outbox.attempt = row.attempts))]
+async fn deliver(state: &AppState, row: outbox::OutboxRow) {
+    let id = row.id;
+    let transport = state.mailer.transport();
+    let outcome = match build(state, &row) {
+        Ok(message) => state.mailer.send(message).await,
+        Err(e) => Err(mail::SendError {
+            permanent: true,
+            detail: format!("{e:#}"),
+        }),
+    };
+    let settings = &state.settings.mail;
+    let result = match outcome {
+        Ok(()) => {
+            metrics::counter!("wiselink_emails_sent_total", "kind" => row.kind.clone())
+                .increment(1);
+            tracing::info!(transport = transport.as_str(), "email delivered");
+            let keep = transport == crate::settings::MailTransport::Dev;
+            state
+                .db
+                .run(move |c| outbox::mark_sent(c, id, transport.as_str(), keep, db::now()))
+                .await
+        }
+        Err(e) if row.attempts >= settings.max_attempts => {
+            metrics::counter!("wiselink_emails_failed_total", "kind" => row.kind.clone())
+                .increment(1);
+            tracing::error!(error = %e, "email given up after the last attempt");
+            let detail = e.detail;
+            state
+                .db
+                .run(move |c| outbox::mark_failed(c, id, &detail))
+                .await
+        }
+        Err(e) => {
+            let wait = backoff(
+                settings.retry_base_ms,
+                settings.retry_max_secs,
+                row.attempts,
+            );
+            metrics::counter!("wiselink_email_retries_total", "kind" => row.kind.clone())
+                .increment(1);
+            tracing::warn!(error = %e, permanent = e.permanent, retry_in_ms = wait.num_milliseconds(), "email not delivered; will retry");
+            let detail = e.detail;
+            state
+                .db
+                .run(move |c| outbox::mark_retry(c, id, &detail, db::now() + wait))
+                .await
+        }
+    };
+    if let Err(e) = result {
+        // The lease runs out and another pass retries; the same Message-ID goes out again.
+        tracing::warn!(error = %e, "outbox: cannot record a delivery attempt");
+    }
+}
+
+fn build(state: &AppState, row: &outbox::OutboxRow) -> anyhow::Result<lettre::Message> {
+    let rendered = outbox_service::open(&state.keys, row)?;
+    let date = SystemTime::from(row.created_at.and_utc());
+    Ok(mail::build(
+        &state.mail_from,
+        &row.recipient,
+        &row.message_id,
+        date,
+        &rendered,
+    )?)
+}
+
+/// Wait before attempt `attempt + 1`: half of base × 2^(attempt-1) plus up to as much again at
+/// random, capped at `max_secs`.
+fn backoff(base_ms: u64, max_secs: u64, attempt: i32) -> Duration {
+    let exp = base_ms.saturating_mul(1u64 << attempt.clamp(1, 30).saturating_sub(1) as u32);
+    let capped = exp.min(max_secs * 1000);
+    let half = capped / 2;
+    let jitter = rand::rng().random_range(0..=half);
+    Duration::milliseconds((half + jitter) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_within_jitter_and_stops_at_the_cap() {
+        for attempt in 1..=40 {
+            let want = (2_000u64 << (attempt - 1).min(20)).min(900_000);
+            let got = backoff(2_000, 900, attempt).num_milliseconds() as u64;
+            assert!(
+                (want / 2..=want).contains(&got),
+                "attempt {attempt}: {got} vs {want}"
+            );
+        }
+    }
+}
