@@ -1,6 +1,7 @@
 //! `wiselink keys rotate` re-seals every secret under the newest key while the service runs.
 
-use crate::helpers::{TestApp, customer_body, json, run_cli, spawn_app_with};
+use crate::helpers::{TestApp, customer_body, json, run_cli, spawn_app_mailing_to};
+use crate::mail_sink::MailSink;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use wiselink::crypto::{Aad, KeyRing};
@@ -40,7 +41,10 @@ async fn active_link(app: &TestApp, n: usize) -> String {
 async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
     let old = KeyRing::generate_entry("k2025");
     let new = KeyRing::generate_entry("k2026");
-    let first = spawn_app_with(&[("WISELINK__CRYPTO__KEYS", old.as_str())]).await;
+    // The mail server is down, so the six emails stay queued (sealed) through the rotation.
+    let sink = MailSink::down();
+    let first =
+        spawn_app_mailing_to(sink.clone(), &[("WISELINK__CRYPTO__KEYS", old.as_str())]).await;
     let mut ids = Vec::new();
     for n in 0..3 {
         ids.push(active_link(&first, n).await);
@@ -85,7 +89,7 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("examined 3 links: re-sealed 9 values with key k2026"),
+        stdout.contains("examined 3 links and 6 queued emails: re-sealed 15 values with key k2026"),
         "{stdout}"
     );
 
@@ -114,6 +118,23 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
                 .expect("opens with the new key");
         }
     }
+    let messages = tokio::task::spawn_blocking({
+        let db = app.db.clone();
+        move || wiselink::db::outbox::sealed_after(&mut db.get().unwrap(), 0, 100).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(messages.len(), 6);
+    for (_, message_id, sealed) in &messages {
+        let aad = Aad {
+            table: "outbox",
+            column: "payload",
+            row: message_id,
+        };
+        only_new
+            .open(sealed, aad)
+            .expect("queued email opens with the new key");
+    }
     let again = run_cli(
         &["keys", "rotate"],
         &[
@@ -139,6 +160,10 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
         StatusCode::OK,
         "the service runs with the old key dropped"
     );
+    sink.listen();
+    for n in 0..3 {
+        sink.wait_for(&format!("rot{n}@example.com"), 2).await;
+    }
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod customers;
 mod helpers;
 mod idempotency;
 mod keys;
+mod limits;
 mod links;
 mod mail;
 mod mail_sink;

@@ -138,3 +138,71 @@ async fn a_link_whose_signup_hit_a_wise_outage_is_resumed() {
         "Wise emailed the code on the resumed signup"
     );
 }
+
+/// Wise answering 429 (with Retry-After) is an outage like a 503: the caller hears 503 with a
+/// Retry-After, nothing is lost, and the link finishes once Wise lets wiselink in again.
+#[tokio::test]
+async fn wise_429_during_create_and_verification_is_reported_and_resumed() {
+    let app = recovering_app().await;
+    let throttle =
+        |endpoint: &str| json!({"endpoint": endpoint, "status": 429, "retry_after": 1, "count": 3});
+    app.sim()
+        .fault(throttle("/v1/user/signup/registration_code"))
+        .await;
+    let r = start(&app, "r-4", "throttled@example.com").await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(crate::helpers::problem(r).await["code"], "wise_unavailable");
+    let listed = app.get_json("/v1/links?customer_ref=r-4").await;
+    let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    age(&app, &id, None).await;
+    wait_for_state(&app, &id, "awaiting_code").await;
+    // The resumed signup also sent wiselink's email, which carries the code-entry page.
+    let finish = app.mail.wait_for("throttled@example.com", 1).await;
+    let session = finish[0]
+        .text
+        .split("/link/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+
+    app.sim().fault(throttle("/v2/profiles")).await;
+    let code = app.sim().mailbox("throttled@example.com").await[0]["authorization_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .client
+        .post(app.url(&format!("/v1/links/{id}/code")))
+        .bearer_auth(&session)
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(
+        app.get_json(&format!("/v1/links/{id}")).await["state"],
+        "verifying"
+    );
+    age(&app, &id, None).await;
+    wait_for_state(&app, &id, "active").await;
+    let exchanges = app
+        .sim()
+        .calls()
+        .await
+        .iter()
+        .filter(|c| c["body"]["grant_type"] == "authorization_code")
+        .count();
+    assert_eq!(exchanges, 1, "the code was exchanged once");
+    let mail = app.mail.wait_for("throttled@example.com", 2).await;
+    assert_eq!(mail[1].subject, "Your Wise account is linked");
+}

@@ -1,0 +1,106 @@
+//! Limits beyond the five attempts of one code window: per client IP for apps and browsers, and
+//! per customer across links.
+
+use crate::helpers::{json, problem, spawn_app_with};
+use crate::links::{awaiting_code, code_exchanges, submit};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn session_callers_are_limited_per_ip_and_the_partner_is_not() {
+    let app =
+        spawn_app_with(&[("WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE", "3")]).await;
+    let (id, session, _) = awaiting_code(&app, "c-ip", "ip@example.com", json!({})).await;
+    for _ in 0..3 {
+        let r = submit(&app, &id, &session, "no!").await;
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "malformed, yet counted"
+        );
+    }
+    let r = submit(&app, &id, &session, "ABC123").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(problem(r).await["code"], "rate_limited");
+    let resend = app
+        .client
+        .post(app.url(&format!("/v1/links/{id}/resend")))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(resend).await["code"], "rate_limited");
+    assert_eq!(code_exchanges(&app).await, 0, "nothing reached Wise");
+
+    // The partner's backend (API key) is one IP for all its customers: not counted.
+    let r = submit(&app, &id, &app.api_key, "no!").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn wrong_codes_are_limited_per_customer_across_links() {
+    let app = spawn_app_with(&[("WISELINK__LIMITS__WRONG_CODES_PER_CUSTOMER_PER_DAY", "6")]).await;
+    let (first, session, _) = awaiting_code(&app, "c-pc", "guess@example.com", json!({})).await;
+    for n in 0..4 {
+        let r = submit(&app, &first, &session, &format!("WRONG{n}")).await;
+        assert_eq!(problem(r).await["code"], "invalid_code");
+    }
+    // A new link gives a new code window, but not new guesses for this customer.
+    let unlinked = app
+        .authed(Method::DELETE, &format!("/v1/links/{first}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlinked.status(), StatusCode::OK);
+    let second = json(
+        app.authed(Method::POST, "/v1/links")
+            .json(&json!({"customer_ref": "c-pc"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (id, session) = (
+        second["id"].as_str().unwrap(),
+        second["link_session_token"].as_str().unwrap(),
+    );
+    for n in 4..6 {
+        let r = submit(&app, id, session, &format!("WRONG{n}")).await;
+        assert_eq!(problem(r).await["code"], "invalid_code");
+    }
+    let exchanges = code_exchanges(&app).await;
+    assert_eq!(exchanges, 6);
+    let right = app.sim().mailbox("guess@example.com").await.last().unwrap()["authorization_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = submit(&app, id, session, &right).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: i64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        retry_after > 23 * 3600 && retry_after <= 24 * 3600,
+        "{retry_after}"
+    );
+    assert_eq!(problem(r).await["code"], "customer_rate_limited");
+    assert_eq!(
+        code_exchanges(&app).await,
+        exchanges,
+        "the code was not sent to Wise"
+    );
+    let link = app.get_json(&format!("/v1/links/{id}")).await;
+    assert_eq!(
+        (link["state"].as_str(), link["attempts_remaining"].as_i64()),
+        (Some("awaiting_code"), Some(3)),
+        "the link is untouched and can go on tomorrow"
+    );
+}
