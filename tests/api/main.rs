@@ -2,6 +2,7 @@
 //! PostgreSQL when TEST_DATABASE_URL names one), real HTTP.
 
 mod auth;
+mod canary;
 mod cli;
 mod contract;
 mod customers;

@@ -1,0 +1,307 @@
+//! The canary scan: one whole linking flow through the real binary at TRACE, then every secret
+//! that flow handled is looked for in the logs, the API responses, the emails and the database.
+
+use crate::helpers::{
+    TestDatabase, TestSim, WISELINK, customer_body, key_secret, run_cli, spawn_sim,
+};
+use crate::mail_sink::MailSink;
+use diesel::RunQueryDsl;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `wiselink serve` at TRACE with JSON logs, talking to `sim`, mailing to `sink`.
+fn serve(db_url: &str, port: u16, sim: &TestSim, sink: &MailSink, log: &std::fs::File) -> Child {
+    Command::new(WISELINK)
+        .arg("serve")
+        .env_clear()
+        .env("WISELINK__DATABASE__URL", db_url)
+        .env("WISELINK__SERVER__PORT", port.to_string())
+        .env(
+            "WISELINK__SERVER__PUBLIC_URL",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .env("WISELINK__SERVER__WORKERS", "1")
+        .env("WISELINK__LOG__FORMAT", "json")
+        .env("WISELINK__LOG__FILTER", "trace")
+        .env("WISELINK__WISE__API_URL", &sim.url)
+        .env(
+            "WISELINK__WISE__AUTHORIZE_URL",
+            sim.url("/oauth/authorize/"),
+        )
+        .env("WISELINK__MAIL__TRANSPORT", "smtp")
+        .env("WISELINK__MAIL__SMTP_URL", sink.url())
+        .env("WISELINK__MAIL__RELAY_INTERVAL_MS", "50")
+        .stdout(Stdio::null())
+        .stderr(log.try_clone().unwrap())
+        .spawn()
+        .unwrap()
+}
+
+/// Sends a request and keeps its body for the scan.
+async fn call(seen: &mut Vec<String>, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    seen.push(body.clone());
+    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+/// Every row of every table, as text, read with `db_url`'s own backend. SQLite's files are read
+/// raw instead, which also covers free pages and the write-ahead log.
+fn database_contents(database: &TestDatabase) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        row: String,
+    }
+    if !database.is_postgres() {
+        let path = database.url().trim_start_matches("sqlite://").to_owned();
+        return ["", "-wal", "-shm"]
+            .iter()
+            .filter_map(|suffix| std::fs::read(format!("{path}{suffix}")).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .collect();
+    }
+    use diesel::Connection;
+    let mut conn = diesel::PgConnection::establish(database.url()).unwrap();
+    let tables: Vec<Row> = diesel::sql_query(
+        "SELECT table_name::text AS row FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .load(&mut conn)
+    .unwrap();
+    assert!(
+        tables.iter().any(|t| t.row == "outbox"),
+        "all tables listed"
+    );
+    let mut out = String::new();
+    for table in tables {
+        let rows: Vec<Row> =
+            diesel::sql_query(format!("SELECT t::text AS row FROM {} t", table.row))
+                .load(&mut conn)
+                .unwrap();
+        for r in rows {
+            out.push_str(&r.row);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn assert_absent(place: &str, haystack: &str, secrets: &[(&str, &str)]) {
+    for (name, secret) in secrets {
+        assert!(secret.len() >= 6, "{name} is too short to be a canary");
+        assert!(!haystack.contains(secret), "the {name} appears in {place}");
+        let hex = hex::encode(secret.as_bytes());
+        assert!(
+            !haystack.contains(&hex),
+            "the {name} appears hex-encoded in {place}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
+    let database = TestDatabase::create();
+    let sim = spawn_sim().await;
+    let sink = MailSink::start();
+    let db_url = database.url().to_owned();
+    let created = run_cli(
+        &["api-key", "create", "--name", "canary"],
+        &[("WISELINK__DATABASE__URL", db_url.as_str())],
+        None,
+    );
+    let api_key = String::from_utf8_lossy(&created.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child = serve(&db_url, port, &sim, &sink, log.as_file());
+    let base = format!("http://127.0.0.1:{port}");
+    let client = Client::new();
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let email = "canary.linker@example.com";
+    let dob = "1973-02-19";
+    let mut seen = Vec::new();
+    let mut body = customer_body();
+    body["email"] = json!(email);
+    body["date_of_birth"] = json!(dob);
+    let api = |method: reqwest::Method, path: &str| {
+        client
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&api_key)
+    };
+    let (status, _) = call(
+        &mut seen,
+        api(reqwest::Method::PUT, "/v1/customers/canary").json(&body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    sim.seed(email, json!({"date_of_birth": dob})).await;
+    let (status, link) = call(
+        &mut seen,
+        api(reqwest::Method::POST, "/v1/links").json(&json!({"customer_ref": "canary"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = link["id"].as_str().unwrap().to_owned();
+    let session = link["link_session_token"].as_str().unwrap().to_owned();
+    let code = sim.mailbox(email).await[0]["authorization_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submit = |bearer: &str, code: &str| {
+        client
+            .post(format!("{base}/v1/links/{id}/code"))
+            .bearer_auth(bearer)
+            .json(&json!({"code": code}))
+    };
+    let wrong: String = code.chars().rev().collect();
+    let (status, _) = call(&mut seen, submit(&session, &wrong)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, done) = call(&mut seen, submit(&session, &code)).await;
+    assert_eq!(
+        (status, done["state"].as_str()),
+        (StatusCode::OK, Some("active"))
+    );
+    let (status, _) = call(&mut seen, submit(&session, &code)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a used code is refused");
+    for path in [
+        format!("/v1/links/{id}"),
+        format!("/v1/links/{id}/events"),
+        "/v1/links".into(),
+    ] {
+        let (status, _) = call(&mut seen, api(reqwest::Method::GET, &path)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _) = call(
+        &mut seen,
+        client
+            .get(format!("{base}/v1/links/{id}"))
+            .bearer_auth(&session),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The access-token endpoint is the one place a Wise token may appear: read it aside, then
+    // make the token look expired so the next call refreshes it (and the refresh token shows
+    // up in what the simulator received).
+    let access_path = format!("{base}/v1/links/{id}/access-token");
+    let first: Value = client
+        .post(&access_path)
+        .bearer_auth(&api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first_access = first["access_token"].as_str().unwrap().to_owned();
+    {
+        let db =
+            wiselink::db::Db::connect(&crate::helpers::settings(&db_url, &[]).database).unwrap();
+        let past = wiselink::db::now() - chrono::Duration::hours(1);
+        let id = id.clone();
+        tokio::task::spawn_blocking(move || {
+            use diesel::prelude::*;
+            use wiselink::db::schema::links;
+            diesel::update(links::table.filter(links::id.eq(id)))
+                .set(links::access_expires_at.eq(past))
+                .execute(&mut **db.get().unwrap())
+                .unwrap();
+        })
+        .await
+        .unwrap();
+    }
+    let second: Value = client
+        .post(&access_path)
+        .bearer_auth(&api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let second_access = second["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(first_access, second_access, "the token was refreshed");
+    let calls = sim.calls().await;
+    let sent = |grant: &str, field: &str| -> String {
+        calls
+            .iter()
+            .find(|c| c["body"]["grant_type"] == grant || c["path"] == grant)
+            .and_then(|c| c["body"][field].as_str())
+            .unwrap_or_else(|| panic!("no {grant} call with {field}"))
+            .to_owned()
+    };
+    let refresh_token = sent("refresh_token", "refresh_token");
+    let registration_code = sent("/v1/user/signup/registration_code", "registrationCode");
+    let mail = sink.wait_for(email, 2).await;
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "server did not stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let wise_secrets = [
+        ("first access token", first_access.as_str()),
+        ("refreshed access token", second_access.as_str()),
+        ("refresh token", refresh_token.as_str()),
+        ("authorization code", code.as_str()),
+        ("registration code", registration_code.as_str()),
+    ];
+    let api_secret = key_secret(&api_key);
+    let logs = std::fs::read_to_string(log.path()).unwrap();
+    assert!(
+        logs.contains("email delivered") && logs.contains("link verified"),
+        "TRACE logs cover the flow"
+    );
+    let mut in_logs = wise_secrets.to_vec();
+    in_logs.extend([
+        ("link session token", session.as_str()),
+        ("API key", api_secret),
+        ("email", email),
+        ("date of birth", dob),
+    ]);
+    assert_absent("the logs", &logs, &in_logs);
+    assert_absent("an API response", &seen.join("\n"), &wise_secrets);
+    let emails: String = mail
+        .iter()
+        .map(|m| format!("{}\n{}\n{}", m.raw, m.text, m.html))
+        .collect();
+    let mut in_emails = wise_secrets.to_vec();
+    in_emails.push(("API key", api_secret));
+    assert_absent("an email", &emails, &in_emails);
+    assert!(
+        emails.contains(&session),
+        "the finish-linking email is the session token's one channel"
+    );
+    let stored = database_contents(&database);
+    assert!(stored.contains(email), "the scan sees the stored rows");
+    let mut at_rest = wise_secrets.to_vec();
+    at_rest.extend([
+        ("link session token", session.as_str()),
+        ("API key", api_secret),
+    ]);
+    assert_absent("the database", &stored, &at_rest);
+}
