@@ -92,48 +92,46 @@ pub fn enqueue(
     Ok(())
 }
 
-/// Ids of pending messages that are due and not leased by anyone, oldest first.
-pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<Vec<i64>, DbError> {
-    Ok(outbox::table
-        .select(outbox::id)
-        .filter(outbox::status.eq("pending"))
-        .filter(outbox::next_attempt_at.le(now))
-        .filter(
-            outbox::leased_until
-                .is_null()
-                .or(outbox::leased_until.lt(now)),
-        )
-        .order(outbox::id.asc())
-        .limit(limit)
-        .load(conn)?)
-}
-
-/// Leases one due message until `until`, counting the attempt. Of several relays racing for a
-/// row, exactly one gets it back; the others get `None`.
-pub fn claim(
+/// Leases up to `limit` due messages (pending, due, not leased by anyone) until `until`, counting
+/// an attempt for each, and returns them oldest first. The lease is taken by an `UPDATE` that
+/// re-checks those conditions row by row, so of several relays racing for a message exactly one
+/// gets it.
+pub fn claim_due(
     conn: &mut DbConnection,
-    id: i64,
     now: NaiveDateTime,
     until: NaiveDateTime,
-) -> Result<Option<OutboxRow>, DbError> {
-    let claimed = diesel::update(outbox::table)
-        .filter(outbox::id.eq(id))
-        .filter(outbox::status.eq("pending"))
-        .filter(outbox::next_attempt_at.le(now))
-        .filter(
-            outbox::leased_until
-                .is_null()
-                .or(outbox::leased_until.lt(now)),
-        )
+    limit: i64,
+) -> Result<Vec<OutboxRow>, DbError> {
+    let due = || {
+        outbox::status
+            .eq("pending")
+            .and(outbox::next_attempt_at.le(now))
+            .and(
+                outbox::leased_until
+                    .is_null()
+                    .or(outbox::leased_until.lt(now)),
+            )
+    };
+    let ids: Vec<i64> = outbox::table
+        .select(outbox::id)
+        .filter(due())
+        .order(outbox::id.asc())
+        .limit(limit)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut claimed: Vec<OutboxRow> = diesel::update(outbox::table)
+        .filter(outbox::id.eq_any(&ids))
+        .filter(due())
         .set((
             outbox::leased_until.eq(until),
             outbox::attempts.eq(outbox::attempts + 1),
         ))
-        .execute(conn)?;
-    if claimed == 0 {
-        return Ok(None);
-    }
-    find(conn, id)
+        .returning(outbox::all_columns)
+        .get_results(conn)?;
+    claimed.sort_by_key(|row| row.id);
+    Ok(claimed)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<OutboxRow>, DbError> {

@@ -9,15 +9,19 @@ use crate::mail;
 use crate::services::outbox as outbox_service;
 use crate::state::AppState;
 use chrono::Duration;
+use futures_util::StreamExt;
 use rand::Rng;
 use std::time::{Duration as StdDuration, SystemTime};
 
-const BATCH: i64 = 20;
+const BATCH: i64 = 50;
+/// Messages of one batch in flight at once.
+const CONCURRENCY: usize = 8;
 
 /// Runs forever: a pass every `mail.relay_interval_ms`, or at once when a message is queued.
 pub async fn run(state: AppState) {
     let every = StdDuration::from_millis(state.settings.mail.relay_interval_ms);
     loop {
+        // A full batch means more may be waiting: go on without sleeping.
         while run_once(&state).await == BATCH as usize {}
         tokio::select! {
             () = state.outbox_wake.notified() => {}
@@ -26,35 +30,28 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// One pass over due messages. Returns how many it tried to deliver.
+/// One pass: leases a batch of due messages and delivers them, a few at a time. Returns how many
+/// it tried to deliver.
 pub async fn run_once(state: &AppState) -> usize {
-    let now = db::now();
-    let due = match state.db.run(move |c| outbox::due(c, now, BATCH)).await {
-        Ok(ids) => ids,
+    let lease = Duration::seconds(state.settings.mail.lease_secs as i64);
+    let claimed = state
+        .db
+        .run(move |c| {
+            let now = db::now();
+            outbox::claim_due(c, now, now + lease, BATCH)
+        })
+        .await;
+    let rows = match claimed {
+        Ok(rows) => rows,
         Err(e) => {
-            tracing::warn!(error = %e, "outbox: cannot read due messages");
+            tracing::warn!(error = %e, "outbox: cannot claim due messages");
             return 0;
         }
     };
-    let mut tried = 0;
-    for id in due {
-        let lease = Duration::seconds(state.settings.mail.lease_secs as i64);
-        let claimed = state
-            .db
-            .run(move |c| {
-                let now = db::now();
-                outbox::claim(c, id, now, now + lease)
-            })
-            .await;
-        match claimed {
-            Ok(Some(row)) => {
-                tried += 1;
-                deliver(state, row).await;
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, outbox.id = id, "outbox: cannot claim a message"),
-        }
-    }
+    let tried = rows.len();
+    futures_util::stream::iter(rows)
+        .for_each_concurrent(CONCURRENCY, |row| deliver(state, row))
+        .await;
     tried
 }
 

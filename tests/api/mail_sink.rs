@@ -128,7 +128,9 @@ impl MailSink {
         });
         server
             .with_name("sink.test")
-            .with_num_threads(2)
+            // Every open connection holds one of the server's threads, and each wiselink instance
+            // may keep up to 8 open (its relay's concurrency); tests run up to 3 instances.
+            .with_num_threads(24)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             // Serves until the test process ends; an error here shows up as undelivered mail.
