@@ -44,7 +44,8 @@ for backend in $backends; do
     postgres)
         name="wiselink_flows_$$"
         psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
-        export WISELINK__DATABASE__URL="${pg_admin%/*}/$name"
+        # wiselink and PostgreSQL share the machine: no TLS on loopback (see docs/benchmarks.md).
+        export WISELINK__DATABASE__URL="${pg_admin%/*}/$name?${BENCH_POSTGRES_PARAMS-sslmode=disable}"
         ;;
     *) echo "unknown backend $backend" >&2; exit 2 ;;
     esac

@@ -70,7 +70,8 @@ for backend in $backends; do
     postgres)
         name="wiselink_bench_$$"
         psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name"
-        db_url="${pg_admin%/*}/$name"
+        # wiselink and PostgreSQL share the machine: no TLS on loopback (see docs/benchmarks.md).
+        db_url="${pg_admin%/*}/$name?${BENCH_POSTGRES_PARAMS-sslmode=disable}"
         target=25
         ;;
     *) echo "unknown backend $backend" >&2; exit 2 ;;

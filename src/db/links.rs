@@ -215,48 +215,94 @@ pub fn events(conn: &mut DbConnection, link_id: &str) -> Result<Vec<EventRow>, D
         .load::<EventRow>(conn)?)
 }
 
-/// Applies one transition atomically: state check, row update, event row.
+/// A customer to pin to a Wise user in the same transaction as the transitions (the first
+/// verified link of a customer decides which Wise user its later links must match).
+#[derive(Debug, Clone, Copy)]
+pub struct Pin {
+    pub customer_id: i64,
+    pub wise_user_id: i64,
+}
+
+/// Why a sequence of transitions was rolled back.
+enum Abort {
+    Refused(Refused),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// Applies one transition atomically (state check, row update, event row, queued messages) and
+/// returns the updated link.
 pub fn apply(
     conn: &mut DbConnection,
     t: &Transition,
     now: NaiveDateTime,
-) -> Result<Result<LinkState, Refused>, DbError> {
-    let to = match transition(t.from, t.event) {
-        Ok(to) => to,
-        Err(illegal) => return Ok(Err(illegal.into())),
-    };
-    let outcome = conn.transaction(|c| {
-        let updated = diesel::update(links::table)
-            .filter(links::id.eq(&t.link_id))
-            .filter(links::state.eq(t.from.as_str()))
-            .set((
-                links::state.eq(to.as_str()),
-                links::updated_at.eq(now),
-                &t.changes,
-            ))
-            .execute(c)?;
-        if updated == 0 {
-            return Ok(false);
+) -> Result<Result<LinkRow, Refused>, DbError> {
+    apply_all(conn, std::slice::from_ref(t), None, now)
+}
+
+/// Applies transitions one after the other in one transaction, and pins the customer if asked:
+/// all of it or nothing. Each must start from the state the previous one reached.
+pub fn apply_all(
+    conn: &mut DbConnection,
+    transitions: &[Transition],
+    pin: Option<Pin>,
+    now: NaiveDateTime,
+) -> Result<Result<LinkRow, Refused>, DbError> {
+    let outcome = conn.transaction::<_, Abort, _>(|c| {
+        let mut row = None;
+        for t in transitions {
+            row = Some(apply_one(c, t, now)?);
         }
-        diesel::insert_into(link_events::table)
-            .values(NewEvent {
-                link_id: &t.link_id,
-                actor: &t.actor,
-                from_state: Some(t.from.as_str()),
-                to_state: to.as_str(),
-                reason: t.reason.as_deref(),
-                wise_trace_id: t.wise_trace_id.as_deref(),
-                created_at: now,
-                event: Some(t.event.as_str()),
-            })
-            .execute(c)?;
-        outbox::enqueue(c, &t.messages, now)?;
-        Ok::<_, diesel::result::Error>(true)
+        if let Some(p) = pin {
+            use super::schema::customers;
+            diesel::update(customers::table)
+                .filter(customers::id.eq(p.customer_id))
+                .filter(customers::wise_user_id.is_null())
+                .set(customers::wise_user_id.eq(p.wise_user_id))
+                .execute(c)?;
+        }
+        row.ok_or(Abort::Db(diesel::result::Error::NotFound))
     });
-    match outcome? {
-        true => Ok(Ok(to)),
-        false => Ok(Err(Refused::Stale(t.from))),
+    match outcome {
+        Ok(row) => Ok(Ok(row)),
+        Err(Abort::Refused(r)) => Ok(Err(r)),
+        Err(Abort::Db(e)) => Err(e.into()),
     }
+}
+
+fn apply_one(c: &mut DbConnection, t: &Transition, now: NaiveDateTime) -> Result<LinkRow, Abort> {
+    let to = transition(t.from, t.event).map_err(|i| Abort::Refused(i.into()))?;
+    let row = diesel::update(links::table)
+        .filter(links::id.eq(&t.link_id))
+        .filter(links::state.eq(t.from.as_str()))
+        .set((
+            links::state.eq(to.as_str()),
+            links::updated_at.eq(now),
+            &t.changes,
+        ))
+        .returning(links::all_columns)
+        .get_results::<LinkRow>(c)?
+        .pop()
+        .ok_or(Abort::Refused(Refused::Stale(t.from)))?;
+    diesel::insert_into(link_events::table)
+        .values(NewEvent {
+            link_id: &t.link_id,
+            actor: &t.actor,
+            from_state: Some(t.from.as_str()),
+            to_state: to.as_str(),
+            reason: t.reason.as_deref(),
+            wise_trace_id: t.wise_trace_id.as_deref(),
+            created_at: now,
+            event: Some(t.event.as_str()),
+        })
+        .execute(c)?;
+    outbox::enqueue(c, &t.messages, now)?;
+    Ok(row)
 }
 
 /// How many wrong codes a customer typed since `since`, over all their links, and when the

@@ -1,6 +1,7 @@
 //! `Authorization: Bearer <api key>` for the partner's backend.
 
 use super::RequestError;
+use crate::db::links::LinkRow;
 use crate::services::api_keys::{self, Cached};
 use crate::services::links;
 use crate::state::AppState;
@@ -47,10 +48,25 @@ async fn authenticate_key(
 
 /// Who may act on one link: the partner's backend (API key), or the app or page holding that
 /// link's session token (`wls_…`). A session token is good until an hour after its code window.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum LinkCaller {
     Partner(ApiKeyAuth),
-    Session { link_id: String },
+    /// The link the session token opens, as read while authenticating.
+    Session {
+        link: Box<LinkRow>,
+    },
+}
+
+impl std::fmt::Debug for LinkCaller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Partner(key) => f.debug_tuple("Partner").field(key).finish(),
+            Self::Session { link } => f
+                .debug_struct("Session")
+                .field("link_id", &link.id)
+                .finish(),
+        }
+    }
 }
 
 impl LinkCaller {
@@ -58,7 +74,15 @@ impl LinkCaller {
     pub fn may_access(&self, id: &str) -> bool {
         match self {
             Self::Partner(_) => true,
-            Self::Session { link_id } => link_id == id,
+            Self::Session { link } => link.id == id,
+        }
+    }
+
+    /// The link a session caller already read while authenticating, if it is link `id`.
+    pub fn session_link(&self, id: &str) -> Option<&LinkRow> {
+        match self {
+            Self::Session { link } if link.id == id => Some(link),
+            _ => None,
         }
     }
 
@@ -94,7 +118,7 @@ impl FromRequest for LinkCaller {
                     if l.code_expires_at
                         .is_some_and(|t| t + chrono::Duration::hours(1) > now) =>
                 {
-                    Ok(Self::Session { link_id: l.id })
+                    Ok(Self::Session { link: Box::new(l) })
                 }
                 _ => Err(RequestError::InvalidCredentials),
             }

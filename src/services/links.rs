@@ -154,16 +154,31 @@ async fn customer_of(state: &AppState, link: &LinkRow) -> Result<CustomerRow, Li
         .ok_or(LinkError::CustomerNotFound)
 }
 
+/// Applies one transition and returns the changed link.
+async fn apply_row(state: &AppState, t: Transition) -> Result<LinkRow, LinkError> {
+    commit(state, vec![t], None).await
+}
+
 async fn apply(state: &AppState, t: Transition) -> Result<LinkState, LinkError> {
-    let queues_mail = !t.messages.is_empty();
-    let to = state
+    Ok(apply_row(state, t).await?.state())
+}
+
+/// Applies transitions (and a pin) in one transaction, and wakes the outbox relay if they queued
+/// mail.
+async fn commit(
+    state: &AppState,
+    transitions: Vec<Transition>,
+    pin: Option<links::Pin>,
+) -> Result<LinkRow, LinkError> {
+    let queues_mail = transitions.iter().any(|t| !t.messages.is_empty());
+    let row = state
         .db
-        .run(move |conn| links::apply(conn, &t, db::now()))
+        .run(move |conn| links::apply_all(conn, &transitions, pin, db::now()))
         .await??;
     if queues_mail {
         state.outbox_wake.notify_one();
     }
-    Ok(to)
+    Ok(row)
 }
 
 async fn reload(state: &AppState, id: &str) -> Result<LinkRow, LinkError> {
@@ -270,9 +285,8 @@ async fn signup(
             .changes(changes)
             .trace(trace_id.as_deref())
             .queue(Some(mail));
-            apply(state, t).await?;
             Ok(Started {
-                link: reload(state, link_id).await?,
+                link: apply_row(state, t).await?,
                 session_token: Some(session),
             })
         }
@@ -296,14 +310,12 @@ async fn signup(
             .changes(changes)
             .trace(user.trace_id.as_deref())
             .queue(Some(mail));
-            apply(state, t).await?;
-            let (cid, uid) = (customer.id, user.id);
-            state
-                .db
-                .run(move |conn| customers::pin_wise_user(conn, cid, uid))
-                .await?;
+            let pin = links::Pin {
+                customer_id: customer.id,
+                wise_user_id: user.id,
+            };
             Ok(Started {
-                link: reload(state, link_id).await?,
+                link: commit(state, vec![t], Some(pin)).await?,
                 session_token: None,
             })
         }
@@ -350,7 +362,10 @@ pub async fn recover(state: &AppState, link: LinkRow) -> Result<LinkState, LinkE
         }
         LinkState::Verifying => {
             let token = open_secret(state, &link, SealedColumn::AccessToken)?;
-            Ok(verify(state, &link.id, &token, ACTOR).await?.state())
+            let customer = customer_of(state, &link).await?;
+            let identity = read_identity(state, &token).await?;
+            let (t, pin) = verdict(state, &link, &customer, &identity, ACTOR)?;
+            Ok(commit(state, vec![t], pin).await?.state())
         }
         LinkState::Pending => {
             let customer = customer_of(state, &link).await?;
@@ -394,12 +409,13 @@ fn wise_fields(e: &WiseError) -> Vec<(String, String, String)> {
 /// Takes a code typed by the customer. The code is sent to Wise at most once: the `exchanging`
 /// recovery point is committed first (only one concurrent submission can do that), and a code
 /// whose exchange may have reached Wise is remembered and refused if typed again.
+/// Returns the link and its customer's reference.
 pub async fn submit_code(
     state: &AppState,
     link: LinkRow,
     code: AuthorizationCode,
     actor: &str,
-) -> Result<LinkRow, LinkError> {
+) -> Result<(LinkRow, String), LinkError> {
     let from = link.state();
     match from {
         LinkState::AwaitingCode | LinkState::AwaitingAuthorization => {}
@@ -424,7 +440,7 @@ pub async fn submit_code(
     if link.spent_code_hash.as_deref() == Some(spent.as_slice()) {
         return Err(LinkError::CodeAlreadyUsed);
     }
-    customer_limit(state, &link, now).await?;
+    let customer = customer_limit(state, &link, now).await?;
     let recovery_point = Transition::new(
         &link.id,
         from,
@@ -441,7 +457,7 @@ pub async fn submit_code(
     let secret = SecretString::from(code.expose().to_owned());
     match state.wise.authorization_code_grant(&secret).await {
         Ok(tokens) => {
-            let t = Transition::new(
+            let stored = Transition::new(
                 &link.id,
                 LinkState::Exchanging,
                 LinkEvent::TokensStored,
@@ -449,8 +465,18 @@ pub async fn submit_code(
                 "code exchanged; tokens stored",
             )
             .changes(token_changes(state, &link.id, &tokens));
-            apply(state, t).await?;
-            verify(state, &link.id, &tokens.access_token, actor).await
+            // The tokens and the verdict are committed together. If Wise cannot be read now, the
+            // tokens are committed alone (`verifying`) and the recovery worker finishes the check.
+            let identity = match read_identity(state, &tokens.access_token).await {
+                Ok(identity) => identity,
+                Err(e) => {
+                    apply(state, stored).await?;
+                    return Err(e);
+                }
+            };
+            let (verdict, pin) = verdict(state, &link, &customer, &identity, actor)?;
+            let link = commit(state, vec![stored, verdict], pin).await?;
+            Ok((link, customer.customer_ref))
         }
         Err(e) if e.is_invalid_grant() => {
             let left = (link.attempts_remaining - 1).max(0);
@@ -492,22 +518,29 @@ pub async fn submit_code(
     }
 }
 
-/// Refuses a code when the customer typed too many wrong ones in the last 24 hours, over all their
-/// links: a new link or a resend must not reset the count.
+/// The link's customer, unless they typed too many wrong codes in the last 24 hours over all
+/// their links (a new link or a resend must not reset the count). One database round trip.
 async fn customer_limit(
     state: &AppState,
     link: &LinkRow,
     now: NaiveDateTime,
-) -> Result<(), LinkError> {
+) -> Result<CustomerRow, LinkError> {
     let window = Duration::hours(24);
     let limit = i64::from(state.settings.limits.wrong_codes_per_customer_per_day);
     let customer_id = link.customer_id;
-    let (count, oldest) = state
+    let (customer, (count, oldest)) = state
         .db
-        .run(move |conn| links::wrong_codes_since(conn, customer_id, now - window))
+        .run(move |conn| {
+            let customer = customers::find_by_id(conn, customer_id)?;
+            Ok((
+                customer,
+                links::wrong_codes_since(conn, customer_id, now - window)?,
+            ))
+        })
         .await?;
+    let customer = customer.ok_or(LinkError::CustomerNotFound)?;
     if count < limit {
-        return Ok(());
+        return Ok(customer);
     }
     let retry_after_secs =
         oldest.map_or(window.num_seconds(), |t| (t + window - now).num_seconds());
@@ -517,16 +550,8 @@ async fn customer_limit(
     })
 }
 
-/// Reads the Wise account with the new token and decides: active, needs review, or rejected.
-async fn verify(
-    state: &AppState,
-    link_id: &str,
-    access: &SecretString,
-    actor: &str,
-) -> Result<LinkRow, LinkError> {
-    let link = reload(state, link_id).await?;
-    let customer = customer_of(state, &link).await?;
-    // Left in `verifying` when Wise does not answer; the recovery worker picks it up.
+/// What Wise says about the account behind an access token: the user, its email, its profiles.
+async fn read_identity(state: &AppState, access: &SecretString) -> Result<WiseIdentity, LinkError> {
     let me = state.wise.me(access).await.map_err(|e| unavailable(&e))?;
     let profiles = match state.wise.profiles(access).await {
         Ok(p) => p
@@ -540,35 +565,48 @@ async fn verify(
             .map(|d| vec![(0, true, Some(d))])
             .unwrap_or_default(),
     };
-    let identity = WiseIdentity {
+    Ok(WiseIdentity {
         user_id: me.id,
         email: me.email.clone(),
         profiles,
-    };
+    })
+}
+
+/// The identity check's outcome for a `verifying` link: active, needs review, or rejected, with
+/// the "linked" email and the customer's pin when it is a match.
+fn verdict(
+    state: &AppState,
+    link: &LinkRow,
+    customer: &CustomerRow,
+    identity: &WiseIdentity,
+    actor: &str,
+) -> Result<(Transition, Option<links::Pin>), LinkError> {
     let signup_email = EmailAddress::parse(&link.signup_email)
         .map_err(|e| anyhow::anyhow!("stored signup email: {e}"))?;
     let verdict = assess(
         DateOfBirth::from_stored(customer.date_of_birth),
         &signup_email,
         customer.wise_user_id,
-        &identity,
+        identity,
     );
     let mut changes = LinkChanges {
-        wise_user_id: Some(Some(me.id)),
+        wise_user_id: Some(Some(identity.user_id)),
         wise_profile_id: Some(verdict.profile_id.filter(|id| *id != 0)),
         ..LinkChanges::default()
     };
     if verdict.event == LinkEvent::NoProfile {
         changes = LinkChanges {
-            wise_user_id: Some(Some(me.id)),
+            wise_user_id: Some(Some(identity.user_id)),
             ..wiped()
         };
     }
-    let mail = (verdict.event == LinkEvent::IdentityMatched)
-        .then(|| emails::linked(state, link_id, &link.signup_email, &customer, false))
+    let matched = verdict.event == LinkEvent::IdentityMatched;
+    let mail = matched
+        .then(|| emails::linked(state, &link.id, &link.signup_email, customer, false))
         .transpose()?;
+    tracing::info!(link.id = %link.id, event = verdict.event.as_str(), reason = verdict.reason, "link verified");
     let t = Transition::new(
-        link_id,
+        &link.id,
         LinkState::Verifying,
         verdict.event,
         actor,
@@ -576,16 +614,11 @@ async fn verify(
     )
     .changes(changes)
     .queue(mail);
-    let to = apply(state, t).await?;
-    tracing::info!(link.id = %link_id, link.state = %to, reason = verdict.reason, "link verified");
-    if to == LinkState::Active {
-        let (cid, uid) = (customer.id, me.id);
-        state
-            .db
-            .run(move |conn| customers::pin_wise_user(conn, cid, uid))
-            .await?;
-    }
-    reload(state, link_id).await
+    let pin = matched.then_some(links::Pin {
+        customer_id: customer.id,
+        wise_user_id: identity.user_id,
+    });
+    Ok((t, pin))
 }
 
 /// A valid access token for an active link, refreshed first when it expires within the margin.

@@ -1,6 +1,6 @@
 use super::LinkView;
 use super::error::LinkApiError;
-use super::get::{load, view};
+use super::get::load;
 use crate::domain::AuthorizationCode;
 use crate::http::auth::LinkCaller;
 use crate::http::fields::ObjectReader;
@@ -55,8 +55,8 @@ pub async fn submit_code(
     reader.finish().map_err(LinkApiError::Validation)?;
     let code = code.ok_or_else(|| LinkApiError::Validation(Vec::new()))?;
     let link = load(&state, &caller, &path).await?;
-    let link = links::submit_code(&state, link, code, &caller.actor()).await?;
+    let (link, customer_ref) = links::submit_code(&state, link, code, &caller.actor()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(view(&state, &link).await?))
+        .json(LinkView::new(&link, customer_ref)))
 }

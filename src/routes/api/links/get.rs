@@ -16,6 +16,9 @@ pub async fn load(
     if !caller.may_access(id) {
         return Err(LinkError::LinkNotFound.into());
     }
+    if let Some(link) = caller.session_link(id) {
+        return Ok(link.clone());
+    }
     Ok(links::find(state, id).await?)
 }
 
