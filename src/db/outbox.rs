@@ -141,15 +141,15 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<OutboxRow>, DbErr
         .pop())
 }
 
-/// Delivered. The sealed message is dropped unless `keep_payload` (the dev mailbox shows it).
+/// Delivered. The sealed messages are dropped unless `keep_payload` (the dev mailbox shows them).
 pub fn mark_sent(
     conn: &mut DbConnection,
-    id: i64,
+    ids: &[i64],
     transport: &str,
     keep_payload: bool,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    let row = outbox::table.filter(outbox::id.eq(id));
+    let rows = outbox::table.filter(outbox::id.eq_any(ids));
     let base = (
         outbox::status.eq("sent"),
         outbox::transport.eq(transport),
@@ -158,9 +158,9 @@ pub fn mark_sent(
         outbox::last_error.eq(None::<String>),
     );
     if keep_payload {
-        diesel::update(row).set(base).execute(conn)?;
+        diesel::update(rows).set(base).execute(conn)?;
     } else {
-        diesel::update(row)
+        diesel::update(rows)
             .set((base, outbox::payload.eq(None::<Vec<u8>>)))
             .execute(conn)?;
     }

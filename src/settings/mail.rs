@@ -106,9 +106,10 @@ impl MailSettings {
         if !(1..=1000).contains(&self.max_attempts) {
             out.push("mail.max_attempts must be between 1 and 1000".to_owned());
         }
-        if !(5..=3600).contains(&self.lease_secs) || self.lease_secs <= self.smtp_timeout_secs {
+        if !(5..=3600).contains(&self.lease_secs) || self.lease_secs <= 3 * self.smtp_timeout_secs {
             out.push(
-                "mail.lease_secs must be 5–3600 and longer than mail.smtp_timeout_secs".to_owned(),
+                "mail.lease_secs must be 5–3600 and more than three times mail.smtp_timeout_secs (the longest one delivery may take)"
+                    .to_owned(),
             );
         }
     }

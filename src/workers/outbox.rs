@@ -13,9 +13,12 @@ use futures_util::StreamExt;
 use rand::Rng;
 use std::time::{Duration as StdDuration, SystemTime};
 
-const BATCH: i64 = 50;
-/// Messages of one batch in flight at once.
-const CONCURRENCY: usize = 8;
+/// Messages leased per pass, all sent at once: a pass takes at most one (bounded) send, well
+/// inside the lease, so a delivered message is marked sent before anyone could take it over.
+const BATCH: i64 = 8;
+
+/// One delivery may take this many `mail.smtp_timeout_secs` at most.
+pub const SEND_TIMEOUTS: u64 = 3;
 
 /// Runs forever: a pass every `mail.relay_interval_ms`, or at once when a message is queued.
 pub async fn run(state: AppState) {
@@ -49,34 +52,59 @@ pub async fn run_once(state: &AppState) -> usize {
         }
     };
     let tried = rows.len();
-    futures_util::stream::iter(rows)
-        .for_each_concurrent(CONCURRENCY, |row| deliver(state, row))
+    let sent: Vec<i64> = futures_util::stream::iter(rows)
+        .map(|row| deliver(state, row))
+        .buffer_unordered(BATCH as usize)
+        .filter_map(std::future::ready)
+        .collect()
         .await;
+    if !sent.is_empty() {
+        let transport = state.mailer.transport();
+        let keep = transport == crate::settings::MailTransport::Dev;
+        let count = sent.len();
+        let recorded = state
+            .db
+            .run(move |c| outbox::mark_sent(c, &sent, transport.as_str(), keep, db::now()))
+            .await;
+        if let Err(e) = recorded {
+            // The leases run out and the messages go again, with the same Message-IDs.
+            tracing::warn!(error = %e, messages = count, "outbox: cannot record deliveries");
+        }
+    }
     tried
 }
 
+/// Sends one message. Returns its id when it was delivered (recorded with the rest of the batch);
+/// a failure is recorded here.
 #[tracing::instrument(name = "outbox.deliver", skip_all, fields(outbox.id = row.id, outbox.kind = %row.kind, outbox.attempt = row.attempts))]
-async fn deliver(state: &AppState, row: outbox::OutboxRow) {
+async fn deliver(state: &AppState, row: outbox::OutboxRow) -> Option<i64> {
     let id = row.id;
-    let transport = state.mailer.transport();
+    let settings = &state.settings.mail;
+    // The transport's timeout applies per SMTP command; this bounds the whole conversation.
+    let limit = StdDuration::from_secs(settings.smtp_timeout_secs * SEND_TIMEOUTS);
     let outcome = match build(state, &row) {
-        Ok(message) => state.mailer.send(message).await,
+        Ok(message) => tokio::time::timeout(limit, state.mailer.send(message))
+            .await
+            .unwrap_or_else(|_| {
+                Err(mail::SendError {
+                    permanent: false,
+                    detail: format!("no answer within {} s", limit.as_secs()),
+                })
+            }),
         Err(e) => Err(mail::SendError {
             permanent: true,
             detail: format!("{e:#}"),
         }),
     };
-    let settings = &state.settings.mail;
     let result = match outcome {
         Ok(()) => {
             metrics::counter!("wiselink_emails_sent_total", "kind" => row.kind.clone())
                 .increment(1);
-            tracing::info!(transport = transport.as_str(), "email delivered");
-            let keep = transport == crate::settings::MailTransport::Dev;
-            state
-                .db
-                .run(move |c| outbox::mark_sent(c, id, transport.as_str(), keep, db::now()))
-                .await
+            tracing::info!(
+                transport = state.mailer.transport().as_str(),
+                "email delivered"
+            );
+            return Some(id);
         }
         Err(e) if row.attempts >= settings.max_attempts => {
             metrics::counter!("wiselink_emails_failed_total", "kind" => row.kind.clone())
@@ -108,6 +136,7 @@ async fn deliver(state: &AppState, row: outbox::OutboxRow) {
         // The lease runs out and another pass retries; the same Message-ID goes out again.
         tracing::warn!(error = %e, "outbox: cannot record a delivery attempt");
     }
+    None
 }
 
 fn build(state: &AppState, row: &outbox::OutboxRow) -> anyhow::Result<lettre::Message> {
