@@ -15,7 +15,7 @@ use std::time::{Duration as StdDuration, SystemTime};
 
 /// Messages leased per pass, all sent at once: a pass takes at most one (bounded) send, well
 /// inside the lease, so a delivered message is marked sent before anyone could take it over.
-const BATCH: i64 = 8;
+const BATCH: i64 = 32;
 
 /// One delivery may take this many `mail.smtp_timeout_secs` at most.
 pub const SEND_TIMEOUTS: u64 = 3;
