@@ -314,13 +314,28 @@ pub fn wrong_codes_since(
 ) -> Result<(i64, Option<NaiveDateTime>), DbError> {
     use diesel::dsl::{count_star, min};
     let wrong = [LinkEvent::CodeRefused, LinkEvent::TooManyWrongCodes].map(LinkEvent::as_str);
-    Ok(link_events::table
-        .inner_join(links::table)
+    // One indexed lookup per link (a customer has a handful) rather than a join or an IN list:
+    // PostgreSQL plans prepared statements once, and a plan made while the table was small
+    // scanned every event row on each later call.
+    let link_ids: Vec<String> = links::table
+        .select(links::id)
         .filter(links::customer_id.eq(customer_id))
-        .filter(link_events::event.eq_any(wrong))
-        .filter(link_events::created_at.gt(since))
-        .select((count_star(), min(link_events::created_at)))
-        .first(conn)?)
+        .load(conn)?;
+    let mut total: (i64, Option<NaiveDateTime>) = (0, None);
+    for link_id in link_ids {
+        let (count, oldest): (i64, Option<NaiveDateTime>) = link_events::table
+            .filter(link_events::link_id.eq(link_id))
+            .filter(link_events::event.eq_any(wrong))
+            .filter(link_events::created_at.gt(since))
+            .select((count_star(), min(link_events::created_at)))
+            .first(conn)?;
+        total.0 += count;
+        total.1 = match (total.1, oldest) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(total)
 }
 
 /// Changes secrets or expiries without a state change (token refresh).

@@ -112,10 +112,11 @@ pub fn claim_due(
                     .or(outbox::leased_until.lt(now)),
             )
     };
+    // `status, id` order matches the `outbox_status` index.
     let ids: Vec<i64> = outbox::table
         .select(outbox::id)
         .filter(due())
-        .order(outbox::id.asc())
+        .order((outbox::status.asc(), outbox::id.asc()))
         .limit(limit)
         .load(conn)?;
     if ids.is_empty() {
