@@ -2,7 +2,8 @@
 //! that flow handled is looked for in the logs, the API responses, the emails and the database.
 
 use crate::helpers::{
-    TestDatabase, TestSim, WISELINK, customer_body, key_secret, run_cli, spawn_sim,
+    TestDatabase, TestSim, WISELINK, customer_body, free_port, key_secret, run_cli, spawn_sim,
+    wait_until_serving,
 };
 use crate::mail_sink::MailSink;
 use diesel::RunQueryDsl;
@@ -89,6 +90,20 @@ fn database_contents(database: &TestDatabase) -> String {
     out
 }
 
+/// The access token the partner's endpoint hands out (the one response allowed to hold one).
+async fn access_token(client: &Client, url: &str, api_key: &str) -> String {
+    let body: Value = client
+        .post(url)
+        .bearer_auth(api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
 fn assert_absent(place: &str, haystack: &str, secrets: &[(&str, &str)]) {
     for (name, secret) in secrets {
         assert!(secret.len() >= 6, "{name} is too short to be a canary");
@@ -117,23 +132,12 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
         .last()
         .unwrap()
         .to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let log = tempfile::NamedTempFile::new().unwrap();
     let mut child = serve(&db_url, port, &sim, &sink, log.as_file());
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::new();
-    let started = Instant::now();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_serving(&client, &base).await;
 
     let email = "canary.linker@example.com";
     let dob = "1973-02-19";
@@ -202,16 +206,7 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     // make the token look expired so the next call refreshes it (and the refresh token shows
     // up in what the simulator received).
     let access_path = format!("{base}/v1/links/{id}/access-token");
-    let first: Value = client
-        .post(&access_path)
-        .bearer_auth(&api_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let first_access = first["access_token"].as_str().unwrap().to_owned();
+    let first_access = access_token(&client, &access_path, &api_key).await;
     {
         let db =
             wiselink::db::Db::connect(&crate::helpers::settings(&db_url, &[]).database).unwrap();
@@ -228,16 +223,7 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
         .await
         .unwrap();
     }
-    let second: Value = client
-        .post(&access_path)
-        .bearer_auth(&api_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let second_access = second["access_token"].as_str().unwrap().to_owned();
+    let second_access = access_token(&client, &access_path, &api_key).await;
     assert_ne!(first_access, second_access, "the token was refreshed");
     let calls = sim.calls().await;
     let sent = |grant: &str, field: &str| -> String {

@@ -1,5 +1,6 @@
 use crate::helpers::{
-    TestDatabase, WISELINK, customer_body, key_id, key_secret, run_cli, spawn_app_with,
+    TestDatabase, WISELINK, customer_body, free_port, key_id, key_secret, run_cli, spawn_app_with,
+    wait_until_serving,
 };
 use reqwest::StatusCode;
 use std::process::{Command, Stdio};
@@ -157,11 +158,7 @@ async fn serve_logs_json_without_secrets_and_stops_on_sigterm() {
     let created = run_cli(&["api-key", "create", "--name", "canary"], &envs, None);
     let key = stdout(&created).lines().last().unwrap().to_owned();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let log = tempfile::NamedTempFile::new().unwrap();
     let mut child = Command::new(WISELINK)
         .arg("serve")
@@ -178,14 +175,7 @@ async fn serve_logs_json_without_secrets_and_stops_on_sigterm() {
 
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_serving(&client, &base).await;
     let mut body = customer_body();
     body["email"] = serde_json::json!("canary.person@example.com");
     body["date_of_birth"] = serde_json::json!("1961-07-23");

@@ -293,6 +293,26 @@ pub fn count_rows(db: &Db, sql: &str) -> i64 {
         .n
 }
 
+/// A TCP port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// Waits (up to 20 s) until a wiselink binary started on `base` answers `/healthz`.
+pub async fn wait_until_serving(client: &Client, base: &str) {
+    let started = std::time::Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "server did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// A valid customer body.
 pub fn customer_body() -> Value {
     serde_json::json!({

@@ -100,11 +100,7 @@ impl MailSink {
     /// A sink that owns a free port but does not listen until [`MailSink::listen`]: a mail
     /// server that is down.
     pub fn down() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        Self::unstarted(port)
+        Self::unstarted(crate::helpers::free_port())
     }
 
     fn unstarted(port: u16) -> Self {

@@ -1,6 +1,7 @@
 //! The recovery worker resolves links left mid-way by a crash or a Wise outage.
 
 use crate::helpers::{TestApp, customer_body, json, spawn_app_with};
+use crate::links::code_exchanges;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -78,13 +79,7 @@ async fn an_exchange_interrupted_by_a_crash_asks_for_a_new_code_without_replayin
         (last["actor"].as_str(), last["from_state"].as_str()),
         (Some("recovery"), Some("exchanging"))
     );
-    let exchanges = app
-        .sim()
-        .calls()
-        .await
-        .iter()
-        .filter(|c| c["body"]["grant_type"] == "authorization_code")
-        .count();
+    let exchanges = code_exchanges(&app).await;
     assert_eq!(exchanges, 0, "recovery never sends a code");
 }
 
@@ -195,13 +190,7 @@ async fn wise_429_during_create_and_verification_is_reported_and_resumed() {
     );
     age(&app, &id, None).await;
     wait_for_state(&app, &id, "active").await;
-    let exchanges = app
-        .sim()
-        .calls()
-        .await
-        .iter()
-        .filter(|c| c["body"]["grant_type"] == "authorization_code")
-        .count();
+    let exchanges = code_exchanges(&app).await;
     assert_eq!(exchanges, 1, "the code was exchanged once");
     let mail = app.mail.wait_for("throttled@example.com", 2).await;
     assert_eq!(mail[1].subject, "Your Wise account is linked");
