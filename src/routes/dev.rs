@@ -1,10 +1,11 @@
 //! `/dev/mailbox`: the messages the `dev` mail transport kept, as a page and as JSON. Mounted only
-//! when `mail.transport = "dev"`, which production refuses.
+//! when `mail.transport = "dev"`, which production refuses, and answered only to clients on the
+//! same machine: the messages hold link session tokens.
 
 use crate::db::outbox;
 use crate::services::outbox as outbox_service;
 use crate::state::AppState;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
@@ -74,7 +75,19 @@ fn unavailable(e: &anyhow::Error) -> HttpResponse {
     .response()
 }
 
-async fn page(state: web::Data<AppState>, filter: web::Query<Filter>) -> HttpResponse {
+/// Whether the request comes straight from this machine (no proxy header is trusted here).
+fn is_local(req: &HttpRequest) -> bool {
+    req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    filter: web::Query<Filter>,
+) -> HttpResponse {
+    if !is_local(&req) {
+        return crate::http::problem::not_found().await;
+    }
     let to = filter.into_inner().to;
     let messages = match messages(&state, to.clone()).await {
         Ok(m) => m,
@@ -93,11 +106,45 @@ async fn page(state: web::Data<AppState>, filter: web::Query<Filter>) -> HttpRes
     }
 }
 
-async fn json(state: web::Data<AppState>, filter: web::Query<Filter>) -> HttpResponse {
+async fn json(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    filter: web::Query<Filter>,
+) -> HttpResponse {
+    if !is_local(&req) {
+        return crate::http::problem::not_found().await;
+    }
     match messages(&state, filter.into_inner().to).await {
         Ok(m) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
             .json(m),
         Err(e) => unavailable(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn only_clients_on_this_machine_are_local() {
+        let from = |addr: &str| {
+            TestRequest::default()
+                .peer_addr(addr.parse().unwrap())
+                .to_http_request()
+        };
+        assert!(is_local(&from("127.0.0.1:40000")));
+        assert!(is_local(&from("[::1]:40000")));
+        assert!(!is_local(&from("10.1.2.3:40000")));
+        let forwarded = TestRequest::default()
+            .peer_addr("10.1.2.3:40000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "127.0.0.1"))
+            .to_http_request();
+        assert!(
+            !is_local(&forwarded),
+            "a proxy header does not make a client local"
+        );
+        assert!(!is_local(&TestRequest::default().to_http_request()));
     }
 }
