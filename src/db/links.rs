@@ -42,7 +42,8 @@ impl LinkRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = links)]
+// NULL rather than DEFAULT for `None`: one SQL text, so the prepared statement is cached.
+#[diesel(table_name = links, treat_none_as_default_value = false)]
 pub struct NewLink<'a> {
     pub id: &'a str,
     pub customer_id: i64,
@@ -77,7 +78,8 @@ pub struct LinkChanges {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = link_events)]
+// NULL rather than DEFAULT for `None`: one SQL text, so the prepared statement is cached.
+#[diesel(table_name = link_events, treat_none_as_default_value = false)]
 struct NewEvent<'a> {
     link_id: &'a str,
     actor: &'a str,

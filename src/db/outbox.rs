@@ -37,7 +37,8 @@ pub struct NewMessage {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = outbox)]
+// NULL rather than DEFAULT for `None`: one SQL text, so the prepared statement is cached.
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
 struct Insert<'a> {
     message_id: &'a str,
     link_id: Option<&'a str>,

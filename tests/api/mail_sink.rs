@@ -98,9 +98,17 @@ impl MailSink {
     }
 
     /// A sink that owns a free port but does not listen until [`MailSink::listen`]: a mail
-    /// server that is down.
+    /// server that is down. The port is chosen below Linux's ephemeral range (32768 and up), so
+    /// no outgoing connection can take it meanwhile: not another test's, and not the relay's own
+    /// retries, which can connect a socket to itself when source and destination port coincide.
     pub fn down() -> Self {
-        Self::unstarted(crate::helpers::free_port())
+        use rand::Rng;
+        loop {
+            let port = rand::rng().random_range(20_000..32_000);
+            if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return Self::unstarted(port);
+            }
+        }
     }
 
     fn unstarted(port: u16) -> Self {
