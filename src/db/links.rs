@@ -2,6 +2,8 @@
 //! domain's state machine, changes the row only if it is still in the expected state, and writes
 //! the event row in the same transaction.
 
+mod pg;
+
 use super::outbox::{self, NewMessage};
 use super::schema::{link_events, links};
 use super::{DbConnection, DbError, is_unique_violation};
@@ -58,7 +60,7 @@ pub struct NewLink<'a> {
 
 /// Columns a transition may change besides the state. `None` leaves a column alone;
 /// `Some(None)` clears it.
-#[derive(Default, AsChangeset)]
+#[derive(Default, Clone, AsChangeset)]
 #[diesel(table_name = links)]
 pub struct LinkChanges {
     pub origin: Option<String>,
@@ -75,6 +77,28 @@ pub struct LinkChanges {
     pub last_resend_at: Option<Option<NaiveDateTime>>,
     pub resend_window_start: Option<Option<NaiveDateTime>>,
     pub resends_in_window: Option<i32>,
+}
+
+impl LinkChanges {
+    /// These changes followed by `later`'s: where both set a column, `later` wins.
+    pub fn then(self, later: LinkChanges) -> LinkChanges {
+        LinkChanges {
+            origin: later.origin.or(self.origin),
+            registration_code: later.registration_code.or(self.registration_code),
+            access_token: later.access_token.or(self.access_token),
+            refresh_token: later.refresh_token.or(self.refresh_token),
+            access_expires_at: later.access_expires_at.or(self.access_expires_at),
+            wise_user_id: later.wise_user_id.or(self.wise_user_id),
+            wise_profile_id: later.wise_profile_id.or(self.wise_profile_id),
+            attempts_remaining: later.attempts_remaining.or(self.attempts_remaining),
+            code_expires_at: later.code_expires_at.or(self.code_expires_at),
+            session_token_hash: later.session_token_hash.or(self.session_token_hash),
+            spent_code_hash: later.spent_code_hash.or(self.spent_code_hash),
+            last_resend_at: later.last_resend_at.or(self.last_resend_at),
+            resend_window_start: later.resend_window_start.or(self.resend_window_start),
+            resends_in_window: later.resends_in_window.or(self.resends_in_window),
+        }
+    }
 }
 
 #[derive(Insertable)]
@@ -225,18 +249,6 @@ pub struct Pin {
     pub wise_user_id: i64,
 }
 
-/// Why a sequence of transitions was rolled back.
-enum Abort {
-    Refused(Refused),
-    Db(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for Abort {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e)
-    }
-}
-
 /// Applies one transition atomically (state check, row update, event row, queued messages) and
 /// returns the updated link.
 pub fn apply(
@@ -247,64 +259,107 @@ pub fn apply(
     apply_all(conn, std::slice::from_ref(t), None, now)
 }
 
-/// Applies transitions one after the other in one transaction, and pins the customer if asked:
-/// all of it or nothing. Each must start from the state the previous one reached.
+/// What a sequence of transitions of one link amounts to: one row update from the first state to
+/// the last, one event row per transition, every queued message.
+struct Plan<'a> {
+    link_id: &'a str,
+    from: LinkState,
+    to: LinkState,
+    changes: LinkChanges,
+    events: Vec<(&'a Transition, LinkState)>,
+    messages: Vec<&'a NewMessage>,
+}
+
+fn plan(transitions: &[Transition]) -> Result<Plan<'_>, Refused> {
+    let first = transitions.first().ok_or(Refused::Stale(LinkState::Pending))?;
+    let mut plan = Plan {
+        link_id: &first.link_id,
+        from: first.from,
+        to: first.from,
+        changes: LinkChanges::default(),
+        events: Vec::new(),
+        messages: Vec::new(),
+    };
+    for t in transitions {
+        debug_assert_eq!(t.link_id, first.link_id, "one link per commit");
+        if t.from != plan.to {
+            return Err(Refused::Stale(t.from));
+        }
+        let to = transition(t.from, t.event)?;
+        plan.to = to;
+        plan.changes = std::mem::take(&mut plan.changes).then(t.changes.clone());
+        plan.events.push((t, to));
+        plan.messages.extend(&t.messages);
+    }
+    Ok(plan)
+}
+
+/// Applies transitions one after the other as one atomic change, and pins the customer if asked:
+/// all of it or nothing. Each must start from the state the previous one reached; the row must
+/// still be in the first one's state. On PostgreSQL this is a single statement; on SQLite, one
+/// transaction.
 pub fn apply_all(
     conn: &mut DbConnection,
     transitions: &[Transition],
     pin: Option<Pin>,
     now: NaiveDateTime,
 ) -> Result<Result<LinkRow, Refused>, DbError> {
-    let outcome = conn.transaction::<_, Abort, _>(|c| {
-        let mut row = None;
-        for t in transitions {
-            row = Some(apply_one(c, t, now)?);
-        }
-        if let Some(p) = pin {
-            use super::schema::customers;
-            diesel::update(customers::table)
-                .filter(customers::id.eq(p.customer_id))
-                .filter(customers::wise_user_id.is_null())
-                .set(customers::wise_user_id.eq(p.wise_user_id))
-                .execute(c)?;
-        }
-        row.ok_or(Abort::Db(diesel::result::Error::NotFound))
-    });
-    match outcome {
-        Ok(row) => Ok(Ok(row)),
-        Err(Abort::Refused(r)) => Ok(Err(r)),
-        Err(Abort::Db(e)) => Err(e.into()),
-    }
+    let plan = match plan(transitions) {
+        Ok(plan) => plan,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let row = match conn {
+        DbConnection::Postgresql(pg) => pg::commit(pg, &plan, pin, now)?,
+        DbConnection::Sqlite(_) => conn.transaction(|c| commit_in_transaction(c, &plan, pin, now))?,
+    };
+    Ok(row.ok_or(Refused::Stale(plan.from)))
 }
 
-fn apply_one(c: &mut DbConnection, t: &Transition, now: NaiveDateTime) -> Result<LinkRow, Abort> {
-    let to = transition(t.from, t.event).map_err(|i| Abort::Refused(i.into()))?;
-    let row = diesel::update(links::table)
-        .filter(links::id.eq(&t.link_id))
-        .filter(links::state.eq(t.from.as_str()))
+fn commit_in_transaction(
+    c: &mut DbConnection,
+    plan: &Plan<'_>,
+    pin: Option<Pin>,
+    now: NaiveDateTime,
+) -> Result<Option<LinkRow>, diesel::result::Error> {
+    let Some(row) = diesel::update(links::table)
+        .filter(links::id.eq(plan.link_id))
+        .filter(links::state.eq(plan.from.as_str()))
         .set((
-            links::state.eq(to.as_str()),
+            links::state.eq(plan.to.as_str()),
             links::updated_at.eq(now),
-            &t.changes,
+            &plan.changes,
         ))
         .returning(links::all_columns)
         .get_results::<LinkRow>(c)?
         .pop()
-        .ok_or(Abort::Refused(Refused::Stale(t.from)))?;
-    diesel::insert_into(link_events::table)
-        .values(NewEvent {
-            link_id: &t.link_id,
-            actor: &t.actor,
-            from_state: Some(t.from.as_str()),
-            to_state: to.as_str(),
-            reason: t.reason.as_deref(),
-            wise_trace_id: t.wise_trace_id.as_deref(),
-            created_at: now,
-            event: Some(t.event.as_str()),
-        })
-        .execute(c)?;
-    outbox::enqueue(c, &t.messages, now)?;
-    Ok(row)
+    else {
+        return Ok(None);
+    };
+    for (t, to) in &plan.events {
+        diesel::insert_into(link_events::table)
+            .values(NewEvent {
+                link_id: &t.link_id,
+                actor: &t.actor,
+                from_state: Some(t.from.as_str()),
+                to_state: to.as_str(),
+                reason: t.reason.as_deref(),
+                wise_trace_id: t.wise_trace_id.as_deref(),
+                created_at: now,
+                event: Some(t.event.as_str()),
+            })
+            .execute(c)?;
+    }
+    let messages: Vec<NewMessage> = plan.messages.iter().map(|m| (*m).clone()).collect();
+    outbox::enqueue(c, &messages, now)?;
+    if let Some(p) = pin {
+        use super::schema::customers;
+        diesel::update(customers::table)
+            .filter(customers::id.eq(p.customer_id))
+            .filter(customers::wise_user_id.is_null())
+            .set(customers::wise_user_id.eq(p.wise_user_id))
+            .execute(c)?;
+    }
+    Ok(Some(row))
 }
 
 /// How many wrong codes a customer typed since `since`, over all their links, and when the
