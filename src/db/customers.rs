@@ -62,9 +62,10 @@ pub fn find(
         .pop())
 }
 
-/// Creates the customer or replaces its details, in one transaction.
+/// Creates the customer or replaces its details, atomically.
 ///
-/// The update comes first so that an SQLite transaction takes its write lock at once; if two
+/// PostgreSQL: one `INSERT … ON CONFLICT DO UPDATE`, which also says whether the row is new.
+/// SQLite: a transaction whose update comes first, so that it takes its write lock at once; if two
 /// requests create the same new customer together, the loser's insert hits the unique index and it
 /// retries as an update.
 pub fn upsert(
@@ -73,16 +74,29 @@ pub fn upsert(
     details: &CustomerDetails,
     now: NaiveDateTime,
 ) -> Result<(CustomerRow, Upserted), DbError> {
+    let new = NewCustomer {
+        customer_ref: customer_ref.as_str(),
+        email: details.email.as_str(),
+        date_of_birth: details.date_of_birth.date(),
+        first_name: details.first_name.as_str(),
+        last_name: details.last_name.as_str(),
+        language: details.language.as_str(),
+        created_at: now,
+        updated_at: now,
+    };
+    if let DbConnection::Postgresql(pg) = conn {
+        return Ok(upsert_pg(pg, &new)?);
+    }
     let mut attempt = 0;
     loop {
         attempt += 1;
         let result = conn.transaction(|c| {
             let changes = CustomerUpdate {
-                email: details.email.as_str(),
-                date_of_birth: details.date_of_birth.date(),
-                first_name: details.first_name.as_str(),
-                last_name: details.last_name.as_str(),
-                language: details.language.as_str(),
+                email: new.email,
+                date_of_birth: new.date_of_birth,
+                first_name: new.first_name,
+                last_name: new.last_name,
+                language: new.language,
                 updated_at: now,
             };
             let updated = diesel::update(customers::table)
@@ -91,16 +105,7 @@ pub fn upsert(
                 .execute(c)?;
             let outcome = if updated == 0 {
                 diesel::insert_into(customers::table)
-                    .values(NewCustomer {
-                        customer_ref: customer_ref.as_str(),
-                        email: changes.email,
-                        date_of_birth: changes.date_of_birth,
-                        first_name: changes.first_name,
-                        last_name: changes.last_name,
-                        language: changes.language,
-                        created_at: now,
-                        updated_at: now,
-                    })
+                    .values(&new)
                     .execute(c)?;
                 Upserted::Created
             } else {
@@ -116,6 +121,37 @@ pub fn upsert(
             other => return Ok(other?),
         }
     }
+}
+
+fn upsert_pg(
+    conn: &mut diesel::PgConnection,
+    new: &NewCustomer<'_>,
+) -> Result<(CustomerRow, Upserted), diesel::result::Error> {
+    use diesel::upsert::excluded;
+    // `xmax` is 0 on a row version this statement inserted, and set when it updated one.
+    let (row, inserted): (CustomerRow, bool) = diesel::insert_into(customers::table)
+        .values(new)
+        .on_conflict(customers::customer_ref)
+        .do_update()
+        .set((
+            customers::email.eq(excluded(customers::email)),
+            customers::date_of_birth.eq(excluded(customers::date_of_birth)),
+            customers::first_name.eq(excluded(customers::first_name)),
+            customers::last_name.eq(excluded(customers::last_name)),
+            customers::language.eq(excluded(customers::language)),
+            customers::updated_at.eq(excluded(customers::updated_at)),
+        ))
+        .returning((
+            customers::all_columns,
+            diesel::dsl::sql::<diesel::sql_types::Bool>("xmax = 0"),
+        ))
+        .get_result(conn)?;
+    let outcome = if inserted {
+        Upserted::Created
+    } else {
+        Upserted::Replaced
+    };
+    Ok((row, outcome))
 }
 
 pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<CustomerRow>, DbError> {

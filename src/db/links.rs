@@ -195,7 +195,23 @@ pub fn insert(
     link: &NewLink<'_>,
     actor: &str,
 ) -> Result<Option<()>, DbError> {
-    let result = conn.transaction(|c| {
+    let result = match conn {
+        DbConnection::Postgresql(pg) => pg::insert(pg, link, actor),
+        DbConnection::Sqlite(_) => insert_in_transaction(conn, link, actor),
+    };
+    match result {
+        Ok(_) => Ok(Some(())),
+        Err(e) if is_unique_violation(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn insert_in_transaction(
+    conn: &mut DbConnection,
+    link: &NewLink<'_>,
+    actor: &str,
+) -> Result<usize, diesel::result::Error> {
+    conn.transaction(|c| {
         diesel::insert_into(links::table).values(link).execute(c)?;
         diesel::insert_into(link_events::table)
             .values(NewEvent {
@@ -209,12 +225,7 @@ pub fn insert(
                 event: None,
             })
             .execute(c)
-    });
-    match result {
-        Ok(_) => Ok(Some(())),
-        Err(e) if is_unique_violation(&e) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    })
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<LinkRow>, DbError> {
@@ -271,7 +282,9 @@ struct Plan<'a> {
 }
 
 fn plan(transitions: &[Transition]) -> Result<Plan<'_>, Refused> {
-    let first = transitions.first().ok_or(Refused::Stale(LinkState::Pending))?;
+    let first = transitions
+        .first()
+        .ok_or(Refused::Stale(LinkState::Pending))?;
     let mut plan = Plan {
         link_id: &first.link_id,
         from: first.from,
@@ -310,7 +323,9 @@ pub fn apply_all(
     };
     let row = match conn {
         DbConnection::Postgresql(pg) => pg::commit(pg, &plan, pin, now)?,
-        DbConnection::Sqlite(_) => conn.transaction(|c| commit_in_transaction(c, &plan, pin, now))?,
+        DbConnection::Sqlite(_) => {
+            conn.transaction(|c| commit_in_transaction(c, &plan, pin, now))?
+        }
     };
     Ok(row.ok_or(Refused::Stale(plan.from)))
 }

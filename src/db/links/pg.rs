@@ -131,3 +131,50 @@ impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
         Ok(())
     }
 }
+
+/// A new link and its first event row in one statement.
+pub(super) fn insert(
+    conn: &mut PgConnection,
+    link: &super::NewLink<'_>,
+    actor: &str,
+) -> QueryResult<usize> {
+    Start {
+        insert: diesel::insert_into(links::table).values(link),
+        actor,
+        state: link.state,
+        at: link.created_at,
+    }
+    .execute(conn)
+}
+
+struct Start<'a, I> {
+    insert: I,
+    actor: &'a str,
+    state: &'a str,
+    at: NaiveDateTime,
+}
+
+impl<I> QueryId for Start<'_, I> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<I> RunQueryDsl<PgConnection> for Start<'_, I> {}
+
+impl<I: QueryFragment<Pg>> QueryFragment<Pg> for Start<'_, I> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH l AS (");
+        self.insert.walk_ast(out.reborrow())?;
+        out.push_sql(
+            " RETURNING id) INSERT INTO link_events (link_id, actor, from_state, to_state, \
+             reason, wise_trace_id, created_at, event) SELECT l.id, ",
+        );
+        out.push_bind_param::<Text, _>(self.actor)?;
+        out.push_sql(", NULL, ");
+        out.push_bind_param::<Text, _>(self.state)?;
+        out.push_sql(", 'link started', NULL, ");
+        out.push_bind_param::<Timestamp, _>(&self.at)?;
+        out.push_sql(", NULL FROM l");
+        Ok(())
+    }
+}
