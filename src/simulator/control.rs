@@ -132,17 +132,7 @@ struct MailboxQuery {
 
 async fn mailbox(query: web::Query<MailboxQuery>, sim: web::Data<Simulator>) -> HttpResponse {
     let state = sim.lock();
-    let mails: Vec<_> = state
-        .mailbox
-        .iter()
-        .filter(|m| {
-            query
-                .to
-                .as_ref()
-                .is_none_or(|to| m.to.eq_ignore_ascii_case(to))
-        })
-        .collect();
-    HttpResponse::Ok().json(mails)
+    HttpResponse::Ok().json(state.mailbox.to(query.to.as_deref()))
 }
 
 async fn add_fault(body: web::Json<Fault>, sim: web::Data<Simulator>) -> HttpResponse {
