@@ -5,7 +5,8 @@
 use crate::db::outbox;
 use crate::services::outbox as outbox_service;
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::dev::RequestHead;
+use actix_web::{HttpResponse, guard, web};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
@@ -13,8 +14,18 @@ const SHOWN: i64 = 100;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use crate::routes::resource;
-    cfg.service(resource("/dev/mailbox").route(web::get().to(page)))
-        .service(resource("/dev/mailbox.json").route(web::get().to(json)));
+    // For any other client the paths do not exist (the app's 404 problem answers).
+    let local = || guard::fn_guard(|ctx| is_local(ctx.head()));
+    cfg.service(
+        resource("/dev/mailbox")
+            .guard(local())
+            .route(web::get().to(page)),
+    )
+    .service(
+        resource("/dev/mailbox.json")
+            .guard(local())
+            .route(web::get().to(json)),
+    );
 }
 
 #[derive(Deserialize)]
@@ -76,18 +87,11 @@ fn unavailable(e: &anyhow::Error) -> HttpResponse {
 }
 
 /// Whether the request comes straight from this machine (no proxy header is trusted here).
-fn is_local(req: &HttpRequest) -> bool {
-    req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+fn is_local(head: &RequestHead) -> bool {
+    head.peer_addr.is_some_and(|a| a.ip().is_loopback())
 }
 
-async fn page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    filter: web::Query<Filter>,
-) -> HttpResponse {
-    if !is_local(&req) {
-        return crate::http::problem::not_found().await;
-    }
+async fn page(state: web::Data<AppState>, filter: web::Query<Filter>) -> HttpResponse {
     let to = filter.into_inner().to;
     let messages = match messages(&state, to.clone()).await {
         Ok(m) => m,
@@ -106,14 +110,7 @@ async fn page(
     }
 }
 
-async fn json(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    filter: web::Query<Filter>,
-) -> HttpResponse {
-    if !is_local(&req) {
-        return crate::http::problem::not_found().await;
-    }
+async fn json(state: web::Data<AppState>, filter: web::Query<Filter>) -> HttpResponse {
     match messages(&state, filter.into_inner().to).await {
         Ok(m) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
@@ -129,22 +126,25 @@ mod tests {
 
     #[test]
     fn only_clients_on_this_machine_are_local() {
-        let from = |addr: &str| {
-            TestRequest::default()
-                .peer_addr(addr.parse().unwrap())
-                .to_http_request()
+        let local = |addr: &str| {
+            is_local(
+                TestRequest::default()
+                    .peer_addr(addr.parse().unwrap())
+                    .to_http_request()
+                    .head(),
+            )
         };
-        assert!(is_local(&from("127.0.0.1:40000")));
-        assert!(is_local(&from("[::1]:40000")));
-        assert!(!is_local(&from("10.1.2.3:40000")));
+        assert!(local("127.0.0.1:40000"));
+        assert!(local("[::1]:40000"));
+        assert!(!local("10.1.2.3:40000"));
         let forwarded = TestRequest::default()
             .peer_addr("10.1.2.3:40000".parse().unwrap())
             .insert_header(("X-Forwarded-For", "127.0.0.1"))
             .to_http_request();
         assert!(
-            !is_local(&forwarded),
+            !is_local(forwarded.head()),
             "a proxy header does not make a client local"
         );
-        assert!(!is_local(&TestRequest::default().to_http_request()));
+        assert!(!is_local(TestRequest::default().to_http_request().head()));
     }
 }
