@@ -203,42 +203,41 @@ pub async fn start(
     customer_ref: CustomerRef,
     actor: &str,
 ) -> Result<Started, LinkError> {
-    let customer = crate::services::customers::find(&state.db, customer_ref)
-        .await?
-        .ok_or(LinkError::CustomerNotFound)?;
     let link_id = format!("lnk_{}", uuid::Uuid::new_v4().simple());
     let code = secrets::registration_code();
     let sealed_code = state.keys.seal(
         code.expose_secret().as_bytes(),
         aad(&link_id, "registration_code"),
     );
-    let (id, email, customer_id, actor_owned) = (
-        link_id.clone(),
-        customer.email.clone(),
-        customer.id,
-        actor.to_owned(),
-    );
+    let (id, actor_owned) = (link_id.clone(), actor.to_owned());
     let now = db::now();
+    // One round trip: find the customer, then insert the pending link for them.
     let inserted = state
         .db
         .run(move |conn| {
+            let Some(customer) = customers::find(conn, &customer_ref)? else {
+                return Ok(None);
+            };
             let link = NewLink {
                 id: &id,
-                customer_id,
+                customer_id: customer.id,
                 flow: "email_code",
                 state: LinkState::Pending.as_str(),
-                signup_email: &email,
+                signup_email: &customer.email,
                 registration_code: Some(&sealed_code),
                 attempts_remaining: MAX_ATTEMPTS,
                 created_at: now,
                 updated_at: now,
             };
-            links::insert(conn, &link, &actor_owned)
+            let created = links::insert(conn, &link, &actor_owned)?;
+            Ok(Some((customer, created)))
         })
         .await?;
-    if inserted.is_none() {
-        return Err(LinkError::LinkExists);
-    }
+    let customer = match inserted {
+        None => return Err(LinkError::CustomerNotFound),
+        Some((_, None)) => return Err(LinkError::LinkExists),
+        Some((customer, Some(()))) => customer,
+    };
     tracing::info!(link.id = %link_id, customer.id = customer.id, "link started");
     signup(state, &link_id, &customer, &code, actor).await
 }
