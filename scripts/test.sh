@@ -5,13 +5,16 @@
 #   scripts/test.sh                 # both backends
 #   WISELINK_TEST_BACKENDS=sqlite scripts/test.sh
 #
-# PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres) must name a
-# role allowed to CREATE DATABASE; each test creates and drops its own database.
+# PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
+# must name a role allowed to CREATE DATABASE; each test creates and drops its own database.
+# No TLS on loopback: the suite's process ends with test servers still holding connections, and
+# OpenSSL's clean-up at exit then crashed it now and again (SIGSEGV in libcrypto, after every test
+# had passed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 backends="${WISELINK_TEST_BACKENDS:-sqlite postgres}"
-pg_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+pg_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
 threads="${WISELINK_TEST_THREADS:-4}"
 
 # Build dependency of the PostgreSQL driver.

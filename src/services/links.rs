@@ -439,7 +439,6 @@ pub async fn submit_code(
     if link.spent_code_hash.as_deref() == Some(spent.as_slice()) {
         return Err(LinkError::CodeAlreadyUsed);
     }
-    let customer = customer_limit(state, &link, now).await?;
     let recovery_point = Transition::new(
         &link.id,
         from,
@@ -451,7 +450,7 @@ pub async fn submit_code(
         spent_code_hash: Some(Some(spent)),
         ..LinkChanges::default()
     });
-    apply(state, recovery_point).await?;
+    let customer = limit_then_record(state, &link, recovery_point, now).await?;
 
     let secret = SecretString::from(code.expose().to_owned());
     match state.wise.authorization_code_grant(&secret).await {
@@ -517,36 +516,42 @@ pub async fn submit_code(
     }
 }
 
-/// The link's customer, unless they typed too many wrong codes in the last 24 hours over all
-/// their links (a new link or a resend must not reset the count). One database round trip.
-async fn customer_limit(
+/// Checks the customer's wrong-code limit and, if the code may be tried, commits the
+/// `exchanging` recovery point; returns the link's customer. The limit counts wrong codes in the
+/// last 24 hours over all the customer's links, so a new link or a resend does not reset it. One
+/// database round trip.
+async fn limit_then_record(
     state: &AppState,
     link: &LinkRow,
+    recovery_point: Transition,
     now: NaiveDateTime,
 ) -> Result<CustomerRow, LinkError> {
     let window = Duration::hours(24);
     let limit = i64::from(state.settings.limits.wrong_codes_per_customer_per_day);
     let customer_id = link.customer_id;
-    let (customer, (count, oldest)) = state
+    let outcome = state
         .db
         .run(move |conn| {
-            let customer = customers::find_by_id(conn, customer_id)?;
-            Ok((
-                customer,
-                links::wrong_codes_since(conn, customer_id, now - window)?,
-            ))
+            let Some(customer) = customers::find_by_id(conn, customer_id)? else {
+                return Ok(Err(LinkError::CustomerNotFound));
+            };
+            let (count, oldest) = links::wrong_codes_since(conn, customer_id, now - window)?;
+            if count >= limit {
+                let retry_after_secs =
+                    oldest.map_or(window.num_seconds(), |t| (t + window - now).num_seconds());
+                return Ok(Err(LinkError::CustomerLimited {
+                    retry_after_secs: retry_after_secs.max(1),
+                }));
+            }
+            Ok(links::apply(conn, &recovery_point, db::now())?
+                .map(|_| customer)
+                .map_err(LinkError::from))
         })
         .await?;
-    let customer = customer.ok_or(LinkError::CustomerNotFound)?;
-    if count < limit {
-        return Ok(customer);
+    if let Err(LinkError::CustomerLimited { .. }) = &outcome {
+        tracing::warn!(link.id = %link.id, customer.id = customer_id, "customer wrong-code limit reached");
     }
-    let retry_after_secs =
-        oldest.map_or(window.num_seconds(), |t| (t + window - now).num_seconds());
-    tracing::warn!(link.id = %link.id, customer.id = customer_id, "customer wrong-code limit reached");
-    Err(LinkError::CustomerLimited {
-        retry_after_secs: retry_after_secs.max(1),
-    })
+    outcome
 }
 
 /// What Wise says about the account behind an access token: the user, its email, its profiles.
