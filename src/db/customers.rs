@@ -162,7 +162,13 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<CustomerRow
 }
 
 /// Records the Wise user of the customer's first verified link, unless one is already pinned.
-pub fn pin_wise_user(conn: &mut DbConnection, id: i64, wise_user_id: i64) -> Result<(), DbError> {
+/// Runs inside the transaction of the link's transition (the PostgreSQL path writes the same
+/// update as part of its single statement).
+pub fn pin_wise_user(
+    conn: &mut DbConnection,
+    id: i64,
+    wise_user_id: i64,
+) -> Result<(), diesel::result::Error> {
     diesel::update(customers::table)
         .filter(customers::id.eq(id))
         .filter(customers::wise_user_id.is_null())

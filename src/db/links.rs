@@ -364,15 +364,9 @@ fn commit_in_transaction(
             })
             .execute(c)?;
     }
-    let messages: Vec<NewMessage> = plan.messages.iter().map(|m| (*m).clone()).collect();
-    outbox::enqueue(c, &messages, now)?;
+    outbox::enqueue(c, plan.messages.iter().copied(), now)?;
     if let Some(p) = pin {
-        use super::schema::customers;
-        diesel::update(customers::table)
-            .filter(customers::id.eq(p.customer_id))
-            .filter(customers::wise_user_id.is_null())
-            .set(customers::wise_user_id.eq(p.wise_user_id))
-            .execute(c)?;
+        super::customers::pin_wise_user(c, p.customer_id, p.wise_user_id)?;
     }
     Ok(Some(row))
 }

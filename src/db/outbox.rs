@@ -70,9 +70,9 @@ pub struct OutboxRow {
 }
 
 /// Queues messages; call inside the transaction of the change they belong to.
-pub fn enqueue(
+pub fn enqueue<'m>(
     conn: &mut DbConnection,
-    messages: &[NewMessage],
+    messages: impl IntoIterator<Item = &'m NewMessage>,
     now: NaiveDateTime,
 ) -> Result<(), diesel::result::Error> {
     for m in messages {
@@ -134,13 +134,6 @@ pub fn claim_due(
         .get_results(conn)?;
     claimed.sort_by_key(|row| row.id);
     Ok(claimed)
-}
-
-pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<OutboxRow>, DbError> {
-    Ok(outbox::table
-        .filter(outbox::id.eq(id))
-        .load::<OutboxRow>(conn)?
-        .pop())
 }
 
 /// Delivered. The sealed messages are dropped unless `keep_payload` (the dev mailbox shows them).

@@ -726,9 +726,9 @@ pub async fn unlink(state: &AppState, id: &str, actor: &str) -> Result<LinkRow, 
         "unlinked by the partner",
     )
     .changes(changes);
-    apply(state, t).await?;
+    let link = apply_row(state, t).await?;
     tracing::info!(link.id = %id, "link unlinked");
-    reload(state, id).await
+    Ok(link)
 }
 
 pub async fn list(
@@ -809,6 +809,5 @@ pub async fn resend(
     )
     .changes(changes)
     .trace(trace_id.as_deref());
-    apply(state, t).await?;
-    Ok((reload(state, &link.id).await?, session))
+    Ok((apply_row(state, t).await?, session))
 }
