@@ -146,7 +146,7 @@ async fn decide(form: web::Form<AuthorizeForm>, sim: web::Data<Simulator>) -> Ht
         let Some(claim) = state.claim_codes.remove(&form.claim_account_code) else {
             return error_page("This account set-up link has expired.");
         };
-        if let Some(user) = state.users.get_mut(&claim.user_id) {
+        if let Some(user) = state.user_mut(claim.user_id) {
             user.reclaimed = true;
         }
         claim.user_id

@@ -61,7 +61,7 @@ async fn seed_user(body: web::Json<NewUser>, sim: web::Data<Simulator>) -> HttpR
         return HttpResponse::Conflict().json(json!({"error": "a user with this email exists"}));
     }
     let user_id = state.create_user(&new.email);
-    if let Some(user) = state.users.get_mut(&user_id) {
+    if let Some(user) = state.user_mut(user_id) {
         user.first_name = Some(new.first_name);
         user.last_name = Some(new.last_name);
     }
@@ -91,18 +91,18 @@ async fn user_action(
 ) -> HttpResponse {
     let (id, action) = path.into_inner();
     let mut state = sim.lock();
-    if !state.users.contains_key(&id) {
+    if state.user(id).is_none() {
         return HttpResponse::NotFound().json(json!({"error": "no such user"}));
     }
     match action.as_str() {
         "revoke" => state.revoke_user_tokens(id, Revoked::Plain),
         "reclaim" => {
-            if let Some(u) = state.users.get_mut(&id) {
+            if let Some(u) = state.user_mut(id) {
                 u.reclaimed = true;
             }
         }
         "deactivate" => {
-            if let Some(u) = state.users.get_mut(&id) {
+            if let Some(u) = state.user_mut(id) {
                 u.state = UserState::Deactivated;
             }
             state.revoke_user_tokens(id, Revoked::Plain);
@@ -111,9 +111,7 @@ async fn user_action(
             let Some(email) = body.and_then(|b| b.into_inner().email) else {
                 return bad_request("change-email needs {\"email\": …}");
             };
-            if let Some(u) = state.users.get_mut(&id) {
-                u.email = email;
-            }
+            state.set_email(id, email);
             state.revoke_user_tokens(id, Revoked::EmailChanged);
         }
         other => {

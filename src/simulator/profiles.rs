@@ -42,7 +42,7 @@ async fn get(
 }
 
 fn profile_json(state: &SimState, p: &Profile) -> Value {
-    let user = state.users.get(&p.user_id);
+    let user = state.user(p.user_id);
     let email = user.map(|u| u.email.clone()).unwrap_or_default();
     let created = p
         .created_at

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 pub const ACCESS_TOKEN_SECS: i64 = 43_199;
 pub const REFRESH_TOKEN_SECS: i64 = 628_639_555;
@@ -214,15 +214,29 @@ pub struct IssuedTokens {
     pub created_at: DateTime<Utc>,
 }
 
+/// A user's tokens, so that granting, refreshing and revoking touch only that user's.
+#[derive(Default)]
+struct UserTokens {
+    access: HashSet<String>,
+    refresh: HashSet<String>,
+}
+
+/// Every lookup a call makes under the state lock is by key: users by id and by email, profiles
+/// by user, tokens by value and by user. The simulator answers in the same time with one user or
+/// with the hundreds of thousands a long benchmark leaves behind.
 #[derive(Default)]
 pub struct SimState {
     next_id: i64,
-    pub users: HashMap<i64, User>,
+    users: HashMap<i64, User>,
+    /// Lower-cased email → every user that has held it (at most one of them active).
+    users_by_email: HashMap<String, Vec<i64>>,
     pub profiles: HashMap<i64, Profile>,
+    profiles_by_user: HashMap<i64, Vec<i64>>,
     pub auth_codes: HashMap<String, AuthCode>,
     pub claim_codes: HashMap<String, ClaimCode>,
-    pub access: HashMap<String, AccessToken>,
-    pub refresh: HashMap<String, RefreshToken>,
+    access: HashMap<String, AccessToken>,
+    refresh: HashMap<String, RefreshToken>,
+    tokens_by_user: HashMap<i64, UserTokens>,
     /// Email-flow page ticket → authorization code it reveals.
     pub email_tickets: HashMap<String, String>,
     pub mailbox: Mailbox,
@@ -238,15 +252,47 @@ impl SimState {
         10_000_000 + self.next_id
     }
 
+    pub fn user(&self, id: i64) -> Option<&User> {
+        self.users.get(&id)
+    }
+
+    /// A user to change; the email changes only through [`SimState::set_email`].
+    pub fn user_mut(&mut self, id: i64) -> Option<&mut User> {
+        self.users.get_mut(&id)
+    }
+
+    /// The active user with this email (case-insensitive).
     pub fn user_by_email(&self, email: &str) -> Option<&User> {
-        self.users
-            .values()
-            .filter(|u| u.state == UserState::Active)
-            .find(|u| u.email.eq_ignore_ascii_case(email))
+        self.users_by_email
+            .get(&email.to_ascii_lowercase())?
+            .iter()
+            .filter_map(|id| self.users.get(id))
+            .find(|u| u.state == UserState::Active && u.email.eq_ignore_ascii_case(email))
+    }
+
+    pub fn set_email(&mut self, id: i64, email: String) {
+        let Some(user) = self.users.get_mut(&id) else {
+            return;
+        };
+        if let Some(ids) = self
+            .users_by_email
+            .get_mut(&user.email.to_ascii_lowercase())
+        {
+            ids.retain(|&other| other != id);
+        }
+        self.users_by_email
+            .entry(email.to_ascii_lowercase())
+            .or_default()
+            .push(id);
+        user.email = email;
     }
 
     pub fn create_user(&mut self, email: &str) -> i64 {
         let id = self.id();
+        self.users_by_email
+            .entry(email.to_ascii_lowercase())
+            .or_default()
+            .push(id);
         self.users.insert(
             id,
             User {
@@ -272,6 +318,7 @@ impl SimState {
     ) -> i64 {
         let id = self.id();
         let business_name = (kind == ProfileKind::Business).then(|| format!("Business {id} Ltd"));
+        self.profiles_by_user.entry(user_id).or_default().push(id);
         self.profiles.insert(
             id,
             Profile {
@@ -288,9 +335,11 @@ impl SimState {
 
     pub fn profiles_of(&self, user_id: i64) -> Vec<&Profile> {
         let mut list: Vec<&Profile> = self
-            .profiles
-            .values()
-            .filter(|p| p.user_id == user_id)
+            .profiles_by_user
+            .get(&user_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.profiles.get(id))
             .collect();
         list.sort_by_key(|p| (p.kind == ProfileKind::Business, p.id));
         list
@@ -330,7 +379,7 @@ impl SimState {
 
     pub fn client_token(&mut self, client_id: &str, now: DateTime<Utc>) -> IssuedTokens {
         let token = uuid::Uuid::new_v4().to_string();
-        self.access.insert(
+        self.insert_access(
             token.clone(),
             AccessToken {
                 user_id: None,
@@ -353,14 +402,19 @@ impl SimState {
         user_id: i64,
         now: DateTime<Utc>,
     ) -> IssuedTokens {
-        for r in self.refresh.values_mut() {
-            if r.user_id == user_id && r.client_id == client_id && r.revoked.is_none() {
-                r.revoked = Some(Revoked::Plain);
+        if let Some(tokens) = self.tokens_by_user.get(&user_id) {
+            for token in &tokens.refresh {
+                if let Some(r) = self.refresh.get_mut(token)
+                    && r.client_id == client_id
+                    && r.revoked.is_none()
+                {
+                    r.revoked = Some(Revoked::Plain);
+                }
             }
         }
         let access = self.user_access(client_id, user_id, now);
         let refresh = uuid::Uuid::new_v4().to_string();
-        self.refresh.insert(
+        self.insert_refresh(
             refresh.clone(),
             RefreshToken {
                 user_id,
@@ -402,16 +456,16 @@ impl SimState {
             return Err(WiseReply::invalid_grant(400, "Invalid refresh token"));
         }
         if let Some(old) = &r.current_access {
-            self.access.remove(old);
+            self.remove_access(old);
         }
         let access = self.user_access(client_id, r.user_id, now);
         let refresh = if rotate {
-            self.refresh.remove(refresh_token);
+            self.remove_refresh(refresh_token);
             uuid::Uuid::new_v4().to_string()
         } else {
             refresh_token.to_owned()
         };
-        self.refresh.insert(
+        self.insert_refresh(
             refresh.clone(),
             RefreshToken {
                 current_access: Some(access.clone()),
@@ -427,7 +481,7 @@ impl SimState {
 
     fn user_access(&mut self, client_id: &str, user_id: i64, now: DateTime<Utc>) -> String {
         let token = uuid::Uuid::new_v4().to_string();
-        self.access.insert(
+        self.insert_access(
             token.clone(),
             AccessToken {
                 user_id: Some(user_id),
@@ -446,11 +500,52 @@ impl SimState {
 
     /// Every token of the user stops working (app access revoked, deactivation, email change).
     pub fn revoke_user_tokens(&mut self, user_id: i64, reason: Revoked) {
-        self.access.retain(|_, a| a.user_id != Some(user_id));
-        for r in self.refresh.values_mut() {
-            if r.user_id == user_id && r.revoked.is_none() {
+        let Some(tokens) = self.tokens_by_user.get_mut(&user_id) else {
+            return;
+        };
+        for token in tokens.access.drain() {
+            self.access.remove(&token);
+        }
+        for token in &tokens.refresh {
+            if let Some(r) = self.refresh.get_mut(token)
+                && r.revoked.is_none()
+            {
                 r.revoked = Some(reason);
             }
+        }
+    }
+
+    pub fn access_token(&self, token: &str) -> Option<&AccessToken> {
+        self.access.get(token)
+    }
+
+    fn insert_access(&mut self, token: String, access: AccessToken) {
+        if let Some(user_id) = access.user_id {
+            let tokens = self.tokens_by_user.entry(user_id).or_default();
+            tokens.access.insert(token.clone());
+        }
+        self.access.insert(token, access);
+    }
+
+    fn remove_access(&mut self, token: &str) {
+        if let Some(user_id) = self.access.remove(token).and_then(|a| a.user_id)
+            && let Some(tokens) = self.tokens_by_user.get_mut(&user_id)
+        {
+            tokens.access.remove(token);
+        }
+    }
+
+    fn insert_refresh(&mut self, token: String, refresh: RefreshToken) {
+        let tokens = self.tokens_by_user.entry(refresh.user_id).or_default();
+        tokens.refresh.insert(token.clone());
+        self.refresh.insert(token, refresh);
+    }
+
+    fn remove_refresh(&mut self, token: &str) {
+        if let Some(r) = self.refresh.remove(token)
+            && let Some(tokens) = self.tokens_by_user.get_mut(&r.user_id)
+        {
+            tokens.refresh.remove(token);
         }
     }
 
@@ -496,5 +591,76 @@ pub fn mask(email: &str) -> String {
             )
         }
         None => "***".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn a_changed_email_finds_the_user_under_the_new_address_only() {
+        let mut state = SimState::default();
+        let id = state.create_user("Ann@Example.com");
+        assert_eq!(
+            state.user_by_email("ann@example.COM").map(|u| u.id),
+            Some(id)
+        );
+        state.set_email(id, "ann.new@example.com".into());
+        assert!(state.user_by_email("ann@example.com").is_none());
+        assert_eq!(
+            state.user_by_email("ANN.NEW@example.com").map(|u| u.id),
+            Some(id)
+        );
+    }
+
+    #[test]
+    fn an_email_of_a_deactivated_user_belongs_to_the_next_one() {
+        let mut state = SimState::default();
+        let old = state.create_user("bo@example.com");
+        state.user_mut(old).unwrap().state = UserState::Deactivated;
+        assert!(state.user_by_email("bo@example.com").is_none());
+        let new = state.create_user("bo@example.com");
+        assert_eq!(
+            state.user_by_email("bo@example.com").map(|u| u.id),
+            Some(new)
+        );
+    }
+
+    #[test]
+    fn profiles_of_a_user_are_theirs_personal_first() {
+        let mut state = SimState::default();
+        let a = state.create_user("a@example.com");
+        let b = state.create_user("b@example.com");
+        let business = state.add_profile(a, ProfileKind::Business, None, now());
+        state.add_profile(b, ProfileKind::Personal, None, now());
+        let personal = state.add_profile(a, ProfileKind::Personal, None, now());
+        let ids: Vec<i64> = state.profiles_of(a).iter().map(|p| p.id).collect();
+        assert_eq!(ids, vec![personal, business]);
+    }
+
+    #[test]
+    fn a_new_grant_retires_only_that_users_refresh_tokens_and_revoking_ends_their_access() {
+        let mut state = SimState::default();
+        let a = state.create_user("a@example.com");
+        let b = state.create_user("b@example.com");
+        let first = state.user_grant("client", a, now());
+        let other = state.user_grant("client", b, now());
+        let second = state.user_grant("client", a, now());
+        let refresh = |t: &IssuedTokens| t.refresh_token.clone().unwrap();
+        assert!(state.refresh("client", &refresh(&first), now()).is_err());
+        assert!(state.refresh("client", &refresh(&other), now()).is_ok());
+        assert!(state.access_token(&second.access_token).is_some());
+
+        state.revoke_user_tokens(a, Revoked::Plain);
+        assert!(state.access_token(&first.access_token).is_none());
+        assert!(state.access_token(&second.access_token).is_none());
+        assert!(state.refresh("client", &refresh(&second), now()).is_err());
+        let b_access = state.refresh("client", &refresh(&other), now()).unwrap();
+        assert!(state.access_token(&b_access.access_token).is_some());
     }
 }

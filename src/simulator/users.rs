@@ -87,7 +87,7 @@ async fn signup(
         ));
     }
     let id = state.create_user(&email);
-    if let Some(user) = state.users.get_mut(&id) {
+    if let Some(user) = state.user_mut(id) {
         user.registration_code = Some(code);
         user.created_by = Some(client_id);
     }
@@ -176,7 +176,7 @@ async fn claim_account(
             vec![("NotNull", "must not be null", "registrationCode", vec![])],
         ));
     };
-    let user = state.users.get(&user_id).cloned();
+    let user = state.user(user_id).cloned();
     match user {
         Some(u) if !u.reclaimed && u.registration_code.as_deref() == Some(code) => {
             let claim = state.new_claim_code(user_id, now);
@@ -196,7 +196,7 @@ async fn claim_account(
 
 /// The v1 user object; `details` mirrors the personal profile and is null without one.
 pub fn user_json(state: &SimState, user_id: i64) -> Value {
-    let Some(user) = state.users.get(&user_id) else {
+    let Some(user) = state.user(user_id) else {
         return Value::Null;
     };
     let personal = state
