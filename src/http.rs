@@ -1,9 +1,10 @@
 //! HTTP plumbing shared by every route: problem responses, body reading, authentication,
-//! idempotency, request metrics.
+//! idempotency, request metrics, page headers.
 
 pub mod auth;
 pub mod body;
 pub mod fields;
+pub mod html;
 pub mod idempotency;
 pub mod metrics;
 pub mod problem;

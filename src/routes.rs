@@ -3,6 +3,7 @@
 pub mod api;
 pub mod dev;
 pub mod ops;
+pub mod pages;
 
 use crate::http::problem::method_not_allowed;
 use crate::settings::{MailTransport, Settings};
@@ -11,6 +12,7 @@ use actix_web::{Resource, web};
 pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
     ops::configure(cfg);
     api::configure(cfg);
+    pages::configure(cfg);
     if settings.mail.transport == MailTransport::Dev {
         dev::configure(cfg);
     }

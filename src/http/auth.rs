@@ -107,20 +107,11 @@ impl FromRequest for LinkCaller {
             if !token.expose_secret().starts_with(links::SESSION_PREFIX) {
                 return Ok(Self::Partner(authenticate_key(&state, token).await?));
             }
-            let hash = links::session_hash(token.expose_secret());
-            let link = state
-                .db
-                .run(move |conn| crate::db::links::find_by_session(conn, &hash))
-                .await?;
-            let now = crate::db::now();
-            match link {
-                Some(l)
-                    if l.code_expires_at
-                        .is_some_and(|t| t + chrono::Duration::hours(1) > now) =>
-                {
-                    Ok(Self::Session { link: Box::new(l) })
-                }
-                _ => Err(RequestError::InvalidCredentials),
+            match links::open_session(&state, token.expose_secret()).await? {
+                Some(link) => Ok(Self::Session {
+                    link: Box::new(link),
+                }),
+                None => Err(RequestError::InvalidCredentials),
             }
         })
     }

@@ -10,12 +10,32 @@ use serde_json::{Map, Value};
 /// Reads the whole body of a JSON request, refusing other media types and bodies over `limit`.
 pub async fn read_json(
     req: &HttpRequest,
-    mut payload: Payload,
+    payload: Payload,
     limit: usize,
 ) -> Result<Bytes, RequestError> {
     if !is_json(req) {
         return Err(RequestError::UnsupportedMediaType);
     }
+    read_limited(req, payload, limit).await
+}
+
+/// Reads the whole body of an HTML form post (`application/x-www-form-urlencoded`).
+pub async fn read_form(
+    req: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+) -> Result<Bytes, RequestError> {
+    if media_type(req).as_deref() != Some("application/x-www-form-urlencoded") {
+        return Err(RequestError::UnsupportedMediaType);
+    }
+    read_limited(req, payload, limit).await
+}
+
+async fn read_limited(
+    req: &HttpRequest,
+    mut payload: Payload,
+    limit: usize,
+) -> Result<Bytes, RequestError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -47,23 +67,24 @@ pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, RequestError> {
     }
 }
 
+/// The request's media type without parameters, lower-cased.
+fn media_type(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        value
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
 /// `application/json`, or any `application/*+json`, with or without parameters.
 fn is_json(req: &HttpRequest) -> bool {
-    let Some(value) = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    media_type(req).is_some_and(|m| {
+        m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+    })
 }
 
 #[cfg(test)]

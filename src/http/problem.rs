@@ -76,6 +76,10 @@ impl Problem {
         self
     }
 
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after_secs
+    }
+
     pub fn challenge(mut self) -> Self {
         self.www_authenticate = true;
         self

@@ -29,6 +29,12 @@ impl IpLimiter {
         self.check_at(ip, Instant::now())
     }
 
+    /// Counts one request from the client of `req` (see [`client_ip`]); a request whose address is
+    /// unknown is not counted.
+    pub fn check_request(&self, req: &HttpRequest, trust_forwarded_for: bool) -> Result<(), u64> {
+        client_ip(req, trust_forwarded_for).map_or(Ok(()), |ip| self.check(ip))
+    }
+
     fn check_at(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
         // A poisoned lock only means another thread panicked mid-count; the map is still usable.
         let mut windows = self

@@ -24,6 +24,8 @@ pub const MAX_ATTEMPTS: i32 = 5;
 pub const CODE_WINDOW_MINUTES: i64 = 30;
 /// Access tokens expiring within this margin are refreshed before being handed out.
 pub const REFRESH_MARGIN_SECS: i64 = 300;
+/// How long after its code window a session token still opens its link.
+pub const SESSION_GRACE_HOURS: i64 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -695,15 +697,22 @@ pub async fn find(state: &AppState, id: &str) -> Result<LinkRow, LinkError> {
     reload(state, id).await
 }
 
-pub async fn find_by_session(
-    state: &AppState,
-    token: &SecretString,
-) -> Result<Option<LinkRow>, LinkError> {
-    let hash = session_hash(token.expose_secret());
-    Ok(state
+/// The link a session token opens: the token's link while its code window lasts, and an hour
+/// after (so a customer can still read how it ended). The same rule for the app and the page.
+pub async fn open_session(state: &AppState, token: &str) -> Result<Option<LinkRow>, DbError> {
+    if !token.starts_with(SESSION_PREFIX) {
+        return Ok(None);
+    }
+    let hash = session_hash(token);
+    let link = state
         .db
         .run(move |conn| links::find_by_session(conn, &hash))
-        .await?)
+        .await?;
+    let now = db::now();
+    Ok(link.filter(|l| {
+        l.code_expires_at
+            .is_some_and(|t| t + Duration::hours(SESSION_GRACE_HOURS) > now)
+    }))
 }
 
 pub async fn events(state: &AppState, id: &str) -> Result<Vec<links::EventRow>, LinkError> {

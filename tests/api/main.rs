@@ -15,6 +15,7 @@ mod mail;
 mod mail_sink;
 mod migrations;
 mod ops;
+mod pages;
 mod recovery;
 mod simulator;
 mod wise_client;

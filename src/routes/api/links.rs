@@ -3,7 +3,7 @@
 
 mod access_token;
 mod code;
-mod error;
+pub mod error;
 mod events;
 mod get;
 mod list;
@@ -23,7 +23,6 @@ pub use unlink::__path_unlink;
 pub use view::{LinkView, NextAction};
 
 use crate::http::auth::LinkCaller;
-use crate::http::rate_limit::client_ip;
 use crate::services::links::LinkError;
 use crate::state::AppState;
 use actix_web::{HttpRequest, web};
@@ -35,12 +34,9 @@ fn limit_ip(req: &HttpRequest, state: &AppState, caller: &LinkCaller) -> Result<
     if !matches!(caller, LinkCaller::Session { .. }) {
         return Ok(());
     }
-    let Some(ip) = client_ip(req, state.settings.limits.trust_forwarded_for) else {
-        return Ok(());
-    };
     state
         .ip_limiter
-        .check(ip)
+        .check_request(req, state.settings.limits.trust_forwarded_for)
         .map_err(|retry_after_secs| LinkError::IpLimited { retry_after_secs }.into())
 }
 

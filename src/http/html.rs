@@ -1,0 +1,34 @@
+//! HTML responses: the security headers every page carries, and the one stylesheet pages use.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+
+/// Pages load nothing but the stylesheet below, run no script, post only to themselves and cannot
+/// be framed.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   base-uri 'none'; frame-ancestors 'none'";
+
+pub const STYLESHEET_PATH: &str = "/assets/wiselink.css";
+const STYLESHEET: &str = include_str!("../../templates/pages/wiselink.css");
+
+/// A page as the customer's browser must get it: never cached, never framed, never referred.
+pub fn page(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", CSP))
+        .insert_header((
+            "Strict-Transport-Security",
+            "max-age=63072000; includeSubDomains",
+        ))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .body(html)
+}
+
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(STYLESHEET)
+}
