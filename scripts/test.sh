@@ -4,6 +4,11 @@
 #
 #   scripts/test.sh                 # both backends
 #   WISELINK_TEST_BACKENDS=sqlite scripts/test.sh
+#   WISELINK_TEST_BROWSER=0 scripts/test.sh      # without the browser tests
+#
+# Each backend also runs the browser tests (tests/browser: Playwright driving Debian's Chromium
+# against a running wiselink and simulator); Chromium and the npm package are installed when
+# missing.
 #
 # PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
 # must name a role allowed to CREATE DATABASE; each test creates and drops its own database.
@@ -16,12 +21,28 @@ cd "$(dirname "$0")/.."
 backends="${WISELINK_TEST_BACKENDS:-sqlite postgres}"
 pg_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
 threads="${WISELINK_TEST_THREADS:-4}"
+browser="${WISELINK_TEST_BROWSER:-1}"
 
 # Build dependency of the PostgreSQL driver.
 if ! dpkg -s libpq-dev >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing libpq-dev =="
     apt-get update -qq && apt-get install -y -qq libpq-dev >/dev/null
 fi
+
+ensure_browser() {
+    if ! command -v chromium >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            echo "== installing chromium =="
+            apt-get install -y -qq chromium >/dev/null 2>&1 \
+                || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+        else
+            echo "Chromium is missing: install Debian's chromium package, or set WISELINK_TEST_BROWSER=0" >&2
+            return 1
+        fi
+    fi
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+    cargo build --quiet
+}
 
 ensure_postgres() {
     if pg_isready -q -d "$pg_url" 2>/dev/null; then return 0; fi
@@ -42,11 +63,21 @@ for backend in $backends; do
     sqlite)
         echo "== tests on SQLite (unit + black-box) =="
         env -u TEST_DATABASE_URL cargo test --lib --bins --tests -- --test-threads "$threads"
+        if [ "$browser" = 1 ]; then
+            ensure_browser
+            echo "== browser tests on SQLite =="
+            tests/browser/run.sh
+        fi
         ;;
     postgres)
         ensure_postgres
         echo "== black-box tests on PostgreSQL =="
         TEST_DATABASE_URL="$pg_url" cargo test --test api -- --test-threads "$threads"
+        if [ "$browser" = 1 ]; then
+            ensure_browser
+            echo "== browser tests on PostgreSQL =="
+            tests/browser/run.sh "$pg_url"
+        fi
         ;;
     *)
         echo "unknown backend $backend (use sqlite and/or postgres)" >&2

@@ -178,6 +178,14 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     let wrong: String = code.chars().rev().collect();
     let (status, _) = call(&mut seen, submit(&session, &wrong)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The code-entry page as a browser uses it (the token in the path): read, a wrong code.
+    let page_url = format!("{base}/link/{session}");
+    let mut pages = Vec::new();
+    let (status, _) = call(&mut pages, client.get(&page_url)).await;
+    assert_eq!(status, StatusCode::OK);
+    let typo = format!("{wrong}9");
+    let (status, _) = call(&mut pages, client.post(&page_url).form(&[("code", &typo)])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, done) = call(&mut seen, submit(&session, &code)).await;
     assert_eq!(
         (status, done["state"].as_str()),
@@ -271,6 +279,9 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     ]);
     assert_absent("the logs", &logs, &in_logs);
     assert_absent("an API response", &seen.join("\n"), &wise_secrets);
+    let mut in_pages = wise_secrets.to_vec();
+    in_pages.push(("link session token", session.as_str()));
+    assert_absent("a page", &pages.join("\n"), &in_pages);
     let emails: String = mail
         .iter()
         .map(|m| format!("{}\n{}\n{}", m.raw, m.text, m.html))

@@ -1,0 +1,144 @@
+// The code-entry page as a customer meets it: the link in wiselink's email, opened in Chromium,
+// a code typed into the form and submitted with a click. wiselink and the Wise simulator run as
+// real processes (see run.sh); everything is set up over their HTTP APIs.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const api = process.env.WISELINK_URL;
+const sim = process.env.SIM_URL;
+const key = process.env.WISELINK_API_KEY;
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function call(method, url, body, headers = {}) {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+const partner = (method, path, body) =>
+  call(method, `${api}${path}`, body, { authorization: `Bearer ${key}` });
+
+/** A customer whose Wise account exists (Wise answers 409), and a link waiting for the code. */
+async function linkAwaitingCode(ref, email, wiseUser = {}) {
+  const customer = { email, date_of_birth: '1990-04-17', first_name: 'Ada', last_name: 'Lovelace', language: 'EN' };
+  assert.equal((await partner('PUT', `/v1/customers/${ref}`, customer)).status, 201);
+  const seeded = await call('POST', `${sim}/__sim/users`, {
+    email, date_of_birth: '1990-04-17', first_name: 'Ada', last_name: 'Lovelace', ...wiseUser,
+  });
+  assert.equal(seeded.status, 201);
+  const link = await partner('POST', '/v1/links', { customer_ref: ref });
+  assert.equal(link.status, 201);
+  assert.equal(link.body.state, 'awaiting_code');
+  return link.body;
+}
+
+/** The code-entry URL from wiselink's "finish linking" email, once the relay has delivered it. */
+async function pageUrlFromEmail(email) {
+  for (let i = 0; i < 100; i++) {
+    const { body } = await call('GET', `${api}/dev/mailbox.json?to=${encodeURIComponent(email)}`);
+    const finish = body.find((m) => m.kind === 'finish_linking');
+    if (finish) {
+      const url = finish.text.match(/https?:\/\/\S+\/link\/\S+/);
+      assert.ok(url, finish.text);
+      return url[0];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no finish-linking email for ${email}`);
+}
+
+async function wiseCode(email) {
+  const { body } = await call('GET', `${sim}/__sim/mailbox?to=${encodeURIComponent(email)}`);
+  return body.at(-1).authorization_code;
+}
+
+/** A phone-sized page that records what the browser refused (CSP violations) and script errors. */
+async function phonePage() {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return { page, errors, close: () => context.close() };
+}
+
+test('a customer opens the emailed link, mistypes once, then links their Wise account', async () => {
+  const email = 'browser.ada@example.com';
+  const link = await linkAwaitingCode('browser-1', email);
+  const url = await pageUrlFromEmail(email);
+  assert.ok(url.startsWith(`${api}/link/`), url);
+
+  const { page, errors, close } = await phonePage();
+  const response = await page.goto(url);
+  assert.equal(response.status(), 200);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Enter the code from Wise');
+  const input = page.getByLabel('Code from Wise');
+  assert.ok(await input.evaluate((el) => el === document.activeElement), 'the code field has focus');
+  // The stylesheet loaded under the page's CSP, and nothing is wider than the phone.
+  const button = page.getByRole('button', { name: 'Link my Wise account' });
+  assert.equal(await button.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(159, 232, 112)');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+
+  await input.fill('Wrong1');
+  await button.click();
+  await page.waitForLoadState();
+  const alert = page.getByRole('alert');
+  assert.match(await alert.textContent(), /Wise did not accept that code.*4 attempts left/);
+
+  const code = await wiseCode(email);
+  await page.getByLabel('Code from Wise').fill(` ${code.slice(0, 3)} ${code.slice(3)} `);
+  await page.getByRole('button', { name: 'Link my Wise account' }).click();
+  await page.getByRole('heading', { name: 'Your Wise account is linked' }).waitFor();
+  assert.equal(await page.getByRole('alert').count(), 0);
+  const html = await page.content();
+  assert.ok(!html.includes(link.link_session_token), 'the page never shows its token');
+
+  const after = await partner('GET', `/v1/links/${link.id}`);
+  assert.equal(after.body.state, 'active');
+  // Reloading shows the same outcome.
+  await page.reload();
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Your Wise account is linked');
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test('a date of birth that does not match ends on the review page, with no details shown', async () => {
+  const email = 'browser.dob@example.com';
+  await linkAwaitingCode('browser-2', email, { date_of_birth: '1985-01-01' });
+  const url = await pageUrlFromEmail(email);
+  const { page, errors, close } = await phonePage();
+  await page.goto(url);
+  await page.getByLabel('Code from Wise').fill(await wiseCode(email));
+  await page.getByRole('button', { name: 'Link my Wise account' }).click();
+  await page.getByRole('heading', { name: 'We are checking a few details' }).waitFor();
+  const text = await page.locator('main').textContent();
+  assert.ok(!/1985|1990|birth/i.test(text), text);
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+test('a link that no longer exists says so', async () => {
+  const { page, close } = await phonePage();
+  const response = await page.goto(`${api}/link/wls_not-a-real-session`);
+  assert.equal(response.status(), 404);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'This link has expired');
+  await close();
+});

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The customer pages in a real browser: starts the Wise simulator and `wiselink serve` (debug build)
+# on free loopback ports, then runs the Playwright tests in this folder against them with Debian's
+# Chromium.
+#
+#   tests/browser/run.sh                         # on a fresh SQLite file
+#   tests/browser/run.sh postgres://…/postgres   # on a fresh PostgreSQL database (created, dropped)
+#
+# Needs `chromium` (Debian package) and `npm ci` run here; scripts/test.sh sees to both.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin="$root/target/debug/wiselink"
+pg_admin="${1:-}"
+
+work=$(mktemp -d)
+pids=()
+db_name=""
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ -n "$db_name" ]; then psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+api_port=$(free_port)
+sim_port=$(free_port)
+
+if [ -n "$pg_admin" ]; then
+    db_name="wiselink_browser_$$"
+    psql -q "$pg_admin" -c "CREATE DATABASE $db_name"
+    base="${pg_admin%%\?*}"
+    query=""
+    case "$pg_admin" in *\?*) query="?${pg_admin#*\?}" ;; esac
+    export WISELINK__DATABASE__URL="${base%/*}/$db_name$query"
+else
+    export WISELINK__DATABASE__URL="sqlite://$work/browser.sqlite3"
+fi
+export WISELINK__LOG__FILTER=warn
+export WISELINK__SERVER__PORT=$api_port
+export WISELINK__SERVER__PUBLIC_URL="http://127.0.0.1:$api_port"
+export WISELINK__WISE__API_URL="http://127.0.0.1:$sim_port"
+export WISELINK__WISE__AUTHORIZE_URL="http://127.0.0.1:$sim_port/oauth/authorize/"
+export WISELINK__MAIL__TRANSPORT=dev
+
+"$bin" sim --port "$sim_port" >"$work/sim.log" 2>&1 &
+pids+=($!)
+key=$("$bin" api-key create --name browser-tests | tail -n 1)
+"$bin" serve >"$work/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+    curl -fs -o /dev/null "http://127.0.0.1:$api_port/healthz" \
+        && curl -fs -o /dev/null "http://127.0.0.1:$sim_port/__sim/mailbox" && break
+    sleep 0.1
+done
+
+export WISELINK_URL="http://127.0.0.1:$api_port"
+export SIM_URL="http://127.0.0.1:$sim_port"
+export WISELINK_API_KEY="$key"
+cd "$here"
+if ! node --test --test-concurrency=1; then
+    echo "--- wiselink serve log ---" >&2
+    tail -n 50 "$work/serve.log" >&2
+    exit 1
+fi
