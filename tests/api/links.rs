@@ -637,7 +637,7 @@ async fn links_are_listed_newest_first_with_filters_and_cursor_pages() {
 }
 
 /// Makes the last Wise email for the link a minute old, as if the customer had waited.
-async fn a_minute_passes(app: &TestApp, id: &str) {
+pub async fn a_minute_passes(app: &TestApp, id: &str) {
     let (db, id) = (app.db.clone(), id.to_owned());
     tokio::task::spawn_blocking(move || {
         use diesel::prelude::*;

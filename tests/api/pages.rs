@@ -295,3 +295,65 @@ async fn the_page_counts_against_the_per_address_limit() {
     // Reading the page is not limited.
     assert_eq!(open(&app, session).await.status(), StatusCode::OK);
 }
+
+/// Moves the link's code window into the past (the session still opens it for an hour).
+async fn window_closes(app: &TestApp, id: &str) {
+    let (db, id) = (app.db.clone(), id.to_owned());
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use wiselink::db::schema::links;
+        let past = wiselink::db::now() - chrono::Duration::minutes(1);
+        diesel::update(links::table.filter(links::id.eq(&id)))
+            .set(links::code_expires_at.eq(Some(past)))
+            .execute(&mut **db.get().unwrap())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_new_code_from_the_page_resets_the_attempts_and_arrives_from_wise() {
+    let app = spawn_app().await;
+    let (id, session, first) = awaiting_code(&app, "p-8", "resend@example.com", json!({})).await;
+    let r = post_form(&app, &session, &[("code", "Wrong1")]).await;
+    assert!(text(r).await.contains("4 attempts left"));
+    crate::links::a_minute_passes(&app, &id).await;
+
+    let r = post_form(&app, &session, &[("action", "resend")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = text(r).await;
+    assert!(body.contains("Wise is emailing you a new code"), "{body}");
+    assert!(body.contains("5 attempts left"), "{body}");
+    let mailbox = app.sim().mailbox("resend@example.com").await;
+    assert_eq!(mailbox.len(), 2, "Wise sent a second email");
+    let second = mailbox[1]["authorization_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(first, second);
+
+    let done = post_form(&app, &session, &[("code", &second)]).await;
+    assert!(text(done).await.contains("Your Wise account is linked"));
+    assert_eq!(state_of(&app, &id).await, "active");
+}
+
+#[tokio::test]
+async fn after_the_code_window_the_page_offers_a_new_code_instead_of_the_form() {
+    let app = spawn_app().await;
+    let (id, session, code) = awaiting_code(&app, "p-9", "late@example.com", json!({})).await;
+    window_closes(&app, &id).await;
+    let page = text(open(&app, &session).await).await;
+    assert!(page.contains("Your code has expired"), "{page}");
+    assert!(page.contains("Email me a new code"), "{page}");
+    assert!(!page.contains("Code from Wise"), "no code form: {page}");
+
+    let late = post_form(&app, &session, &[("code", &code)]).await;
+    assert_eq!(late.status(), StatusCode::GONE);
+    assert!(
+        text(late)
+            .await
+            .contains("The time to enter this code has run out")
+    );
+    assert_eq!(code_exchanges(&app).await, 0);
+}
