@@ -558,8 +558,10 @@ async fn limit_then_record(
 
 /// What Wise says about the account behind an access token: the user, its email, its profiles.
 async fn read_identity(state: &AppState, access: &SecretString) -> Result<WiseIdentity, LinkError> {
-    let me = state.wise.me(access).await.map_err(|e| unavailable(&e))?;
-    let profiles = match state.wise.profiles(access).await {
+    // Independent reads: asked at once, so the customer waits for one round trip to Wise.
+    let (me, profiles) = tokio::join!(state.wise.me(access), state.wise.profiles(access));
+    let me = me.map_err(|e| unavailable(&e))?;
+    let profiles = match profiles {
         Ok(p) => p
             .into_iter()
             .map(|p| (p.id, p.kind == ProfileKind::Personal, p.date_of_birth))
