@@ -269,6 +269,18 @@ impl TestApp {
             .expect("count task")
     }
 
+    /// Runs `f` with a connection to this app's database, off the async workers: for putting a
+    /// row into a state the API cannot reach quickly (a minute later, an expired window…).
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut wiselink::db::DbConnection) -> T + Send + 'static,
+    ) -> T {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || f(&mut db.get().expect("connection")))
+            .await
+            .expect("database task")
+    }
+
     /// Runs the wiselink binary against this app's database.
     pub fn cli(&self, args: &[&str]) -> Output {
         run_cli(

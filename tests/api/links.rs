@@ -458,18 +458,16 @@ type SealedColumns = (
 );
 
 pub async fn expire_access_token(app: &TestApp) {
-    let db = app.db.clone();
-    tokio::task::spawn_blocking(move || {
-        use diesel::prelude::*;
-        use wiselink::db::schema::links;
-        let past = wiselink::db::now() - chrono::Duration::hours(1);
+    use diesel::prelude::*;
+    use wiselink::db::schema::links;
+    let past = wiselink::db::now() - chrono::Duration::hours(1);
+    app.with_db(move |conn| {
         diesel::update(links::table)
             .set(links::access_expires_at.eq(past))
-            .execute(&mut **db.get().unwrap())
-            .unwrap();
+            .execute(conn)
+            .unwrap()
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 #[tokio::test]
@@ -638,22 +636,20 @@ async fn links_are_listed_newest_first_with_filters_and_cursor_pages() {
 
 /// Makes the last Wise email for the link a minute old, as if the customer had waited.
 pub async fn a_minute_passes(app: &TestApp, id: &str) {
-    let (db, id) = (app.db.clone(), id.to_owned());
-    tokio::task::spawn_blocking(move || {
-        use diesel::prelude::*;
-        use wiselink::db::schema::links;
-        let earlier = wiselink::db::now() - chrono::Duration::seconds(61);
-        let row = links::table.filter(links::id.eq(&id));
-        diesel::update(row)
+    use diesel::prelude::*;
+    use wiselink::db::schema::links;
+    let id = id.to_owned();
+    let earlier = wiselink::db::now() - chrono::Duration::seconds(61);
+    app.with_db(move |conn| {
+        diesel::update(links::table.filter(links::id.eq(&id)))
             .set((
                 links::created_at.eq(earlier),
                 links::last_resend_at.eq(Some(earlier)),
             ))
-            .execute(&mut **db.get().unwrap())
-            .unwrap();
+            .execute(conn)
+            .unwrap()
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 async fn resend(app: &TestApp, id: &str, bearer: &str) -> reqwest::Response {

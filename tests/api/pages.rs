@@ -298,18 +298,17 @@ async fn the_page_counts_against_the_per_address_limit() {
 
 /// Moves the link's code window into the past (the session still opens it for an hour).
 async fn window_closes(app: &TestApp, id: &str) {
-    let (db, id) = (app.db.clone(), id.to_owned());
-    tokio::task::spawn_blocking(move || {
-        use diesel::prelude::*;
-        use wiselink::db::schema::links;
-        let past = wiselink::db::now() - chrono::Duration::minutes(1);
+    use diesel::prelude::*;
+    use wiselink::db::schema::links;
+    let id = id.to_owned();
+    let past = wiselink::db::now() - chrono::Duration::minutes(1);
+    app.with_db(move |conn| {
         diesel::update(links::table.filter(links::id.eq(&id)))
             .set(links::code_expires_at.eq(Some(past)))
-            .execute(&mut **db.get().unwrap())
-            .unwrap();
+            .execute(conn)
+            .unwrap()
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 #[tokio::test]
