@@ -18,6 +18,11 @@ use chrono::{NaiveDateTime, Utc};
 use serde::Deserialize;
 
 const ACTOR: &str = "customer";
+const UNREADABLE_FORM: &str = "The form could not be read. Please try again.";
+const NEW_CODE_SENT: &str =
+    "Wise is emailing you a new code. Enter the new one: the old code no longer works.";
+const NOT_A_CODE: &str =
+    "That does not look like a code from Wise. Type the code from Wise's email.";
 
 #[derive(Template)]
 #[template(path = "pages/code_entry.html")]
@@ -130,33 +135,24 @@ pub async fn submit(
     let form = match body::read_form(&req, payload, state.settings.server.body_limit_bytes).await {
         Ok(bytes) => serde_urlencoded::from_bytes::<Form>(&bytes).ok(),
         Err(e @ (RequestError::UnsupportedMediaType | RequestError::PayloadTooLarge { .. })) => {
-            return rejected(
-                e.status_code(),
-                "The form could not be read. Please try again.",
-            );
+            return rejected(e.status_code(), UNREADABLE_FORM);
         }
         Err(_) => None,
     };
     let Some(form) = form else {
-        return rejected(
-            StatusCode::BAD_REQUEST,
-            "The form could not be read. Please try again.",
-        );
+        return rejected(StatusCode::BAD_REQUEST, UNREADABLE_FORM);
     };
     let link_id = link.id.clone();
     let outcome = match (form.action.as_deref(), form.code) {
         (Some("resend"), _) => links::resend(&state, link, ACTOR)
             .await
-            .map(|(link, _)| (link, Some("Wise is emailing you a new code. Enter the new one: the old code no longer works."))),
+            .map(|(link, _)| (link, Some(NEW_CODE_SENT))),
         (None, Some(code)) => match AuthorizationCode::parse(&code) {
             Ok(code) => links::submit_code(&state, link, code, ACTOR)
                 .await
                 .map(|(link, _)| (link, None)),
             Err(_) => {
-                return rejected(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "That does not look like a code from Wise. Type the code from Wise's email.",
-                );
+                return rejected(StatusCode::UNPROCESSABLE_ENTITY, NOT_A_CODE);
             }
         },
         _ => {
@@ -214,11 +210,9 @@ fn unavailable(status: StatusCode) -> HttpResponse {
 /// What went wrong, in the customer's words.
 fn error_message(e: &LinkError) -> String {
     match e {
-        LinkError::InvalidCode { attempts_remaining: 1 } => {
-            "Wise did not accept that code. Check the email from Wise and try again: 1 attempt left.".to_owned()
-        }
         LinkError::InvalidCode { attempts_remaining } => format!(
-            "Wise did not accept that code. Check the email from Wise and try again: {attempts_remaining} attempts left."
+            "Wise did not accept that code. Check the email from Wise and try again: {} left.",
+            count(u64::try_from(*attempts_remaining).unwrap_or(0), "attempt")
         ),
         LinkError::CodeAlreadyUsed => {
             "That code has already been used. Ask for a new code below.".to_owned()
@@ -226,7 +220,9 @@ fn error_message(e: &LinkError) -> String {
         LinkError::CodeExpired => {
             "The time to enter this code has run out. Ask for a new code below.".to_owned()
         }
-        LinkError::ExchangeLost => "Wise did not answer when we checked that code, and a code works only once. Ask for a new code below.".to_owned(),
+        LinkError::ExchangeLost => "Wise did not answer when we checked that code, and a code \
+                                    works only once. Ask for a new code below."
+            .to_owned(),
         LinkError::WiseUnavailable { .. } => {
             "Wise is not answering right now. Please try again in a minute.".to_owned()
         }
@@ -255,14 +251,33 @@ fn error_message(e: &LinkError) -> String {
 
 /// `40 seconds`, `3 minutes`, `5 hours`.
 fn wait(secs: u64) -> String {
-    let (n, unit) = match secs {
-        0..=90 => (secs.max(1), "second"),
-        91..=5400 => (secs.div_ceil(60), "minute"),
-        _ => (secs.div_ceil(3600), "hour"),
-    };
+    match secs {
+        0..=90 => count(secs.max(1), "second"),
+        91..=5400 => count(secs.div_ceil(60), "minute"),
+        _ => count(secs.div_ceil(3600), "hour"),
+    }
+}
+
+/// `1 attempt`, `4 attempts`.
+fn count(n: u64, unit: &str) -> String {
     if n == 1 {
         format!("1 {unit}")
     } else {
         format!("{n} {unit}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_read_in_the_largest_sensible_unit() {
+        assert_eq!(wait(0), "1 second");
+        assert_eq!(wait(45), "45 seconds");
+        assert_eq!(wait(91), "2 minutes");
+        assert_eq!(wait(3600), "60 minutes");
+        assert_eq!(wait(86_000), "24 hours");
+        assert_eq!(count(1, "attempt"), "1 attempt");
     }
 }
