@@ -7,9 +7,9 @@
 #
 # Target on a 2-core machine: >= 500 complete flows/s on PostgreSQL at 64 concurrent flows, p99 <
 # 50 ms per call. The driver prints the figures; compare them with the target. The script then
-# prints the CPU time each process spent per flow (from /proc), which moves far less from run to
-# run than the rate does on a shared machine, and the rate those CPU costs allow on this machine's
-# cores.
+# prints the CPU time each process spent per flow (from /proc), which shows where the time goes,
+# and the rate those CPU costs allow on this machine's cores. Both the rate and the CPU per flow
+# move by ±15 % within minutes on a shared virtual machine: compare builds in alternating runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
