@@ -17,6 +17,13 @@ pub struct ApiKeyAuth {
     pub key_id: String,
 }
 
+impl ApiKeyAuth {
+    /// Who acted, as the audit trail records it.
+    pub fn actor(&self) -> String {
+        format!("api_key:{}", self.key_id)
+    }
+}
+
 impl FromRequest for ApiKeyAuth {
     type Error = RequestError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
@@ -88,7 +95,7 @@ impl LinkCaller {
 
     pub fn actor(&self) -> String {
         match self {
-            Self::Partner(key) => format!("api_key:{}", key.key_id),
+            Self::Partner(key) => key.actor(),
             Self::Session { .. } => "customer".to_owned(),
         }
     }

@@ -14,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 const ACTOR: &str = "customer";
@@ -61,10 +61,10 @@ impl CodePage {
             screen,
             expires_at: link
                 .and_then(|l| l.code_expires_at)
-                .map(clock_time)
+                .map(|t| clock_time(t, now))
                 .unwrap_or_default(),
             attempts_remaining: link.map_or(0, |l| l.attempts_remaining),
-            resend_from: resend_at.filter(|t| *t > now).map(clock_time),
+            resend_from: resend_at.filter(|t| *t > now).map(|t| clock_time(t, now)),
             error: None,
             notice: None,
         }
@@ -81,9 +81,9 @@ impl CodePage {
     }
 }
 
-/// `14:03 UTC`, or with the date when it is not today.
-fn clock_time(t: NaiveDateTime) -> String {
-    if t.date() == Utc::now().date_naive() {
+/// `14:03 UTC`, or with the date when it is not the same day as `now`.
+fn clock_time(t: NaiveDateTime, now: NaiveDateTime) -> String {
+    if t.date() == now.date() {
         format!("{} UTC", t.format("%H:%M"))
     } else {
         format!("{} UTC", t.format("%-d %B %Y, %H:%M"))

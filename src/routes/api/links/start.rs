@@ -49,7 +49,7 @@ pub async fn start_link(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, LinkApiError> {
     let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
-    let actor = format!("api_key:{}", auth.key_id);
+    let actor = auth.actor();
     let response = idempotency::run(&state, &auth.key_id, &req, &body, || async {
         start(&state, &body, &actor)
             .await

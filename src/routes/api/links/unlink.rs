@@ -27,6 +27,6 @@ pub async fn unlink(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, LinkApiError> {
-    let link = links::unlink(&state, &path, &format!("api_key:{}", auth.key_id)).await?;
+    let link = links::unlink(&state, &path, &auth.actor()).await?;
     Ok(HttpResponse::Ok().json(view(&state, &link).await?))
 }
