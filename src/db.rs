@@ -8,6 +8,7 @@ pub mod api_keys;
 mod connection;
 pub mod customers;
 pub mod idempotency;
+mod ids;
 pub mod links;
 pub mod migrations;
 pub mod outbox;
@@ -17,7 +18,7 @@ pub use connection::{Backend, ConnectError, DbConnection};
 
 use crate::settings::{DatabaseSettings, DatabaseUrl};
 use anyhow::Context;
-use chrono::{NaiveDateTime, Timelike, Utc};
+use chrono::{NaiveDateTime, Utc};
 use connection::ConnectionManager;
 use diesel::connection::SimpleConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -146,12 +147,10 @@ impl Db {
     }
 }
 
-/// The current time as stored: UTC, truncated to microseconds so both backends keep it alike.
+/// Real time as stored, for callers outside the link flow (the CLI, API keys, idempotency
+/// records); the link flow and its workers read the injected [`Clock`](crate::clock::Clock).
 pub fn now() -> NaiveDateTime {
-    let t = Utc::now().naive_utc();
-    // Dropping sub-microsecond digits keeps the value in range, so this never falls back.
-    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(t)
+    crate::clock::stored(Utc::now())
 }
 
 /// True when `e` means the server went away: the connection is useless and the call may be retried.

@@ -9,7 +9,9 @@ mod customer_ref;
 mod date_of_birth;
 mod email;
 mod identity;
+mod ids;
 mod language;
+mod link_policy;
 mod link_state;
 mod person_name;
 mod resend;
@@ -19,11 +21,13 @@ pub use customer::CustomerDetails;
 pub use customer_ref::CustomerRef;
 pub use date_of_birth::DateOfBirth;
 pub use email::EmailAddress;
-pub use identity::{Assessment, WiseIdentity, assess};
+pub use ids::{CustomerId, LinkId, WiseProfileId, WiseUserId};
+pub use identity::{Assessment, WiseIdentity, WiseProfile, assess};
 pub use language::Language;
+pub use link_policy::LinkPolicy;
 pub use link_state::{IllegalTransition, LinkEvent, LinkState, transition};
 pub use person_name::PersonName;
-pub use resend::{ResendDecision, resend_available_at, resend_decision};
+pub use resend::{ResendDecision, ResendPolicy, resend_decision};
 
 /// Why a value was refused: a stable machine-readable `code` and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! wiselink: links a partner's customers to their Wise accounts.
 
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod crypto;
 pub mod db;

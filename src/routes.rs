@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod dev;
+pub mod link_errors;
 pub mod ops;
 pub mod pages;
 

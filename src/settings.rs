@@ -1,9 +1,11 @@
 //! Typed configuration: compiled-in defaults → `config/$WISELINK_ENV.toml` → `WISELINK__…` variables.
 
 mod database_url;
+mod links;
 mod mail;
 
 pub use database_url::DatabaseUrl;
+pub use links::LinkSettings;
 pub use mail::{LimitSettings, MailSettings, MailTransport};
 
 use config::{Config, Environment, File, FileFormat};
@@ -27,6 +29,7 @@ pub struct Settings {
     pub idempotency: IdempotencySettings,
     pub mail: MailSettings,
     pub limits: LimitSettings,
+    pub links: LinkSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -273,6 +276,7 @@ impl Settings {
         }
         self.mail.problems(environment, &mut out);
         self.limits.problems(&mut out);
+        self.links.problems(&mut out);
         out
     }
 }
@@ -460,6 +464,27 @@ mod tests {
                 .contains("crypto.keys[0] must look like ID:BASE64KEY"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_link_policy_comes_from_links_and_is_checked() {
+        let s = load(&[
+            ("WISELINK__LINKS__MAX_ATTEMPTS", "3"),
+            ("WISELINK__LINKS__CODE_WINDOW_MINUTES", "10"),
+        ])
+        .unwrap();
+        let policy = s.links.policy(&s.limits);
+        assert_eq!(policy.max_attempts, 3);
+        assert_eq!(policy.code_window, chrono::Duration::minutes(10));
+        assert_eq!(policy.resend, crate::domain::ResendPolicy::default());
+        let err = load(&[
+            ("WISELINK__LINKS__CODE_WINDOW_MINUTES", "45"),
+            ("WISELINK__LINKS__MAX_ATTEMPTS", "0"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        assert!(err.0[0].contains("links.max_attempts"), "{err}");
+        assert!(err.0[1].contains("links.code_window_minutes must be between 1 and 30"), "{err}");
     }
 
     #[test]

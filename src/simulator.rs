@@ -3,7 +3,6 @@
 //! bodies follow Wise's documentation; `/__sim/…` is the control API for tests.
 
 mod authorize;
-mod clock;
 mod control;
 mod errors;
 mod intercept;
@@ -12,10 +11,10 @@ mod profiles;
 mod state;
 mod users;
 
-pub use clock::SimClock;
 pub use errors::WiseReply;
 pub use state::{Client, Fault, Variants};
 
+use crate::clock::{Clock, SharedClock};
 use crate::settings::WiseSettings;
 use actix_web::dev::Server;
 use actix_web::{App, HttpRequest, HttpServer, middleware, web};
@@ -26,7 +25,8 @@ use std::sync::{Mutex, MutexGuard};
 
 /// The simulated Wise: its clock, its one registered API client and its state.
 pub struct Simulator {
-    pub clock: SimClock,
+    /// Real time unless a test shares its own clock ([`Simulator::with_clock`]).
+    pub clock: SharedClock,
     pub client: Client,
     /// Base URL the simulator is reached at, for links in the emails it sends.
     pub public_url: String,
@@ -36,11 +36,17 @@ pub struct Simulator {
 impl Simulator {
     pub fn new(client: Client, public_url: String) -> Self {
         Self {
-            clock: SimClock::default(),
+            clock: Clock::system(),
             client,
             public_url,
             state: Mutex::new(SimState::default()),
         }
+    }
+
+    /// The simulator reading time from `clock` (tests share one with wiselink).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Registers the client wiselink is configured with, so `sim` and `serve` pair up.

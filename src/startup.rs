@@ -1,13 +1,16 @@
 //! Builds the application: pool, migrations, listener, HTTP server.
 
+use crate::clock::{Clock, SharedClock};
 use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};
 use crate::http::rate_limit::IpLimiter;
 use crate::http::{metrics, problem};
 use crate::routes;
 use crate::services::api_keys::KeyCache;
+use crate::services::links::{LinkDeps, LinkService};
 use crate::settings::Settings;
 use crate::state::AppState;
+use crate::workers;
 use crate::telemetry::SafeRootSpan;
 use crate::wise::WiseClient;
 use actix_web::dev::Server;
@@ -29,6 +32,11 @@ impl Application {
     /// Connects to the database, applies migrations if configured, and binds the listener
     /// (port 0 picks a free port; [`Application::port`] says which).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// [`Application::build`] reading time from `clock` (tests share one with the simulator).
+    pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
         let db = open_database(&settings).await?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -44,28 +52,51 @@ impl Application {
         let keys = KeyRing::parse(&settings.crypto.keys)
             .map_err(|problems| anyhow::anyhow!(problems.join("; ")))?;
         let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
-        let mail_from = settings
+        let mail_from: lettre::message::Mailbox = settings
             .mail
             .from
             .parse()
             .context("mail.from is not an email address")?;
-        let ip_limiter = IpLimiter::new(settings.limits.code_submissions_per_ip_per_minute);
+        let keys = Arc::new(keys);
+        let outbox_wake = Arc::new(tokio::sync::Notify::new());
+        let links = Arc::new(LinkService::new(LinkDeps {
+            db: db.clone(),
+            wise: Arc::new(wise),
+            keys: keys.clone(),
+            mail_from: mail_from.clone(),
+            public_url: settings.server.public_url.clone(),
+            outbox_wake: outbox_wake.clone(),
+            policy: settings.links.policy(&settings.limits),
+            clock: clock.clone(),
+        }));
+        tokio::spawn(workers::recovery::run(
+            links.clone(),
+            Duration::from_millis(settings.workers.recovery_interval_ms),
+            chrono::Duration::seconds(settings.workers.recovery_stale_after_secs.into()),
+        ));
+        tokio::spawn(workers::outbox::run(workers::outbox::Relay {
+            db: db.clone(),
+            keys: keys.clone(),
+            mailer: Arc::new(mailer),
+            mail_from,
+            settings: settings.mail.clone(),
+            wake: outbox_wake,
+            clock,
+        }));
+        let parts = Parts {
+            links: web::Data::from(links),
+            keys: web::Data::from(keys),
+            ip_limiter: web::Data::new(IpLimiter::new(
+                settings.limits.code_submissions_per_ip_per_minute,
+            )),
+        };
         let state = AppState {
             db: db.clone(),
             settings: Arc::new(settings),
             metrics: metrics::handle(),
             api_keys: Arc::new(key_cache),
-            wise: Arc::new(wise),
-            keys: Arc::new(keys),
-            refresh_lock: Arc::new(tokio::sync::Mutex::new(())),
-            mailer: Arc::new(mailer),
-            mail_from,
-            outbox_wake: Arc::new(tokio::sync::Notify::new()),
-            ip_limiter: Arc::new(ip_limiter),
         };
-        tokio::spawn(crate::workers::recovery::run(state.clone()));
-        tokio::spawn(crate::workers::outbox::run(state.clone()));
-        let server = serve(listener, state)?;
+        let server = serve(listener, state, parts)?;
         Ok(Self { server, port, db })
     }
 
@@ -104,7 +135,14 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+/// The parts handlers take one by one, besides [`AppState`].
+struct Parts {
+    links: web::Data<LinkService>,
+    keys: web::Data<KeyRing>,
+    ip_limiter: web::Data<IpLimiter>,
+}
+
+fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result<Server> {
     let server_settings = state.settings.server.clone();
     let pool_size = state.settings.database.pool_size as usize;
     let settings = state.settings.clone();
@@ -120,6 +158,9 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap_fn(metrics::observe)
             .wrap(TracingLogger::<SafeRootSpan>::new())
             .app_data(data.clone())
+            .app_data(parts.links.clone())
+            .app_data(parts.keys.clone())
+            .app_data(parts.ip_limiter.clone())
             .configure(|cfg| routes::configure(cfg, &settings))
             .default_service(web::to(problem::not_found))
     })

@@ -1,13 +1,11 @@
-//! What every request handler can reach, shared through `web::Data`.
+//! What the API's shared extractors and the operations routes reach through `web::Data`: the
+//! database, the settings, the API-key cache and the metrics handle. Each part of the link flow
+//! gets its own `web::Data` instead ([`LinkService`](crate::services::links::LinkService), the
+//! per-IP limiter, the key ring).
 
-use crate::crypto::KeyRing;
 use crate::db::Db;
-use crate::http::rate_limit::IpLimiter;
-use crate::mail::Mailer;
 use crate::services::api_keys::KeyCache;
 use crate::settings::Settings;
-use crate::wise::WiseClient;
-use lettre::message::Mailbox;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 
@@ -17,15 +15,4 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: PrometheusHandle,
     pub api_keys: Arc<KeyCache>,
-    pub wise: Arc<WiseClient>,
-    pub keys: Arc<KeyRing>,
-    /// Serialises on-demand token refreshes in this process.
-    pub refresh_lock: Arc<tokio::sync::Mutex<()>>,
-    pub mailer: Arc<Mailer>,
-    /// `mail.from`, parsed.
-    pub mail_from: Mailbox,
-    /// Wakes the outbox relay when a message is queued.
-    pub outbox_wake: Arc<tokio::sync::Notify>,
-    /// Code submissions per client IP (link-session callers).
-    pub ip_limiter: Arc<IpLimiter>,
 }

@@ -1,19 +1,19 @@
 use super::schema::customers;
 use super::{DbConnection, DbError, is_unique_violation};
-use crate::domain::{CustomerDetails, CustomerRef};
+use crate::domain::{CustomerDetails, CustomerId, CustomerRef, WiseUserId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable)]
 pub struct CustomerRow {
-    pub id: i64,
+    pub id: CustomerId,
     pub customer_ref: String,
     pub email: String,
     pub date_of_birth: NaiveDate,
     pub first_name: String,
     pub last_name: String,
     pub language: String,
-    pub wise_user_id: Option<i64>,
+    pub wise_user_id: Option<WiseUserId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -154,7 +154,7 @@ fn upsert_pg(
     Ok((row, outcome))
 }
 
-pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<CustomerRow>, DbError> {
+pub fn find_by_id(conn: &mut DbConnection, id: CustomerId) -> Result<Option<CustomerRow>, DbError> {
     Ok(customers::table
         .filter(customers::id.eq(id))
         .load::<CustomerRow>(conn)?
@@ -166,8 +166,8 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> Result<Option<CustomerRow
 /// update as part of its single statement).
 pub fn pin_wise_user(
     conn: &mut DbConnection,
-    id: i64,
-    wise_user_id: i64,
+    id: CustomerId,
+    wise_user_id: WiseUserId,
 ) -> Result<(), diesel::result::Error> {
     diesel::update(customers::table)
         .filter(customers::id.eq(id))

@@ -36,6 +36,25 @@ pub struct NewMessage {
     pub payload: Vec<u8>,
 }
 
+/// The status of a message waiting to be delivered.
+pub const PENDING: &str = "pending";
+
+/// The columns of a queued message, in [`Insert`]'s field order, for hand-built statements.
+pub const NEW_MESSAGE_COLUMNS: [&str; 9] = {
+    use diesel::Column;
+    [
+        outbox::message_id::NAME,
+        outbox::link_id::NAME,
+        outbox::kind::NAME,
+        outbox::recipient::NAME,
+        outbox::payload::NAME,
+        outbox::status::NAME,
+        outbox::attempts::NAME,
+        outbox::next_attempt_at::NAME,
+        outbox::created_at::NAME,
+    ]
+};
+
 #[derive(Insertable)]
 // NULL rather than DEFAULT for `None`: one SQL text, so the prepared statement is cached.
 #[diesel(table_name = outbox, treat_none_as_default_value = false)]
@@ -83,7 +102,7 @@ pub fn enqueue<'m>(
                 kind: m.kind.as_str(),
                 recipient: &m.recipient,
                 payload: Some(&m.payload),
-                status: "pending",
+                status: PENDING,
                 attempts: 0,
                 next_attempt_at: now,
                 created_at: now,
@@ -105,7 +124,7 @@ pub fn claim_due(
 ) -> Result<Vec<OutboxRow>, DbError> {
     let due = || {
         outbox::status
-            .eq("pending")
+            .eq(PENDING)
             .and(outbox::next_attempt_at.le(now))
             .and(
                 outbox::leased_until

@@ -1,22 +1,31 @@
 //! The identity check after linking an existing Wise account: is it the same natural person?
 
-use super::{DateOfBirth, EmailAddress, LinkEvent};
+use super::{DateOfBirth, EmailAddress, LinkEvent, WiseProfileId, WiseUserId};
 use chrono::NaiveDate;
 
 /// What Wise told us about the account, reduced to what the check needs.
 #[derive(Debug, Clone)]
 pub struct WiseIdentity {
-    pub user_id: i64,
+    pub user_id: WiseUserId,
     pub email: Option<String>,
-    /// `(profile id, personal?, date of birth)` for each profile the token can see.
-    pub profiles: Vec<(i64, bool, Option<NaiveDate>)>,
+    /// Each profile the token can see.
+    pub profiles: Vec<WiseProfile>,
+}
+
+/// One profile as the check sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WiseProfile {
+    /// `None` when the profile was read from `/v1/me`, which names no profile id.
+    pub id: Option<WiseProfileId>,
+    pub personal: bool,
+    pub date_of_birth: Option<NaiveDate>,
 }
 
 /// The verdict, with the profile to remember and a reason for the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assessment {
     pub event: LinkEvent,
-    pub profile_id: Option<i64>,
+    pub profile_id: Option<WiseProfileId>,
     pub reason: &'static str,
 }
 
@@ -27,7 +36,7 @@ pub struct Assessment {
 pub fn assess(
     dob: DateOfBirth,
     signup_email: &EmailAddress,
-    pinned_user: Option<i64>,
+    pinned_user: Option<WiseUserId>,
     wise: &WiseIdentity,
 ) -> Assessment {
     let doubtful = |reason, profile_id| Assessment {
@@ -42,15 +51,13 @@ pub fn assess(
             reason: "the Wise account has no profile",
         };
     }
-    let Some(&(profile_id, _, profile_dob)) =
-        wise.profiles.iter().find(|(_, personal, _)| *personal)
-    else {
+    let Some(personal) = wise.profiles.iter().find(|p| p.personal) else {
         return doubtful(
             "the Wise account has only business profiles",
-            wise.profiles.first().map(|p| p.0),
+            wise.profiles.first().and_then(|p| p.id),
         );
     };
-    let profile = Some(profile_id);
+    let (profile, profile_dob) = (personal.id, personal.date_of_birth);
     if pinned_user.is_some_and(|pinned| pinned != wise.user_id) {
         return doubtful(
             "a different Wise user than the customer's earlier link",
@@ -92,10 +99,18 @@ mod tests {
     fn table() {
         let customer_dob = DateOfBirth::from_stored(dob("1990-04-17"));
         let email = EmailAddress::parse("ada@example.com").unwrap();
-        let personal = |d: Option<&str>| (10, true, d.map(dob));
-        let business = (11, false, None);
-        let identity = |email: &str, profiles: Vec<(i64, bool, Option<NaiveDate>)>| WiseIdentity {
-            user_id: 7,
+        let personal = |d: Option<&str>| WiseProfile {
+            id: Some(WiseProfileId::new(10)),
+            personal: true,
+            date_of_birth: d.map(dob),
+        };
+        let business = WiseProfile {
+            id: Some(WiseProfileId::new(11)),
+            personal: false,
+            date_of_birth: None,
+        };
+        let identity = |email: &str, profiles: Vec<WiseProfile>| WiseIdentity {
+            user_id: WiseUserId::new(7),
             email: Some(email.into()),
             profiles,
         };
@@ -168,16 +183,16 @@ mod tests {
             ),
         ];
         for (name, pinned, wise, event, profile) in cases {
-            let got = assess(customer_dob, &email, pinned, &wise);
+            let got = assess(customer_dob, &email, pinned.map(WiseUserId::new), &wise);
             assert_eq!(
                 (got.event, got.profile_id),
-                (event, profile),
+                (event, profile.map(WiseProfileId::new)),
                 "{name}: {}",
                 got.reason
             );
         }
         let no_email = WiseIdentity {
-            user_id: 7,
+            user_id: WiseUserId::new(7),
             email: None,
             profiles: vec![personal(Some("1990-04-17"))],
         };

@@ -1,11 +1,25 @@
-//! When a customer may ask Wise for another code: at least a minute after the last email, and at
-//! most five times in a rolling 24-hour window.
+//! When a customer may ask Wise for another code: at least `interval` after the last email, and
+//! at most `per_window` times in a rolling `window` (by default a minute, five, and 24 hours).
 
 use chrono::{Duration, NaiveDateTime};
 
-pub const RESEND_INTERVAL_SECS: i64 = 60;
-pub const RESENDS_PER_WINDOW: i32 = 5;
-pub const WINDOW_HOURS: i64 = 24;
+/// How often a customer may ask Wise for a new code (`[links]` in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResendPolicy {
+    pub interval: Duration,
+    pub per_window: i32,
+    pub window: Duration,
+}
+
+impl Default for ResendPolicy {
+    fn default() -> Self {
+        Self {
+            interval: Duration::seconds(60),
+            per_window: 5,
+            window: Duration::hours(24),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResendDecision {
@@ -24,24 +38,25 @@ pub enum ResendDecision {
 
 /// `last_email_at` is the last resend, or when the link started (Wise's first email).
 pub fn resend_decision(
+    policy: &ResendPolicy,
     now: NaiveDateTime,
     last_email_at: NaiveDateTime,
     window_start: Option<NaiveDateTime>,
     resends_in_window: i32,
 ) -> ResendDecision {
-    let ready_at = last_email_at + Duration::seconds(RESEND_INTERVAL_SECS);
+    let ready_at = policy.resend_available_at(last_email_at);
     if now < ready_at {
         return ResendDecision::TooSoon {
             retry_after_secs: seconds_until(now, ready_at),
         };
     }
     let (start, count) = match window_start {
-        Some(start) if now - start < Duration::hours(WINDOW_HOURS) => (start, resends_in_window),
+        Some(start) if now - start < policy.window => (start, resends_in_window),
         _ => (now, 0),
     };
-    if count >= RESENDS_PER_WINDOW {
+    if count >= policy.per_window {
         return ResendDecision::LimitReached {
-            retry_after_secs: seconds_until(now, start + Duration::hours(WINDOW_HOURS)),
+            retry_after_secs: seconds_until(now, start + policy.window),
         };
     }
     ResendDecision::Allowed {
@@ -50,9 +65,11 @@ pub fn resend_decision(
     }
 }
 
-/// When the next resend may happen, for `next_action.resend_available_at`.
-pub fn resend_available_at(last_email_at: NaiveDateTime) -> NaiveDateTime {
-    last_email_at + Duration::seconds(RESEND_INTERVAL_SECS)
+impl ResendPolicy {
+    /// When the next resend may happen, for `next_action.resend_available_at`.
+    pub fn resend_available_at(&self, last_email_at: NaiveDateTime) -> NaiveDateTime {
+        last_email_at + self.interval
+    }
 }
 
 fn seconds_until(now: NaiveDateTime, then: NaiveDateTime) -> i64 {
@@ -73,7 +90,8 @@ mod tests {
     #[test]
     fn table() {
         use ResendDecision::*;
-        let day = WINDOW_HOURS * 3600;
+        let policy = ResendPolicy::default();
+        let day = policy.window.num_seconds();
         let cases = [
             (
                 "too soon after the first email",
@@ -130,7 +148,11 @@ mod tests {
             ),
         ];
         for (name, now, last, start, count, expected) in cases {
-            assert_eq!(resend_decision(now, last, start, count), expected, "{name}");
+            assert_eq!(
+                resend_decision(&policy, now, last, start, count),
+                expected,
+                "{name}"
+            );
         }
     }
 }

@@ -1,9 +1,11 @@
-//! `Authorization: Bearer <api key>` for the partner's backend.
+//! Who is calling: `Authorization: Bearer <api key>` for the partner's backend, or a link
+//! session token (`wls_…`) for the app or page acting on one link.
 
 use super::RequestError;
 use crate::db::links::LinkRow;
+use crate::domain::LinkId;
 use crate::services::api_keys::{self, Cached};
-use crate::services::links;
+use crate::services::links::{LinkService, SESSION_PREFIX};
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -78,17 +80,17 @@ impl std::fmt::Debug for LinkCaller {
 
 impl LinkCaller {
     /// Whether this caller may see link `id`. A session token sees its own link only.
-    pub fn may_access(&self, id: &str) -> bool {
+    pub fn may_access(&self, id: &LinkId) -> bool {
         match self {
             Self::Partner(_) => true,
-            Self::Session { link } => link.id == id,
+            Self::Session { link } => link.id == *id,
         }
     }
 
     /// The link a session caller already read while authenticating, if it is link `id`.
-    pub fn session_link(&self, id: &str) -> Option<&LinkRow> {
+    pub fn session_link(&self, id: &LinkId) -> Option<&LinkRow> {
         match self {
-            Self::Session { link } if link.id == id => Some(link),
+            Self::Session { link } if link.id == *id => Some(link),
             _ => None,
         }
     }
@@ -107,14 +109,15 @@ impl FromRequest for LinkCaller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let links = req.app_data::<web::Data<LinkService>>().cloned();
         let presented = bearer(req);
         Box::pin(async move {
             let token = presented?;
-            let state = state.ok_or(RequestError::InvalidCredentials)?;
-            if !token.expose_secret().starts_with(links::SESSION_PREFIX) {
+            let (state, links) = state.zip(links).ok_or(RequestError::InvalidCredentials)?;
+            if !token.expose_secret().starts_with(SESSION_PREFIX) {
                 return Ok(Self::Partner(authenticate_key(&state, token).await?));
             }
-            match links::open_session(&state, token.expose_secret()).await? {
+            match links.open_session(token.expose_secret()).await? {
                 Some(link) => Ok(Self::Session {
                     link: Box::new(link),
                 }),

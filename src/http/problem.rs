@@ -1,4 +1,16 @@
 //! RFC 9457 `application/problem+json` responses with a stable `code`.
+//!
+//! Which error where:
+//! - **Domain parsers** (`domain::*::parse`) return [`Invalid`](crate::domain::Invalid): a field's
+//!   code and sentence. Handlers collect them into [`FieldError`]s → 422 `validation_failed`.
+//! - **Before a handler's own logic** (body, credentials, idempotency): [`RequestError`].
+//! - **Services** return their own enum (`LinkError`, …) and know nothing of HTTP. Each route
+//!   family maps it to a [`Problem`] in one place (`routes/link_errors.rs` for links, shared by
+//!   the API and the code-entry page).
+//! - **The unexpected** (`Unexpected(anyhow::Error)`, a failed query) becomes an opaque 500 (or a
+//!   503 when the database is unreachable). Building the problem does not log; the cause is
+//!   logged once, when the problem becomes a response ([`Problem::response`], or
+//!   [`Problem::log`] for a page that renders its own HTML).
 
 use crate::db::DbError;
 use actix_web::http::StatusCode;
@@ -31,6 +43,15 @@ pub struct Problem {
     retry_after_secs: Option<u64>,
     #[serde(skip)]
     www_authenticate: bool,
+    /// What to log when this becomes a response (internal detail, never sent).
+    #[serde(skip)]
+    log: Option<LogLine>,
+}
+
+#[derive(Debug, Clone)]
+enum LogLine {
+    Error(String),
+    Warn(&'static str),
 }
 
 /// Why one field was refused.
@@ -53,6 +74,7 @@ impl Problem {
             attempts_remaining: None,
             retry_after_secs: None,
             www_authenticate: false,
+            log: None,
         }
     }
 
@@ -99,14 +121,28 @@ impl Problem {
         .errors(errors)
     }
 
-    /// An opaque 500. The cause is logged here, once; the response says nothing about it.
+    /// An opaque 500. The cause is logged when the problem becomes a response; the response
+    /// says nothing about it.
     pub fn unexpected(cause: &anyhow::Error) -> Self {
-        tracing::error!(error.cause_chain = ?cause, "request failed unexpectedly");
-        Self::new(
+        let mut problem = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "Something went wrong on our side",
-        )
+        );
+        problem.log = Some(LogLine::Error(format!("{cause:?}")));
+        problem
+    }
+
+    /// Logs what went wrong on our side, if anything did. [`Problem::response`] calls this; a
+    /// page that answers with its own HTML calls it instead.
+    pub fn log(&self) {
+        match &self.log {
+            Some(LogLine::Error(cause)) => {
+                tracing::error!(error.cause_chain = %cause, "request failed unexpectedly");
+            }
+            Some(LogLine::Warn(reason)) => tracing::warn!(reason, "database unavailable"),
+            None => {}
+        }
     }
 
     /// The response for a database failure: 503 when no connection could be had, else 500.
@@ -116,16 +152,18 @@ impl Problem {
             DbError::Query(q) if crate::db::is_connection_lost(q) => "database connection lost",
             other => return Self::unexpected(&anyhow::anyhow!("{other}: {other:?}")),
         };
-        tracing::warn!(reason, "database unavailable");
-        Self::new(
+        let mut problem = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "service_unavailable",
             "The service is temporarily unavailable",
         )
-        .retry_after(1)
+        .retry_after(1);
+        problem.log = Some(LogLine::Warn(reason));
+        problem
     }
 
     pub fn response(&self) -> HttpResponse {
+        self.log();
         let mut builder = HttpResponse::build(self.status());
         builder.content_type(CONTENT_TYPE);
         if let Some(secs) = self.retry_after_secs {

@@ -1,8 +1,10 @@
-//! `/dev/mailbox`: the messages the `dev` mail transport kept, as a page and as JSON. Mounted only
-//! when `mail.transport = "dev"`, which production refuses, and answered only to clients on the
-//! same machine: the messages hold link session tokens.
+//! `/dev/mailbox`: the messages the `dev` mail transport kept, as a page and as JSON (the newest
+//! 100, oldest first, like the simulator's mailbox; `sent_at` in RFC 3339). Mounted only when
+//! `mail.transport = "dev"`, which production refuses, and answered only to clients on the same
+//! machine: the messages hold link session tokens.
 
-use crate::db::outbox;
+use crate::crypto::KeyRing;
+use crate::routes::api::customers::timestamp;
 use crate::services::outbox as outbox_service;
 use crate::state::AppState;
 use actix_web::dev::RequestHead;
@@ -52,28 +54,24 @@ struct MailboxPage {
     messages: Vec<DevMessage>,
 }
 
-async fn messages(state: &AppState, to: Option<String>) -> anyhow::Result<Vec<DevMessage>> {
-    let rows = state
-        .db
-        .run(move |c| outbox::dev_mailbox(c, to.as_deref(), SHOWN))
-        .await?;
-    rows.into_iter()
-        .map(|row| {
-            let rendered = outbox_service::open(&state.keys, &row)?;
-            Ok(DevMessage {
-                message_id: row.message_id,
-                to: row.recipient,
-                kind: row.kind,
-                subject: rendered.subject,
-                text: rendered.text,
-                html: rendered.html,
-                sent_at: row
-                    .sent_at
-                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or_default(),
-            })
+async fn messages(
+    state: &AppState,
+    keys: &KeyRing,
+    to: Option<String>,
+) -> anyhow::Result<Vec<DevMessage>> {
+    let kept = outbox_service::kept_messages(&state.db, keys, to, SHOWN).await?;
+    Ok(kept
+        .into_iter()
+        .map(|m| DevMessage {
+            message_id: m.row.message_id,
+            to: m.row.recipient,
+            kind: m.row.kind,
+            subject: m.content.subject,
+            text: m.content.text,
+            html: m.content.html,
+            sent_at: m.row.sent_at.map(timestamp).unwrap_or_default(),
         })
-        .collect()
+        .collect())
 }
 
 fn unavailable(e: &anyhow::Error) -> HttpResponse {
@@ -91,9 +89,13 @@ fn is_local(head: &RequestHead) -> bool {
     head.peer_addr.is_some_and(|a| a.ip().is_loopback())
 }
 
-async fn page(state: web::Data<AppState>, filter: web::Query<Filter>) -> HttpResponse {
+async fn page(
+    state: web::Data<AppState>,
+    keys: web::Data<KeyRing>,
+    filter: web::Query<Filter>,
+) -> HttpResponse {
     let to = filter.into_inner().to;
-    let messages = match messages(&state, to.clone()).await {
+    let messages = match messages(&state, &keys, to.clone()).await {
         Ok(m) => m,
         Err(e) => return unavailable(&e),
     };
@@ -110,8 +112,12 @@ async fn page(state: web::Data<AppState>, filter: web::Query<Filter>) -> HttpRes
     }
 }
 
-async fn json(state: web::Data<AppState>, filter: web::Query<Filter>) -> HttpResponse {
-    match messages(&state, filter.into_inner().to).await {
+async fn json(
+    state: web::Data<AppState>,
+    keys: web::Data<KeyRing>,
+    filter: web::Query<Filter>,
+) -> HttpResponse {
+    match messages(&state, &keys, filter.into_inner().to).await {
         Ok(m) => HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
             .json(m),

@@ -48,7 +48,7 @@ pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, Rotat
             rotate_outbox(conn, keys, &mut done)?;
             return Ok(done);
         };
-        after = last.id.clone();
+        after = last.id.to_string();
         for link in &batch {
             done.links += 1;
             for column in SealedColumn::ALL {
@@ -62,16 +62,16 @@ pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, Rotat
                 let aad = Aad {
                     table: "links",
                     column: column.name(),
-                    row: &link.id,
+                    row: link.id.as_str(),
                 };
                 let resealed =
                     keys.reseal(sealed, aad)
                         .map_err(|reason| RotationError::Unreadable {
-                            link: link.id.clone(),
+                            link: link.id.to_string(),
                             column: column.name(),
                             reason,
                         })?;
-                if links::replace_sealed(conn, &link.id, column, sealed, &resealed)? {
+                if links::replace_sealed(conn, link.id.as_str(), column, sealed, &resealed)? {
                     done.resealed += 1;
                 } else {
                     done.changed_meanwhile += 1;

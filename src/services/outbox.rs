@@ -1,7 +1,8 @@
 //! Preparing messages for the outbox and reading them back: the sealing both sides agree on.
 
 use crate::crypto::{Aad, KeyRing};
-use crate::db::outbox::{MessageKind, NewMessage, OutboxRow};
+use crate::db::outbox::{self, MessageKind, NewMessage, OutboxRow};
+use crate::db::{Db, DbError};
 use crate::mail::{self, Rendered};
 use anyhow::Context;
 use lettre::message::Mailbox;
@@ -54,4 +55,31 @@ pub fn reseal(
     sealed: &[u8],
 ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
     keys.reseal(sealed, aad(message_id))
+}
+
+/// A message the `dev` transport kept, opened.
+pub struct KeptMessage {
+    pub row: OutboxRow,
+    pub content: Rendered,
+}
+
+/// The newest `limit` messages the `dev` transport kept (for one recipient, if given), oldest
+/// first.
+pub async fn kept_messages(
+    db: &Db,
+    keys: &KeyRing,
+    recipient: Option<String>,
+    limit: i64,
+) -> anyhow::Result<Vec<KeptMessage>> {
+    let mut rows = db
+        .run(move |c| outbox::dev_mailbox(c, recipient.as_deref(), limit))
+        .await
+        .map_err(|e: DbError| anyhow::Error::from(e))?;
+    rows.reverse();
+    rows.into_iter()
+        .map(|row| {
+            let content = open(keys, &row)?;
+            Ok(KeptMessage { row, content })
+        })
+        .collect()
 }

@@ -83,7 +83,7 @@ fn check(sim: &Simulator, state: &SimState, form: &AuthorizeForm) -> Result<(), 
         let valid = state
             .claim_codes
             .get(&form.claim_account_code)
-            .is_some_and(|c| c.expires_at > sim.clock.now());
+            .is_some_and(|c| c.expires_at > sim.clock.now_utc());
         if !valid {
             return Err("This account set-up link has expired. Go back to the app and try again.");
         }
@@ -115,7 +115,7 @@ async fn page(query: web::Query<AuthorizeForm>, sim: web::Data<Simulator>) -> Ht
 
 async fn decide(form: web::Form<AuthorizeForm>, sim: web::Data<Simulator>) -> HttpResponse {
     let form = form.into_inner();
-    let now = sim.clock.now();
+    let now = sim.clock.now_utc();
     let mut state = sim.lock();
     if let Err(message) = check(&sim, &state, &form) {
         return error_page(message);

@@ -55,7 +55,7 @@ async fn seed_user(body: web::Json<NewUser>, sim: web::Data<Simulator>) -> HttpR
             other => return bad_request(format!("unknown profile kind {other:?}")),
         }
     }
-    let now = sim.clock.now();
+    let now = sim.clock.now_utc();
     let mut state = sim.lock();
     if state.user_by_email(&new.email).is_some() {
         return HttpResponse::Conflict().json(json!({"error": "a user with this email exists"}));
@@ -176,7 +176,7 @@ async fn advance_clock(body: web::Json<Advance>, sim: web::Data<Simulator>) -> H
     if body.advance_secs < 0 {
         return bad_request("the clock only moves forward");
     }
-    let now = sim.clock.advance(body.advance_secs);
+    let now = sim.clock.advance(chrono::Duration::seconds(body.advance_secs));
     HttpResponse::Ok().json(json!({"now": now}))
 }
 

@@ -71,7 +71,7 @@ pub async fn intercept(
         method,
         path: path.clone(),
         status: res.status().as_u16(),
-        at: sim.clock.now(),
+        at: sim.clock.now_utc(),
         body: parse_body(&content_type, &body),
     };
     sim.lock().record(call);

@@ -41,7 +41,7 @@ async fn token(
     if grant.is_empty() {
         return Err(WiseReply::invalid_request("Missing grant type"));
     }
-    let now = sim.clock.now();
+    let now = sim.clock.now_utc();
     let mut state = sim.lock();
     let issued = match grant {
         "client_credentials" => {

@@ -11,7 +11,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(req: HttpRequest, sim: web::Data<Simulator>) -> Result<HttpResponse, WiseReply> {
-    let now = sim.clock.now();
+    let now = sim.clock.now_utc();
     let state = sim.lock();
     let user_id = state.authenticate_user(&req, now)?;
     let profiles: Vec<Value> = state
@@ -27,7 +27,7 @@ async fn get(
     path: web::Path<String>,
     sim: web::Data<Simulator>,
 ) -> Result<HttpResponse, WiseReply> {
-    let now = sim.clock.now();
+    let now = sim.clock.now_utc();
     let state = sim.lock();
     let user_id = state.authenticate_user(&req, now)?;
     let profile = path

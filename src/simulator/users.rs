@@ -32,7 +32,7 @@ async fn signup(
     body: web::Bytes,
     sim: web::Data<Simulator>,
 ) -> Result<HttpResponse, WiseReply> {
-    let now = sim.clock.now();
+    let now = sim.clock.now_utc();
     let mut state = sim.lock();
     let client_id = state.authenticate_client(&req, now)?;
     let body = json_body(&body)?;
@@ -127,7 +127,7 @@ async fn exists(
     body: web::Bytes,
     sim: web::Data<Simulator>,
 ) -> Result<HttpResponse, WiseReply> {
-    let now = sim.clock.now();
+    let now = sim.clock.now_utc();
     let state = sim.lock();
     state.authenticate_client(&req, now)?;
     let body = json_body(&body)?;
@@ -141,7 +141,7 @@ async fn exists(
 }
 
 async fn me(req: HttpRequest, sim: web::Data<Simulator>) -> Result<HttpResponse, WiseReply> {
-    let now = sim.clock.now();
+    let now = sim.clock.now_utc();
     let state = sim.lock();
     let user_id = state.authenticate_user(&req, now)?;
     Ok(HttpResponse::Ok().json(user_json(&state, user_id)))
@@ -152,7 +152,7 @@ async fn user_by_id(
     path: web::Path<String>,
     sim: web::Data<Simulator>,
 ) -> Result<HttpResponse, WiseReply> {
-    let now = sim.clock.now();
+    let now = sim.clock.now_utc();
     let state = sim.lock();
     let user_id = state.authenticate_user(&req, now)?;
     match path.parse::<i64>() {
@@ -166,7 +166,7 @@ async fn claim_account(
     body: web::Bytes,
     sim: web::Data<Simulator>,
 ) -> Result<HttpResponse, WiseReply> {
-    let now = sim.clock.now();
+    let now = sim.clock.now_utc();
     let mut state = sim.lock();
     let user_id = state.authenticate_user(&req, now)?;
     let body = json_body(&body)?;

@@ -4,10 +4,15 @@
 //! Every attempt sends the same Message-ID, so a receiver can drop a duplicate that a lost
 //! answer caused.
 
-use crate::db::{self, outbox};
-use crate::mail;
+use crate::clock::SharedClock;
+use crate::crypto::KeyRing;
+use crate::db::{Db, outbox};
+use crate::mail::{self, Mailer};
 use crate::services::outbox as outbox_service;
-use crate::state::AppState;
+use crate::settings::MailSettings;
+use lettre::message::Mailbox;
+use std::sync::Arc;
+use tokio::sync::Notify;
 use chrono::Duration;
 use futures_util::StreamExt;
 use rand::Rng;
@@ -20,14 +25,27 @@ const BATCH: i64 = 32;
 /// One delivery may take this many `mail.smtp_timeout_secs` at most.
 pub const SEND_TIMEOUTS: u64 = 3;
 
+/// What the relay needs.
+pub struct Relay {
+    pub db: Db,
+    pub keys: Arc<KeyRing>,
+    pub mailer: Arc<Mailer>,
+    /// `mail.from`, parsed.
+    pub mail_from: Mailbox,
+    pub settings: MailSettings,
+    /// Notified when a transition queues a message.
+    pub wake: Arc<Notify>,
+    pub clock: SharedClock,
+}
+
 /// Runs forever: a pass every `mail.relay_interval_ms`, or at once when a message is queued.
-pub async fn run(state: AppState) {
-    let every = StdDuration::from_millis(state.settings.mail.relay_interval_ms);
+pub async fn run(relay: Relay) {
+    let every = StdDuration::from_millis(relay.settings.relay_interval_ms);
     loop {
         // A full batch means more may be waiting: go on without sleeping.
-        while run_once(&state).await == BATCH as usize {}
+        while run_once(&relay).await == BATCH as usize {}
         tokio::select! {
-            () = state.outbox_wake.notified() => {}
+            () = relay.wake.notified() => {}
             () = tokio::time::sleep(every) => {}
         }
     }
@@ -35,14 +53,12 @@ pub async fn run(state: AppState) {
 
 /// One pass: leases a batch of due messages and delivers them, a few at a time. Returns how many
 /// it tried to deliver.
-pub async fn run_once(state: &AppState) -> usize {
-    let lease = Duration::seconds(state.settings.mail.lease_secs as i64);
-    let claimed = state
+pub async fn run_once(relay: &Relay) -> usize {
+    let lease = Duration::seconds(relay.settings.lease_secs as i64);
+    let now = relay.clock.now();
+    let claimed = relay
         .db
-        .run(move |c| {
-            let now = db::now();
-            outbox::claim_due(c, now, now + lease, BATCH)
-        })
+        .run(move |c| outbox::claim_due(c, now, now + lease, BATCH))
         .await;
     let rows = match claimed {
         Ok(rows) => rows,
@@ -53,18 +69,19 @@ pub async fn run_once(state: &AppState) -> usize {
     };
     let tried = rows.len();
     let sent: Vec<i64> = futures_util::stream::iter(rows)
-        .map(|row| deliver(state, row))
+        .map(|row| deliver(relay, row))
         .buffer_unordered(BATCH as usize)
         .filter_map(std::future::ready)
         .collect()
         .await;
     if !sent.is_empty() {
-        let transport = state.mailer.transport();
+        let transport = relay.mailer.transport();
         let keep = transport == crate::settings::MailTransport::Dev;
         let count = sent.len();
-        let recorded = state
+        let now = relay.clock.now();
+        let recorded = relay
             .db
-            .run(move |c| outbox::mark_sent(c, &sent, transport.as_str(), keep, db::now()))
+            .run(move |c| outbox::mark_sent(c, &sent, transport.as_str(), keep, now))
             .await;
         if let Err(e) = recorded {
             // The leases run out and the messages go again, with the same Message-IDs.
@@ -77,13 +94,13 @@ pub async fn run_once(state: &AppState) -> usize {
 /// Sends one message. Returns its id when it was delivered (recorded with the rest of the batch);
 /// a failure is recorded here.
 #[tracing::instrument(name = "outbox.deliver", skip_all, fields(outbox.id = row.id, outbox.kind = %row.kind, outbox.attempt = row.attempts))]
-async fn deliver(state: &AppState, row: outbox::OutboxRow) -> Option<i64> {
+async fn deliver(relay: &Relay, row: outbox::OutboxRow) -> Option<i64> {
     let id = row.id;
-    let settings = &state.settings.mail;
+    let settings = &relay.settings;
     // The transport's timeout applies per SMTP command; this bounds the whole conversation.
     let limit = StdDuration::from_secs(settings.smtp_timeout_secs * SEND_TIMEOUTS);
-    let outcome = match build(state, &row) {
-        Ok(message) => tokio::time::timeout(limit, state.mailer.send(message))
+    let outcome = match build(relay, &row) {
+        Ok(message) => tokio::time::timeout(limit, relay.mailer.send(message))
             .await
             .unwrap_or_else(|_| {
                 Err(mail::SendError {
@@ -101,7 +118,7 @@ async fn deliver(state: &AppState, row: outbox::OutboxRow) -> Option<i64> {
             metrics::counter!("wiselink_emails_sent_total", "kind" => row.kind.clone())
                 .increment(1);
             tracing::info!(
-                transport = state.mailer.transport().as_str(),
+                transport = relay.mailer.transport().as_str(),
                 "email delivered"
             );
             return Some(id);
@@ -111,7 +128,7 @@ async fn deliver(state: &AppState, row: outbox::OutboxRow) -> Option<i64> {
                 .increment(1);
             tracing::error!(error = %e, "email given up after the last attempt");
             let detail = e.detail;
-            state
+            relay
                 .db
                 .run(move |c| outbox::mark_failed(c, id, &detail))
                 .await
@@ -126,9 +143,10 @@ async fn deliver(state: &AppState, row: outbox::OutboxRow) -> Option<i64> {
                 .increment(1);
             tracing::warn!(error = %e, permanent = e.permanent, retry_in_ms = wait.num_milliseconds(), "email not delivered; will retry");
             let detail = e.detail;
-            state
+            let retry_at = relay.clock.now() + wait;
+            relay
                 .db
-                .run(move |c| outbox::mark_retry(c, id, &detail, db::now() + wait))
+                .run(move |c| outbox::mark_retry(c, id, &detail, retry_at))
                 .await
         }
     };
@@ -139,11 +157,11 @@ async fn deliver(state: &AppState, row: outbox::OutboxRow) -> Option<i64> {
     None
 }
 
-fn build(state: &AppState, row: &outbox::OutboxRow) -> anyhow::Result<lettre::Message> {
-    let rendered = outbox_service::open(&state.keys, row)?;
+fn build(relay: &Relay, row: &outbox::OutboxRow) -> anyhow::Result<lettre::Message> {
+    let rendered = outbox_service::open(&relay.keys, row)?;
     let date = SystemTime::from(row.created_at.and_utc());
     Ok(mail::build(
-        &state.mail_from,
+        &relay.mail_from,
         &row.recipient,
         &row.message_id,
         date,

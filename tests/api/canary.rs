@@ -165,10 +165,7 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     assert_eq!(status, StatusCode::CREATED);
     let id = link["id"].as_str().unwrap().to_owned();
     let session = link["link_session_token"].as_str().unwrap().to_owned();
-    let code = sim.mailbox(email).await[0]["authorization_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = sim.latest_code(email).await;
     let submit = |bearer: &str, code: &str| {
         client
             .post(format!("{base}/v1/links/{id}/code"))

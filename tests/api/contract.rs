@@ -233,10 +233,7 @@ async fn every_documented_simulator_answer_matches_wise_schemas() {
 
     let mut linked = Vec::new();
     for email in ["existing@example.com", "nodob@example.com"] {
-        let code = sim.mailbox(email).await[0]["authorization_code"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let code = sim.latest_code(email).await;
         let form = vec![
             ("grant_type", "authorization_code".to_owned()),
             ("client_id", "wiselink-dev".to_owned()),

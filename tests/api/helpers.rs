@@ -139,7 +139,7 @@ async fn start_app(
         ("WISELINK__MAIL__RETRY_MAX_SECS", "1"),
     ];
     vars.extend_from_slice(overrides);
-    let app = Application::build(settings(database.url(), &vars))
+    let app = Application::build_with_clock(settings(database.url(), &vars), sim.clock.clone())
         .await
         .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -186,6 +186,11 @@ pub async fn create_api_key(db: &Db, name: &str) -> String {
 impl TestApp {
     pub fn database(&self) -> &TestDatabase {
         self.database.as_ref().expect("database")
+    }
+
+    /// Moves time forward for this app and its simulated Wise at once (they share one clock).
+    pub fn advance(&self, by: chrono::Duration) {
+        self.sim().clock.advance(by);
     }
 
     /// The simulated Wise this app talks to.
@@ -267,18 +272,6 @@ impl TestApp {
         tokio::task::spawn_blocking(move || count_rows(&db, sql))
             .await
             .expect("count task")
-    }
-
-    /// Runs `f` with a connection to this app's database, off the async workers: for putting a
-    /// row into a state the API cannot reach quickly (a minute later, an expired window…).
-    pub async fn with_db<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut wiselink::db::DbConnection) -> T + Send + 'static,
-    ) -> T {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || f(&mut db.get().expect("connection")))
-            .await
-            .expect("database task")
     }
 
     /// Runs the wiselink binary against this app's database.
@@ -409,6 +402,8 @@ pub struct TestSim {
     pub http: Client,
     pub wise: std::sync::Arc<wiselink::wise::WiseClient>,
     pub settings: Settings,
+    /// The clock the simulator reads, shared with the app a test starts on it.
+    pub clock: wiselink::clock::SharedClock,
 }
 
 /// Starts the simulator; `overrides` adjust the `[wise]` settings the client and simulator share.
@@ -425,7 +420,8 @@ pub async fn spawn_sim_with(overrides: &[(&str, &str)]) -> TestSim {
     ];
     vars.extend_from_slice(overrides);
     let settings = self::settings("sqlite://unused.sqlite3", &vars);
-    let sim = web::Data::new(Simulator::from_settings(&settings.wise));
+    let clock = wiselink::clock::Clock::system();
+    let sim = web::Data::new(Simulator::from_settings(&settings.wise).with_clock(clock.clone()));
     tokio::spawn(simulator::serve(listener, sim, 1).expect("simulator starts"));
     let wise = wiselink::wise::WiseClient::new(settings.wise.clone()).expect("client");
     let http = Client::builder()
@@ -437,6 +433,7 @@ pub async fn spawn_sim_with(overrides: &[(&str, &str)]) -> TestSim {
         http,
         wise: std::sync::Arc::new(wise),
         settings,
+        clock,
     }
 }
 
@@ -549,6 +546,16 @@ impl TestSim {
         .unwrap()
     }
 
+    /// The code in the newest email Wise sent to `to`.
+    pub async fn latest_code(&self, to: &str) -> String {
+        let mail = self.mailbox(to).await;
+        let newest = mail.last().unwrap_or_else(|| panic!("Wise sent no email to {to}"));
+        newest["authorization_code"]
+            .as_str()
+            .expect("Wise's email carries a code")
+            .to_owned()
+    }
+
     /// Signup for an email that already has a Wise account, asking Wise to email the code; returns
     /// the code from the mailbox.
     pub async fn emailed_code(&self, email: &str) -> secrecy::SecretString {
@@ -564,11 +571,7 @@ impl TestSim {
             ),
             "{outcome:?}"
         );
-        let mail = self.mailbox(email).await;
-        let code = mail.last().expect("Wise sent an email")["authorization_code"]
-            .as_str()
-            .unwrap();
-        secrecy::SecretString::from(code.to_owned())
+        secrecy::SecretString::from(self.latest_code(email).await)
     }
 
     /// An existing Wise user linked through the email flow. Returns the user and its tokens.

@@ -21,10 +21,7 @@ async fn active_link(app: &TestApp, n: usize) -> String {
     )
     .await;
     let id = link["id"].as_str().unwrap().to_owned();
-    let code = app.sim().mailbox(&email).await[0]["authorization_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = app.sim().latest_code(&email).await;
     let done = app
         .client
         .post(app.url(&format!("/v1/links/{id}/code")))
@@ -112,7 +109,7 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
                     Aad {
                         table: "links",
                         column: column.name(),
-                        row: &link.id,
+                        row: link.id.as_str(),
                     },
                 )
                 .expect("opens with the new key");

@@ -76,10 +76,7 @@ async fn wrong_codes_are_limited_per_customer_across_links() {
     }
     let exchanges = code_exchanges(&app).await;
     assert_eq!(exchanges, 6);
-    let right = app.sim().mailbox("guess@example.com").await.last().unwrap()["authorization_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let right = app.sim().latest_code("guess@example.com").await;
     let r = submit(&app, id, session, &right).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry_after: i64 = r.headers()["retry-after"]

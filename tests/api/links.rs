@@ -37,10 +37,7 @@ pub async fn awaiting_code(
     let response = start(app, customer_ref).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let link = json(response).await;
-    let code = app.sim().mailbox(email).await.last().unwrap()["authorization_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = app.sim().latest_code(email).await;
     (
         link["id"].as_str().unwrap().to_owned(),
         link["link_session_token"].as_str().unwrap().to_owned(),
@@ -101,10 +98,7 @@ async fn existing_wise_user_links_through_the_api_with_a_matching_dob() {
         json(read).await.get("link_session_token").is_none(),
         "the session token is shown once"
     );
-    let code = app.sim().mailbox("ada@example.com").await[0]["authorization_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = app.sim().latest_code("ada@example.com").await;
     let typed = format!(" {}-{} ", &code[..3], &code[3..]);
     let done = submit(&app, id, session, &typed).await;
     assert_eq!(done.status(), StatusCode::OK);
@@ -421,7 +415,7 @@ async fn expired_access_tokens_are_refreshed_on_demand_and_revocation_means_reli
         "active"
     );
     let first = json(app.access_token(&id).await).await;
-    expire_access_token(&app).await;
+    app.advance(chrono::Duration::hours(12));
     let second = json(app.access_token(&id).await).await;
     assert_ne!(first["access_token"], second["access_token"]);
     let old = app
@@ -442,7 +436,7 @@ async fn expired_access_tokens_are_refreshed_on_demand_and_revocation_means_reli
         .as_i64()
         .unwrap();
     app.sim().user_action(user_id, "revoke", None).await;
-    expire_access_token(&app).await;
+    app.advance(chrono::Duration::hours(12));
     let r = app.access_token(&id).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(problem(r).await["code"], "relink_required");
@@ -456,19 +450,6 @@ type SealedColumns = (
     Option<Vec<u8>>,
     Option<Vec<u8>>,
 );
-
-pub async fn expire_access_token(app: &TestApp) {
-    use diesel::prelude::*;
-    use wiselink::db::schema::links;
-    let past = wiselink::db::now() - chrono::Duration::hours(1);
-    app.with_db(move |conn| {
-        diesel::update(links::table)
-            .set(links::access_expires_at.eq(past))
-            .execute(conn)
-            .unwrap()
-    })
-    .await;
-}
 
 #[tokio::test]
 async fn secrets_are_sealed_at_rest() {
@@ -634,24 +615,6 @@ async fn links_are_listed_newest_first_with_filters_and_cursor_pages() {
     assert_eq!(fields, ["colour", "cursor", "limit", "state"]);
 }
 
-/// Makes the last Wise email for the link a minute old, as if the customer had waited.
-pub async fn a_minute_passes(app: &TestApp, id: &str) {
-    use diesel::prelude::*;
-    use wiselink::db::schema::links;
-    let id = id.to_owned();
-    let earlier = wiselink::db::now() - chrono::Duration::seconds(61);
-    app.with_db(move |conn| {
-        diesel::update(links::table.filter(links::id.eq(&id)))
-            .set((
-                links::created_at.eq(earlier),
-                links::last_resend_at.eq(Some(earlier)),
-            ))
-            .execute(conn)
-            .unwrap()
-    })
-    .await;
-}
-
 async fn resend(app: &TestApp, id: &str, bearer: &str) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/v1/links/{id}/resend")))
@@ -683,7 +646,7 @@ async fn resend_gets_a_new_code_from_wise_and_resets_the_attempts() {
         "no email for a refused resend"
     );
 
-    a_minute_passes(&app, &id).await;
+    app.advance(chrono::Duration::seconds(61));
     let r = resend(&app, &id, &session).await;
     assert_eq!(r.status(), StatusCode::OK);
     let link = json(r).await;
@@ -716,14 +679,14 @@ async fn at_most_five_resends_a_day() {
     let app = spawn_app().await;
     let (id, session, _) = awaiting_code(&app, "c-r5", "five.resends@example.com", json!({})).await;
     for n in 1..=5 {
-        a_minute_passes(&app, &id).await;
+        app.advance(chrono::Duration::seconds(61));
         assert_eq!(
             resend(&app, &id, &session).await.status(),
             StatusCode::OK,
             "resend {n}"
         );
     }
-    a_minute_passes(&app, &id).await;
+    app.advance(chrono::Duration::seconds(61));
     let sixth = resend(&app, &id, &session).await;
     assert_eq!(sixth.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: i64 = sixth.headers()["retry-after"]

@@ -55,10 +55,7 @@ async fn the_customer_gets_a_finish_linking_email_then_a_linked_email() {
         finish.message_id
     );
 
-    let code = app.sim().mailbox("mail.me@example.com").await[0]["authorization_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = app.sim().latest_code("mail.me@example.com").await;
     let done = json(submit(&app, id, session, &code).await).await;
     assert_eq!(done["state"], "active");
     let mail = app.mail.wait_for("mail.me@example.com", 2).await;
@@ -93,7 +90,12 @@ async fn a_link_that_needs_review_sends_no_linked_email() {
     let done = json(submit(&app, &id, &session, &code).await).await;
     assert_eq!(done["state"], "needs_review");
     app.mail.wait_for("review.me@example.com", 1).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Mail is queued in the transaction of the change that causes it: no row now, no mail ever.
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'linked'")
+            .await,
+        0
+    );
     let subjects: Vec<String> = app
         .mail
         .to("review.me@example.com")
@@ -143,7 +145,12 @@ async fn smtp_down_then_up_delivers_every_email_once_across_instances() {
         "SELECT COUNT(*) AS n FROM outbox WHERE status = 'sent' AND last_error IS NULL",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Only a pending message is ever leased again: with none left, nothing more can go out.
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'")
+            .await,
+        0
+    );
     assert_eq!(sink.delivered().len(), 1, "delivered once");
 }
 

@@ -296,28 +296,13 @@ async fn the_page_counts_against_the_per_address_limit() {
     assert_eq!(open(&app, session).await.status(), StatusCode::OK);
 }
 
-/// Moves the link's code window into the past (the session still opens it for an hour).
-async fn window_closes(app: &TestApp, id: &str) {
-    use diesel::prelude::*;
-    use wiselink::db::schema::links;
-    let id = id.to_owned();
-    let past = wiselink::db::now() - chrono::Duration::minutes(1);
-    app.with_db(move |conn| {
-        diesel::update(links::table.filter(links::id.eq(&id)))
-            .set(links::code_expires_at.eq(Some(past)))
-            .execute(conn)
-            .unwrap()
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn a_new_code_from_the_page_resets_the_attempts_and_arrives_from_wise() {
     let app = spawn_app().await;
     let (id, session, first) = awaiting_code(&app, "p-8", "resend@example.com", json!({})).await;
     let r = post_form(&app, &session, &[("code", "Wrong1")]).await;
     assert!(text(r).await.contains("4 attempts left"));
-    crate::links::a_minute_passes(&app, &id).await;
+    app.advance(chrono::Duration::seconds(61));
 
     let r = post_form(&app, &session, &[("action", "resend")]).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -340,8 +325,8 @@ async fn a_new_code_from_the_page_resets_the_attempts_and_arrives_from_wise() {
 #[tokio::test]
 async fn after_the_code_window_the_page_offers_a_new_code_instead_of_the_form() {
     let app = spawn_app().await;
-    let (id, session, code) = awaiting_code(&app, "p-9", "late@example.com", json!({})).await;
-    window_closes(&app, &id).await;
+    let (_, session, code) = awaiting_code(&app, "p-9", "late@example.com", json!({})).await;
+    app.advance(chrono::Duration::minutes(31));
     let page = text(open(&app, &session).await).await;
     assert!(page.contains("Your code has expired"), "{page}");
     assert!(page.contains("Email me a new code"), "{page}");

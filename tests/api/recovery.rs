@@ -91,10 +91,7 @@ async fn verification_interrupted_by_a_wise_outage_is_finished_later() {
         link["id"].as_str().unwrap(),
         link["link_session_token"].as_str().unwrap(),
     );
-    let code = app.sim().mailbox("verify@example.com").await[0]["authorization_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = app.sim().latest_code("verify@example.com").await;
     app.sim()
         .fault(json!({"endpoint": "/v1/me", "status": 503, "count": 3}))
         .await;
@@ -170,10 +167,7 @@ async fn wise_429_during_create_and_verification_is_reported_and_resumed() {
         .to_owned();
 
     app.sim().fault(throttle("/v2/profiles")).await;
-    let code = app.sim().mailbox("throttled@example.com").await[0]["authorization_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = app.sim().latest_code("throttled@example.com").await;
     let r = app
         .client
         .post(app.url(&format!("/v1/links/{id}/code")))

@@ -22,22 +22,50 @@ pub use start::{__path_start_link, StartInput};
 pub use unlink::__path_unlink;
 pub use view::{LinkView, NextAction};
 
+use crate::domain::LinkId;
 use crate::http::auth::LinkCaller;
-use crate::services::links::LinkError;
-use crate::state::AppState;
+use crate::http::rate_limit::IpLimiter;
+use crate::services::links::{LinkError, LinkService};
+use crate::settings::LimitSettings;
 use actix_web::{HttpRequest, web};
 use error::LinkApiError;
 
 /// Counts a request from an app or browser (link session) against its IP's limit. The partner's
 /// own calls (API key) all come from its servers and are not counted.
-fn limit_ip(req: &HttpRequest, state: &AppState, caller: &LinkCaller) -> Result<(), LinkApiError> {
+fn limit_ip(
+    req: &HttpRequest,
+    limiter: &IpLimiter,
+    limits: &LimitSettings,
+    caller: &LinkCaller,
+) -> Result<(), LinkApiError> {
     if !matches!(caller, LinkCaller::Session { .. }) {
         return Ok(());
     }
-    state
-        .ip_limiter
-        .check_request(req, state.settings.limits.trust_forwarded_for)
-        .map_err(|retry_after_secs| LinkError::IpLimited { retry_after_secs }.into())
+    limiter
+        .check_request(req, limits.trust_forwarded_for)
+        .map_err(|retry_after_secs| LinkApiError::IpLimited { retry_after_secs })
+}
+
+/// The link id in the path. Anything that cannot be a link id is simply not found.
+fn link_id(raw: &str) -> Result<LinkId, LinkApiError> {
+    LinkId::parse(raw).ok_or(LinkApiError::Link(LinkError::LinkNotFound))
+}
+
+/// Loads a link the caller may see; any other id is simply not found. A session caller's link
+/// was already read while authenticating.
+async fn load(
+    links: &LinkService,
+    caller: &LinkCaller,
+    raw_id: &str,
+) -> Result<crate::db::links::LinkRow, LinkApiError> {
+    let id = link_id(raw_id)?;
+    if !caller.may_access(&id) {
+        return Err(LinkError::LinkNotFound.into());
+    }
+    if let Some(link) = caller.session_link(&id) {
+        return Ok(link.clone());
+    }
+    Ok(links.find(&id).await?)
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

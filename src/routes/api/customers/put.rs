@@ -97,7 +97,7 @@ async fn upsert(
         Upserted::Created => StatusCode::CREATED,
         Upserted::Replaced => StatusCode::OK,
     };
-    tracing::info!(customer.id = row.id, outcome = ?outcome, "customer saved");
+    tracing::info!(customer.id = %row.id, outcome = ?outcome, "customer saved");
     Ok(HttpResponse::build(status).json(CustomerView::from(row)))
 }
 

@@ -1,9 +1,9 @@
 use super::error::LinkApiError;
 use crate::http::Problem;
 use crate::http::auth::ApiKeyAuth;
+use crate::domain::WiseProfileId;
 use crate::routes::api::customers::timestamp;
-use crate::services::links;
-use crate::state::AppState;
+use crate::services::links::LinkService;
 use actix_web::{HttpResponse, web};
 use secrecy::ExposeSecret;
 use serde::Serialize;
@@ -14,12 +14,13 @@ use utoipa::ToSchema;
 pub struct AccessTokenView {
     access_token: String,
     expires_at: String,
-    profile_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    profile_id: Option<WiseProfileId>,
 }
 
 /// Get a valid Wise access token for an active link (partner API key only).
 ///
-/// Refreshed first when it expires within five minutes. Links in any other state are refused:
+/// Refreshed first when it expires within `links.refresh_margin_secs` (five minutes by default). Links in any other state are refused:
 /// `needs_review` tokens stay sealed until staff approve.
 #[utoipa::path(
     post,
@@ -38,13 +39,13 @@ pub struct AccessTokenView {
 pub async fn access_token(
     _auth: ApiKeyAuth,
     path: web::Path<String>,
-    state: web::Data<AppState>,
+    links: web::Data<LinkService>,
 ) -> Result<HttpResponse, LinkApiError> {
-    let (token, expires_at, profile_id) = links::access_token(&state, &path).await?;
+    let token = links.access_token(&super::link_id(&path)?).await?;
     let body = AccessTokenView {
-        access_token: token.expose_secret().to_owned(),
-        expires_at: timestamp(expires_at),
-        profile_id,
+        access_token: token.token.expose_secret().to_owned(),
+        expires_at: timestamp(token.expires_at),
+        profile_id: token.profile_id,
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

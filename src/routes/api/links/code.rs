@@ -1,11 +1,11 @@
-use super::LinkView;
 use super::error::LinkApiError;
-use super::get::load;
+use super::{LinkView, limit_ip, load};
 use crate::domain::AuthorizationCode;
 use crate::http::auth::LinkCaller;
 use crate::http::fields::ObjectReader;
+use crate::http::rate_limit::IpLimiter;
 use crate::http::{Problem, body};
-use crate::services::links;
+use crate::services::links::LinkService;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::ToSchema;
@@ -47,16 +47,18 @@ pub async fn submit_code(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    links: web::Data<LinkService>,
+    limiter: web::Data<IpLimiter>,
 ) -> Result<HttpResponse, LinkApiError> {
-    super::limit_ip(&req, &state, &caller)?;
+    limit_ip(&req, &limiter, &state.settings.limits, &caller)?;
     let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
     let mut reader = ObjectReader::new(body::parse_object(&body)?);
     let code = reader.required("code", AuthorizationCode::parse);
     reader.finish().map_err(LinkApiError::Validation)?;
     let code = code.ok_or_else(|| LinkApiError::Validation(Vec::new()))?;
-    let link = load(&state, &caller, &path).await?;
-    let (link, customer_ref) = links::submit_code(&state, link, code, &caller.actor()).await?;
+    let link = load(&links, &caller, &path).await?;
+    let outcome = links.submit_code(link, code, &caller.actor()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(LinkView::new(&link, customer_ref)))
+        .json(LinkView::new(&outcome, links.policy())))
 }

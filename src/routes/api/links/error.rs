@@ -1,15 +1,19 @@
+//! Every way a `/v1/links` request can fail, as a problem response.
+
 use crate::http::{FieldError, Problem, RequestError};
+use crate::routes::link_errors;
 use crate::services::links::LinkError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-/// Every way a `/v1/links` request can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum LinkApiError {
     #[error(transparent)]
     Request(#[from] RequestError),
     #[error("invalid request")]
     Validation(Vec<FieldError>),
+    #[error("too many requests from this address")]
+    IpLimited { retry_after_secs: u64 },
     #[error(transparent)]
     Link(#[from] LinkError),
 }
@@ -29,120 +33,8 @@ impl LinkApiError {
         match self {
             Self::Request(e) => e.problem(),
             Self::Validation(errors) => Problem::validation(errors.clone()),
-            Self::Link(e) => link_problem(e),
+            Self::IpLimited { retry_after_secs } => link_errors::ip_limited(*retry_after_secs),
+            Self::Link(e) => link_errors::problem(e),
         }
-    }
-}
-
-/// The problem answer for a failed link operation; the code-entry page answers with the same
-/// status codes.
-pub fn link_problem(e: &LinkError) -> Problem {
-    use StatusCode as S;
-    match e {
-        LinkError::CustomerNotFound => {
-            Problem::new(S::NOT_FOUND, "customer_not_found", "Customer not found")
-                .detail("Create the customer with PUT /v1/customers/{customer_ref} first.")
-        }
-        LinkError::LinkNotFound => Problem::new(S::NOT_FOUND, "link_not_found", "Link not found"),
-        LinkError::LinkExists => Problem::new(
-            S::CONFLICT,
-            "link_exists",
-            "The customer already has a link",
-        )
-        .detail("A customer has at most one link in progress or active. Unlink it first."),
-        LinkError::WiseRefused { fields } => Problem::new(
-            S::UNPROCESSABLE_ENTITY,
-            "wise_refused",
-            "Wise refused the customer's details",
-        )
-        .errors(
-            fields
-                .iter()
-                .map(|(field, code, message)| FieldError {
-                    field: field.clone(),
-                    code: code.clone(),
-                    message: message.clone(),
-                })
-                .collect(),
-        ),
-        LinkError::WiseUnavailable { retry_after } => Problem::new(
-            S::SERVICE_UNAVAILABLE,
-            "wise_unavailable",
-            "Wise is unavailable",
-        )
-        .detail("Retry later; the link resumes where it stopped.")
-        .retry_after(retry_after.unwrap_or(5)),
-        LinkError::WrongState(state) => Problem::new(
-            S::CONFLICT,
-            "invalid_state",
-            "Not possible in the link's state",
-        )
-        .detail(format!("The link is {state}.")),
-        LinkError::Locked => Problem::new(S::TOO_MANY_REQUESTS, "locked", "Too many wrong codes")
-            .detail("The link is locked. Support staff can unlock it."),
-        LinkError::InvalidCode { attempts_remaining } => {
-            Problem::new(S::UNPROCESSABLE_ENTITY, "invalid_code", "Wrong code")
-                .detail("Wise did not accept this code. Check the email from Wise and try again.")
-                .attempts_remaining(*attempts_remaining)
-        }
-        LinkError::CodeAlreadyUsed => Problem::new(
-            S::UNPROCESSABLE_ENTITY,
-            "code_already_used",
-            "This code was already used",
-        )
-        .detail("Ask for a new code and enter that one."),
-        LinkError::CodeExpired => {
-            Problem::new(S::GONE, "code_expired", "The code window has closed")
-                .detail("Start a new link to get a new code.")
-        }
-        LinkError::Busy => Problem::new(S::CONFLICT, "link_busy", "The link is being processed")
-            .detail(
-                "Another request for this link is in progress. Read the link to see the result.",
-            )
-            .retry_after(1),
-        LinkError::ExchangeLost => Problem::new(
-            S::BAD_GATEWAY,
-            "code_exchange_failed",
-            "The code could not be exchanged",
-        )
-        .detail("Wise did not answer. The code cannot be used again: ask for a new code."),
-        LinkError::RelinkRequired => {
-            Problem::new(S::CONFLICT, "relink_required", "Wise revoked access")
-                .detail("The customer must link their Wise account again.")
-        }
-        LinkError::ResendTooSoon { retry_after_secs } => Problem::new(
-            S::TOO_MANY_REQUESTS,
-            "resend_too_soon",
-            "Too soon for a new code",
-        )
-        .detail("A new code can be requested a minute after the last one.")
-        .retry_after((*retry_after_secs).max(1) as u64),
-        LinkError::ResendLimitReached { retry_after_secs } => Problem::new(
-            S::TOO_MANY_REQUESTS,
-            "resend_limit_reached",
-            "Too many new codes today",
-        )
-        .detail("At most five new codes a day.")
-        .retry_after((*retry_after_secs).max(1) as u64),
-        LinkError::WiseAccountGone => Problem::new(
-            S::CONFLICT,
-            "wise_account_gone",
-            "The Wise account no longer exists",
-        )
-        .detail("Unlink and start a new link."),
-        LinkError::CustomerLimited { retry_after_secs } => Problem::new(
-            S::TOO_MANY_REQUESTS,
-            "customer_rate_limited",
-            "Too many wrong codes for this customer today",
-        )
-        .detail("No more codes are taken for this customer until the time in Retry-After.")
-        .retry_after((*retry_after_secs).max(1) as u64),
-        LinkError::IpLimited { retry_after_secs } => {
-            Problem::new(S::TOO_MANY_REQUESTS, "rate_limited", "Too many requests")
-                .detail("Too many codes from this address. Wait for the time in Retry-After.")
-                .retry_after(*retry_after_secs)
-        }
-        LinkError::Db(e) => Problem::database(e),
-        LinkError::Unexpected(e) => Problem::unexpected(e),
     }
 }

@@ -2,8 +2,7 @@ use super::error::LinkApiError;
 use crate::http::Problem;
 use crate::http::auth::ApiKeyAuth;
 use crate::routes::api::customers::timestamp;
-use crate::services::links;
-use crate::state::AppState;
+use crate::services::links::LinkService;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -31,10 +30,10 @@ pub struct EventView {
 pub async fn list_events(
     _auth: ApiKeyAuth,
     path: web::Path<String>,
-    state: web::Data<AppState>,
+    links: web::Data<LinkService>,
 ) -> Result<HttpResponse, LinkApiError> {
-    links::find(&state, &path).await?;
-    let events: Vec<EventView> = links::events(&state, &path)
+    let events: Vec<EventView> = links
+        .events(&super::link_id(&path)?)
         .await?
         .into_iter()
         .map(|e| EventView {

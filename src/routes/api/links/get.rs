@@ -1,40 +1,9 @@
-use super::LinkView;
 use super::error::LinkApiError;
-use crate::db::customers;
+use super::{LinkView, load};
 use crate::http::Problem;
 use crate::http::auth::LinkCaller;
-use crate::services::links::{self, LinkError};
-use crate::state::AppState;
+use crate::services::links::LinkService;
 use actix_web::{HttpResponse, web};
-
-/// Loads a link the caller may see; any other id is simply not found.
-pub async fn load(
-    state: &AppState,
-    caller: &LinkCaller,
-    id: &str,
-) -> Result<crate::db::links::LinkRow, LinkApiError> {
-    if !caller.may_access(id) {
-        return Err(LinkError::LinkNotFound.into());
-    }
-    if let Some(link) = caller.session_link(id) {
-        return Ok(link.clone());
-    }
-    Ok(links::find(state, id).await?)
-}
-
-pub async fn view(
-    state: &AppState,
-    link: &crate::db::links::LinkRow,
-) -> Result<LinkView, LinkApiError> {
-    let customer_id = link.customer_id;
-    let customer = state
-        .db
-        .run(move |conn| customers::find_by_id(conn, customer_id))
-        .await
-        .map_err(LinkError::from)?
-        .ok_or(LinkError::CustomerNotFound)?;
-    Ok(LinkView::new(link, customer.customer_ref))
-}
 
 /// Read a link (API key, or the link's session token).
 #[utoipa::path(
@@ -53,10 +22,11 @@ pub async fn view(
 pub async fn get_link(
     caller: LinkCaller,
     path: web::Path<String>,
-    state: web::Data<AppState>,
+    links: web::Data<LinkService>,
 ) -> Result<HttpResponse, LinkApiError> {
-    let link = load(&state, &caller, &path).await?;
+    let link = load(&links, &caller, &path).await?;
+    let view = LinkView::new(&links.with_customer(link).await?, links.policy());
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(view(&state, &link).await?))
+        .json(view))
 }

@@ -1,11 +1,10 @@
 use super::LinkView;
 use super::error::LinkApiError;
 use crate::db::links::ListFilter;
-use crate::domain::{CustomerRef, LinkState};
+use crate::domain::{CustomerRef, LinkId, LinkState};
 use crate::http::auth::ApiKeyAuth;
 use crate::http::{FieldError, Problem};
-use crate::services::links;
-use crate::state::AppState;
+use crate::services::links::LinkService;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -45,27 +44,24 @@ pub struct LinkPage {
 pub async fn list_links(
     _auth: ApiKeyAuth,
     query: web::Query<HashMap<String, String>>,
-    state: web::Data<AppState>,
+    links: web::Data<LinkService>,
 ) -> Result<HttpResponse, LinkApiError> {
     let filter = parse(&query).map_err(LinkApiError::Validation)?;
     let limit = filter.limit;
-    let rows = links::list(
-        &state,
-        ListFilter {
+    let mut rows = links
+        .list(ListFilter {
             limit: limit + 1,
             ..filter
-        },
-    )
-    .await?;
+        })
+        .await?;
     let has_more = rows.len() as i64 > limit;
-    let items: Vec<(crate::db::links::LinkRow, String)> =
-        rows.into_iter().take(limit as usize).collect();
+    rows.truncate(limit as usize);
     let next_cursor = has_more
-        .then(|| items.last().map(|(l, _)| cursor(l.created_at, &l.id)))
+        .then(|| rows.last().map(|l| cursor(l.link.created_at, &l.link.id)))
         .flatten();
-    let items = items
+    let items = rows
         .iter()
-        .map(|(link, customer_ref)| LinkView::new(link, customer_ref.clone()))
+        .map(|of| LinkView::new(of, links.policy()))
         .collect();
     Ok(HttpResponse::Ok().json(LinkPage { items, next_cursor }))
 }
@@ -127,15 +123,15 @@ fn parse(query: &HashMap<String, String>) -> Result<ListFilter, Vec<FieldError>>
     }
 }
 
-fn cursor(created_at: chrono::NaiveDateTime, id: &str) -> String {
+fn cursor(created_at: chrono::NaiveDateTime, id: &LinkId) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}:{id}", created_at.and_utc().timestamp_micros()))
 }
 
-fn uncursor(raw: &str) -> Option<(chrono::NaiveDateTime, String)> {
+fn uncursor(raw: &str) -> Option<(chrono::NaiveDateTime, LinkId)> {
     let decoded = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
     let (micros, id) = decoded.split_once(':')?;
     let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
-    (id.starts_with("lnk_") && id.len() <= 40).then(|| (at, id.to_owned()))
+    Some((at, LinkId::parse(id)?))
 }
 
 #[cfg(test)]
@@ -147,8 +143,9 @@ mod tests {
         let at = DateTime::from_timestamp_micros(1_763_779_200_123_456)
             .unwrap()
             .naive_utc();
-        let c = cursor(at, "lnk_abc");
-        assert_eq!(uncursor(&c), Some((at, "lnk_abc".to_owned())));
+        let id = LinkId::generate();
+        let c = cursor(at, &id);
+        assert_eq!(uncursor(&c), Some((at, id)));
         for bad in [
             "",
             "!!!",

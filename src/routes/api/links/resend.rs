@@ -1,17 +1,17 @@
-use super::LinkView;
 use super::error::LinkApiError;
-use super::get::{load, view};
+use super::{LinkView, limit_ip, load};
 use crate::http::Problem;
 use crate::http::auth::LinkCaller;
-use crate::services::links;
+use crate::http::rate_limit::IpLimiter;
+use crate::services::links::LinkService;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 
 /// Ask Wise to email the customer a new code (API key, or the link's session token).
 ///
-/// At least a minute apart and at most five times a day. The link gets a new 30-minute window and
-/// five attempts again; a code already sent to Wise stays refused. For an `expired` link (partner
+/// At least a minute apart and at most five times a day (`[links]` in the configuration). The link
+/// gets a new code window and its attempts again; a code already sent to Wise stays refused. For an `expired` link (partner
 /// API key) the answer carries a new `link_session_token`.
 #[utoipa::path(
     post,
@@ -32,12 +32,16 @@ pub async fn resend(
     path: web::Path<String>,
     req: HttpRequest,
     state: web::Data<AppState>,
+    links: web::Data<LinkService>,
+    limiter: web::Data<IpLimiter>,
 ) -> Result<HttpResponse, LinkApiError> {
-    super::limit_ip(&req, &state, &caller)?;
-    let link = load(&state, &caller, &path).await?;
-    let (link, session) = links::resend(&state, link, &caller.actor()).await?;
-    let mut body = view(&state, &link).await?;
-    body.link_session_token = session.map(|s| s.token.expose_secret().to_owned());
+    limit_ip(&req, &limiter, &state.settings.limits, &caller)?;
+    let link = load(&links, &caller, &path).await?;
+    let resent = links.resend(link, &caller.actor()).await?;
+    let mut body = LinkView::new(&links.with_customer(resent.link).await?, links.policy());
+    body.link_session_token = resent
+        .session_token
+        .map(|s| s.token.expose_secret().to_owned());
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(body))

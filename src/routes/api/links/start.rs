@@ -4,7 +4,7 @@ use crate::domain::{CustomerRef, Invalid};
 use crate::http::auth::ApiKeyAuth;
 use crate::http::fields::ObjectReader;
 use crate::http::{Problem, body, idempotency};
-use crate::services::links;
+use crate::services::links::LinkService;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use secrecy::ExposeSecret;
@@ -47,11 +47,12 @@ pub async fn start_link(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    links: web::Data<LinkService>,
 ) -> Result<HttpResponse, LinkApiError> {
     let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
     let actor = auth.actor();
     let response = idempotency::run(&state, &auth.key_id, &req, &body, || async {
-        start(&state, &body, &actor)
+        start(&links, &body, &actor)
             .await
             .unwrap_or_else(|e| e.error_response())
     })
@@ -59,7 +60,7 @@ pub async fn start_link(
     Ok(response)
 }
 
-async fn start(state: &AppState, body: &[u8], actor: &str) -> Result<HttpResponse, LinkApiError> {
+async fn start(links: &LinkService, body: &[u8], actor: &str) -> Result<HttpResponse, LinkApiError> {
     let mut reader = ObjectReader::new(body::parse_object(body)?);
     let customer_ref = reader.required("customer_ref", CustomerRef::parse);
     reader.optional("flow", |f| match f {
@@ -74,9 +75,12 @@ async fn start(state: &AppState, body: &[u8], actor: &str) -> Result<HttpRespons
     let Some(customer_ref) = customer_ref else {
         return Err(LinkApiError::Validation(Vec::new()));
     };
-    let reference = customer_ref.to_string();
-    let started = links::start(state, customer_ref, actor).await?;
-    let mut view = LinkView::new(&started.link, reference);
+    let started = links.start(customer_ref, actor).await?;
+    let of = crate::db::links::CustomerLink {
+        link: started.link,
+        customer_ref: started.customer_ref,
+    };
+    let mut view = LinkView::new(&of, links.policy());
     view.link_session_token = started
         .session_token
         .map(|s| s.token.expose_secret().to_owned());

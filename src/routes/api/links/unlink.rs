@@ -1,10 +1,8 @@
 use super::LinkView;
 use super::error::LinkApiError;
-use super::get::view;
 use crate::http::Problem;
 use crate::http::auth::ApiKeyAuth;
-use crate::services::links;
-use crate::state::AppState;
+use crate::services::links::LinkService;
 use actix_web::{HttpResponse, web};
 
 /// Unlink (partner API key only): the tokens and the registration code are destroyed and the link
@@ -25,8 +23,9 @@ use actix_web::{HttpResponse, web};
 pub async fn unlink(
     auth: ApiKeyAuth,
     path: web::Path<String>,
-    state: web::Data<AppState>,
+    links: web::Data<LinkService>,
 ) -> Result<HttpResponse, LinkApiError> {
-    let link = links::unlink(&state, &path, &auth.actor()).await?;
-    Ok(HttpResponse::Ok().json(view(&state, &link).await?))
+    let link = links.unlink(&super::link_id(&path)?, &auth.actor()).await?;
+    let view = LinkView::new(&links.with_customer(link).await?, links.policy());
+    Ok(HttpResponse::Ok().json(view))
 }

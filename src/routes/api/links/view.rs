@@ -1,5 +1,5 @@
-use crate::db::links::LinkRow;
-use crate::domain::LinkState;
+use crate::db::links::CustomerLink;
+use crate::domain::{LinkId, LinkPolicy, LinkState, WiseProfileId, WiseUserId};
 use crate::routes::api::customers::timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -7,18 +7,20 @@ use utoipa::ToSchema;
 /// A link between a customer and a Wise account.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinkView {
-    #[schema(example = "lnk_3f1c9d0e6b5a4f7e8d2c1b0a9f8e7d6c")]
-    pub id: String,
+    #[schema(value_type = String, example = "lnk_3f1c9d0e6b5a4f7e8d2c1b0a9f8e7d6c")]
+    pub id: LinkId,
     pub customer_ref: String,
     /// pending, awaiting_code, awaiting_authorization, exchanging, verifying, active, needs_review,
     /// locked, relink_required, rejected, unlinked or expired.
-    pub state: String,
+    pub state: &'static str,
     /// `email_code` or `redirect`.
     pub flow: String,
     /// `linked` (an existing Wise account) or `created` (Wise created it for the partner).
     pub origin: Option<String>,
-    pub wise_user_id: Option<i64>,
-    pub wise_profile_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub wise_user_id: Option<WiseUserId>,
+    #[schema(value_type = Option<i64>)]
+    pub wise_profile_id: Option<WiseProfileId>,
     /// What the customer has to do next, if anything.
     pub next_action: Option<NextAction>,
     pub attempts_remaining: i32,
@@ -43,20 +45,21 @@ pub struct NextAction {
 }
 
 impl LinkView {
-    pub fn new(link: &LinkRow, customer_ref: String) -> Self {
-        let ts = |t: Option<chrono::NaiveDateTime>| t.map(crate::routes::api::customers::timestamp);
-        let next_action = matches!(link.state(), LinkState::AwaitingCode).then(|| NextAction {
+    pub fn new(of: &CustomerLink, policy: &LinkPolicy) -> Self {
+        let link = &of.link;
+        let ts = |t: Option<chrono::NaiveDateTime>| t.map(timestamp);
+        let next_action = matches!(link.state, LinkState::AwaitingCode).then(|| NextAction {
             kind: "enter_code",
             code_expires_at: ts(link.code_expires_at),
             attempts_remaining: link.attempts_remaining,
-            resend_available_at: ts(Some(crate::domain::resend_available_at(
-                link.last_resend_at.unwrap_or(link.created_at),
-            ))),
+            resend_available_at: ts(Some(
+                policy.resend.resend_available_at(link.last_email_at()),
+            )),
         });
         Self {
             id: link.id.clone(),
-            customer_ref,
-            state: link.state.clone(),
+            customer_ref: of.customer_ref.clone(),
+            state: link.state.as_str(),
             flow: link.flow.clone(),
             origin: link.origin.clone(),
             wise_user_id: link.wise_user_id,

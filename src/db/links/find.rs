@@ -1,0 +1,81 @@
+//! Reading links.
+
+use super::LinkRow;
+use crate::db::schema::{customers, links};
+use crate::db::{DbConnection, DbError};
+use crate::domain::{LinkId, LinkState};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub fn find(conn: &mut DbConnection, id: &LinkId) -> Result<Option<LinkRow>, DbError> {
+    Ok(links::table
+        .filter(links::id.eq(id))
+        .load::<LinkRow>(conn)?
+        .pop())
+}
+
+pub fn find_by_session(
+    conn: &mut DbConnection,
+    token_hash: &[u8],
+) -> Result<Option<LinkRow>, DbError> {
+    Ok(links::table
+        .filter(links::session_token_hash.eq(token_hash))
+        .load::<LinkRow>(conn)?
+        .pop())
+}
+
+/// Which links to list, newest first, after an optional keyset position.
+pub struct ListFilter {
+    pub customer_ref: Option<String>,
+    pub state: Option<LinkState>,
+    /// `(created_at, id)` of the last link already seen.
+    pub after: Option<(NaiveDateTime, LinkId)>,
+    pub limit: i64,
+}
+
+/// A link with its customer's reference.
+pub struct CustomerLink {
+    pub link: LinkRow,
+    pub customer_ref: String,
+}
+
+/// Links with their customer's reference, newest first.
+pub fn list(conn: &mut DbConnection, filter: &ListFilter) -> Result<Vec<CustomerLink>, DbError> {
+    let mut query = links::table
+        .inner_join(customers::table)
+        .select((links::all_columns, customers::customer_ref))
+        .into_boxed();
+    if let Some(customer_ref) = &filter.customer_ref {
+        query = query.filter(customers::customer_ref.eq(customer_ref.clone()));
+    }
+    if let Some(state) = filter.state {
+        query = query.filter(links::state.eq(state.as_str()));
+    }
+    if let Some((created_at, id)) = &filter.after {
+        query = query.filter(
+            links::created_at.lt(*created_at).or(links::created_at
+                .eq(*created_at)
+                .and(links::id.lt(id.clone()))),
+        );
+    }
+    Ok(query
+        .order((links::created_at.desc(), links::id.desc()))
+        .limit(filter.limit)
+        .load::<(LinkRow, String)>(conn)?
+        .into_iter()
+        .map(|(link, customer_ref)| CustomerLink { link, customer_ref })
+        .collect())
+}
+
+/// Links ordered by id, after `after_id`: the walk key rotation takes.
+pub fn batch_after(
+    conn: &mut DbConnection,
+    after_id: &str,
+    limit: i64,
+) -> Result<Vec<LinkRow>, DbError> {
+    Ok(links::table
+        .filter(links::id.gt(after_id))
+        .order(links::id.asc())
+        .limit(limit)
+        .load::<LinkRow>(conn)?)
+}

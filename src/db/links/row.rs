@@ -1,0 +1,99 @@
+//! The link row as read, as inserted, and the columns a transition may change.
+
+use crate::db::schema::links;
+use crate::domain::{CustomerId, LinkId, LinkState, WiseProfileId, WiseUserId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// A link as stored. Fields in the table's column order (`links::all_columns`), which both
+/// backends read by position.
+#[derive(Clone, Queryable)]
+pub struct LinkRow {
+    pub id: LinkId,
+    pub customer_id: CustomerId,
+    pub flow: String,
+    pub origin: Option<String>,
+    /// An unknown stored state fails the read instead of becoming another state.
+    pub state: LinkState,
+    pub signup_email: String,
+    pub registration_code: Option<Vec<u8>>,
+    pub access_token: Option<Vec<u8>>,
+    pub refresh_token: Option<Vec<u8>>,
+    pub access_expires_at: Option<NaiveDateTime>,
+    pub wise_user_id: Option<WiseUserId>,
+    pub wise_profile_id: Option<WiseProfileId>,
+    pub attempts_remaining: i32,
+    pub code_expires_at: Option<NaiveDateTime>,
+    pub session_token_hash: Option<Vec<u8>>,
+    pub spent_code_hash: Option<Vec<u8>>,
+    pub last_resend_at: Option<NaiveDateTime>,
+    pub resend_window_start: Option<NaiveDateTime>,
+    pub resends_in_window: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl LinkRow {
+    /// When Wise last emailed this link a code: the last resend, or the link's start.
+    pub fn last_email_at(&self) -> NaiveDateTime {
+        self.last_resend_at.unwrap_or(self.created_at)
+    }
+}
+
+#[derive(Insertable)]
+// NULL rather than DEFAULT for `None`: one SQL text, so the prepared statement is cached.
+#[diesel(table_name = links, treat_none_as_default_value = false)]
+pub struct NewLink<'a> {
+    pub id: &'a LinkId,
+    pub customer_id: CustomerId,
+    pub flow: &'a str,
+    pub state: &'a str,
+    pub signup_email: &'a str,
+    pub registration_code: Option<&'a [u8]>,
+    pub attempts_remaining: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Columns a transition may change besides the state. `None` leaves a column alone;
+/// `Some(None)` clears it.
+#[derive(Default, Clone, AsChangeset)]
+#[diesel(table_name = links)]
+pub struct LinkChanges {
+    pub origin: Option<String>,
+    pub registration_code: Option<Option<Vec<u8>>>,
+    pub access_token: Option<Option<Vec<u8>>>,
+    pub refresh_token: Option<Option<Vec<u8>>>,
+    pub access_expires_at: Option<Option<NaiveDateTime>>,
+    pub wise_user_id: Option<Option<WiseUserId>>,
+    pub wise_profile_id: Option<Option<WiseProfileId>>,
+    pub attempts_remaining: Option<i32>,
+    pub code_expires_at: Option<Option<NaiveDateTime>>,
+    pub session_token_hash: Option<Option<Vec<u8>>>,
+    pub spent_code_hash: Option<Option<Vec<u8>>>,
+    pub last_resend_at: Option<Option<NaiveDateTime>>,
+    pub resend_window_start: Option<Option<NaiveDateTime>>,
+    pub resends_in_window: Option<i32>,
+}
+
+impl LinkChanges {
+    /// These changes followed by `later`'s: where both set a column, `later` wins.
+    pub fn then(self, later: LinkChanges) -> LinkChanges {
+        LinkChanges {
+            origin: later.origin.or(self.origin),
+            registration_code: later.registration_code.or(self.registration_code),
+            access_token: later.access_token.or(self.access_token),
+            refresh_token: later.refresh_token.or(self.refresh_token),
+            access_expires_at: later.access_expires_at.or(self.access_expires_at),
+            wise_user_id: later.wise_user_id.or(self.wise_user_id),
+            wise_profile_id: later.wise_profile_id.or(self.wise_profile_id),
+            attempts_remaining: later.attempts_remaining.or(self.attempts_remaining),
+            code_expires_at: later.code_expires_at.or(self.code_expires_at),
+            session_token_hash: later.session_token_hash.or(self.session_token_hash),
+            spent_code_hash: later.spent_code_hash.or(self.spent_code_hash),
+            last_resend_at: later.last_resend_at.or(self.last_resend_at),
+            resend_window_start: later.resend_window_start.or(self.resend_window_start),
+            resends_in_window: later.resends_in_window.or(self.resends_in_window),
+        }
+    }
+}

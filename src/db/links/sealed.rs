@@ -1,0 +1,63 @@
+//! The encrypted columns of a link, named as their associated data names them.
+
+use super::LinkRow;
+use crate::db::schema::links;
+use crate::db::{DbConnection, DbError};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedColumn {
+    RegistrationCode,
+    AccessToken,
+    RefreshToken,
+}
+
+impl SealedColumn {
+    pub const ALL: [SealedColumn; 3] = [
+        Self::RegistrationCode,
+        Self::AccessToken,
+        Self::RefreshToken,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RegistrationCode => "registration_code",
+            Self::AccessToken => "access_token",
+            Self::RefreshToken => "refresh_token",
+        }
+    }
+
+    pub fn of(self, link: &LinkRow) -> Option<&[u8]> {
+        match self {
+            Self::RegistrationCode => link.registration_code.as_deref(),
+            Self::AccessToken => link.access_token.as_deref(),
+            Self::RefreshToken => link.refresh_token.as_deref(),
+        }
+    }
+}
+
+/// Replaces one sealed value, only if it still holds exactly `old` (the service may have written
+/// a newer one meanwhile). Returns whether it was replaced.
+pub fn replace_sealed(
+    conn: &mut DbConnection,
+    id: &str,
+    column: SealedColumn,
+    old: &[u8],
+    new: &[u8],
+) -> Result<bool, DbError> {
+    let row = links::table.filter(links::id.eq(id));
+    let n = match column {
+        SealedColumn::RegistrationCode => {
+            diesel::update(row.filter(links::registration_code.eq(old)))
+                .set(links::registration_code.eq(new))
+                .execute(conn)?
+        }
+        SealedColumn::AccessToken => diesel::update(row.filter(links::access_token.eq(old)))
+            .set(links::access_token.eq(new))
+            .execute(conn)?,
+        SealedColumn::RefreshToken => diesel::update(row.filter(links::refresh_token.eq(old)))
+            .set(links::refresh_token.eq(new))
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}

@@ -1,0 +1,227 @@
+//! Starting a link and committing its transitions. On PostgreSQL each commit is one statement
+//! (`pg`); on SQLite, one transaction. Both write the same rows.
+
+use super::events::NewEvent;
+use super::{LinkChanges, LinkRow, NewLink, pg};
+use crate::db::outbox::{self, NewMessage};
+use crate::db::schema::{link_events, links};
+use crate::db::{DbConnection, DbError, is_unique_violation};
+use crate::domain::{
+    CustomerId, IllegalTransition, LinkEvent, LinkId, LinkState, WiseUserId, transition,
+};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// One state change to record.
+pub struct Transition {
+    pub link_id: LinkId,
+    pub from: LinkState,
+    pub event: LinkEvent,
+    pub changes: LinkChanges,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub wise_trace_id: Option<String>,
+    /// Messages to queue in the outbox, in the same transaction as the change.
+    pub messages: Vec<NewMessage>,
+}
+
+impl Transition {
+    pub fn new(
+        link_id: &LinkId,
+        from: LinkState,
+        event: LinkEvent,
+        actor: &str,
+        reason: &str,
+    ) -> Self {
+        Self {
+            link_id: link_id.clone(),
+            from,
+            event,
+            changes: LinkChanges::default(),
+            actor: actor.to_owned(),
+            reason: Some(reason.to_owned()),
+            wise_trace_id: None,
+            messages: Vec::new(),
+        }
+    }
+
+    pub fn changes(mut self, changes: LinkChanges) -> Self {
+        self.changes = changes;
+        self
+    }
+
+    pub fn trace(mut self, trace_id: Option<&str>) -> Self {
+        self.wise_trace_id = trace_id.map(str::to_owned);
+        self
+    }
+
+    /// Queues a message that is sent only if this transition is written.
+    pub fn queue(mut self, message: Option<NewMessage>) -> Self {
+        self.messages.extend(message);
+        self
+    }
+}
+
+/// Why a transition was not written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error(transparent)]
+    Illegal(#[from] IllegalTransition),
+    /// Someone else moved the link first; nothing was written.
+    #[error("the link is no longer {0}")]
+    Stale(LinkState),
+    /// The customer already has a link that is not final (a new link was not inserted).
+    #[error("the customer already has a live link")]
+    LinkExists,
+}
+
+/// A customer to pin to a Wise user in the same transaction as the transitions (the first
+/// verified link of a customer decides which Wise user its later links must match).
+#[derive(Debug, Clone, Copy)]
+pub struct Pin {
+    pub customer_id: CustomerId,
+    pub wise_user_id: WiseUserId,
+}
+
+/// Inserts a new link and its first event. Refused when the customer already has a link that
+/// is not final (the partial unique index decides, so racing starts cannot both win).
+pub fn insert(
+    conn: &mut DbConnection,
+    link: &NewLink<'_>,
+    state: LinkState,
+    actor: &str,
+) -> Result<Result<(), Refused>, DbError> {
+    let event = NewEvent::started(link.id, actor, state, link.created_at);
+    let result = match conn {
+        DbConnection::Postgresql(pg) => pg::insert(pg, link, &event),
+        DbConnection::Sqlite(_) => conn.transaction(|c| {
+            diesel::insert_into(links::table).values(link).execute(c)?;
+            diesel::insert_into(link_events::table)
+                .values(&event)
+                .execute(c)
+        }),
+    };
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(e) if is_unique_violation(&e) => Ok(Err(Refused::LinkExists)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Applies one transition atomically (state check, row update, event row, queued messages) and
+/// returns the updated link.
+pub fn apply(
+    conn: &mut DbConnection,
+    t: &Transition,
+    now: NaiveDateTime,
+) -> Result<Result<LinkRow, Refused>, DbError> {
+    apply_all(conn, std::slice::from_ref(t), None, now)
+}
+
+/// What a sequence of transitions of one link amounts to: one row update from the first state to
+/// the last, one event row per transition, every queued message.
+pub(super) struct Plan<'a> {
+    pub link_id: &'a LinkId,
+    pub from: LinkState,
+    pub to: LinkState,
+    pub changes: LinkChanges,
+    pub events: Vec<NewEvent<'a>>,
+    pub messages: Vec<&'a NewMessage>,
+}
+
+fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refused> {
+    let first = transitions
+        .first()
+        .ok_or(Refused::Stale(LinkState::Pending))?;
+    let mut plan = Plan {
+        link_id: &first.link_id,
+        from: first.from,
+        to: first.from,
+        changes: LinkChanges::default(),
+        events: Vec::new(),
+        messages: Vec::new(),
+    };
+    for t in transitions {
+        debug_assert_eq!(t.link_id, first.link_id, "one link per commit");
+        if t.from != plan.to {
+            return Err(Refused::Stale(t.from));
+        }
+        let to = transition(t.from, t.event)?;
+        plan.to = to;
+        plan.changes = std::mem::take(&mut plan.changes).then(t.changes.clone());
+        plan.events.push(NewEvent::of(t, to, now));
+        plan.messages.extend(&t.messages);
+    }
+    Ok(plan)
+}
+
+/// Applies transitions one after the other as one atomic change, and pins the customer if asked:
+/// all of it or nothing. Each must start from the state the previous one reached; the row must
+/// still be in the first one's state.
+pub fn apply_all(
+    conn: &mut DbConnection,
+    transitions: &[Transition],
+    pin: Option<Pin>,
+    now: NaiveDateTime,
+) -> Result<Result<LinkRow, Refused>, DbError> {
+    let plan = match plan(transitions, now) {
+        Ok(plan) => plan,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let row = match conn {
+        DbConnection::Postgresql(pg) => pg::commit(pg, &plan, pin, now)?,
+        DbConnection::Sqlite(_) => {
+            conn.transaction(|c| commit_in_transaction(c, &plan, pin, now))?
+        }
+    };
+    Ok(row.ok_or(Refused::Stale(plan.from)))
+}
+
+fn commit_in_transaction(
+    c: &mut DbConnection,
+    plan: &Plan<'_>,
+    pin: Option<Pin>,
+    now: NaiveDateTime,
+) -> Result<Option<LinkRow>, diesel::result::Error> {
+    let Some(row) = diesel::update(links::table)
+        .filter(links::id.eq(plan.link_id))
+        .filter(links::state.eq(plan.from.as_str()))
+        .set((
+            links::state.eq(plan.to.as_str()),
+            links::updated_at.eq(now),
+            &plan.changes,
+        ))
+        .returning(links::all_columns)
+        .get_results::<LinkRow>(c)?
+        .pop()
+    else {
+        return Ok(None);
+    };
+    for event in &plan.events {
+        diesel::insert_into(link_events::table)
+            .values(event)
+            .execute(c)?;
+    }
+    outbox::enqueue(c, plan.messages.iter().copied(), now)?;
+    if let Some(p) = pin {
+        crate::db::customers::pin_wise_user(c, p.customer_id, p.wise_user_id)?;
+    }
+    Ok(Some(row))
+}
+
+/// Changes secrets or expiries without a state change (token refresh), if the link is still in
+/// `state`. Returns whether it was.
+pub fn update(
+    conn: &mut DbConnection,
+    link_id: &LinkId,
+    state: LinkState,
+    changes: &LinkChanges,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let n = diesel::update(links::table)
+        .filter(links::id.eq(link_id))
+        .filter(links::state.eq(state.as_str()))
+        .set((links::updated_at.eq(now), changes))
+        .execute(conn)?;
+    Ok(n == 1)
+}

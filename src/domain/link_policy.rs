@@ -1,0 +1,34 @@
+//! The rules of one link that an operator may tune (`[links]` in the configuration): attempts,
+//! how long a code and a session last, when tokens are renewed, how often a new code may be asked.
+
+use super::ResendPolicy;
+use chrono::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkPolicy {
+    /// Wrong codes allowed per code window before the link locks.
+    pub max_attempts: i32,
+    /// How long the customer has to enter Wise's code (Wise's codes live 30 minutes).
+    pub code_window: Duration,
+    /// How long after its code window a session token still opens its link, so the customer can
+    /// read how it ended.
+    pub session_grace: Duration,
+    /// Access tokens expiring within this margin are refreshed before being handed out.
+    pub refresh_margin: Duration,
+    /// Wrong codes one customer may type over all their links in a rolling 24 hours.
+    pub wrong_codes_per_customer_per_day: i64,
+    pub resend: ResendPolicy,
+}
+
+impl Default for LinkPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            code_window: Duration::minutes(30),
+            session_grace: Duration::hours(1),
+            refresh_margin: Duration::minutes(5),
+            wrong_codes_per_customer_per_day: 20,
+            resend: ResendPolicy::default(),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Taking the customer's code. It is sent to Wise at most once: the `exchanging` recovery point
+//! is committed first (only one concurrent submission can do that), and a code whose exchange may
+//! have reached Wise is remembered and refused if typed again.
+
+use super::secrets;
+use super::{LinkError, LinkService, wiped};
+use crate::db::customers::{self, CustomerRow};
+use crate::db::links::{self, CustomerLink, LinkChanges, LinkRow, Transition};
+use crate::domain::{AuthorizationCode, LinkEvent, LinkState};
+use chrono::Duration;
+use secrecy::SecretString;
+
+impl LinkService {
+    /// Takes a code typed by the customer and returns the link as it ends up: `active`,
+    /// `needs_review` or `rejected`.
+    pub async fn submit_code(
+        &self,
+        link: LinkRow,
+        code: AuthorizationCode,
+        actor: &str,
+    ) -> Result<CustomerLink, LinkError> {
+        let from = link.state;
+        match from {
+            LinkState::AwaitingCode | LinkState::AwaitingAuthorization => {}
+            LinkState::Locked => return Err(LinkError::Locked),
+            LinkState::Exchanging | LinkState::Verifying => return Err(LinkError::Busy),
+            other => return Err(LinkError::WrongState(other)),
+        }
+        if link.code_expires_at.is_some_and(|t| t <= self.clock.now()) {
+            let t = Transition::new(
+                &link.id,
+                from,
+                LinkEvent::CodeWindowClosed,
+                actor,
+                "the code window closed",
+            )
+            .changes(wiped());
+            self.apply(t).await?;
+            return Err(LinkError::CodeExpired);
+        }
+        let spent = secrets::code_hash(code.expose());
+        if link.spent_code_hash.as_deref() == Some(spent.as_slice()) {
+            return Err(LinkError::CodeAlreadyUsed);
+        }
+        let recovery_point = Transition::new(
+            &link.id,
+            from,
+            LinkEvent::CodeSubmitted,
+            actor,
+            "code submitted; exchanging it with Wise",
+        )
+        .changes(LinkChanges {
+            spent_code_hash: Some(Some(spent)),
+            ..LinkChanges::default()
+        });
+        let customer = self.limit_then_record(&link, recovery_point).await?;
+
+        let secret = SecretString::from(code.expose().to_owned());
+        match self.wise.authorization_code_grant(&secret).await {
+            Ok(tokens) => {
+                let stored = Transition::new(
+                    &link.id,
+                    LinkState::Exchanging,
+                    LinkEvent::TokensStored,
+                    actor,
+                    "code exchanged; tokens stored",
+                )
+                .changes(self.token_changes(&link.id, &tokens));
+                let link = self.verify(&link, &customer, stored, &tokens.access_token, actor).await?;
+                Ok(CustomerLink {
+                    link,
+                    customer_ref: customer.customer_ref,
+                })
+            }
+            Err(e) if e.is_invalid_grant() => {
+                let left = (link.attempts_remaining - 1).max(0);
+                let (event, reason) = if left == 0 {
+                    (LinkEvent::TooManyWrongCodes, "wrong code; no attempts left")
+                } else {
+                    (LinkEvent::CodeRefused, "Wise refused the code")
+                };
+                let t = Transition::new(&link.id, LinkState::Exchanging, event, actor, reason)
+                    .changes(LinkChanges {
+                        attempts_remaining: Some(left),
+                        ..LinkChanges::default()
+                    })
+                    .trace(e.trace_id());
+                self.apply(t).await?;
+                Err(if left == 0 {
+                    LinkError::Locked
+                } else {
+                    LinkError::InvalidCode {
+                        attempts_remaining: left,
+                    }
+                })
+            }
+            Err(e) => {
+                // The outcome is unknown: Wise may have used the code up. Never send it again.
+                let t = Transition::new(
+                    &link.id,
+                    LinkState::Exchanging,
+                    LinkEvent::ExchangeLost,
+                    actor,
+                    "the exchange's outcome is unknown; a new code is needed",
+                )
+                .trace(e.trace_id());
+                self.apply(t).await?;
+                tracing::warn!(link.id = %link.id, error = %e, "code exchange lost");
+                Err(LinkError::ExchangeLost)
+            }
+        }
+    }
+
+    /// Checks the customer's wrong-code limit and, if the code may be tried, commits the
+    /// `exchanging` recovery point; returns the link's customer. The limit counts wrong codes in
+    /// the last 24 hours over all the customer's links, so a new link or a resend does not reset
+    /// it. One database round trip.
+    async fn limit_then_record(
+        &self,
+        link: &LinkRow,
+        recovery_point: Transition,
+    ) -> Result<CustomerRow, LinkError> {
+        let window = Duration::hours(24);
+        let limit = self.policy.wrong_codes_per_customer_per_day;
+        let customer_id = link.customer_id;
+        let now = self.clock.now();
+        let outcome = self
+            .db
+            .run(move |conn| {
+                let Some(customer) = customers::find_by_id(conn, customer_id)? else {
+                    return Ok(Err(LinkError::CustomerNotFound));
+                };
+                let wrong = links::wrong_codes_since(conn, customer_id, now - window)?;
+                if wrong.count >= limit {
+                    let retry_after_secs = wrong
+                        .earliest
+                        .map_or(window.num_seconds(), |t| (t + window - now).num_seconds());
+                    return Ok(Err(LinkError::CustomerLimited {
+                        retry_after_secs: retry_after_secs.max(1),
+                    }));
+                }
+                Ok(links::apply(conn, &recovery_point, now)?
+                    .map(|_| customer)
+                    .map_err(LinkError::from))
+            })
+            .await?;
+        if let Err(LinkError::CustomerLimited { .. }) = &outcome {
+            tracing::warn!(link.id = %link.id, customer.id = %customer_id, "customer wrong-code limit reached");
+        }
+        outcome
+    }
+}

@@ -1,0 +1,68 @@
+//! Every way a link operation can fail. Expected outcomes have their own variant; `Db` and
+//! `Unexpected` are logged once, where they become a response.
+
+use crate::db::DbError;
+use crate::db::links::Refused;
+use crate::domain::LinkState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("no such customer")]
+    CustomerNotFound,
+    #[error("no such link")]
+    LinkNotFound,
+    #[error("the customer already has a link in progress or active")]
+    LinkExists,
+    #[error("Wise refused the customer's details")]
+    WiseRefused { fields: Vec<WiseFieldError> },
+    #[error("Wise is unavailable")]
+    WiseUnavailable { retry_after: Option<u64> },
+    #[error("the link is {0}")]
+    WrongState(LinkState),
+    #[error("too many wrong codes")]
+    Locked,
+    #[error("wrong code")]
+    InvalidCode { attempts_remaining: i32 },
+    #[error("this code was already used")]
+    CodeAlreadyUsed,
+    #[error("the code window has closed")]
+    CodeExpired,
+    #[error("another request for this link is being processed")]
+    Busy,
+    #[error("the code could not be exchanged; a new code is needed")]
+    ExchangeLost,
+    #[error("Wise revoked access; the customer must link again")]
+    RelinkRequired,
+    #[error("a new code may be requested in {retry_after_secs} s")]
+    ResendTooSoon { retry_after_secs: i64 },
+    #[error("the daily resend limit is reached")]
+    ResendLimitReached { retry_after_secs: i64 },
+    #[error("the Wise account no longer exists")]
+    WiseAccountGone,
+    #[error("too many wrong codes for this customer today")]
+    CustomerLimited { retry_after_secs: i64 },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<Refused> for LinkError {
+    fn from(e: Refused) -> Self {
+        match e {
+            Refused::Stale(_) => Self::Busy,
+            Refused::Illegal(i) => Self::WrongState(i.from),
+            Refused::LinkExists => Self::LinkExists,
+        }
+    }
+}
+
+/// One field Wise refused at signup, under our field name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WiseFieldError {
+    /// `email`, `language` or `customer`.
+    pub field: &'static str,
+    /// Wise's code, e.g. `NOT_VALID`.
+    pub code: String,
+    pub message: String,
+}

@@ -1,0 +1,135 @@
+//! Verification: read the Wise identity behind new tokens and decide — `active` when the
+//! personal profile's date of birth and the email match, `needs_review` when staff must decide,
+//! `rejected` when the account has no profile.
+
+use super::{LinkError, LinkService, unavailable, wiped};
+use crate::db::customers::CustomerRow;
+use crate::db::links::{LinkChanges, LinkRow, Pin, Transition};
+use crate::domain::{
+    DateOfBirth, EmailAddress, LinkEvent, LinkState, WiseIdentity, WiseProfile, WiseProfileId,
+    WiseUserId, assess,
+};
+use crate::wise::ProfileKind;
+use secrecy::SecretString;
+
+impl LinkService {
+    /// Verifies `link` with `access` and commits `stored` (the transition that stores the new
+    /// tokens) with the verdict. If Wise cannot be read now, the tokens are committed alone
+    /// (`verifying`) and the recovery worker finishes the check.
+    pub(super) async fn verify(
+        &self,
+        link: &LinkRow,
+        customer: &CustomerRow,
+        stored: Transition,
+        access: &SecretString,
+        actor: &str,
+    ) -> Result<LinkRow, LinkError> {
+        let identity = match self.read_identity(access).await {
+            Ok(identity) => identity,
+            Err(e) => {
+                self.apply(stored).await?;
+                return Err(e);
+            }
+        };
+        let (verdict, pin) = self.verdict(link, customer, &identity, actor)?;
+        self.commit(vec![stored, verdict], pin).await
+    }
+
+    /// Finishes the check of a link left in `verifying` with the tokens it holds.
+    pub(super) async fn verify_stored(
+        &self,
+        link: &LinkRow,
+        customer: &CustomerRow,
+        actor: &str,
+    ) -> Result<LinkRow, LinkError> {
+        let token = self.open_secret(link, crate::db::links::SealedColumn::AccessToken)?;
+        let identity = self.read_identity(&token).await?;
+        let (t, pin) = self.verdict(link, customer, &identity, actor)?;
+        self.commit(vec![t], pin).await
+    }
+
+    /// What Wise says about the account behind an access token: the user, its email, its
+    /// profiles.
+    async fn read_identity(&self, access: &SecretString) -> Result<WiseIdentity, LinkError> {
+        // Independent reads: asked at once, so the customer waits for one round trip to Wise.
+        let (me, profiles) = tokio::join!(self.wise.me(access), self.wise.profiles(access));
+        let me = me.map_err(|e| unavailable(&e))?;
+        let profiles = match profiles {
+            Ok(p) => p
+                .into_iter()
+                .map(|p| WiseProfile {
+                    id: Some(WiseProfileId::new(p.id)),
+                    personal: p.kind == ProfileKind::Personal,
+                    date_of_birth: p.date_of_birth,
+                })
+                .collect(),
+            Err(e) if e.is_transient() => return Err(unavailable(&e)),
+            // Fall back to /v1/me, whose details mirror the personal profile.
+            Err(_) => me
+                .date_of_birth()
+                .map(|d| {
+                    vec![WiseProfile {
+                        id: None,
+                        personal: true,
+                        date_of_birth: Some(d),
+                    }]
+                })
+                .unwrap_or_default(),
+        };
+        Ok(WiseIdentity {
+            user_id: WiseUserId::new(me.id),
+            email: me.email.clone(),
+            profiles,
+        })
+    }
+
+    /// The identity check's outcome for a `verifying` link: active, needs review, or rejected,
+    /// with the "linked" email and the customer's pin when it is a match.
+    fn verdict(
+        &self,
+        link: &LinkRow,
+        customer: &CustomerRow,
+        identity: &WiseIdentity,
+        actor: &str,
+    ) -> Result<(Transition, Option<Pin>), LinkError> {
+        let signup_email = EmailAddress::parse(&link.signup_email)
+            .map_err(|e| anyhow::anyhow!("stored signup email: {e}"))?;
+        let verdict = assess(
+            DateOfBirth::from_stored(customer.date_of_birth),
+            &signup_email,
+            customer.wise_user_id,
+            identity,
+        );
+        let changes = if verdict.event == LinkEvent::NoProfile {
+            LinkChanges {
+                wise_user_id: Some(Some(identity.user_id)),
+                ..wiped()
+            }
+        } else {
+            LinkChanges {
+                wise_user_id: Some(Some(identity.user_id)),
+                wise_profile_id: Some(verdict.profile_id),
+                ..LinkChanges::default()
+            }
+        };
+        let matched = verdict.event == LinkEvent::IdentityMatched;
+        let mail = matched
+            .then(|| self.linked_mail(&link.id, &link.signup_email, customer, false))
+            .transpose()?;
+        tracing::info!(link.id = %link.id, event = verdict.event.as_str(), reason = verdict.reason, "link verified");
+        let t = Transition::new(
+            &link.id,
+            LinkState::Verifying,
+            verdict.event,
+            actor,
+            verdict.reason,
+        )
+        .changes(changes)
+        .queue(mail);
+        let pin = matched.then_some(Pin {
+            customer_id: customer.id,
+            wise_user_id: identity.user_id,
+        });
+        Ok((t, pin))
+    }
+}
