@@ -21,6 +21,7 @@ api_port=18381
 sim_port=18382
 
 cargo build --release --quiet
+bin="$(scripts/target-dir.sh)/release/wiselink"
 cargo bench --bench flows --no-run --quiet 2>/dev/null || cargo bench --bench flows --no-run
 work=$(mktemp -d)
 pids=()
@@ -48,7 +49,7 @@ export WISELINK__SERVER__PORT=$api_port
 # address, which the per-IP limit would otherwise stop after 20 a minute.
 export WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE=100000
 
-target/release/wiselink sim --port "$sim_port" >"$work/sim.log" 2>&1 &
+"$bin" sim --port "$sim_port" >"$work/sim.log" 2>&1 &
 sim_pid=$!
 pids+=($sim_pid)
 for backend in $backends; do
@@ -62,8 +63,8 @@ for backend in $backends; do
         ;;
     *) echo "unknown backend $backend" >&2; exit 2 ;;
     esac
-    key=$(target/release/wiselink api-key create --name flows | tail -n 1)
-    target/release/wiselink serve >"$work/serve-$backend.log" 2>&1 &
+    key=$("$bin" api-key create --name flows | tail -n 1)
+    "$bin" serve >"$work/serve-$backend.log" 2>&1 &
     serve_pid=$!
     pids+=($serve_pid)
     for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$api_port/healthz" && break; sleep 0.1; done

@@ -23,6 +23,7 @@ if ! command -v wrk >/dev/null; then
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 cargo build --release --quiet
+bin="$(scripts/target-dir.sh)/release/wiselink"
 work=$(mktemp -d)
 sim_pid=""
 cleanup() {
@@ -33,7 +34,7 @@ trap cleanup EXIT
 
 base="http://127.0.0.1:$port"
 WISELINK__LOG__FILTER=warn WISELINK__WISE__CLIENT_ID=$client_id WISELINK__WISE__CLIENT_SECRET=$client_secret \
-    target/release/wiselink sim --port "$port" >"$work/sim.log" 2>&1 &
+    "$bin" sim --port "$port" >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$base/__sim/faults" && break; sleep 0.1; done
 

@@ -22,7 +22,7 @@ if ! command -v wrk >/dev/null; then
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 cargo build --release --quiet
-bin=target/release/wiselink
+bin="$(scripts/target-dir.sh)/release/wiselink"
 work=$(mktemp -d)
 server_pid=""
 cleanup() {

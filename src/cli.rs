@@ -1,4 +1,4 @@
-//! The command line: `wiselink [serve|migrate|api-key …]`.
+//! The command line: `wiselink [serve|migrate|sim|keys …|api-key …]`.
 
 use clap::{Parser, Subcommand};
 
@@ -58,7 +58,7 @@ pub enum KeysCommand {
     /// Re-seal every stored secret under the newest key in crypto.keys. Safe while the service
     /// runs, once every instance has that key in its ring.
     Rotate,
-    /// Print a new random key as a crypto.keys entry.
+    /// Print a new random key as a crypto.keys entry. Needs no configuration.
     Generate {
         /// The new key's id, e.g. the date: 2026-11.
         #[arg(long)]

@@ -59,7 +59,10 @@ mod tests {
         let later = clock.advance(Duration::hours(2));
         assert!(later.naive_utc() - before >= Duration::hours(2));
         let again = clock.advance(Duration::hours(-5));
-        assert!(again >= later, "a negative step does not move the clock back");
+        assert!(
+            again >= later,
+            "a negative step does not move the clock back"
+        );
         assert_eq!(clock.now().nanosecond() % 1_000, 0);
     }
 }

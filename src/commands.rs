@@ -23,9 +23,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
 
 pub async fn sim(settings: Settings, port: Option<u16>) -> anyhow::Result<()> {
     let host = settings.simulator.host.clone();
-    let listener =
-        std::net::TcpListener::bind((host.as_str(), port.unwrap_or(settings.simulator.port)))
-            .with_context(|| format!("cannot listen on {host}"))?;
+    let port = port.unwrap_or(settings.simulator.port);
+    let listener = std::net::TcpListener::bind((host.as_str(), port))
+        .with_context(|| format!("cannot listen on {host}:{port}"))?;
     let bound = listener.local_addr()?.port();
     let mut sim = Simulator::from_settings(&settings.wise);
     sim.public_url = format!("http://{host}:{bound}");

@@ -6,6 +6,11 @@ use wiselink::{commands, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Generating a key needs no configuration: production's validation asks for a key this
+    // command makes, so it must work before the configuration is complete.
+    if let Some(Command::Keys(KeysCommand::Generate { id })) = &cli.command {
+        return exit_code(commands::keys_generate(id));
+    }
     let settings = match Settings::load(&Sources::from_process()) {
         Ok(s) => s,
         Err(problems) => {
@@ -26,6 +31,10 @@ fn main() -> ExitCode {
         Command::ApiKey(ApiKeyCommand::List) => commands::api_key_list(&settings),
         Command::ApiKey(ApiKeyCommand::Revoke { id }) => commands::api_key_revoke(&settings, &id),
     };
+    exit_code(result)
+}
+
+fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -484,7 +484,10 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.0.len(), 2, "{err}");
         assert!(err.0[0].contains("links.max_attempts"), "{err}");
-        assert!(err.0[1].contains("links.code_window_minutes must be between 1 and 30"), "{err}");
+        assert!(
+            err.0[1].contains("links.code_window_minutes must be between 1 and 30"),
+            "{err}"
+        );
     }
 
     #[test]

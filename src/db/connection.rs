@@ -25,17 +25,19 @@ impl Backend {
     }
 }
 
+/// Why a connection could not be opened. The driver's cause is part of the message and not also
+/// a `source()`, so a printed error chain says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("cannot connect to PostgreSQL at {target}: {source}")]
+    #[error("cannot connect to PostgreSQL at {target}: {cause}")]
     Postgres {
         target: String,
-        source: ConnectionError,
+        cause: ConnectionError,
     },
-    #[error("cannot open SQLite database {target}: {source}")]
+    #[error("cannot open SQLite database {target}: {cause}")]
     Sqlite {
         target: String,
-        source: ConnectionError,
+        cause: ConnectionError,
     },
     #[error("cannot prepare the database connection: {0}")]
     Setup(#[from] diesel::result::Error),
@@ -88,16 +90,16 @@ impl ConnectionManager {
         match &self.url {
             DatabaseUrl::Postgres(secret) => PgConnection::establish(secret.expose_secret())
                 .map(DbConnection::Postgresql)
-                .map_err(|source| ConnectError::Postgres {
+                .map_err(|cause| ConnectError::Postgres {
                     target: self.url.redacted(),
-                    source,
+                    cause,
                 }),
             DatabaseUrl::Sqlite(path) => {
                 let mut conn =
-                    SqliteConnection::establish(&path.to_string_lossy()).map_err(|source| {
+                    SqliteConnection::establish(&path.to_string_lossy()).map_err(|cause| {
                         ConnectError::Sqlite {
                             target: self.url.redacted(),
-                            source,
+                            cause,
                         }
                     })?;
                 conn.batch_execute(

@@ -57,6 +57,7 @@ where
 {
     fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
         let raw = String::from_sql(bytes)?;
-        LinkState::parse(&raw).ok_or_else(|| format!("unknown link state {raw:?} in storage").into())
+        LinkState::parse(&raw)
+            .ok_or_else(|| format!("unknown link state {raw:?} in storage").into())
     }
 }

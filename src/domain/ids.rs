@@ -1,8 +1,8 @@
 //! Typed ids, so a customer's id cannot be passed where a Wise user's is expected. Each reads and
 //! writes as its plain column type (the `diesel` impls are in `db/ids.rs`).
 
-use diesel::expression::AsExpression;
 use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
 use diesel::sql_types::{BigInt, Text};
 use serde::Serialize;
 
@@ -53,8 +53,9 @@ integer_id!(
 );
 
 /// A link's id: `lnk_` and 32 hex digits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[derive(AsExpression, FromSqlRow)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, AsExpression, FromSqlRow,
+)]
 #[diesel(sql_type = Text)]
 #[serde(transparent)]
 pub struct LinkId(String);
@@ -99,7 +100,13 @@ mod tests {
     fn link_ids_parse_only_in_their_own_shape() {
         let id = LinkId::generate();
         assert_eq!(LinkId::parse(id.as_str()), Some(id.clone()));
-        for bad in ["", "lnk_", "lnk_xyz", "cus_0123456789abcdef0123456789abcdef", "lnk_0123456789abcdef0123456789abcdeg"] {
+        for bad in [
+            "",
+            "lnk_",
+            "lnk_xyz",
+            "cus_0123456789abcdef0123456789abcdef",
+            "lnk_0123456789abcdef0123456789abcdeg",
+        ] {
             assert_eq!(LinkId::parse(bad), None, "{bad}");
         }
         assert_eq!(WiseUserId::new(7).get(), 7);

@@ -4,7 +4,9 @@
 use std::fmt;
 
 /// Where a link is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, diesel::deserialize::FromSqlRow)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, diesel::deserialize::FromSqlRow,
+)]
 pub enum LinkState {
     /// Created; Wise has not answered the signup yet.
     Pending,

@@ -73,13 +73,14 @@ where
             .unwrap_or_else(|| "unmatched".to_owned());
         let status = res.status().as_u16();
         metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()).increment(1);
-        metrics::histogram!(DURATION, "method" => method, "route" => route)
-            .record(elapsed.as_secs_f64());
         tracing::info!(
+            http.route = %route,
             http.status_code = status,
             latency_ms = elapsed.as_secs_f64() * 1000.0,
             "request completed"
         );
+        metrics::histogram!(DURATION, "method" => method, "route" => route)
+            .record(elapsed.as_secs_f64());
         if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
             res.headers_mut()
                 .insert(HeaderName::from_static("x-request-id"), id);

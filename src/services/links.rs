@@ -24,15 +24,15 @@ mod verify;
 
 pub use access_token::AccessToken;
 pub use error::{LinkError, WiseFieldError};
-pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
 pub use resend::Resent;
+pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
 pub use start::Started;
 
 use crate::clock::SharedClock;
 use crate::crypto::{Aad, KeyRing};
+use crate::db::Db;
 use crate::db::customers::{self, CustomerRow};
 use crate::db::links::{self, LinkChanges, LinkRow, Pin, SealedColumn, Transition};
-use crate::db::Db;
 use crate::domain::{LinkId, LinkPolicy};
 use crate::wise::{UserTokens, WiseClient, WiseError};
 use lettre::message::Mailbox;

@@ -22,14 +22,31 @@ impl LinkSettings {
             ("links.max_attempts", self.max_attempts.into(), 1, 10),
             // Wise's codes live 30 minutes: a longer window would only collect dead codes.
             ("links.code_window_minutes", self.code_window_minutes, 1, 30),
-            ("links.session_grace_minutes", self.session_grace_minutes, 0, 1440),
-            ("links.refresh_margin_secs", self.refresh_margin_secs, 60, 21_600),
-            ("links.resend_interval_secs", self.resend_interval_secs, 10, 3600),
+            (
+                "links.session_grace_minutes",
+                self.session_grace_minutes,
+                0,
+                1440,
+            ),
+            (
+                "links.refresh_margin_secs",
+                self.refresh_margin_secs,
+                60,
+                21_600,
+            ),
+            (
+                "links.resend_interval_secs",
+                self.resend_interval_secs,
+                10,
+                3600,
+            ),
             ("links.resends_per_day", self.resends_per_day.into(), 1, 50),
         ];
         for (key, value, low, high) in ranges {
             if !(low..=high).contains(&value) {
-                out.push(format!("{key} must be between {low} and {high}, got {value}"));
+                out.push(format!(
+                    "{key} must be between {low} and {high}, got {value}"
+                ));
             }
         }
     }

@@ -176,7 +176,9 @@ async fn advance_clock(body: web::Json<Advance>, sim: web::Data<Simulator>) -> H
     if body.advance_secs < 0 {
         return bad_request("the clock only moves forward");
     }
-    let now = sim.clock.advance(chrono::Duration::seconds(body.advance_secs));
+    let now = sim
+        .clock
+        .advance(chrono::Duration::seconds(body.advance_secs));
     HttpResponse::Ok().json(json!({"now": now}))
 }
 

@@ -10,13 +10,13 @@ use crate::db::{Db, outbox};
 use crate::mail::{self, Mailer};
 use crate::services::outbox as outbox_service;
 use crate::settings::MailSettings;
-use lettre::message::Mailbox;
-use std::sync::Arc;
-use tokio::sync::Notify;
 use chrono::Duration;
 use futures_util::StreamExt;
+use lettre::message::Mailbox;
 use rand::Rng;
+use std::sync::Arc;
 use std::time::{Duration as StdDuration, SystemTime};
+use tokio::sync::Notify;
 
 /// Messages leased per pass, all sent at once: a pass takes at most one (bounded) send, well
 /// inside the lease, so a delivered message is marked sent before anyone could take it over.

@@ -126,9 +126,27 @@ fn unreachable_postgres_fails_clearly_and_never_creates_an_sqlite_file() {
     );
     assert!(!err.contains("s3cret"), "password redacted: {err}");
     assert_eq!(
+        err.matches("Connection refused").count(),
+        1,
+        "the driver's cause is said once: {err}"
+    );
+    assert_eq!(
         std::fs::read_dir(cwd.path()).unwrap().count(),
         0,
         "no file was created"
+    );
+}
+
+#[test]
+fn a_simulator_on_a_taken_port_says_which_port() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = run_cli(&["sim", "--port", &port], &[], None);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
     );
 }
 
@@ -232,6 +250,24 @@ async fn serve_logs_json_without_secrets_and_stops_on_sigterm() {
     for canary in [secret, "canary.person", "1961-07-23"] {
         assert!(!logs.contains(canary), "{canary:?} leaked into the logs");
     }
-    assert!(logs.contains("request completed") && logs.contains("/v1/customers/{customer_ref}"));
+    // Each "request completed" line names its route pattern itself (the span's field is only
+    // filled in after the line is written).
+    let completed: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["message"] == "request completed")
+        .collect();
+    assert!(!completed.is_empty(), "request lines logged");
+    assert!(
+        completed
+            .iter()
+            .all(|v| v["http.route"].is_string()),
+        "every request line has http.route: {completed:?}"
+    );
+    assert!(
+        completed
+            .iter()
+            .any(|v| v["http.route"] == "/v1/customers/{customer_ref}")
+    );
     assert!(logs.contains("wiselink stopped"));
 }

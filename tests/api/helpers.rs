@@ -549,7 +549,9 @@ impl TestSim {
     /// The code in the newest email Wise sent to `to`.
     pub async fn latest_code(&self, to: &str) -> String {
         let mail = self.mailbox(to).await;
-        let newest = mail.last().unwrap_or_else(|| panic!("Wise sent no email to {to}"));
+        let newest = mail
+            .last()
+            .unwrap_or_else(|| panic!("Wise sent no email to {to}"));
         newest["authorization_code"]
             .as_str()
             .expect("Wise's email carries a code")

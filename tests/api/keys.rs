@@ -171,4 +171,16 @@ fn generate_prints_a_usable_key() {
     assert!(KeyRing::parse(&[entry]).is_ok());
     let bad = run_cli(&["keys", "generate", "--id", "bad id!"], &[], None);
     assert!(!bad.status.success());
+    // Works before the configuration is complete: production refuses the development key, and
+    // this is how an operator makes the one it asks for.
+    let production = run_cli(
+        &["keys", "generate", "--id", "prod-1"],
+        &[("WISELINK_ENV", "production")],
+        None,
+    );
+    assert!(production.status.success(), "{production:?}");
+    let entry = String::from_utf8_lossy(&production.stdout)
+        .trim()
+        .to_owned();
+    assert!(KeyRing::parse(&[entry]).is_ok());
 }

@@ -217,6 +217,48 @@ async fn the_dev_transport_keeps_mail_for_the_dev_mailbox() {
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert_eq!(messages[0]["subject"], "Finish linking your Wise account");
     assert!(messages[0]["text"].as_str().unwrap().contains(session));
+    // Oldest first, like the simulator's mailbox, with RFC 3339 times.
+    let id = link["id"].as_str().unwrap();
+    let code = app.sim().latest_code("dev.box@example.com").await;
+    assert_eq!(
+        json(submit(&app, id, session, &code).await).await["state"],
+        "active"
+    );
+    for _ in 0..100 {
+        messages = json(
+            app.client
+                .get(app.url("/dev/mailbox.json?to=dev.box@example.com"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+        if messages.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let subjects: Vec<&str> = messages
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "Finish linking your Wise account",
+            "Your Wise account is linked"
+        ]
+    );
+    for m in &messages {
+        let sent_at = m["sent_at"].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(sent_at).is_ok(),
+            "{sent_at}"
+        );
+    }
     let page = app
         .client
         .get(app.url("/dev/mailbox"))
@@ -241,7 +283,8 @@ async fn the_dev_transport_keeps_mail_for_the_dev_mailbox() {
             "SELECT COUNT(*) AS n FROM outbox WHERE transport = 'dev' AND payload IS NOT NULL"
         )
         .await,
-        1
+        2,
+        "both messages kept"
     );
 }
 

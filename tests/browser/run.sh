@@ -10,7 +10,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-bin="$root/target/debug/wiselink"
+# The binary cargo built, wherever CARGO_TARGET_DIR (or a config file) put it.
+bin="$("$root/scripts/target-dir.sh")/debug/wiselink"
 pg_admin="${1:-}"
 
 work=$(mktemp -d)

@@ -66,7 +66,9 @@ impl LinkService {
                     "code exchanged; tokens stored",
                 )
                 .changes(self.token_changes(&link.id, &tokens));
-                let link = self.verify(&link, &customer, stored, &tokens.access_token, actor).await?;
+                let link = self
+                    .verify(&link, &customer, stored, &tokens.access_token, actor)
+                    .await?;
                 Ok(CustomerLink {
                     link,
                     customer_ref: customer.customer_ref,

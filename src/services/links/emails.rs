@@ -34,7 +34,12 @@ impl LinkService {
             code_expires_at,
         )
         .map_err(anyhow::Error::from)?;
-        self.prepare(link_id, MessageKind::FinishLinking, &customer.email, &rendered)
+        self.prepare(
+            link_id,
+            MessageKind::FinishLinking,
+            &customer.email,
+            &rendered,
+        )
     }
 
     /// "Your Wise account is linked": sent when the link becomes active.

@@ -3,7 +3,9 @@
 use super::secrets::{SESSION_PREFIX, session_hash};
 use super::{LinkError, LinkService, wiped};
 use crate::db::DbError;
-use crate::db::links::{self, CustomerLink, EventRow, LinkChanges, LinkRow, ListFilter, Transition};
+use crate::db::links::{
+    self, CustomerLink, EventRow, LinkChanges, LinkRow, ListFilter, Transition,
+};
 use crate::domain::{LinkEvent, LinkId};
 
 impl LinkService {

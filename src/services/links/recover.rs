@@ -87,5 +87,4 @@ impl LinkService {
             other => Ok(other),
         }
     }
-
 }

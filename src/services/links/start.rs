@@ -46,9 +46,11 @@ impl LinkService {
                     created_at: now,
                     updated_at: now,
                 };
-                Ok(crate::db::links::insert(conn, &link, LinkState::Pending, &actor_owned)?
-                    .map(|()| customer)
-                    .map_err(LinkError::from))
+                Ok(
+                    crate::db::links::insert(conn, &link, LinkState::Pending, &actor_owned)?
+                        .map(|()| customer)
+                        .map_err(LinkError::from),
+                )
             })
             .await??;
         tracing::info!(link.id = %link_id, customer.id = %customer.id, "link started");

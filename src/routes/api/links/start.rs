@@ -60,7 +60,11 @@ pub async fn start_link(
     Ok(response)
 }
 
-async fn start(links: &LinkService, body: &[u8], actor: &str) -> Result<HttpResponse, LinkApiError> {
+async fn start(
+    links: &LinkService,
+    body: &[u8],
+    actor: &str,
+) -> Result<HttpResponse, LinkApiError> {
     let mut reader = ObjectReader::new(body::parse_object(body)?);
     let customer_ref = reader.required("customer_ref", CustomerRef::parse);
     reader.optional("flow", |f| match f {
