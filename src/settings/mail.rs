@@ -1,5 +1,6 @@
-//! The `[mail]` and `[limits]` sections.
+//! `[mail]`.
 
+use super::Environment;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -40,16 +41,8 @@ pub struct MailSettings {
     pub lease_secs: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitSettings {
-    pub code_submissions_per_ip_per_minute: u32,
-    pub wrong_codes_per_customer_per_day: u32,
-    pub trust_forwarded_for: bool,
-}
-
 impl MailSettings {
-    pub(super) fn problems(&self, environment: &str, out: &mut Vec<String>) {
+    pub(super) fn problems(&self, environment: &Environment, out: &mut Vec<String>) {
         if self.from.parse::<lettre::message::Mailbox>().is_err() {
             out.push(format!(
                 "mail.from must be an address like \"wiselink <no-reply@example.com>\", got {:?}",
@@ -61,7 +54,7 @@ impl MailSettings {
                 let url = self.smtp_url.expose_secret();
                 let parsed = url::Url::parse(url);
                 if let Ok(u) = &parsed
-                    && environment == "production"
+                    && environment.is_production()
                     && u.scheme() == "smtp"
                     && !u.query_pairs().any(|(k, v)| k == "tls" && v == "required")
                     && !matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
@@ -82,7 +75,7 @@ impl MailSettings {
             MailTransport::File if self.file_dir.trim().is_empty() => {
                 out.push("mail.file_dir must be set when mail.transport = \"file\"".to_owned());
             }
-            MailTransport::Dev if environment == "production" => {
+            MailTransport::Dev if environment.is_production() => {
                 out.push(
                     "mail.transport = \"dev\" keeps mail in the database; use smtp or file when WISELINK_ENV=production"
                         .to_owned(),
@@ -110,21 +103,6 @@ impl MailSettings {
             out.push(
                 "mail.lease_secs must be 5–3600 and more than three times mail.smtp_timeout_secs (the longest one delivery may take)"
                     .to_owned(),
-            );
-        }
-    }
-}
-
-impl LimitSettings {
-    pub(super) fn problems(&self, out: &mut Vec<String>) {
-        if !(1..=100_000).contains(&self.code_submissions_per_ip_per_minute) {
-            out.push(
-                "limits.code_submissions_per_ip_per_minute must be between 1 and 100000".to_owned(),
-            );
-        }
-        if !(5..=1000).contains(&self.wrong_codes_per_customer_per_day) {
-            out.push(
-                "limits.wrong_codes_per_customer_per_day must be between 5 and 1000".to_owned(),
             );
         }
     }

@@ -259,9 +259,7 @@ async fn serve_logs_json_without_secrets_and_stops_on_sigterm() {
         .collect();
     assert!(!completed.is_empty(), "request lines logged");
     assert!(
-        completed
-            .iter()
-            .all(|v| v["http.route"].is_string()),
+        completed.iter().all(|v| v["http.route"].is_string()),
         "every request line has http.route: {completed:?}"
     );
     assert!(

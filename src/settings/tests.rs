@@ -1,0 +1,163 @@
+//! Loading and checking the configuration.
+
+use super::*;
+
+fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigErrors> {
+    let vars = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Settings::load(&Sources::defaults_with(vars))
+}
+
+#[test]
+fn defaults_are_valid_and_use_sqlite() {
+    let s = load(&[]).unwrap();
+    assert_eq!(s.server.port, 8080);
+    assert!(matches!(s.database.url, DatabaseUrl::Sqlite(_)));
+    assert_eq!(s.log.format, LogFormat::Pretty);
+}
+
+#[test]
+fn environment_variables_override() {
+    let s = load(&[
+        ("WISELINK__SERVER__PORT", "9090"),
+        ("WISELINK__LOG__FORMAT", "json"),
+        (
+            "WISELINK__DATABASE__URL",
+            "postgres://u@db.internal:5433/wiselink",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(s.server.port, 9090);
+    assert_eq!(s.log.format, LogFormat::Json);
+    assert!(matches!(s.database.url, DatabaseUrl::Postgres(_)));
+}
+
+#[test]
+fn every_problem_is_reported_on_its_own_line() {
+    let err = load(&[
+        ("WISELINK__SERVER__PUBLIC_URL", "not a url"),
+        ("WISELINK__DATABASE__POOL_SIZE", "0"),
+        ("WISELINK__IDEMPOTENCY__RETENTION_HOURS", "0"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.0.len(), 3, "{err}");
+    assert!(err.0[0].contains("server.public_url"));
+    assert!(err.0[1].contains("database.pool_size"));
+    assert!(err.0[2].contains("idempotency.retention_hours"));
+    assert_eq!(err.to_string().lines().count(), 3);
+}
+
+#[test]
+fn type_errors_and_unknown_keys_are_refused() {
+    let err = load(&[("WISELINK__SERVER__PORT", "eighty")]).unwrap_err();
+    assert!(err.to_string().contains("port"), "{err}");
+    let err = load(&[("WISELINK__SERVER__PROT", "1")]).unwrap_err();
+    assert!(err.to_string().contains("prot"), "{err}");
+}
+
+#[test]
+fn bad_database_scheme_is_refused() {
+    let err = load(&[("WISELINK__DATABASE__URL", "mysql://x/y")]).unwrap_err();
+    assert!(err.to_string().contains("sqlite://"), "{err}");
+}
+
+#[test]
+fn production_refuses_development_defaults() {
+    let mut sources = Sources::defaults_with(vec![]);
+    sources.environment = Environment::Production;
+    let err = Settings::load(&sources).unwrap_err().to_string();
+    assert!(err.contains("server.public_url must use https"), "{err}");
+    assert!(
+        err.contains("wise.client_secret is the development default"),
+        "{err}"
+    );
+    assert!(err.contains("wise.api_url must use https"), "{err}");
+    assert!(
+        err.contains("crypto.keys holds the development key"),
+        "{err}"
+    );
+    assert!(err.contains("mail.transport = \"dev\""), "{err}");
+}
+
+#[test]
+fn mail_transports_need_their_settings_and_never_echo_the_smtp_password() {
+    let err = load(&[
+        ("WISELINK__MAIL__TRANSPORT", "smtp"),
+        ("WISELINK__MAIL__SMTP_URL", "http://user:hunter2@mail"),
+        ("WISELINK__MAIL__FROM", "not an address"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("mail.smtp_url must look like"), "{err}");
+    assert!(err.contains("mail.from must be an address"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    let s = load(&[
+        ("WISELINK__MAIL__TRANSPORT", "smtp"),
+        (
+            "WISELINK__MAIL__SMTP_URL",
+            "smtps://u:hunter2@mail.example.com:465",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(s.mail.transport, MailTransport::Smtp);
+    assert!(!format!("{:?}", s.mail).contains("hunter2"));
+    let err = load(&[
+        ("WISELINK__MAIL__TRANSPORT", "file"),
+        ("WISELINK__MAIL__FILE_DIR", " "),
+    ])
+    .unwrap_err();
+    assert!(err.to_string().contains("mail.file_dir"), "{err}");
+}
+
+#[test]
+fn crypto_keys_come_from_the_environment_as_a_list_and_are_checked() {
+    let a = crate::crypto::KeyRing::generate_entry("a");
+    let b = crate::crypto::KeyRing::generate_entry("b");
+    let s = load(&[("WISELINK__CRYPTO__KEYS", &format!("{a},{b}"))]).unwrap();
+    assert_eq!(s.crypto.keys, [a.clone(), b]);
+    assert!(
+        !format!("{:?}", s.crypto).contains(a.split(':').nth(1).unwrap()),
+        "Debug hides key material"
+    );
+    let err = load(&[("WISELINK__CRYPTO__KEYS", "broken")]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("crypto.keys[0] must look like ID:BASE64KEY"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_link_policy_comes_from_links_and_is_checked() {
+    let s = load(&[
+        ("WISELINK__LINKS__MAX_ATTEMPTS", "3"),
+        ("WISELINK__LINKS__CODE_WINDOW_MINUTES", "10"),
+    ])
+    .unwrap();
+    let policy = s.links.policy(&s.limits);
+    assert_eq!(policy.max_attempts, 3);
+    assert_eq!(policy.code_window, chrono::Duration::minutes(10));
+    assert_eq!(policy.resend, crate::domain::ResendPolicy::default());
+    let err = load(&[
+        ("WISELINK__LINKS__CODE_WINDOW_MINUTES", "45"),
+        ("WISELINK__LINKS__MAX_ATTEMPTS", "0"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.0.len(), 2, "{err}");
+    assert!(err.0[0].contains("links.max_attempts"), "{err}");
+    assert!(
+        err.0[1].contains("links.code_window_minutes must be between 1 and 30"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mtls_files_come_in_pairs() {
+    let err = load(&[("WISELINK__WISE__MTLS_CERT", "/etc/wiselink/cert.pem")]).unwrap_err();
+    assert!(
+        err.to_string().contains("mtls_cert and wise.mtls_key"),
+        "{err}"
+    );
+}
