@@ -110,10 +110,11 @@ impl SimState {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<i64, WiseReply> {
         let token = bearer(req).ok_or_else(|| WiseReply::invalid_token(""))?;
-        match self.access_token(&token) {
+        match self.tokens.access_token(&token) {
             Some(a) if a.expires_at > now => match a.user_id {
                 Some(user_id)
                     if self
+                        .people
                         .user(user_id)
                         .is_some_and(|u| u.state == UserState::Active) =>
                 {
@@ -132,7 +133,7 @@ impl SimState {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<String, WiseReply> {
         let token = bearer(req).ok_or_else(|| WiseReply::invalid_token(""))?;
-        match self.access_token(&token) {
+        match self.tokens.access_token(&token) {
             Some(a) if a.expires_at > now && a.user_id.is_none() => Ok(a.client_id.clone()),
             _ => Err(WiseReply::invalid_token(&token)),
         }

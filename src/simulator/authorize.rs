@@ -81,8 +81,8 @@ fn check(sim: &Simulator, state: &SimState, form: &AuthorizeForm) -> Result<(), 
     }
     if !form.claim_account_code.is_empty() {
         let valid = state
-            .claim_codes
-            .get(&form.claim_account_code)
+            .codes
+            .claim_code(&form.claim_account_code)
             .is_some_and(|c| c.expires_at > sim.clock.now_utc());
         if !valid {
             return Err("This account set-up link has expired. Go back to the app and try again.");
@@ -131,7 +131,7 @@ async fn decide(form: web::Form<AuthorizeForm>, sim: web::Data<Simulator>) -> Ht
         );
     }
     let user_id = if form.claim_account_code.is_empty() {
-        match state.user_by_email(&form.email).map(|u| u.id) {
+        match state.people.user_by_email(&form.email).map(|u| u.id) {
             Some(id) if !form.password.is_empty() => id,
             _ => {
                 drop(state);
@@ -143,16 +143,16 @@ async fn decide(form: web::Form<AuthorizeForm>, sim: web::Data<Simulator>) -> Ht
             }
         }
     } else {
-        let Some(claim) = state.claim_codes.remove(&form.claim_account_code) else {
+        let Some(claim) = state.codes.take_claim_code(&form.claim_account_code) else {
             return error_page("This account set-up link has expired.");
         };
-        if let Some(user) = state.user_mut(claim.user_id) {
+        if let Some(user) = state.people.user_mut(claim.user_id) {
             user.reclaimed = true;
         }
         claim.user_id
     };
-    let profile = state.default_profile(user_id);
-    let code = state.new_auth_code(&sim.client, user_id, now);
+    let profile = state.people.default_profile(user_id);
+    let code = state.codes.new_auth_code(&sim.client, user_id, now);
     let profile = profile.map(|p| p.to_string()).unwrap_or_default();
     redirect(
         &form.redirect_uri,
@@ -165,7 +165,7 @@ async fn decide(form: web::Form<AuthorizeForm>, sim: web::Data<Simulator>) -> Ht
 }
 
 async fn email_page(ticket: web::Path<String>, sim: web::Data<Simulator>) -> HttpResponse {
-    if !sim.lock().email_tickets.contains_key(ticket.as_str()) {
+    if !sim.lock().codes.email_ticket(ticket.as_str()).is_some() {
         return error_page("This link is not valid.");
     }
     let form = AuthorizeForm {
@@ -185,11 +185,11 @@ async fn email_login(
     sim: web::Data<Simulator>,
 ) -> HttpResponse {
     let state = sim.lock();
-    let Some(code) = state.email_tickets.get(ticket.as_str()).cloned() else {
+    let Some(code) = state.codes.email_ticket(ticket.as_str()).cloned() else {
         return error_page("This link is not valid.");
     };
-    let owner = state.auth_codes.get(&code).map(|c| c.user_id);
-    let user = state.user_by_email(&form.email).map(|u| u.id);
+    let owner = state.codes.auth_code(&code).map(|c| c.user_id);
+    let user = state.people.user_by_email(&form.email).map(|u| u.id);
     if form.decision != "allow" {
         return error_page("You denied access. You can close this page.");
     }

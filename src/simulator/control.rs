@@ -57,11 +57,11 @@ async fn seed_user(body: web::Json<NewUser>, sim: web::Data<Simulator>) -> HttpR
     }
     let now = sim.clock.now_utc();
     let mut state = sim.lock();
-    if state.user_by_email(&new.email).is_some() {
+    if state.people.user_by_email(&new.email).is_some() {
         return HttpResponse::Conflict().json(json!({"error": "a user with this email exists"}));
     }
-    let user_id = state.create_user(&new.email);
-    if let Some(user) = state.user_mut(user_id) {
+    let user_id = state.people.create_user(&new.email);
+    if let Some(user) = state.people.user_mut(user_id) {
         user.first_name = Some(new.first_name);
         user.last_name = Some(new.last_name);
     }
@@ -71,10 +71,10 @@ async fn seed_user(body: web::Json<NewUser>, sim: web::Data<Simulator>) -> HttpR
             let dob = (kind == ProfileKind::Personal)
                 .then_some(new.date_of_birth)
                 .flatten();
-            state.add_profile(user_id, kind, dob, now)
+            state.people.add_profile(user_id, kind, dob, now)
         })
         .collect();
-    let profile_id = state.default_profile(user_id);
+    let profile_id = state.people.default_profile(user_id);
     HttpResponse::Created()
         .json(json!({"user_id": user_id, "profile_id": profile_id, "profile_ids": profile_ids}))
 }
@@ -91,28 +91,28 @@ async fn user_action(
 ) -> HttpResponse {
     let (id, action) = path.into_inner();
     let mut state = sim.lock();
-    if state.user(id).is_none() {
+    if state.people.user(id).is_none() {
         return HttpResponse::NotFound().json(json!({"error": "no such user"}));
     }
     match action.as_str() {
-        "revoke" => state.revoke_user_tokens(id, Revoked::Plain),
+        "revoke" => state.tokens.revoke_user_tokens(id, Revoked::Plain),
         "reclaim" => {
-            if let Some(u) = state.user_mut(id) {
+            if let Some(u) = state.people.user_mut(id) {
                 u.reclaimed = true;
             }
         }
         "deactivate" => {
-            if let Some(u) = state.user_mut(id) {
+            if let Some(u) = state.people.user_mut(id) {
                 u.state = UserState::Deactivated;
             }
-            state.revoke_user_tokens(id, Revoked::Plain);
+            state.tokens.revoke_user_tokens(id, Revoked::Plain);
         }
         "change-email" => {
             let Some(email) = body.and_then(|b| b.into_inner().email) else {
                 return bad_request("change-email needs {\"email\": …}");
             };
-            state.set_email(id, email);
-            state.revoke_user_tokens(id, Revoked::EmailChanged);
+            state.people.set_email(id, email);
+            state.tokens.revoke_user_tokens(id, Revoked::EmailChanged);
         }
         other => {
             return bad_request(format!(
@@ -144,25 +144,25 @@ async fn add_fault(body: web::Json<Fault>, sim: web::Data<Simulator>) -> HttpRes
     if fault.count == 0 {
         return bad_request("count must be at least 1");
     }
-    sim.lock().faults.push(fault);
+    sim.lock().control.arm(fault);
     HttpResponse::Created().finish()
 }
 
 async fn list_faults(sim: web::Data<Simulator>) -> HttpResponse {
-    HttpResponse::Ok().json(&sim.lock().faults)
+    HttpResponse::Ok().json(sim.lock().control.faults())
 }
 
 async fn clear_faults(sim: web::Data<Simulator>) -> HttpResponse {
-    sim.lock().faults.clear();
+    sim.lock().control.clear_faults();
     HttpResponse::NoContent().finish()
 }
 
 async fn calls(sim: web::Data<Simulator>) -> HttpResponse {
-    HttpResponse::Ok().json(&sim.lock().calls)
+    HttpResponse::Ok().json(sim.lock().control.calls())
 }
 
 async fn clear_calls(sim: web::Data<Simulator>) -> HttpResponse {
-    sim.lock().calls.clear();
+    sim.lock().control.clear_calls();
     HttpResponse::NoContent().finish()
 }
 
@@ -183,7 +183,7 @@ async fn advance_clock(body: web::Json<Advance>, sim: web::Data<Simulator>) -> H
 }
 
 async fn get_variants(sim: web::Data<Simulator>) -> HttpResponse {
-    HttpResponse::Ok().json(&sim.lock().variants)
+    HttpResponse::Ok().json(sim.lock().control.variants())
 }
 
 async fn set_variants(body: web::Json<Variants>, sim: web::Data<Simulator>) -> HttpResponse {
@@ -192,6 +192,6 @@ async fn set_variants(body: web::Json<Variants>, sim: web::Data<Simulator>) -> H
     if !problems.is_empty() {
         return bad_request(problems.join("; "));
     }
-    sim.lock().variants = variants;
-    HttpResponse::Ok().json(&sim.lock().variants)
+    sim.lock().control.set_variants(variants);
+    HttpResponse::Ok().json(sim.lock().control.variants())
 }

@@ -39,7 +39,7 @@ pub async fn intercept(
         }));
     req.set_payload(Payload::from(stream));
 
-    let fault = sim.lock().take_fault(&path);
+    let fault = sim.lock().control.take_fault(&path);
     if let Some(ms) = fault.as_ref().and_then(|f| f.latency_ms) {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
@@ -74,7 +74,7 @@ pub async fn intercept(
         at: sim.clock.now_utc(),
         body: parse_body(&content_type, &body),
     };
-    sim.lock().record(call);
+    sim.lock().control.record(call);
 
     if fault.is_some_and(|f| f.drop_response) {
         // The call was processed; now lose the answer: a body that fails before any byte is

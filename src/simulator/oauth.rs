@@ -45,7 +45,7 @@ async fn token(
     let mut state = sim.lock();
     let issued = match grant {
         "client_credentials" => {
-            let t = state.client_token(&client_id, now);
+            let t = state.tokens.client_token(&client_id, now);
             return Ok(HttpResponse::Ok().json(json!({
                 "access_token": t.access_token,
                 "token_type": "bearer",
@@ -63,8 +63,9 @@ async fn token(
                 ));
             }
             let (email, code) = (field("email")?, field("registration_code")?);
-            let status = state.variants.reclaimed_status;
+            let status = state.control.variants().reclaimed_status;
             let user_id = state
+                .people
                 .user_by_email(email)
                 .filter(|u| {
                     !u.reclaimed
@@ -73,7 +74,7 @@ async fn token(
                 })
                 .map(|u| u.id)
                 .ok_or_else(|| WiseReply::invalid_grant(status, "Invalid user credentials."))?;
-            state.user_grant(&client_id, user_id, now)
+            state.tokens.user_grant(&client_id, user_id, now)
         }
         "authorization_code" => {
             if field("client_id")? != client_id {
@@ -86,7 +87,7 @@ async fn token(
             let (code, redirect_uri) = (field("code")?, field("redirect_uri")?);
             let user_id = {
                 let invalid = || WiseReply::invalid_grant(400, "Invalid authorization code");
-                let entry = state.auth_codes.get_mut(code).ok_or_else(invalid)?;
+                let entry = state.codes.auth_code_mut(code).ok_or_else(invalid)?;
                 let fresh = now - entry.created_at < Duration::minutes(AUTH_CODE_MINUTES);
                 if entry.used
                     || !fresh
@@ -98,10 +99,10 @@ async fn token(
                 entry.used = true;
                 entry.user_id
             };
-            if !state.user_active(user_id) {
+            if !state.people.user_active(user_id) {
                 return Err(WiseReply::invalid_grant(400, "Invalid authorization code"));
             }
-            state.user_grant(&client_id, user_id, now)
+            state.tokens.user_grant(&client_id, user_id, now)
         }
         "refresh_token" => {
             let refresh = field("refresh_token")?.to_owned();

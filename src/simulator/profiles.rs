@@ -15,6 +15,7 @@ async fn list(req: HttpRequest, sim: web::Data<Simulator>) -> Result<HttpRespons
     let state = sim.lock();
     let user_id = state.authenticate_user(&req, now)?;
     let profiles: Vec<Value> = state
+        .people
         .profiles_of(user_id)
         .into_iter()
         .map(|p| profile_json(&state, p))
@@ -33,7 +34,7 @@ async fn get(
     let profile = path
         .parse::<i64>()
         .ok()
-        .and_then(|id| state.profiles.get(&id));
+        .and_then(|id| state.people.profile(id));
     match profile {
         Some(p) if p.user_id == user_id => Ok(HttpResponse::Ok().json(profile_json(&state, p))),
         Some(_) => Err(WiseReply::forbidden(req.path())),
@@ -42,7 +43,7 @@ async fn get(
 }
 
 fn profile_json(state: &SimState, p: &Profile) -> Value {
-    let user = state.user(p.user_id);
+    let user = state.people.user(p.user_id);
     let email = user.map(|u| u.email.clone()).unwrap_or_default();
     let created = p
         .created_at

@@ -67,7 +67,7 @@ async fn signup(
             vec![("ERROR", "Please provide a valid email", "email", args)],
         ));
     }
-    if let Some(existing) = state.user_by_email(&email).cloned() {
+    if let Some(existing) = state.people.user_by_email(&email).cloned() {
         if body
             .get("sendAuthorizationCodeAsEmail")
             .and_then(Value::as_bool)
@@ -86,12 +86,12 @@ async fn signup(
             )],
         ));
     }
-    let id = state.create_user(&email);
-    if let Some(user) = state.user_mut(id) {
+    let id = state.people.create_user(&email);
+    if let Some(user) = state.people.user_mut(id) {
         user.registration_code = Some(code);
         user.created_by = Some(client_id);
     }
-    let status = actix_web::http::StatusCode::from_u16(state.variants.signup_status)
+    let status = actix_web::http::StatusCode::from_u16(state.control.variants().signup_status)
         .unwrap_or(actix_web::http::StatusCode::OK);
     Ok(HttpResponse::build(status)
         .json(json!({"id": id, "name": null, "email": email, "active": true, "details": null})))
@@ -105,9 +105,9 @@ fn send_code_email(
     email: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) {
-    let code = state.new_auth_code(&sim.client, user_id, now);
+    let code = state.codes.new_auth_code(&sim.client, user_id, now);
     let ticket = uuid::Uuid::new_v4().simple().to_string();
-    state.email_tickets.insert(ticket.clone(), code.clone());
+    state.codes.add_email_ticket(ticket.clone(), code.clone());
     let link = format!("{}/oauth/authorize/email/{ticket}", sim.public_url);
     state.mailbox.push(Mail {
         to: email.to_owned(),
@@ -137,7 +137,7 @@ async fn exists(
             vec![("NotNull", "must not be null", "email", vec![])],
         ));
     };
-    Ok(HttpResponse::Ok().json(json!({"exists": state.user_by_email(email).is_some()})))
+    Ok(HttpResponse::Ok().json(json!({"exists": state.people.user_by_email(email).is_some()})))
 }
 
 async fn me(req: HttpRequest, sim: web::Data<Simulator>) -> Result<HttpResponse, WiseReply> {
@@ -176,10 +176,10 @@ async fn claim_account(
             vec![("NotNull", "must not be null", "registrationCode", vec![])],
         ));
     };
-    let user = state.user(user_id).cloned();
+    let user = state.people.user(user_id).cloned();
     match user {
         Some(u) if !u.reclaimed && u.registration_code.as_deref() == Some(code) => {
-            let claim = state.new_claim_code(user_id, now);
+            let claim = state.codes.new_claim_code(user_id, now);
             Ok(HttpResponse::Ok().json(json!({"claimAccountCode": claim})))
         }
         _ => Err(WiseReply::errors(
@@ -196,10 +196,11 @@ async fn claim_account(
 
 /// The v1 user object; `details` mirrors the personal profile and is null without one.
 pub fn user_json(state: &SimState, user_id: i64) -> Value {
-    let Some(user) = state.user(user_id) else {
+    let Some(user) = state.people.user(user_id) else {
         return Value::Null;
     };
     let personal = state
+        .people
         .profiles_of(user_id)
         .into_iter()
         .find(|p| p.kind == ProfileKind::Personal);
