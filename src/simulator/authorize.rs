@@ -165,7 +165,7 @@ async fn decide(form: web::Form<AuthorizeForm>, sim: web::Data<Simulator>) -> Ht
 }
 
 async fn email_page(ticket: web::Path<String>, sim: web::Data<Simulator>) -> HttpResponse {
-    if !sim.lock().codes.email_ticket(ticket.as_str()).is_some() {
+    if sim.lock().codes.email_ticket(ticket.as_str()).is_none() {
         return error_page("This link is not valid.");
     }
     let form = AuthorizeForm {
