@@ -1,8 +1,8 @@
 //! Limits beyond the five attempts of one code window: per client IP for apps and browsers, and
 //! per customer across links.
 
+use crate::helpers::{awaiting_code, code_exchanges, submit};
 use crate::helpers::{json, problem, spawn_app_with};
-use crate::links::{awaiting_code, code_exchanges, submit};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! (an in-process server), retried with the same Message-ID, kept by the dev transport.
 
 use crate::helpers::{TestApp, json, spawn_app, spawn_app_mailing_to, spawn_app_with};
-use crate::links::{awaiting_code, customer, start, submit};
+use crate::helpers::{awaiting_code, customer, start, submit};
 use crate::mail_sink::MailSink;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! form posts, HTML answers. A real browser drives the same page in `tests/browser/`.
 
 use crate::helpers::{TestApp, json, spawn_app, spawn_app_with};
-use crate::links::{awaiting_code, code_exchanges, customer, start};
+use crate::helpers::{awaiting_code, code_exchanges, customer, start};
 use reqwest::{Response, StatusCode};
 use serde_json::json;
 

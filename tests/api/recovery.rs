@@ -1,7 +1,7 @@
 //! The recovery worker resolves links left mid-way by a crash or a Wise outage.
 
+use crate::helpers::code_exchanges;
 use crate::helpers::{TestApp, customer_body, json, spawn_app_with};
-use crate::links::code_exchanges;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};
