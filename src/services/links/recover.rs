@@ -79,7 +79,7 @@ impl LinkService {
                 let customer = self.customer_of(&link).await?;
                 let code = self.open_secret(&link, SealedColumn::RegistrationCode)?;
                 match self.signup(&link.id, &customer, &code, ACTOR).await {
-                    Ok(started) => Ok(started.link.state),
+                    Ok(started) => Ok(started.link.link.state),
                     Err(LinkError::WiseRefused { .. }) => Ok(LinkState::Rejected),
                     Err(e) => Err(e),
                 }

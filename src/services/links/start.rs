@@ -4,15 +4,14 @@
 use super::secrets::{self, SessionToken};
 use super::{LinkError, LinkService, WiseFieldError, unavailable};
 use crate::db::customers::{self, CustomerRow};
-use crate::db::links::{LinkChanges, LinkRow, NewLink, Pin, SealedColumn, Transition};
+use crate::db::links::{CustomerLink, LinkChanges, NewLink, Pin, SealedColumn, Transition};
 use crate::domain::{CustomerRef, LinkEvent, LinkId, LinkState, WiseUserId};
 use crate::wise::{CreateUserOutcome, ErrorBody, WiseError};
 use secrecy::SecretString;
 
 /// A link just started, with the session token the app may hold (shown once).
 pub struct Started {
-    pub link: LinkRow,
-    pub customer_ref: String,
+    pub link: CustomerLink,
     pub session_token: Option<SessionToken>,
 }
 
@@ -71,8 +70,10 @@ impl LinkService {
             .create_user(&customer.email, code, &customer.language, true)
             .await;
         let started = |link, session_token| Started {
-            link,
-            customer_ref: customer.customer_ref.clone(),
+            link: CustomerLink {
+                link,
+                customer_ref: customer.customer_ref.clone(),
+            },
             session_token,
         };
         match outcome {

@@ -80,11 +80,7 @@ async fn start(
         return Err(LinkApiError::Validation(Vec::new()));
     };
     let started = links.start(customer_ref, actor).await?;
-    let of = crate::db::links::CustomerLink {
-        link: started.link,
-        customer_ref: started.customer_ref,
-    };
-    let mut view = LinkView::new(&of, links.policy());
+    let mut view = LinkView::new(&started.link, links.policy());
     view.link_session_token = started
         .session_token
         .map(|s| s.token.expose_secret().to_owned());
