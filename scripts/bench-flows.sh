@@ -4,6 +4,8 @@
 #
 #   scripts/bench-flows.sh                               # 2000 flows at 64 concurrent, both backends
 #   BENCH_FLOWS=5000 BENCH_BACKENDS=postgres scripts/bench-flows.sh
+#   BENCH_BIN=/path/to/other/wiselink scripts/bench-flows.sh   # another build of serve + sim,
+#                                                               # e.g. to compare two commits
 #
 # Target on a 2-core machine: >= 500 complete flows/s on PostgreSQL at 64 concurrent flows, p99 <
 # 50 ms per call. The driver prints the figures; compare them with the target. The script then
@@ -20,8 +22,12 @@ pg_admin="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 api_port=18381
 sim_port=18382
 
-cargo build --release --quiet
-bin="$(scripts/target-dir.sh)/release/wiselink"
+if [ -n "${BENCH_BIN:-}" ]; then
+    bin="$BENCH_BIN"
+else
+    cargo build --release --quiet
+    bin="$(scripts/target-dir.sh)/release/wiselink"
+fi
 cargo bench --bench flows --no-run --quiet 2>/dev/null || cargo bench --bench flows --no-run
 work=$(mktemp -d)
 pids=()
