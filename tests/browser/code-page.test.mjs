@@ -4,7 +4,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+// Screenshots of every audited screen, for a person to look at (kept after the run).
+const screenshots = process.env.SCREENSHOTS_DIR ?? new URL('./screenshots', import.meta.url).pathname;
 
 const api = process.env.WISELINK_URL;
 const sim = process.env.SIM_URL;
@@ -141,4 +147,59 @@ test('a link that no longer exists says so', async () => {
   assert.equal(response.status(), 404);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'This link has expired');
   await close();
+});
+
+/**
+ * Opens a screen (with `reach`) at phone and desktop widths, runs axe-core on it and saves a
+ * screenshot of each. axe is injected into a context that bypasses the page's CSP, which allows no
+ * script; the other tests check the page under its real CSP.
+ */
+async function audit(name, reach) {
+  await mkdir(screenshots, { recursive: true });
+  for (const width of [375, 1280]) {
+    const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
+    const page = await context.newPage();
+    await reach(page);
+    await page.addScriptTag({ content: axeSource });
+    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const serious = result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target).join(', ')}`);
+    assert.deepEqual(serious, [], `${name} at ${width} px`);
+    assert.ok(
+      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+      `${name} fits ${width} px`,
+    );
+    await page.screenshot({ path: `${screenshots}/${name}-${width}.png`, fullPage: true });
+    await context.close();
+  }
+}
+
+const submitCode = (link, code) =>
+  call('POST', `${api}/v1/links/${link.id}/code`, { code }, { authorization: `Bearer ${link.link_session_token}` });
+
+test('every screen passes axe-core without serious or critical findings, at 375 and 1280 px', async () => {
+  const email = 'browser.axe@example.com';
+  const link = await linkAwaitingCode('browser-axe', email);
+  const url = await pageUrlFromEmail(email);
+  await audit('enter-code', (page) => page.goto(url));
+  await audit('wrong-code', async (page) => {
+    await page.goto(url);
+    await page.getByLabel('Code from Wise').fill('Wrong1');
+    await page.getByRole('button', { name: 'Link my Wise account' }).click();
+    await page.getByRole('alert').waitFor();
+  });
+  assert.equal((await submitCode(link, await wiseCode(email))).body.state, 'active');
+  await audit('linked', (page) => page.goto(url));
+
+  const review = await linkAwaitingCode('browser-axe-2', 'browser.axe2@example.com', { date_of_birth: '1985-01-01' });
+  assert.equal((await submitCode(review, await wiseCode('browser.axe2@example.com'))).body.state, 'needs_review');
+  await audit('under-review', async (page) => page.goto(await pageUrlFromEmail('browser.axe2@example.com')));
+
+  const locked = await linkAwaitingCode('browser-axe-3', 'browser.axe3@example.com');
+  for (let i = 0; i < 5; i++) await submitCode(locked, `Wrong${i}`);
+  await audit('locked', async (page) => page.goto(await pageUrlFromEmail('browser.axe3@example.com')));
+
+  await audit('closed', (page) => page.goto(`${api}/link/wls_no-such-link`));
+  await audit('dev-mailbox', (page) => page.goto(`${api}/dev/mailbox`));
 });
