@@ -1,0 +1,136 @@
+//! Every (state, event) pair decided, and properties of the whole machine.
+
+use super::*;
+use LinkEvent as E;
+use LinkState as S;
+use proptest::prelude::*;
+use std::collections::{BTreeSet, HashSet};
+
+/// The intended transitions, written out as a table independent of the `match`.
+const TABLE: &[(S, E, S)] = &[
+    (S::Pending, E::WiseUserExists, S::AwaitingCode),
+    (S::Pending, E::WiseUserCreated, S::Active),
+    (S::Pending, E::RedirectIssued, S::AwaitingAuthorization),
+    (S::Pending, E::SignupRefused, S::Rejected),
+    (S::Pending, E::Unlinked, S::Unlinked),
+    (S::AwaitingCode, E::CodeSubmitted, S::Exchanging),
+    (S::AwaitingCode, E::CodeWindowClosed, S::Expired),
+    (S::AwaitingCode, E::CodeResent, S::AwaitingCode),
+    (S::AwaitingCode, E::Unlinked, S::Unlinked),
+    (S::AwaitingAuthorization, E::CodeSubmitted, S::Exchanging),
+    (S::AwaitingAuthorization, E::CodeWindowClosed, S::Expired),
+    (S::AwaitingAuthorization, E::Unlinked, S::Unlinked),
+    (S::Exchanging, E::CodeRefused, S::AwaitingCode),
+    (S::Exchanging, E::ExchangeLost, S::AwaitingCode),
+    (S::Exchanging, E::TooManyWrongCodes, S::Locked),
+    (S::Exchanging, E::TokensStored, S::Verifying),
+    (S::Verifying, E::IdentityMatched, S::Active),
+    (S::Verifying, E::IdentityDoubtful, S::NeedsReview),
+    (S::Verifying, E::NoProfile, S::Rejected),
+    (S::Active, E::AccessRevoked, S::RelinkRequired),
+    (S::Active, E::Unlinked, S::Unlinked),
+    (S::NeedsReview, E::StaffApproved, S::Active),
+    (S::NeedsReview, E::StaffRejected, S::Rejected),
+    (S::NeedsReview, E::Unlinked, S::Unlinked),
+    (S::Locked, E::StaffUnlocked, S::AwaitingCode),
+    (S::Locked, E::StaffRejected, S::Rejected),
+    (S::Locked, E::Unlinked, S::Unlinked),
+    (S::RelinkRequired, E::Unlinked, S::Unlinked),
+    (S::Expired, E::CodeResent, S::AwaitingCode),
+];
+
+#[test]
+fn every_state_and_event_pair_matches_the_table() {
+    for from in LinkState::ALL {
+        for event in LinkEvent::ALL {
+            let expected = TABLE
+                .iter()
+                .find(|(f, e, _)| *f == from && *e == event)
+                .map(|(_, _, to)| *to);
+            assert_eq!(transition(from, event).ok(), expected, "{from} + {event:?}");
+        }
+    }
+}
+
+#[test]
+fn final_states_only_leave_by_resend_of_an_expired_code() {
+    for from in LinkState::ALL.into_iter().filter(|s| s.is_final()) {
+        for event in LinkEvent::ALL {
+            if let Ok(to) = transition(from, event) {
+                assert_eq!(
+                    (from, event, to),
+                    (S::Expired, E::CodeResent, S::AwaitingCode)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn active_is_reached_only_by_a_match_an_approval_or_a_partner_created_user() {
+    let into_active: BTreeSet<String> = TABLE
+        .iter()
+        .filter(|(_, _, to)| *to == S::Active)
+        .map(|(from, e, _)| format!("{from}:{e:?}"))
+        .collect();
+    let expected: BTreeSet<String> = [
+        "pending:WiseUserCreated",
+        "verifying:IdentityMatched",
+        "needs_review:StaffApproved",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(into_active, expected);
+}
+
+#[test]
+fn every_state_is_reachable_from_pending() {
+    let mut seen = HashSet::from([S::Pending]);
+    let mut frontier = vec![S::Pending];
+    while let Some(s) = frontier.pop() {
+        for e in LinkEvent::ALL {
+            if let Ok(to) = transition(s, e)
+                && seen.insert(to)
+            {
+                frontier.push(to);
+            }
+        }
+    }
+    assert_eq!(seen.len(), LinkState::ALL.len());
+}
+
+#[test]
+fn names_round_trip() {
+    for s in LinkState::ALL {
+        assert_eq!(LinkState::parse(s.as_str()), Some(s));
+    }
+    assert_eq!(LinkState::parse("ACTIVE"), None);
+}
+
+proptest! {
+    /// Random event sequences: the machine only ever moves along the table, never panics, and
+    /// a link is only `active` after one of the three legitimate routes in.
+    #[test]
+    fn random_sequences_stay_on_the_table(events in proptest::collection::vec(0..LinkEvent::ALL.len(), 0..60)) {
+        let mut state = S::Pending;
+        let mut vouched = false;
+        for i in events {
+            let event = LinkEvent::ALL[i];
+            match transition(state, event) {
+                Ok(next) => {
+                    prop_assert!(TABLE.contains(&(state, event, next)));
+                    if next == S::Active {
+                        prop_assert!(matches!(event, E::IdentityMatched | E::StaffApproved | E::WiseUserCreated));
+                        vouched = true;
+                    }
+                    state = next;
+                }
+                Err(e) => prop_assert_eq!(e, IllegalTransition { from: state, event }),
+            }
+        }
+        if state == S::Active {
+            prop_assert!(vouched);
+        }
+    }
+}
