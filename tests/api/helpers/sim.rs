@@ -186,6 +186,25 @@ impl TestSim {
         secrecy::SecretString::from(self.latest_code(email).await)
     }
 
+    /// A user the partner created (signup without the email flow), with the registration code
+    /// and the tokens its grant returned.
+    pub async fn created_user(
+        &self,
+        email: &str,
+    ) -> (secrecy::SecretString, wiselink::wise::UserTokens) {
+        let code = registration_code();
+        self.wise
+            .create_user(email, &code, "EN", false)
+            .await
+            .unwrap();
+        let tokens = self
+            .wise
+            .registration_code_grant(email, &code)
+            .await
+            .unwrap();
+        (code, tokens)
+    }
+
     /// An existing Wise user linked through the email flow. Returns the user and its tokens.
     pub async fn linked_user(&self, email: &str) -> (SeededUser, wiselink::wise::UserTokens) {
         let user = self.seed(email, serde_json::json!({})).await;

@@ -123,16 +123,7 @@ async fn signup_validation_errors_keep_wise_fields() {
 #[tokio::test]
 async fn claim_account_flow_through_the_authorize_page() {
     let sim = spawn_sim().await;
-    let code = registration_code();
-    sim.wise
-        .create_user("liv@example.com", &code, "EN", false)
-        .await
-        .unwrap();
-    let tokens = sim
-        .wise
-        .registration_code_grant("liv@example.com", &code)
-        .await
-        .unwrap();
+    let (code, tokens) = sim.created_user("liv@example.com").await;
     let claim = sim
         .wise
         .claim_account_code(&tokens.access_token, &code)

@@ -85,16 +85,7 @@ async fn refresh_kills_the_previous_access_token() {
 #[tokio::test]
 async fn a_new_grant_kills_the_old_refresh_token_but_not_the_last_access_token() {
     let sim = spawn_sim().await;
-    let code = registration_code();
-    sim.wise
-        .create_user("dee@example.com", &code, "EN", false)
-        .await
-        .unwrap();
-    let first = sim
-        .wise
-        .registration_code_grant("dee@example.com", &code)
-        .await
-        .unwrap();
+    let (code, first) = sim.created_user("dee@example.com").await;
     let second = sim
         .wise
         .registration_code_grant("dee@example.com", &code)
