@@ -219,6 +219,14 @@ async fn serve_logs_json_without_secrets_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
+    // Nothing from a query string reaches the logs, not even a parameter's name.
+    let odd = client
+        .get(format!("{base}/v1/links?query_canary_ada%40example.com=1"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let term = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -247,7 +255,7 @@ async fn serve_logs_json_without_secrets_and_stops_on_sigterm() {
         );
     }
     let secret = key_secret(&key);
-    for canary in [secret, "canary.person", "1961-07-23"] {
+    for canary in [secret, "canary.person", "1961-07-23", "query_canary"] {
         assert!(!logs.contains(canary), "{canary:?} leaked into the logs");
     }
     // Each "request completed" line names its route pattern itself (the span's field is only
