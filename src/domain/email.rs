@@ -22,7 +22,14 @@ impl EmailAddress {
                 format!("email must be at most {} characters", Self::MAX_LEN),
             ));
         }
-        if has_control(s) || s.chars().any(char::is_whitespace) || !s.validate_email() {
+        let deliverable = s
+            .rsplit_once('@')
+            .is_some_and(|(local, domain)| !local.starts_with('"') && deliverable_domain(domain));
+        if has_control(s)
+            || s.chars().any(char::is_whitespace)
+            || !s.validate_email()
+            || !deliverable
+        {
             return Err(Invalid::new(
                 "invalid_email",
                 "email is not a valid address",
@@ -44,6 +51,26 @@ impl EmailAddress {
     pub fn masked(&self) -> String {
         mask_email(&self.0)
     }
+}
+
+/// Whether mail can be sent to this domain the ordinary way: a DNS name of two or more labels
+/// (letters, digits, hyphens, not at a label's ends), not an address literal (`[127.0.0.1]`) nor a
+/// bare IP address. The syntax check alone accepts both, and neither wiselink's mail relay nor Wise
+/// can use them.
+fn deliverable_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels
+            .last()
+            .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Masks any email-like string for logging. Never returns the local part beyond its first character.
@@ -84,6 +111,13 @@ mod tests {
             ("line\nbreak@example.com", Err("invalid_email")),
             ("@example.com", Err("invalid_email")),
             ("ada@", Err("invalid_email")),
+            // What the relay could never deliver, nor Wise accept.
+            ("a@[127.0.0.1]", Err("invalid_email")),
+            ("a@127.0.0.1", Err("invalid_email")),
+            ("a@localhost", Err("invalid_email")),
+            ("a@-bad.example.com", Err("invalid_email")),
+            ("\"quoted\"@example.com", Err("invalid_email")),
+            ("ada@b\u{fc}cher.example", Ok("ada@b\u{fc}cher.example")),
         ];
         for (input, expected) in cases {
             let got = EmailAddress::parse(input);
@@ -94,6 +128,21 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert_eq!(EmailAddress::parse(&long).unwrap_err().code, "too_long");
+    }
+
+    #[test]
+    fn every_accepted_address_is_one_the_mail_relay_can_address() {
+        for raw in [
+            "ada@example.com",
+            "Ada.Lovelace+wise@Example.co.uk",
+            "x_y-z@sub.domain-1.example.org",
+        ] {
+            let parsed = EmailAddress::parse(raw).unwrap();
+            assert!(
+                parsed.as_str().parse::<lettre::Address>().is_ok(),
+                "{raw} is not addressable"
+            );
+        }
     }
 
     #[test]

@@ -77,6 +77,11 @@ async fn invalid_fields_are_all_reported_and_nothing_is_written() {
             with("email", json!("not-an-email")),
             vec![("email", "invalid_email")],
         ),
+        (
+            // Syntactically an address, but no mail relay (nor Wise) can deliver to it.
+            with("email", json!("a@[127.0.0.1]")),
+            vec![("email", "invalid_email")],
+        ),
         (with("email", json!(42)), vec![("email", "invalid_type")]),
         (
             with("date_of_birth", json!("1990-02-30")),
