@@ -9,5 +9,6 @@ pub mod idempotency;
 pub mod metrics;
 pub mod problem;
 pub mod rate_limit;
+pub mod same_origin;
 
 pub use problem::{FieldError, Problem, RequestError};

@@ -35,6 +35,8 @@ enum Screen {
     Unavailable,
     /// Unknown, ended or expired session.
     Closed,
+    /// A form post from another site's page, refused unread.
+    CrossSite,
 }
 
 impl Screen {
@@ -112,6 +114,11 @@ impl CodePage {
 /// The page for an unknown or ended session.
 fn closed() -> HttpResponse {
     CodePage::bare(Screen::Closed).respond(StatusCode::NOT_FOUND)
+}
+
+/// A post from another site's page: refused before the session is even looked up.
+fn cross_site() -> HttpResponse {
+    CodePage::bare(Screen::CrossSite).respond(StatusCode::FORBIDDEN)
 }
 
 /// Something on wiselink's side failed: logged here, once.

@@ -172,3 +172,46 @@ async fn the_page_counts_against_the_per_address_limit() {
     // Reading the page is not limited.
     assert_eq!(open(&app, session).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_post_from_another_site_is_refused_before_anything_else() {
+    let app = spawn_app().await;
+    let (id, session, code) = awaiting_code(&app, "p-x", "cross@example.com", json!({})).await;
+    let from = |headers: &[(&'static str, &'static str)]| {
+        let mut request = app.client.post(app.url(&format!("/link/{session}")));
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        request.form(&[("code", code.as_str())])
+    };
+    for headers in [
+        &[("Sec-Fetch-Site", "cross-site")][..],
+        &[("Origin", "https://evil.example")][..],
+        &[("Origin", "null")][..],
+    ] {
+        let refused = from(headers).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(
+            text(refused)
+                .await
+                .contains("This was not sent from this page")
+        );
+    }
+    // Nothing happened: Wise was not asked, no attempt was spent, the code still works.
+    assert_eq!(code_exchanges(&app).await, 0);
+    let link = app.get_json(&format!("/v1/links/{id}")).await;
+    assert_eq!(link["attempts_remaining"], 5);
+    let ours = from(&[
+        ("Origin", "http://127.0.0.1:8080"),
+        ("Sec-Fetch-Site", "same-origin"),
+    ])
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        ours.status(),
+        StatusCode::OK,
+        "a post from the page itself (server.public_url)"
+    );
+    assert!(text(ours).await.contains("Your Wise account is linked"));
+}

@@ -1,7 +1,8 @@
 use super::messages::{self, NEW_CODE_SENT, NOT_A_CODE, TYPE_THE_CODE, UNREADABLE_FORM};
-use super::{CodePage, closed, unavailable};
+use super::{CodePage, closed, cross_site, unavailable};
 use crate::domain::AuthorizationCode;
 use crate::http::rate_limit::IpLimiter;
+use crate::http::same_origin::is_cross_site;
 use crate::http::{RequestError, body};
 use crate::routes::link_errors;
 use crate::services::links::{LinkError, LinkService};
@@ -29,6 +30,9 @@ pub async fn submit(
     links: web::Data<LinkService>,
     limiter: web::Data<IpLimiter>,
 ) -> HttpResponse {
+    if is_cross_site(&req, &state.settings.server.public_url) {
+        return cross_site();
+    }
     let link = match links.open_session(&path).await {
         Ok(Some(link)) => link,
         Ok(None) => return closed(),
