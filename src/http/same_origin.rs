@@ -1,7 +1,10 @@
-//! Refusing cross-site form posts: a POST whose `Sec-Fetch-Site` says `cross-site`, or whose
-//! `Origin` is not this service's own (`server.public_url`), comes from another site's page and is
-//! refused before anything else happens. Browsers send at least one of the two on every form post;
-//! a client that sends neither (curl, a server) is not a browser another site can drive.
+//! Refusing cross-site form posts. Every current browser sends `Sec-Fetch-Site` with a form post:
+//! only `same-origin` (our own page) and `none` (the user's own doing) are taken. Without it, the
+//! `Origin` must be this service's own (`server.public_url`); `Origin: null` is refused, since
+//! another site's page can make its posts say that. Our pages send no referrer, which makes a
+//! browser post `Origin: null` even from our own page, so `Sec-Fetch-Site` is what lets them
+//! through. A client that sends neither header (curl, a server) is not a browser another site can
+//! drive, and is served.
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{HeaderName, ORIGIN};
@@ -12,9 +15,8 @@ const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 pub fn is_cross_site(req: &HttpRequest, public_url: &str) -> bool {
     let headers = req.headers();
     if let Some(site) = headers.get(SEC_FETCH_SITE) {
-        if site.as_bytes().eq_ignore_ascii_case(b"cross-site") {
-            return true;
-        }
+        let site = site.as_bytes();
+        return !(site.eq_ignore_ascii_case(b"same-origin") || site.eq_ignore_ascii_case(b"none"));
     }
     match headers.get(ORIGIN).map(|o| o.to_str()) {
         None => false,
