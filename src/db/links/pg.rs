@@ -7,9 +7,9 @@
 //! `links::all_columns` (so `LinkRow` reads it as on SQLite), the event rows are the same
 //! [`NewEvent`] values under the schema's column names, and the outbox rows the same messages.
 
+use super::LinkRow;
 use super::events::{NEW_EVENT_COLUMNS, NewEvent};
 use super::transition::{Pin, Plan};
-use super::{LinkRow, NewLink};
 use crate::db::outbox::{NEW_MESSAGE_COLUMNS, PENDING};
 use crate::db::schema::links;
 use chrono::NaiveDateTime;
@@ -17,6 +17,20 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AsChangeset, AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Binary, Nullable, Text, Timestamp};
+use std::sync::LazyLock;
+
+/// The column lists of the statements, joined once.
+struct ColumnLists {
+    events: String,
+    events_from_v: String,
+    messages: String,
+}
+
+static COLUMN_LISTS: LazyLock<ColumnLists> = LazyLock::new(|| ColumnLists {
+    events: NEW_EVENT_COLUMNS.join(", "),
+    events_from_v: NEW_EVENT_COLUMNS.map(|c| format!("v.{c}")).join(", "),
+    messages: NEW_MESSAGE_COLUMNS.join(", "),
+});
 
 pub(super) fn commit(
     conn: &mut PgConnection,
@@ -90,11 +104,11 @@ impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
 
         // One INSERT for all event rows, in order (so their ids keep the transitions' order), and
         // only if the update matched.
-        let columns = NEW_EVENT_COLUMNS.join(", ");
+        let columns = &*COLUMN_LISTS;
         out.push_sql(", e AS (INSERT INTO link_events (");
-        out.push_sql(&columns);
-        out.push_sql(") SELECT v.");
-        out.push_sql(&NEW_EVENT_COLUMNS.join(", v."));
+        out.push_sql(&columns.events);
+        out.push_sql(") SELECT ");
+        out.push_sql(&columns.events_from_v);
         out.push_sql(" FROM u CROSS JOIN (VALUES ");
         for (i, event) in plan.events.iter().enumerate() {
             // The ordinal is ours, not input: written into the SQL text.
@@ -103,12 +117,12 @@ impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
             out.push_sql(")");
         }
         out.push_sql(") AS v (n, ");
-        out.push_sql(&columns);
+        out.push_sql(&columns.events);
         out.push_sql(") ORDER BY v.n)");
 
         for (i, m) in plan.messages.iter().enumerate() {
             out.push_sql(&format!(", o{i} AS (INSERT INTO outbox ("));
-            out.push_sql(&NEW_MESSAGE_COLUMNS.join(", "));
+            out.push_sql(&columns.messages);
             out.push_sql(") SELECT ");
             out.push_bind_param::<Text, _>(&m.message_id)?;
             out.push_sql(", ");
@@ -142,13 +156,13 @@ impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
 }
 
 /// A new link and its first event row in one statement.
-pub(super) fn insert(
-    conn: &mut PgConnection,
-    link: &NewLink<'_>,
-    event: &NewEvent<'_>,
-) -> QueryResult<usize> {
+pub(super) fn insert<V>(conn: &mut PgConnection, row: V, event: &NewEvent<'_>) -> QueryResult<usize>
+where
+    V: Insertable<links::table>,
+    diesel::query_builder::InsertStatement<links::table, V::Values>: QueryFragment<Pg>,
+{
     Start {
-        insert: diesel::insert_into(links::table).values(link),
+        insert: diesel::insert_into(links::table).values(row),
         event,
     }
     .execute(conn)
@@ -171,7 +185,7 @@ impl<I: QueryFragment<Pg>> QueryFragment<Pg> for Start<'_, I> {
         out.push_sql("WITH l AS (");
         self.insert.walk_ast(out.reborrow())?;
         out.push_sql(" RETURNING id) INSERT INTO link_events (");
-        out.push_sql(&NEW_EVENT_COLUMNS.join(", "));
+        out.push_sql(&COLUMN_LISTS.events);
         out.push_sql(") SELECT ");
         bind_event(&mut out, self.event)?;
         out.push_sql(" FROM l");

@@ -40,6 +40,7 @@ impl LinkRow {
     }
 }
 
+/// A new link; it always starts `pending` ([`insert`](super::insert) writes the state).
 #[derive(Insertable)]
 // NULL rather than DEFAULT for `None`: one SQL text, so the prepared statement is cached.
 #[diesel(table_name = links, treat_none_as_default_value = false)]
@@ -47,7 +48,6 @@ pub struct NewLink<'a> {
     pub id: &'a LinkId,
     pub customer_id: CustomerId,
     pub flow: &'a str,
-    pub state: &'a str,
     pub signup_email: &'a str,
     pub registration_code: Option<&'a [u8]>,
     pub attempts_remaining: i32,

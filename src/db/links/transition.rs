@@ -83,19 +83,19 @@ pub struct Pin {
     pub wise_user_id: WiseUserId,
 }
 
-/// Inserts a new link and its first event. Refused when the customer already has a link that
-/// is not final (the partial unique index decides, so racing starts cannot both win).
+/// Inserts a new `pending` link and its first event. Refused when the customer already has a link
+/// that is not final (the partial unique index decides, so racing starts cannot both win).
 pub fn insert(
     conn: &mut DbConnection,
     link: &NewLink<'_>,
-    state: LinkState,
     actor: &str,
 ) -> Result<Result<(), Refused>, DbError> {
-    let event = NewEvent::started(link.id, actor, state, link.created_at);
+    let event = NewEvent::started(link.id, actor, LinkState::Pending, link.created_at);
+    let row = (link, links::state.eq(LinkState::Pending.as_str()));
     let result = match conn {
-        DbConnection::Postgresql(pg) => pg::insert(pg, link, &event),
+        DbConnection::Postgresql(pg) => pg::insert(pg, row, &event),
         DbConnection::Sqlite(_) => conn.transaction(|c| {
-            diesel::insert_into(links::table).values(link).execute(c)?;
+            diesel::insert_into(links::table).values(row).execute(c)?;
             diesel::insert_into(link_events::table)
                 .values(&event)
                 .execute(c)

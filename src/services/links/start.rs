@@ -38,18 +38,15 @@ impl LinkService {
                     id: &id,
                     customer_id: customer.id,
                     flow: "email_code",
-                    state: LinkState::Pending.as_str(),
                     signup_email: &customer.email,
                     registration_code: Some(&sealed_code),
                     attempts_remaining: attempts,
                     created_at: now,
                     updated_at: now,
                 };
-                Ok(
-                    crate::db::links::insert(conn, &link, LinkState::Pending, &actor_owned)?
-                        .map(|()| customer)
-                        .map_err(LinkError::from),
-                )
+                Ok(crate::db::links::insert(conn, &link, &actor_owned)?
+                    .map(|()| customer)
+                    .map_err(LinkError::from))
             })
             .await??;
         tracing::info!(link.id = %link_id, customer.id = %customer.id, "link started");
