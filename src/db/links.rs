@@ -23,4 +23,4 @@ pub use find::{CustomerLink, ListFilter, batch_after, find, find_by_session, lis
 pub use recovery::{claim, stale_in_flight};
 pub use row::{LinkChanges, LinkRow, NewLink};
 pub use sealed::{SealedColumn, replace_sealed};
-pub use transition::{Pin, Refused, Transition, apply, apply_all, insert, update};
+pub use transition::{Pin, Refused, SpentCode, Transition, apply, apply_all, insert, update};

@@ -58,7 +58,6 @@ diesel::table! {
         attempts_remaining -> Integer,
         code_expires_at -> Nullable<Timestamp>,
         session_token_hash -> Nullable<Binary>,
-        spent_code_hash -> Nullable<Binary>,
         last_resend_at -> Nullable<Timestamp>,
         resend_window_start -> Nullable<Timestamp>,
         resends_in_window -> Integer,
@@ -78,6 +77,14 @@ diesel::table! {
         wise_trace_id -> Nullable<Text>,
         created_at -> Timestamp,
         event -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    spent_codes (link_id, code_hash) {
+        link_id -> Text,
+        code_hash -> Binary,
+        spent_at -> Timestamp,
     }
 }
 
@@ -103,6 +110,7 @@ diesel::table! {
 diesel::joinable!(links -> customers (customer_id));
 diesel::joinable!(link_events -> links (link_id));
 diesel::joinable!(outbox -> links (link_id));
+diesel::joinable!(spent_codes -> links (link_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     customers,
@@ -110,5 +118,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     links,
     link_events,
+    spent_codes,
     outbox
 );

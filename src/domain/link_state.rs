@@ -105,6 +105,9 @@ pub enum LinkEvent {
     TooManyWrongCodes,
     /// The exchange's outcome is unknown (crash, lost answer): the code is spent, ask for a new one.
     ExchangeLost,
+    /// Wise provably did not process the exchange (429, 503 with `Retry-After`, no connection):
+    /// the code is still good and no attempt is spent.
+    ExchangeDeferred,
     /// The exchange gave tokens.
     TokensStored,
     /// DOB and email match.
@@ -127,7 +130,7 @@ pub enum LinkEvent {
 }
 
 impl LinkEvent {
-    pub const ALL: [LinkEvent; 19] = [
+    pub const ALL: [LinkEvent; 20] = [
         Self::WiseUserExists,
         Self::WiseUserCreated,
         Self::RedirectIssued,
@@ -136,6 +139,7 @@ impl LinkEvent {
         Self::CodeRefused,
         Self::TooManyWrongCodes,
         Self::ExchangeLost,
+        Self::ExchangeDeferred,
         Self::TokensStored,
         Self::IdentityMatched,
         Self::IdentityDoubtful,
@@ -160,6 +164,7 @@ impl LinkEvent {
             Self::CodeRefused => "code_refused",
             Self::TooManyWrongCodes => "too_many_wrong_codes",
             Self::ExchangeLost => "exchange_lost",
+            Self::ExchangeDeferred => "exchange_deferred",
             Self::TokensStored => "tokens_stored",
             Self::IdentityMatched => "identity_matched",
             Self::IdentityDoubtful => "identity_doubtful",
@@ -208,7 +213,7 @@ pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, Illega
         (S::AwaitingCode | S::AwaitingAuthorization, E::CodeWindowClosed) => S::Expired,
         (S::AwaitingCode | S::Expired, E::CodeResent) => S::AwaitingCode,
 
-        (S::Exchanging, E::CodeRefused | E::ExchangeLost) => S::AwaitingCode,
+        (S::Exchanging, E::CodeRefused | E::ExchangeLost | E::ExchangeDeferred) => S::AwaitingCode,
         (S::Exchanging, E::TooManyWrongCodes) => S::Locked,
         (S::Exchanging, E::TokensStored) => S::Verifying,
 

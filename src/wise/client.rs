@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 pub(super) enum Retry {
     /// Never: the authorization-code exchange (a code works once).
     Never,
-    /// Only when the call cannot have had an effect: it never connected, or Wise said 429.
+    /// Only when the call cannot have had an effect ([`WiseError::proves_unprocessed`]).
     IfNotProcessed,
     /// Also after timeouts, 408 and 5xx: repeating the call does no harm.
     Safe,
@@ -191,13 +191,10 @@ impl WiseClient {
 
     /// How long to wait before the next attempt, or `None` when this failure must not be retried.
     fn retry_delay(&self, policy: Retry, e: &WiseError, attempt: u32) -> Option<Duration> {
-        let retryable = match (policy, e) {
-            (Retry::Never, _) => false,
-            (_, WiseError::Transport { connect: true, .. }) => true,
-            (Retry::Safe, WiseError::Transport { .. }) => true,
-            (_, WiseError::Api(a)) if a.status == 429 => true,
-            (Retry::Safe, WiseError::Api(a)) => a.status == 408 || a.status >= 500,
-            _ => false,
+        let retryable = match policy {
+            Retry::Never => false,
+            Retry::IfNotProcessed => e.proves_unprocessed(),
+            Retry::Safe => e.proves_unprocessed() || e.is_transient(),
         };
         if !retryable {
             return None;

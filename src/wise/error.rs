@@ -163,6 +163,17 @@ impl WiseError {
             .is_some_and(|e| e.status == 401 && e.body.oauth_error() == Some("invalid_token"))
     }
 
+    /// Wise cannot have acted on the request: it never connected, or Wise answered 429 (or 503
+    /// with `Retry-After`), which it does before processing anything. A code sent with it is
+    /// still good; any other failure (a timeout, a dropped answer, a bare 5xx) may have used it.
+    pub fn proves_unprocessed(&self) -> bool {
+        match self {
+            Self::Transport { connect, .. } => *connect,
+            Self::Api(e) => e.status == 429 || (e.status == 503 && e.retry_after.is_some()),
+            _ => false,
+        }
+    }
+
     /// Worth trying again later: no answer, 408, 429 or 5xx.
     pub fn is_transient(&self) -> bool {
         match self {

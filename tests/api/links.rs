@@ -5,5 +5,6 @@ mod access_token;
 mod code;
 mod queries;
 mod resend;
+mod spent_codes;
 mod start;
 mod verify;

@@ -9,7 +9,7 @@
 
 use super::LinkRow;
 use super::events::{NEW_EVENT_COLUMNS, NewEvent};
-use super::transition::{Pin, Plan};
+use super::transition::{Pin, Plan, SpentCode};
 use crate::db::outbox::{NEW_MESSAGE_COLUMNS, PENDING};
 use crate::db::schema::links;
 use chrono::NaiveDateTime;
@@ -140,6 +140,29 @@ impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
             out.push_sql(", ");
             out.push_bind_param::<Timestamp, _>(&self.now)?;
             out.push_sql(" FROM u)");
+        }
+
+        for (i, code) in plan.spent_codes.iter().enumerate() {
+            // A code already spent makes the INSERT, and with it the whole statement, fail on
+            // the primary key: nothing is written.
+            match code {
+                SpentCode::Add(hash) => {
+                    out.push_sql(&format!(
+                        ", s{i} AS (INSERT INTO spent_codes (link_id, code_hash, spent_at) SELECT u.id, "
+                    ));
+                    out.push_bind_param::<Binary, _>(hash)?;
+                    out.push_sql(", ");
+                    out.push_bind_param::<Timestamp, _>(&self.now)?;
+                    out.push_sql(" FROM u)");
+                }
+                SpentCode::Remove(hash) => {
+                    out.push_sql(&format!(", s{i} AS (DELETE FROM spent_codes WHERE link_id = "));
+                    out.push_bind_param::<Text, _>(plan.link_id)?;
+                    out.push_sql(" AND code_hash = ");
+                    out.push_bind_param::<Binary, _>(hash)?;
+                    out.push_sql(" AND EXISTS (SELECT 1 FROM u))");
+                }
+            }
         }
 
         if let Some(pin) = &self.pin {

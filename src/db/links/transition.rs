@@ -4,7 +4,7 @@
 use super::events::NewEvent;
 use super::{LinkChanges, LinkRow, NewLink, pg};
 use crate::db::outbox::{self, NewMessage};
-use crate::db::schema::{link_events, links};
+use crate::db::schema::{link_events, links, spent_codes};
 use crate::db::{DbConnection, DbError, is_unique_violation};
 use crate::domain::{
     CustomerId, IllegalTransition, LinkEvent, LinkId, LinkState, WiseUserId, transition,
@@ -23,6 +23,18 @@ pub struct Transition {
     pub wise_trace_id: Option<String>,
     /// Messages to queue in the outbox, in the same transaction as the change.
     pub messages: Vec<NewMessage>,
+    /// A code to add to (or take back from) the link's spent codes, with the change.
+    pub spent_code: Option<SpentCode>,
+}
+
+/// A change to the codes a link has sent to Wise. Adding one that is already there refuses the
+/// whole transition ([`Refused::CodeSpent`]): the primary key decides, so no code is sent twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpentCode {
+    /// About to be sent to Wise.
+    Add(Vec<u8>),
+    /// Wise provably did not process it: it may be sent again.
+    Remove(Vec<u8>),
 }
 
 impl Transition {
@@ -42,6 +54,7 @@ impl Transition {
             reason: Some(reason.to_owned()),
             wise_trace_id: None,
             messages: Vec::new(),
+            spent_code: None,
         }
     }
 
@@ -52,6 +65,18 @@ impl Transition {
 
     pub fn trace(mut self, trace_id: Option<&str>) -> Self {
         self.wise_trace_id = trace_id.map(str::to_owned);
+        self
+    }
+
+    /// Records the code (its hash) as sent to Wise; refused if it already was.
+    pub fn spends(mut self, code_hash: Vec<u8>) -> Self {
+        self.spent_code = Some(SpentCode::Add(code_hash));
+        self
+    }
+
+    /// Takes a code back from the spent ones: Wise did not process it.
+    pub fn gives_back(mut self, code_hash: Vec<u8>) -> Self {
+        self.spent_code = Some(SpentCode::Remove(code_hash));
         self
     }
 
@@ -73,6 +98,9 @@ pub enum Refused {
     /// The customer already has a link that is not final (a new link was not inserted).
     #[error("the customer already has a live link")]
     LinkExists,
+    /// The code was already sent to Wise for this link; nothing was written.
+    #[error("the code was already sent to Wise")]
+    CodeSpent,
 }
 
 /// A customer to pin to a Wise user in the same transaction as the transitions (the first
@@ -127,6 +155,7 @@ pub(super) struct Plan<'a> {
     pub changes: LinkChanges,
     pub events: Vec<NewEvent<'a>>,
     pub messages: Vec<&'a NewMessage>,
+    pub spent_codes: Vec<&'a SpentCode>,
 }
 
 fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refused> {
@@ -140,6 +169,7 @@ fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refu
         changes: LinkChanges::default(),
         events: Vec::new(),
         messages: Vec::new(),
+        spent_codes: Vec::new(),
     };
     for t in transitions {
         debug_assert_eq!(t.link_id, first.link_id, "one link per commit");
@@ -151,6 +181,7 @@ fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refu
         plan.changes = std::mem::take(&mut plan.changes).then(t.changes.clone());
         plan.events.push(NewEvent::of(t, to, now));
         plan.messages.extend(&t.messages);
+        plan.spent_codes.extend(&t.spent_code);
     }
     Ok(plan)
 }
@@ -169,12 +200,17 @@ pub fn apply_all(
         Err(refused) => return Ok(Err(refused)),
     };
     let row = match conn {
-        DbConnection::Postgresql(pg) => pg::commit(pg, &plan, pin, now)?,
-        DbConnection::Sqlite(_) => {
-            conn.transaction(|c| commit_in_transaction(c, &plan, pin, now))?
-        }
+        DbConnection::Postgresql(pg) => pg::commit(pg, &plan, pin, now),
+        DbConnection::Sqlite(_) => conn.transaction(|c| commit_in_transaction(c, &plan, pin, now)),
     };
-    Ok(row.ok_or(Refused::Stale(plan.from)))
+    match row {
+        Ok(row) => Ok(row.ok_or(Refused::Stale(plan.from))),
+        // The only unique key a transition can meet is a spent code's.
+        Err(e) if is_unique_violation(&e) && !plan.spent_codes.is_empty() => {
+            Ok(Err(Refused::CodeSpent))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn commit_in_transaction(
@@ -203,6 +239,23 @@ fn commit_in_transaction(
             .execute(c)?;
     }
     outbox::enqueue(c, plan.messages.iter().copied(), now)?;
+    for code in &plan.spent_codes {
+        match code {
+            SpentCode::Add(hash) => diesel::insert_into(spent_codes::table)
+                .values((
+                    spent_codes::link_id.eq(plan.link_id),
+                    spent_codes::code_hash.eq(hash),
+                    spent_codes::spent_at.eq(now),
+                ))
+                .execute(c)?,
+            SpentCode::Remove(hash) => diesel::delete(
+                spent_codes::table
+                    .filter(spent_codes::link_id.eq(plan.link_id))
+                    .filter(spent_codes::code_hash.eq(hash)),
+            )
+            .execute(c)?,
+        };
+    }
     if let Some(p) = pin {
         crate::db::customers::pin_wise_user(c, p.customer_id, p.wise_user_id)?;
     }

@@ -22,6 +22,7 @@ const TABLE: &[(S, E, S)] = &[
     (S::AwaitingAuthorization, E::Unlinked, S::Unlinked),
     (S::Exchanging, E::CodeRefused, S::AwaitingCode),
     (S::Exchanging, E::ExchangeLost, S::AwaitingCode),
+    (S::Exchanging, E::ExchangeDeferred, S::AwaitingCode),
     (S::Exchanging, E::TooManyWrongCodes, S::Locked),
     (S::Exchanging, E::TokensStored, S::Verifying),
     (S::Verifying, E::IdentityMatched, S::Active),

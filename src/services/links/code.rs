@@ -1,9 +1,10 @@
 //! Taking the customer's code. It is sent to Wise at most once: the `exchanging` recovery point
-//! is committed first (only one concurrent submission can do that), and a code whose exchange may
-//! have reached Wise is remembered and refused if typed again.
+//! is committed first, with the code's hash added to the link's spent codes (only one concurrent
+//! submission can do that, and a code already there refuses it). A code Wise provably did not
+//! process is taken back; every other code stays spent for the life of the link.
 
 use super::secrets;
-use super::{LinkError, LinkService, wiped};
+use super::{LinkError, LinkService, unavailable, wiped};
 use crate::db::customers::{self, CustomerRow};
 use crate::db::links::{self, CustomerLink, LinkChanges, LinkRow, Transition};
 use crate::domain::{AuthorizationCode, LinkEvent, LinkState};
@@ -39,9 +40,7 @@ impl LinkService {
             return Err(LinkError::CodeExpired);
         }
         let spent = secrets::code_hash(code.expose());
-        if link.spent_code_hash.as_deref() == Some(spent.as_slice()) {
-            return Err(LinkError::CodeAlreadyUsed);
-        }
+        // Refused (code_already_used) if this code was ever sent to Wise for the link.
         let recovery_point = Transition::new(
             &link.id,
             from,
@@ -49,11 +48,8 @@ impl LinkService {
             actor,
             "code submitted; exchanging it with Wise",
         )
-        .changes(LinkChanges {
-            spent_code_hash: Some(Some(spent)),
-            ..LinkChanges::default()
-        });
-        let customer = self.limit_then_record(&link, recovery_point).await?;
+        .spends(spent.clone());
+        let (customer, exchanging) = self.limit_then_record(&link, recovery_point).await?;
 
         let secret = SecretString::from(code.expose().to_owned());
         match self.wise.authorization_code_grant(&secret).await {
@@ -67,7 +63,7 @@ impl LinkService {
                 )
                 .changes(self.token_changes(&link.id, &tokens));
                 let link = self
-                    .verify(&link, &customer, stored, &tokens.access_token, actor)
+                    .verify(&exchanging, &customer, stored, &tokens.access_token, actor)
                     .await?;
                 Ok(CustomerLink {
                     link,
@@ -75,7 +71,9 @@ impl LinkService {
                 })
             }
             Err(e) if e.is_invalid_grant() => {
-                let left = (link.attempts_remaining - 1).max(0);
+                // Counted from the row this request moved to `exchanging`, which no one else
+                // changes until it leaves that state.
+                let left = (exchanging.attempts_remaining - 1).max(0);
                 let (event, reason) = if left == 0 {
                     (LinkEvent::TooManyWrongCodes, "wrong code; no attempts left")
                 } else {
@@ -96,6 +94,20 @@ impl LinkService {
                     }
                 })
             }
+            Err(e) if e.proves_unprocessed() => {
+                // Wise did not look at the code: it stays good and costs no attempt.
+                let t = Transition::new(
+                    &link.id,
+                    LinkState::Exchanging,
+                    LinkEvent::ExchangeDeferred,
+                    actor,
+                    "Wise did not process the exchange; the code may be entered again",
+                )
+                .gives_back(spent)
+                .trace(e.trace_id());
+                self.apply(t).await?;
+                Err(unavailable(&e))
+            }
             Err(e) => {
                 // The outcome is unknown: Wise may have used the code up. Never send it again.
                 let t = Transition::new(
@@ -114,14 +126,14 @@ impl LinkService {
     }
 
     /// Checks the customer's wrong-code limit and, if the code may be tried, commits the
-    /// `exchanging` recovery point; returns the link's customer. The limit counts wrong codes in
-    /// the last 24 hours over all the customer's links, so a new link or a resend does not reset
-    /// it. One database round trip.
+    /// `exchanging` recovery point; returns the link's customer and the link as committed. The
+    /// limit counts wrong codes in the last 24 hours over all the customer's links, so a new link
+    /// or a resend does not reset it. One database round trip.
     async fn limit_then_record(
         &self,
         link: &LinkRow,
         recovery_point: Transition,
-    ) -> Result<CustomerRow, LinkError> {
+    ) -> Result<(CustomerRow, LinkRow), LinkError> {
         let window = Duration::hours(24);
         let limit = self.policy.wrong_codes_per_customer_per_day;
         let customer_id = link.customer_id;
@@ -142,7 +154,7 @@ impl LinkService {
                     }));
                 }
                 Ok(links::apply(conn, &recovery_point, now)?
-                    .map(|_| customer)
+                    .map(|row| (customer, row))
                     .map_err(LinkError::from))
             })
             .await?;

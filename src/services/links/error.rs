@@ -53,6 +53,7 @@ impl From<Refused> for LinkError {
             Refused::Stale(_) => Self::Busy,
             Refused::Illegal(i) => Self::WrongState(i.from),
             Refused::LinkExists => Self::LinkExists,
+            Refused::CodeSpent => Self::CodeAlreadyUsed,
         }
     }
 }

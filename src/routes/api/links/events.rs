@@ -10,6 +10,10 @@ use utoipa::ToSchema;
 /// One entry of a link's audit trail.
 #[derive(Serialize, ToSchema)]
 pub struct EventView {
+    /// What happened, e.g. `code_refused` or `exchange_deferred` (docs/linking.md lists them).
+    /// Absent on events written before event names were stored.
+    #[schema(example = "code_submitted")]
+    event: Option<String>,
     from_state: Option<String>,
     to_state: String,
     actor: String,
@@ -37,6 +41,7 @@ pub async fn list_events(
         .await?
         .into_iter()
         .map(|e| EventView {
+            event: e.event,
             from_state: e.from_state,
             to_state: e.to_state,
             actor: e.actor,

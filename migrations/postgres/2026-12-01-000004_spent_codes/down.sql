@@ -1,0 +1,2 @@
+ALTER TABLE links ADD COLUMN spent_code_hash BYTEA;
+DROP TABLE spent_codes;
