@@ -19,7 +19,9 @@ mod sealed;
 mod transition;
 
 pub use events::{EventRow, WrongCodes, events, wrong_codes_since};
-pub use find::{CustomerLink, ListFilter, batch_after, find, find_by_session, list};
+pub use find::{
+    CustomerLink, ListFilter, batch_after, find, find_by_session, list, live_of_customer,
+};
 pub use recovery::{claim, stale_in_flight};
 pub use row::{LinkChanges, LinkRow, NewLink};
 pub use sealed::{SealedColumn, replace_sealed};

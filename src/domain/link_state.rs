@@ -91,7 +91,9 @@ impl fmt::Display for LinkState {
 pub enum LinkEvent {
     /// Signup answered 409: Wise emailed the customer a code.
     WiseUserExists,
-    /// Signup created the user and the registration-code grant gave tokens.
+    /// Signup created the user (at the start, or at a resend after the email changed at Wise),
+    /// or a repeated signup turned out to have created it, and the registration-code grant gave
+    /// tokens: the partner created this Wise user.
     WiseUserCreated,
     /// Redirect flow started: the authorize URL was handed out.
     RedirectIssued,
@@ -205,7 +207,7 @@ pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, Illega
     use LinkState as S;
     let to = match (from, event) {
         (S::Pending, E::WiseUserExists) => S::AwaitingCode,
-        (S::Pending, E::WiseUserCreated) => S::Active,
+        (S::Pending | S::AwaitingCode | S::Expired, E::WiseUserCreated) => S::Active,
         (S::Pending, E::RedirectIssued) => S::AwaitingAuthorization,
         (S::Pending, E::SignupRefused) => S::Rejected,
 

@@ -3,7 +3,9 @@
 
 mod access_token;
 mod code;
+mod lost_answers;
 mod queries;
+mod races;
 mod resend;
 mod spent_codes;
 mod start;

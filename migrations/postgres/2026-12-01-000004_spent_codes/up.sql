@@ -12,4 +12,6 @@ CREATE TABLE spent_codes (
 INSERT INTO spent_codes (link_id, code_hash, spent_at)
     SELECT id, spent_code_hash, updated_at FROM links WHERE spent_code_hash IS NOT NULL;
 
-ALTER TABLE links DROP COLUMN spent_code_hash;
+-- links.spent_code_hash is no longer read or written. It stays (always NULL from here on) because
+-- SQLite cannot drop a column in a way its down migration could exactly reverse.
+UPDATE links SET spent_code_hash = NULL;

@@ -3,7 +3,7 @@
 use super::LinkRow;
 use crate::db::schema::{customers, links};
 use crate::db::{DbConnection, DbError};
-use crate::domain::{LinkId, LinkState};
+use crate::domain::{CustomerId, LinkId, LinkState};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -20,6 +20,23 @@ pub fn find_by_session(
 ) -> Result<Option<LinkRow>, DbError> {
     Ok(links::table
         .filter(links::session_token_hash.eq(token_hash))
+        .load::<LinkRow>(conn)?
+        .pop())
+}
+
+/// The customer's link that is not final, if any (there is at most one).
+pub fn live_of_customer(
+    conn: &mut DbConnection,
+    customer_id: CustomerId,
+) -> Result<Option<LinkRow>, DbError> {
+    let finals = LinkState::ALL
+        .into_iter()
+        .filter(|s| s.is_final())
+        .map(LinkState::as_str)
+        .collect::<Vec<_>>();
+    Ok(links::table
+        .filter(links::customer_id.eq(customer_id))
+        .filter(links::state.ne_all(finals))
         .load::<LinkRow>(conn)?
         .pop())
 }

@@ -156,7 +156,9 @@ impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
                     out.push_sql(" FROM u)");
                 }
                 SpentCode::Remove(hash) => {
-                    out.push_sql(&format!(", s{i} AS (DELETE FROM spent_codes WHERE link_id = "));
+                    out.push_sql(&format!(
+                        ", s{i} AS (DELETE FROM spent_codes WHERE link_id = "
+                    ));
                     out.push_bind_param::<Text, _>(plan.link_id)?;
                     out.push_sql(" AND code_hash = ");
                     out.push_bind_param::<Binary, _>(hash)?;

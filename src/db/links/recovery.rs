@@ -1,7 +1,7 @@
-//! Links a crash or an outage left mid-way, and the compare-and-set that lets one instance take
-//! each of them over.
+//! Links a crash or an outage left mid-way, and the compare-and-set that lets one instance (or
+//! one request) take a link over.
 
-use super::LinkRow;
+use super::{LinkChanges, LinkRow};
 use crate::db::schema::links;
 use crate::db::{DbConnection, DbError};
 use crate::domain::LinkState;
@@ -29,19 +29,21 @@ pub fn stale_in_flight(
         .load::<LinkRow>(conn)?)
 }
 
-/// Claims a stale link for recovery by moving its `updated_at` to `now`, if nobody changed it
-/// since it was read, and returns the claimed row. Of several instances racing for one link,
-/// exactly one gets it.
+/// Claims a link as it was read: moves its `updated_at` to `now` and writes `changes`, if nobody
+/// changed the row since it was read, and returns the claimed row. Of several requests or
+/// instances racing for one link, exactly one gets it. Recovery claims stale links with no
+/// changes; a resend claims its slot (`last_resend_at`, the daily count) before calling Wise.
 pub fn claim(
     conn: &mut DbConnection,
     link: &LinkRow,
+    changes: &LinkChanges,
     now: NaiveDateTime,
 ) -> Result<Option<LinkRow>, DbError> {
     Ok(diesel::update(links::table)
         .filter(links::id.eq(&link.id))
         .filter(links::state.eq(link.state.as_str()))
         .filter(links::updated_at.eq(link.updated_at))
-        .set(links::updated_at.eq(now))
+        .set((links::updated_at.eq(now), changes))
         .returning(links::all_columns)
         .get_results::<LinkRow>(conn)?
         .pop())

@@ -16,6 +16,7 @@ const TABLE: &[(S, E, S)] = &[
     (S::AwaitingCode, E::CodeSubmitted, S::Exchanging),
     (S::AwaitingCode, E::CodeWindowClosed, S::Expired),
     (S::AwaitingCode, E::CodeResent, S::AwaitingCode),
+    (S::AwaitingCode, E::WiseUserCreated, S::Active),
     (S::AwaitingCode, E::Unlinked, S::Unlinked),
     (S::AwaitingAuthorization, E::CodeSubmitted, S::Exchanging),
     (S::AwaitingAuthorization, E::CodeWindowClosed, S::Expired),
@@ -38,6 +39,7 @@ const TABLE: &[(S, E, S)] = &[
     (S::Locked, E::Unlinked, S::Unlinked),
     (S::RelinkRequired, E::Unlinked, S::Unlinked),
     (S::Expired, E::CodeResent, S::AwaitingCode),
+    (S::Expired, E::WiseUserCreated, S::Active),
 ];
 
 #[test]
@@ -54,13 +56,18 @@ fn every_state_and_event_pair_matches_the_table() {
 }
 
 #[test]
-fn final_states_only_leave_by_resend_of_an_expired_code() {
+fn final_states_only_leave_by_a_resend_of_an_expired_code() {
     for from in LinkState::ALL.into_iter().filter(|s| s.is_final()) {
         for event in LinkEvent::ALL {
             if let Ok(to) = transition(from, event) {
-                assert_eq!(
-                    (from, event, to),
-                    (S::Expired, E::CodeResent, S::AwaitingCode)
+                assert!(
+                    [
+                        (S::Expired, E::CodeResent, S::AwaitingCode),
+                        // The resend's signup created a new user (the email changed at Wise).
+                        (S::Expired, E::WiseUserCreated, S::Active),
+                    ]
+                    .contains(&(from, event, to)),
+                    "{from} + {event:?} -> {to}"
                 );
             }
         }
@@ -76,6 +83,8 @@ fn active_is_reached_only_by_a_match_an_approval_or_a_partner_created_user() {
         .collect();
     let expected: BTreeSet<String> = [
         "pending:WiseUserCreated",
+        "awaiting_code:WiseUserCreated",
+        "expired:WiseUserCreated",
         "verifying:IdentityMatched",
         "needs_review:StaffApproved",
     ]

@@ -3,7 +3,7 @@
 //! of instances sharing one PostgreSQL can run this and no link is handled twice at once.
 
 use super::{LinkError, LinkService};
-use crate::db::links::{self, LinkRow, SealedColumn, Transition};
+use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
 use crate::domain::{LinkEvent, LinkState};
 use chrono::Duration;
 
@@ -32,7 +32,7 @@ impl LinkService {
             let now = self.clock.now();
             let claimed = match self
                 .db
-                .run(move |conn| links::claim(conn, &candidate, now))
+                .run(move |conn| links::claim(conn, &candidate, &LinkChanges::default(), now))
                 .await
             {
                 Ok(Some(claimed)) => claimed,
@@ -78,7 +78,7 @@ impl LinkService {
             LinkState::Pending => {
                 let customer = self.customer_of(&link).await?;
                 let code = self.open_secret(&link, SealedColumn::RegistrationCode)?;
-                match self.signup(&link.id, &customer, &code, ACTOR).await {
+                match self.signup(&link.id, &customer, &code, ACTOR, true).await {
                     Ok(started) => Ok(started.link.link.state),
                     Err(LinkError::WiseRefused { .. }) => Ok(LinkState::Rejected),
                     Err(e) => Err(e),

@@ -1,10 +1,12 @@
-//! Asking Wise to email the customer a new code.
+//! Asking Wise to email the customer a new code. The resend's slot (its time and the daily count)
+//! is claimed with a compare-and-set before Wise is called, so however many resends race, at most
+//! one reaches Wise per interval and the count stays exact.
 
 use super::secrets::SessionToken;
-use super::start::{is_refusal, wise_fields};
+use super::start::{Adopt, NewUser, is_refusal, wise_fields};
 use super::{LinkError, LinkService, unavailable};
-use crate::db::links::{LinkChanges, LinkRow, SealedColumn, Transition};
-use crate::domain::{LinkEvent, LinkState, ResendDecision, resend_decision};
+use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
+use crate::domain::{LinkEvent, LinkState, ResendDecision, WiseUserId, resend_decision};
 use crate::wise::CreateUserOutcome;
 
 /// A link after a resend, with a new session token when the old one had ended (shown once).
@@ -16,6 +18,10 @@ pub struct Resent {
 impl LinkService {
     /// Asks Wise to email the customer a new code (by running the signup again), and gives the
     /// link a fresh code window and its attempts back. A code already sent to Wise stays refused.
+    ///
+    /// The signup may also show that the Wise user behind the email is one our registration code
+    /// made — the email changed at Wise, so Wise created a new user, or an earlier answer was
+    /// lost: then that user is linked as partner-created.
     pub async fn resend(&self, link: LinkRow, actor: &str) -> Result<Resent, LinkError> {
         let from = link.state;
         match from {
@@ -23,8 +29,117 @@ impl LinkService {
             LinkState::Locked => return Err(LinkError::Locked),
             other => return Err(LinkError::WrongState(other)),
         }
+        let customer = self.customer_of(&link).await?;
+        let code = self.open_secret(&link, SealedColumn::RegistrationCode)?;
+        let claimed = self.claim_slot(&link).await?;
+
+        let outcome = self
+            .wise
+            .create_user(&link.signup_email, &code, &customer.language, true)
+            .await;
+        // An expired link lost its session; the app gets a new one with this answer.
+        let session = link
+            .session_token_hash
+            .is_none()
+            .then(SessionToken::generate);
+        let new_session = LinkChanges {
+            session_token_hash: session.as_ref().map(|s| Some(s.hash.clone())),
+            ..LinkChanges::default()
+        };
+        let user = match outcome {
+            Ok(CreateUserOutcome::AlreadyExists { trace_id }) => {
+                match self.created_by_us(&link.signup_email, &code).await {
+                    Ok(Some(tokens)) => NewUser {
+                        tokens,
+                        id: None,
+                        trace_id,
+                    },
+                    // Someone else's account: Wise emailed it a code. Should the check itself
+                    // fail, that email went out all the same.
+                    outcome => {
+                        if let Err(e) = outcome {
+                            tracing::warn!(link.id = %link.id, error = %e, "could not check whose account a resend reached");
+                        }
+                        let now = self.clock.now();
+                        let changes = LinkChanges {
+                            attempts_remaining: Some(self.policy.max_attempts),
+                            code_expires_at: Some(Some(now + self.policy.code_window)),
+                            ..new_session
+                        };
+                        let t = Transition::new(
+                            &link.id,
+                            from,
+                            LinkEvent::CodeResent,
+                            actor,
+                            "Wise asked to email a new code",
+                        )
+                        .changes(changes)
+                        .trace(trace_id.as_deref());
+                        return Ok(Resent {
+                            link: self.apply(t).await?,
+                            session_token: session,
+                        });
+                    }
+                }
+            }
+            Ok(CreateUserOutcome::Created(created)) => {
+                tracing::info!(link.id = %link.id, "a resend made Wise create a user: the email changed at Wise");
+                let tokens = self
+                    .wise
+                    .registration_code_grant(&link.signup_email, &code)
+                    .await
+                    .map_err(|e| unavailable(&e))?;
+                NewUser {
+                    tokens,
+                    id: Some(WiseUserId::new(created.id)),
+                    trace_id: created.trace_id,
+                }
+            }
+            Err(e) => {
+                // Wise refused, or provably did nothing: no email went out, the slot is given back.
+                if is_refusal(&e) || e.proves_unprocessed() {
+                    self.release_slot(&link, &claimed).await;
+                }
+                if is_refusal(&e) {
+                    return Err(LinkError::WiseRefused {
+                        fields: wise_fields(&e),
+                    });
+                }
+                return Err(unavailable(&e));
+            }
+        };
+        let adopt = Adopt {
+            changes: new_session,
+            ..Adopt::new(&link.id, from, &customer, actor)
+        };
+        Ok(Resent {
+            link: self.adopt(adopt, &link.signup_email, user).await?,
+            session_token: session,
+        })
+    }
+
+    /// Takes the link's next resend slot, or says when one opens. The compare-and-set on the row
+    /// as read makes concurrent resends of one link take turns: the losers read it again and
+    /// are told to wait.
+    async fn claim_slot(&self, link: &LinkRow) -> Result<LinkRow, LinkError> {
         let now = self.clock.now();
-        let (window_start, count) = match resend_decision(
+        let slot = self.slot(link, now)?;
+        let read = link.clone();
+        if let Some(claimed) = self
+            .db
+            .run(move |conn| links::claim(conn, &read, &slot, now))
+            .await?
+        {
+            return Ok(claimed);
+        }
+        let fresh = self.reload(&link.id).await?;
+        self.slot(&fresh, now)?;
+        Err(LinkError::Busy)
+    }
+
+    /// The slot changes a resend now would write, or why it may not happen.
+    fn slot(&self, link: &LinkRow, now: chrono::NaiveDateTime) -> Result<LinkChanges, LinkError> {
+        match resend_decision(
             &self.policy.resend,
             now,
             link.last_email_at(),
@@ -34,56 +149,36 @@ impl LinkService {
             ResendDecision::Allowed {
                 window_start,
                 resends_in_window,
-            } => (window_start, resends_in_window),
+            } => Ok(LinkChanges {
+                last_resend_at: Some(Some(now)),
+                resend_window_start: Some(Some(window_start)),
+                resends_in_window: Some(resends_in_window),
+                ..LinkChanges::default()
+            }),
             ResendDecision::TooSoon { retry_after_secs } => {
-                return Err(LinkError::ResendTooSoon { retry_after_secs });
+                Err(LinkError::ResendTooSoon { retry_after_secs })
             }
             ResendDecision::LimitReached { retry_after_secs } => {
-                return Err(LinkError::ResendLimitReached { retry_after_secs });
+                Err(LinkError::ResendLimitReached { retry_after_secs })
             }
-        };
-        let customer = self.customer_of(&link).await?;
-        let code = self.open_secret(&link, SealedColumn::RegistrationCode)?;
-        let trace_id = match self
-            .wise
-            .create_user(&link.signup_email, &code, &customer.language, true)
-            .await
-        {
-            Ok(CreateUserOutcome::AlreadyExists { trace_id }) => trace_id,
-            Ok(CreateUserOutcome::Created(_)) => return Err(LinkError::WiseAccountGone),
-            Err(e) if is_refusal(&e) => {
-                return Err(LinkError::WiseRefused {
-                    fields: wise_fields(&e),
-                });
-            }
-            Err(e) => return Err(unavailable(&e)),
-        };
-        // An expired link lost its session; the app gets a new one with this answer.
-        let session = link
-            .session_token_hash
-            .is_none()
-            .then(SessionToken::generate);
-        let changes = LinkChanges {
-            attempts_remaining: Some(self.policy.max_attempts),
-            code_expires_at: Some(Some(now + self.policy.code_window)),
-            last_resend_at: Some(Some(now)),
-            resend_window_start: Some(Some(window_start)),
-            resends_in_window: Some(count),
-            session_token_hash: session.as_ref().map(|s| Some(s.hash.clone())),
+        }
+    }
+
+    /// Gives a claimed slot back (Wise sent no email), if nothing changed the link since.
+    async fn release_slot(&self, before: &LinkRow, claimed: &LinkRow) {
+        let restore = LinkChanges {
+            last_resend_at: Some(before.last_resend_at),
+            resend_window_start: Some(before.resend_window_start),
+            resends_in_window: Some(before.resends_in_window),
             ..LinkChanges::default()
         };
-        let t = Transition::new(
-            &link.id,
-            from,
-            LinkEvent::CodeResent,
-            actor,
-            "Wise asked to email a new code",
-        )
-        .changes(changes)
-        .trace(trace_id.as_deref());
-        Ok(Resent {
-            link: self.apply(t).await?,
-            session_token: session,
-        })
+        let (claimed, now) = (claimed.clone(), self.clock.now());
+        if let Err(e) = self
+            .db
+            .run(move |conn| links::claim(conn, &claimed, &restore, now))
+            .await
+        {
+            tracing::warn!(error = %e, "could not give a resend slot back");
+        }
     }
 }

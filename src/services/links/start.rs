@@ -4,9 +4,11 @@
 use super::secrets::{self, SessionToken};
 use super::{LinkError, LinkService, WiseFieldError, unavailable};
 use crate::db::customers::{self, CustomerRow};
-use crate::db::links::{CustomerLink, LinkChanges, NewLink, Pin, SealedColumn, Transition};
+use crate::db::links::{
+    self, CustomerLink, LinkChanges, LinkRow, NewLink, Pin, Refused, SealedColumn, Transition,
+};
 use crate::domain::{CustomerRef, LinkEvent, LinkId, LinkState, WiseUserId};
-use crate::wise::{CreateUserOutcome, ErrorBody, WiseError};
+use crate::wise::{CreateUserOutcome, ErrorBody, UserTokens, WiseError};
 use secrecy::SecretString;
 
 /// A link just started, with the session token the app may hold (shown once).
@@ -16,7 +18,9 @@ pub struct Started {
 }
 
 impl LinkService {
-    /// Starts the email-code flow for a customer.
+    /// Starts the email-code flow for a customer. A customer whose last start never heard back
+    /// from Wise (its link is still `pending`, e.g. the partner retries after a 503) has that link
+    /// resumed instead, and the answer is the one the first start would have given.
     pub async fn start(
         &self,
         customer_ref: CustomerRef,
@@ -27,8 +31,9 @@ impl LinkService {
         let sealed_code = self.seal(&link_id, SealedColumn::RegistrationCode, &code);
         let (id, actor_owned) = (link_id.clone(), actor.to_owned());
         let (now, attempts) = (self.clock.now(), self.policy.max_attempts);
-        // One round trip: find the customer, then insert the pending link for them.
-        let customer = self
+        // One round trip: find the customer, then insert the pending link for them (or claim
+        // the pending one they have).
+        let begun = self
             .db
             .run(move |conn| {
                 let Some(customer) = customers::find(conn, &customer_ref)? else {
@@ -44,23 +49,44 @@ impl LinkService {
                     created_at: now,
                     updated_at: now,
                 };
-                Ok(crate::db::links::insert(conn, &link, &actor_owned)?
-                    .map(|()| customer)
-                    .map_err(LinkError::from))
+                match links::insert(conn, &link, &actor_owned)? {
+                    Ok(()) => Ok(Ok(Begun::New(customer))),
+                    Err(Refused::LinkExists) => Ok(links::live_of_customer(conn, customer.id)?
+                        .filter(|live| live.state == LinkState::Pending)
+                        .map(|live| links::claim(conn, &live, &LinkChanges::default(), now))
+                        .transpose()?
+                        .flatten()
+                        .map(|claimed| Begun::Resumed(customer, claimed))
+                        .ok_or(LinkError::LinkExists)),
+                    Err(other) => Ok(Err(other.into())),
+                }
             })
             .await??;
-        tracing::info!(link.id = %link_id, customer.id = %customer.id, "link started");
-        self.signup(&link_id, &customer, &code, actor).await
+        match begun {
+            Begun::New(customer) => {
+                tracing::info!(link.id = %link_id, customer.id = %customer.id, "link started");
+                self.signup(&link_id, &customer, &code, actor, false).await
+            }
+            Begun::Resumed(customer, pending) => {
+                tracing::info!(link.id = %pending.id, customer.id = %customer.id, "pending link resumed");
+                let code = self.open_secret(&pending, SealedColumn::RegistrationCode)?;
+                self.signup(&pending.id, &customer, &code, actor, true)
+                    .await
+            }
+        }
     }
 
     /// Asks Wise to create the user (emailing a code if the email has an account) and moves the
-    /// pending link on. Used when a link starts and when the recovery worker resumes one.
+    /// pending link on. `repeat` is set when an earlier signup of this link may have reached Wise
+    /// (recovery, a retried start): its lost answer may have been a new user made with our
+    /// registration code, which a 409 now hides — the registration-code grant tells them apart.
     pub(super) async fn signup(
         &self,
         link_id: &LinkId,
         customer: &CustomerRow,
         code: &SecretString,
         actor: &str,
+        repeat: bool,
     ) -> Result<Started, LinkError> {
         let outcome = self
             .wise
@@ -72,6 +98,27 @@ impl LinkService {
                 customer_ref: customer.customer_ref.clone(),
             },
             session_token,
+        };
+        let outcome = match outcome {
+            Ok(CreateUserOutcome::AlreadyExists { trace_id }) if repeat => {
+                match self.created_by_us(&customer.email, code).await {
+                    Ok(Some(tokens)) => {
+                        let user = NewUser {
+                            tokens,
+                            id: None,
+                            trace_id,
+                        };
+                        let adopt = Adopt::new(link_id, LinkState::Pending, customer, actor);
+                        return Ok(started(
+                            self.adopt(adopt, &customer.email, user).await?,
+                            None,
+                        ));
+                    }
+                    Ok(None) => Ok(CreateUserOutcome::AlreadyExists { trace_id }),
+                    Err(e) => return Err(unavailable(&e)),
+                }
+            }
+            other => other,
         };
         match outcome {
             Ok(CreateUserOutcome::AlreadyExists { trace_id }) => {
@@ -96,32 +143,22 @@ impl LinkService {
                 .queue(Some(mail));
                 Ok(started(self.apply(t).await?, Some(session)))
             }
-            Ok(CreateUserOutcome::Created(user)) => {
-                let user_id = WiseUserId::new(user.id);
+            Ok(CreateUserOutcome::Created(created)) => {
                 let tokens = self
                     .wise
                     .registration_code_grant(&customer.email, code)
                     .await
                     .map_err(|e| unavailable(&e))?;
-                let mut changes = self.token_changes(link_id, &tokens);
-                changes.origin = Some("created".into());
-                changes.wise_user_id = Some(Some(user_id));
-                let mail = self.linked_mail(link_id, &customer.email, customer, true)?;
-                let t = Transition::new(
-                    link_id,
-                    LinkState::Pending,
-                    LinkEvent::WiseUserCreated,
-                    actor,
-                    "Wise created the user for the partner",
-                )
-                .changes(changes)
-                .trace(user.trace_id.as_deref())
-                .queue(Some(mail));
-                let pin = Pin {
-                    customer_id: customer.id,
-                    wise_user_id: user_id,
+                let user = NewUser {
+                    tokens,
+                    id: Some(WiseUserId::new(created.id)),
+                    trace_id: created.trace_id,
                 };
-                Ok(started(self.commit(vec![t], Some(pin)).await?, None))
+                let adopt = Adopt::new(link_id, LinkState::Pending, customer, actor);
+                Ok(started(
+                    self.adopt(adopt, &customer.email, user).await?,
+                    None,
+                ))
             }
             Err(e) if is_refusal(&e) => {
                 let fields = wise_fields(&e);
@@ -142,6 +179,110 @@ impl LinkService {
             Err(e) => Err(unavailable(&e)),
         }
     }
+
+    /// Whether the Wise user behind a 409 is one our signup created with this registration code:
+    /// then the registration-code grant gives its tokens; for anyone else's account Wise answers
+    /// `invalid_grant`.
+    pub(super) async fn created_by_us(
+        &self,
+        signup_email: &str,
+        code: &SecretString,
+    ) -> Result<Option<UserTokens>, WiseError> {
+        match self.wise.registration_code_grant(signup_email, code).await {
+            Ok(tokens) => Ok(Some(tokens)),
+            Err(e) if e.is_invalid_grant() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Activates a link with a Wise user the partner created (our signup, our registration
+    /// code): no identity check, since the partner supplied the details. Stores its tokens,
+    /// pins the customer and queues the "linked" email, in one commit.
+    pub(super) async fn adopt(
+        &self,
+        adopt: Adopt<'_>,
+        signup_email: &str,
+        user: NewUser,
+    ) -> Result<LinkRow, LinkError> {
+        let user_id = match user.id {
+            Some(id) => id,
+            None => WiseUserId::new(
+                self.wise
+                    .me(&user.tokens.access_token)
+                    .await
+                    .map_err(|e| unavailable(&e))?
+                    .id,
+            ),
+        };
+        let Adopt {
+            link_id,
+            from,
+            customer,
+            actor,
+            changes,
+        } = adopt;
+        let mut changes = changes.then(self.token_changes(link_id, &user.tokens));
+        changes.origin = Some("created".into());
+        changes.wise_user_id = Some(Some(user_id));
+        changes.code_expires_at = Some(None);
+        let mail = self.linked_mail(link_id, signup_email, customer, true)?;
+        let t = Transition::new(
+            link_id,
+            from,
+            LinkEvent::WiseUserCreated,
+            actor,
+            "Wise created the user for the partner",
+        )
+        .changes(changes)
+        .trace(user.trace_id.as_deref())
+        .queue(Some(mail));
+        let pin = Pin {
+            customer_id: customer.id,
+            wise_user_id: user_id,
+        };
+        self.commit(vec![t], Some(pin)).await
+    }
+}
+
+/// What a start found: a new link inserted, or the customer's pending link claimed.
+enum Begun {
+    New(CustomerRow),
+    Resumed(CustomerRow, LinkRow),
+}
+
+/// The link a partner-created Wise user is adopted into.
+pub(super) struct Adopt<'a> {
+    pub link_id: &'a LinkId,
+    pub from: LinkState,
+    pub customer: &'a CustomerRow,
+    pub actor: &'a str,
+    /// Written with the adoption (a resend's new session).
+    pub changes: LinkChanges,
+}
+
+impl<'a> Adopt<'a> {
+    pub fn new(
+        link_id: &'a LinkId,
+        from: LinkState,
+        customer: &'a CustomerRow,
+        actor: &'a str,
+    ) -> Self {
+        Self {
+            link_id,
+            from,
+            customer,
+            actor,
+            changes: LinkChanges::default(),
+        }
+    }
+}
+
+/// A Wise user made with our registration code, and its tokens.
+pub(super) struct NewUser {
+    pub tokens: UserTokens,
+    /// From the signup's answer; read from `/v1/me` when the signup's answer was lost.
+    pub id: Option<WiseUserId>,
+    pub trace_id: Option<String>,
 }
 
 /// Wise refused the details themselves (not a passing failure).

@@ -10,7 +10,7 @@ use wiselink::db::Db;
 const UNVOUCHED_ACTIVE_LINKS: &str = "SELECT COUNT(*) AS n FROM links l \
      WHERE l.state = 'active' AND NOT EXISTS ( \
        SELECT 1 FROM link_events e WHERE e.link_id = l.id AND e.to_state = 'active' \
-         AND (e.from_state IN ('verifying', 'needs_review') OR (e.from_state = 'pending' AND l.origin = 'created')))";
+         AND (e.from_state IN ('verifying', 'needs_review') OR (e.event = 'wise_user_created' AND l.origin = 'created')))";
 
 impl Drop for TestApp {
     /// After every test: the invariant holds in that test's database.

@@ -40,13 +40,21 @@ async fn a_lost_code_stays_refused_after_other_codes_were_tried() {
     assert_eq!(problem(wrong).await["code"], "invalid_code");
     for typed in [code.clone(), format!(" {}-{} ", &code[..3], &code[3..])] {
         let again = submit(&app, &id, &session, &typed).await;
-        assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY, "{typed:?}");
+        assert_eq!(
+            again.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{typed:?}"
+        );
         assert_eq!(problem(again).await["code"], "code_already_used");
     }
     let wrong_again = submit(&app, &id, &session, "WRONG1").await;
     assert_eq!(problem(wrong_again).await["code"], "code_already_used");
 
-    assert_eq!(times_sent(&app, &code).await, 1, "the lost code reached Wise once");
+    assert_eq!(
+        times_sent(&app, &code).await,
+        1,
+        "the lost code reached Wise once"
+    );
     assert_eq!(times_sent(&app, "WRONG1").await, 1);
     let link = app.get_json(&format!("/v1/links/{id}")).await;
     assert_eq!(
