@@ -2,6 +2,7 @@
 //!
 //! - `start`: start a link (Wise signup; a 409 means Wise emailed the customer a code);
 //! - `code`: take the customer's code and exchange it with Wise exactly once;
+//! - `adopt`: activate a link with a Wise user the partner created;
 //! - `verify`: read the Wise identity behind new tokens and decide active / review / rejected;
 //! - `access_token`: hand the partner a fresh access token, refreshing it first if needed;
 //! - `resend`: ask Wise to email a new code;
@@ -12,6 +13,7 @@
 //! ([`LinkError`]) become responses in `routes/link_errors.rs`.
 
 mod access_token;
+mod adopt;
 mod code;
 mod emails;
 mod error;

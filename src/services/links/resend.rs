@@ -2,8 +2,9 @@
 //! is claimed with a compare-and-set before Wise is called, so however many resends race, at most
 //! one reaches Wise per interval and the count stays exact.
 
+use super::adopt::{Adopt, NewUser};
 use super::secrets::SessionToken;
-use super::start::{Adopt, NewUser, is_refusal, wise_fields};
+use super::start::{is_refusal, wise_fields};
 use super::{LinkError, LinkService, unavailable};
 use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
 use crate::domain::{LinkEvent, LinkState, ResendDecision, WiseUserId, resend_decision};

@@ -1,14 +1,15 @@
 //! Starting a link: a pending row first (the recovery point), then Wise's signup. A 409 means
 //! Wise emailed the customer a code; a new user means the partner created the Wise account.
 
+use super::adopt::{Adopt, NewUser};
 use super::secrets::{self, SessionToken};
 use super::{LinkError, LinkService, WiseFieldError, unavailable};
 use crate::db::customers::{self, CustomerRow};
 use crate::db::links::{
-    self, CustomerLink, LinkChanges, LinkRow, NewLink, Pin, Refused, SealedColumn, Transition,
+    self, CustomerLink, LinkChanges, LinkRow, NewLink, Refused, SealedColumn, Transition,
 };
 use crate::domain::{CustomerRef, LinkEvent, LinkId, LinkState, WiseUserId};
-use crate::wise::{CreateUserOutcome, ErrorBody, UserTokens, WiseError};
+use crate::wise::{CreateUserOutcome, ErrorBody, WiseError};
 use secrecy::SecretString;
 
 /// A link just started, with the session token the app may hold (shown once).
@@ -50,24 +51,31 @@ impl LinkService {
                     updated_at: now,
                 };
                 match links::insert(conn, &link, &actor_owned)? {
-                    Ok(()) => Ok(Ok(Begun::New(customer))),
+                    Ok(()) => Ok(Ok(Begun {
+                        customer,
+                        resumed: None,
+                    })),
                     Err(Refused::LinkExists) => Ok(links::live_of_customer(conn, customer.id)?
                         .filter(|live| live.state == LinkState::Pending)
                         .map(|live| links::claim(conn, &live, &LinkChanges::default(), now))
                         .transpose()?
                         .flatten()
-                        .map(|claimed| Begun::Resumed(customer, claimed))
+                        .map(|claimed| Begun {
+                            customer,
+                            resumed: Some(claimed),
+                        })
                         .ok_or(LinkError::LinkExists)),
                     Err(other) => Ok(Err(other.into())),
                 }
             })
             .await??;
-        match begun {
-            Begun::New(customer) => {
+        let Begun { customer, resumed } = begun;
+        match resumed {
+            None => {
                 tracing::info!(link.id = %link_id, customer.id = %customer.id, "link started");
                 self.signup(&link_id, &customer, &code, actor, false).await
             }
-            Begun::Resumed(customer, pending) => {
+            Some(pending) => {
                 tracing::info!(link.id = %pending.id, customer.id = %customer.id, "pending link resumed");
                 let code = self.open_secret(&pending, SealedColumn::RegistrationCode)?;
                 self.signup(&pending.id, &customer, &code, actor, true)
@@ -179,110 +187,13 @@ impl LinkService {
             Err(e) => Err(unavailable(&e)),
         }
     }
-
-    /// Whether the Wise user behind a 409 is one our signup created with this registration code:
-    /// then the registration-code grant gives its tokens; for anyone else's account Wise answers
-    /// `invalid_grant`.
-    pub(super) async fn created_by_us(
-        &self,
-        signup_email: &str,
-        code: &SecretString,
-    ) -> Result<Option<UserTokens>, WiseError> {
-        match self.wise.registration_code_grant(signup_email, code).await {
-            Ok(tokens) => Ok(Some(tokens)),
-            Err(e) if e.is_invalid_grant() => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Activates a link with a Wise user the partner created (our signup, our registration
-    /// code): no identity check, since the partner supplied the details. Stores its tokens,
-    /// pins the customer and queues the "linked" email, in one commit.
-    pub(super) async fn adopt(
-        &self,
-        adopt: Adopt<'_>,
-        signup_email: &str,
-        user: NewUser,
-    ) -> Result<LinkRow, LinkError> {
-        let user_id = match user.id {
-            Some(id) => id,
-            None => WiseUserId::new(
-                self.wise
-                    .me(&user.tokens.access_token)
-                    .await
-                    .map_err(|e| unavailable(&e))?
-                    .id,
-            ),
-        };
-        let Adopt {
-            link_id,
-            from,
-            customer,
-            actor,
-            changes,
-        } = adopt;
-        let mut changes = changes.then(self.token_changes(link_id, &user.tokens));
-        changes.origin = Some("created".into());
-        changes.wise_user_id = Some(Some(user_id));
-        changes.code_expires_at = Some(None);
-        let mail = self.linked_mail(link_id, signup_email, customer, true)?;
-        let t = Transition::new(
-            link_id,
-            from,
-            LinkEvent::WiseUserCreated,
-            actor,
-            "Wise created the user for the partner",
-        )
-        .changes(changes)
-        .trace(user.trace_id.as_deref())
-        .queue(Some(mail));
-        let pin = Pin {
-            customer_id: customer.id,
-            wise_user_id: user_id,
-        };
-        self.commit(vec![t], Some(pin)).await
-    }
 }
 
-/// What a start found: a new link inserted, or the customer's pending link claimed.
-enum Begun {
-    New(CustomerRow),
-    Resumed(CustomerRow, LinkRow),
-}
-
-/// The link a partner-created Wise user is adopted into.
-pub(super) struct Adopt<'a> {
-    pub link_id: &'a LinkId,
-    pub from: LinkState,
-    pub customer: &'a CustomerRow,
-    pub actor: &'a str,
-    /// Written with the adoption (a resend's new session).
-    pub changes: LinkChanges,
-}
-
-impl<'a> Adopt<'a> {
-    pub fn new(
-        link_id: &'a LinkId,
-        from: LinkState,
-        customer: &'a CustomerRow,
-        actor: &'a str,
-    ) -> Self {
-        Self {
-            link_id,
-            from,
-            customer,
-            actor,
-            changes: LinkChanges::default(),
-        }
-    }
-}
-
-/// A Wise user made with our registration code, and its tokens.
-pub(super) struct NewUser {
-    pub tokens: UserTokens,
-    /// From the signup's answer; read from `/v1/me` when the signup's answer was lost.
-    pub id: Option<WiseUserId>,
-    pub trace_id: Option<String>,
+/// What a start found: the customer, and their pending link if it was claimed instead of a new
+/// link inserted.
+struct Begun {
+    customer: CustomerRow,
+    resumed: Option<LinkRow>,
 }
 
 /// Wise refused the details themselves (not a passing failure).
