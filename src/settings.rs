@@ -143,6 +143,11 @@ impl Settings {
         self.mail.problems(environment, &mut out);
         self.limits.problems(&mut out);
         self.links.problems(&mut out);
+        self.links.fits(
+            self.wise.request_timeout_ms,
+            self.workers.recovery_stale_after_secs,
+            &mut out,
+        );
         out
     }
 }

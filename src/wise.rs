@@ -3,6 +3,7 @@
 //! token. Tokens, codes and secrets are `SecretString`s and never logged.
 
 mod client;
+pub mod deadline;
 mod error;
 mod operations;
 mod types;

@@ -17,6 +17,9 @@ pub struct LinkPolicy {
     pub refresh_margin: Duration,
     /// Wrong codes one customer may type over all their links in a rolling 24 hours.
     pub wrong_codes_per_customer_per_day: i64,
+    /// The longest one link request (or one recovery of a link) may spend on Wise, all its
+    /// calls, retries and waits together; shorter than the recovery lease.
+    pub wise_budget: Duration,
     pub resend: ResendPolicy,
 }
 
@@ -28,6 +31,7 @@ impl Default for LinkPolicy {
             session_grace: Duration::hours(1),
             refresh_margin: Duration::minutes(5),
             wrong_codes_per_customer_per_day: 20,
+            wise_budget: Duration::seconds(40),
             resend: ResendPolicy::default(),
         }
     }

@@ -94,6 +94,13 @@ impl LinkService {
         &self.clock
     }
 
+    /// Runs one link step within the policy's Wise budget: every Wise call it makes fits in
+    /// `wise_budget`, which is shorter than the recovery lease.
+    async fn bounded<T>(&self, step: impl std::future::Future<Output = T>) -> T {
+        crate::wise::deadline::within(self.policy.wise_budget.to_std().unwrap_or_default(), step)
+            .await
+    }
+
     /// Applies one transition and returns the changed link.
     async fn apply(&self, t: Transition) -> Result<LinkRow, LinkError> {
         self.commit(vec![t], None).await

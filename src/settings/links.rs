@@ -14,11 +14,15 @@ pub struct LinkSettings {
     pub refresh_margin_secs: i64,
     pub resend_interval_secs: i64,
     pub resends_per_day: i32,
+    pub wise_budget_secs: i64,
 }
+
+/// Time kept between a link request's Wise budget and the recovery lease, for its database work.
+pub const LEASE_MARGIN_SECS: i64 = 10;
 
 impl LinkSettings {
     pub(super) fn problems(&self, out: &mut Vec<String>) {
-        let ranges: [(&str, i64, i64, i64); 6] = [
+        let ranges: [(&str, i64, i64, i64); 7] = [
             ("links.max_attempts", self.max_attempts.into(), 1, 10),
             // Wise's codes live 30 minutes: a longer window would only collect dead codes.
             ("links.code_window_minutes", self.code_window_minutes, 1, 30),
@@ -41,6 +45,7 @@ impl LinkSettings {
                 3600,
             ),
             ("links.resends_per_day", self.resends_per_day.into(), 1, 50),
+            ("links.wise_budget_secs", self.wise_budget_secs, 1, 3600),
         ];
         for (key, value, low, high) in ranges {
             if !(low..=high).contains(&value) {
@@ -48,6 +53,23 @@ impl LinkSettings {
                     "{key} must be between {low} and {high}, got {value}"
                 ));
             }
+        }
+    }
+
+    /// The Wise budget must end before the recovery worker may take a link over, and must leave
+    /// room for at least one whole attempt.
+    pub(super) fn fits(&self, request_timeout_ms: u64, lease_secs: u32, out: &mut Vec<String>) {
+        if self.wise_budget_secs + LEASE_MARGIN_SECS > i64::from(lease_secs) {
+            out.push(format!(
+                "links.wise_budget_secs ({}) must be at least {LEASE_MARGIN_SECS} s under workers.recovery_stale_after_secs ({lease_secs}), or recovery could take over a link a request is still working on",
+                self.wise_budget_secs
+            ));
+        }
+        if request_timeout_ms > u64::try_from(self.wise_budget_secs).unwrap_or(0) * 1000 {
+            out.push(format!(
+                "wise.request_timeout_ms ({request_timeout_ms}) must fit in links.wise_budget_secs ({})",
+                self.wise_budget_secs
+            ));
         }
     }
 
@@ -59,6 +81,7 @@ impl LinkSettings {
             session_grace: Duration::minutes(self.session_grace_minutes),
             refresh_margin: Duration::seconds(self.refresh_margin_secs),
             wrong_codes_per_customer_per_day: limits.wrong_codes_per_customer_per_day.into(),
+            wise_budget: Duration::seconds(self.wise_budget_secs),
             resend: ResendPolicy {
                 interval: Duration::seconds(self.resend_interval_secs),
                 per_window: self.resends_per_day,

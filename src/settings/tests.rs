@@ -161,3 +161,21 @@ fn mtls_files_come_in_pairs() {
         "{err}"
     );
 }
+
+#[test]
+fn the_wise_budget_must_end_before_the_recovery_lease() {
+    let err = load(&[
+        ("WISELINK__LINKS__WISE_BUDGET_SECS", "55"),
+        ("WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS", "60"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert!(err.0[0].contains("links.wise_budget_secs (55)"), "{err}");
+    let err = load(&[
+        ("WISELINK__LINKS__WISE_BUDGET_SECS", "5"),
+        ("WISELINK__WISE__REQUEST_TIMEOUT_MS", "6000"),
+    ])
+    .unwrap_err();
+    assert!(err.0[0].contains("wise.request_timeout_ms (6000)"), "{err}");
+    assert!(load(&[("WISELINK__LINKS__WISE_BUDGET_SECS", "50")]).is_ok());
+}

@@ -1,3 +1,4 @@
+use super::deadline;
 use super::error::{ApiError, ErrorBody, WiseError};
 use crate::settings::WiseSettings;
 use rand::Rng;
@@ -6,6 +7,9 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
+
+/// The least time worth starting an attempt with: less, and the call is not sent at all.
+const MIN_ATTEMPT: Duration = Duration::from_millis(100);
 
 /// When a failed call may be sent again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +114,18 @@ impl WiseClient {
         let correlation_id = uuid::Uuid::new_v4().to_string();
         let mut attempt = 1;
         loop {
-            let outcome = self.attempt(&req, &correlation_id).await;
+            let left = deadline::remaining();
+            if left.is_some_and(|left| left < MIN_ATTEMPT) {
+                tracing::warn!(
+                    wise.operation = req.operation,
+                    attempt,
+                    "no time left for Wise in this step"
+                );
+                return Err(WiseError::OutOfTime {
+                    operation: req.operation,
+                });
+            }
+            let outcome = self.attempt(&req, &correlation_id, left).await;
             let wait = match &outcome {
                 Ok(_) => return outcome,
                 Err(e) if attempt >= max => {
@@ -122,6 +137,10 @@ impl WiseClient {
                     None => return outcome,
                 },
             };
+            if deadline::remaining().is_some_and(|left| left < wait + MIN_ATTEMPT) {
+                // Waiting would leave no time for the attempt after it.
+                return outcome;
+            }
             if let Err(e) = &outcome {
                 tracing::info!(wise.operation = req.operation, attempt, wait_ms = wait.as_millis() as u64, error = %e, "retrying Wise call");
             }
@@ -130,11 +149,19 @@ impl WiseClient {
         }
     }
 
-    async fn attempt(&self, req: &Request, correlation_id: &str) -> Result<Answer, WiseError> {
+    /// One attempt, cut off at the client's timeout or at `left` (the step's time), if sooner.
+    async fn attempt(
+        &self,
+        req: &Request,
+        correlation_id: &str,
+        left: Option<Duration>,
+    ) -> Result<Answer, WiseError> {
         let url = format!("{}{}", self.settings.api_url, req.path);
+        let timeout = Duration::from_millis(self.settings.request_timeout_ms);
         let mut builder = self
             .http
             .request(req.method.clone(), url)
+            .timeout(left.map_or(timeout, |left| left.min(timeout)))
             .header("X-External-Correlation-Id", correlation_id)
             .header("Accept", "application/json");
         builder = match &req.auth {

@@ -24,6 +24,10 @@ pub enum WiseError {
         reason: String,
         trace_id: Option<String>,
     },
+    /// Not sent: the link step it belongs to has no time left for Wise
+    /// ([`deadline`](super::deadline)).
+    #[error("no time left to call Wise for {operation}")]
+    OutOfTime { operation: &'static str },
     /// The client could not be built from the configuration.
     #[error("invalid Wise client configuration: {0}")]
     Config(String),
@@ -169,6 +173,7 @@ impl WiseError {
     pub fn proves_unprocessed(&self) -> bool {
         match self {
             Self::Transport { connect, .. } => *connect,
+            Self::OutOfTime { .. } => true,
             Self::Api(e) => e.status == 429 || (e.status == 503 && e.retry_after.is_some()),
             _ => false,
         }
@@ -177,7 +182,7 @@ impl WiseError {
     /// Worth trying again later: no answer, 408, 429 or 5xx.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Transport { .. } => true,
+            Self::Transport { .. } | Self::OutOfTime { .. } => true,
             Self::Api(e) => matches!(e.status, 408 | 429) || e.status >= 500,
             _ => false,
         }

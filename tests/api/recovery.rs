@@ -10,6 +10,7 @@ async fn recovering_app() -> TestApp {
     spawn_app_with(&[
         ("WISELINK__WORKERS__RECOVERY_INTERVAL_MS", "100"),
         ("WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS", "30"),
+        ("WISELINK__LINKS__WISE_BUDGET_SECS", "20"),
     ])
     .await
 }
@@ -188,4 +189,50 @@ async fn wise_429_during_create_and_verification_is_reported_and_resumed() {
     assert_eq!(exchanges, 1, "the code was exchanged once");
     let mail = app.mail.wait_for("throttled@example.com", 2).await;
     assert_eq!(mail[1].subject, "Your Wise account is linked");
+}
+
+/// A slow exchange and a throttled `/v1/me` cannot keep a request on Wise past its budget (here
+/// 2 s; by default 40 s, checked at start-up to end 10 s before the recovery lease): the request
+/// stores the tokens Wise issued and answers 503, and recovery finishes the check with them.
+#[tokio::test]
+async fn a_request_never_spends_more_than_its_wise_budget_and_keeps_the_tokens() {
+    let app = spawn_app_with(&[
+        ("WISELINK__WORKERS__RECOVERY_INTERVAL_MS", "100"),
+        ("WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS", "12"),
+        ("WISELINK__LINKS__WISE_BUDGET_SECS", "2"),
+        ("WISELINK__WISE__REQUEST_TIMEOUT_MS", "1500"),
+    ])
+    .await;
+    let link = json(start(&app, "r-budget", "budget@example.com").await).await;
+    let (id, session) = (
+        link["id"].as_str().unwrap(),
+        link["link_session_token"].as_str().unwrap(),
+    );
+    let code = app.sim().latest_code("budget@example.com").await;
+    app.sim()
+        .fault(json!({"endpoint": "/oauth/token", "latency_ms": 1400}))
+        .await;
+    app.sim()
+        .fault(json!({"endpoint": "/v1/me", "status": 429, "retry_after": 1, "count": 2}))
+        .await;
+
+    let began = Instant::now();
+    let r = app.submit_code(id, session, &code).await;
+    let spent = began.elapsed();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        spent < Duration::from_millis(2500),
+        "the request spent {spent:?} on a 2 s budget"
+    );
+    assert_eq!(
+        app.get_json(&format!("/v1/links/{id}")).await["state"],
+        "verifying",
+        "the tokens are stored"
+    );
+
+    app.advance(chrono::Duration::seconds(13));
+    let link = wait_for_state(&app, id, "active").await;
+    assert_eq!(link["origin"], "linked");
+    assert_eq!(code_exchanges(&app).await, 1, "the code was exchanged once");
+    assert_eq!(app.access_token(id).await.status(), StatusCode::OK);
 }

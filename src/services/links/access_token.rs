@@ -17,6 +17,10 @@ impl LinkService {
     /// A valid access token for an active link, refreshed first when it expires within the
     /// policy's margin.
     pub async fn access_token(&self, link_id: &LinkId) -> Result<AccessToken, LinkError> {
+        self.bounded(self.fresh_access_token(link_id)).await
+    }
+
+    async fn fresh_access_token(&self, link_id: &LinkId) -> Result<AccessToken, LinkError> {
         let link = self.reload(link_id).await?;
         if link.state != LinkState::Active {
             return Err(LinkError::WrongState(link.state));

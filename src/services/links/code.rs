@@ -20,6 +20,15 @@ impl LinkService {
         code: AuthorizationCode,
         actor: &str,
     ) -> Result<CustomerLink, LinkError> {
+        self.bounded(self.take_code(link, code, actor)).await
+    }
+
+    async fn take_code(
+        &self,
+        link: LinkRow,
+        code: AuthorizationCode,
+        actor: &str,
+    ) -> Result<CustomerLink, LinkError> {
         let from = link.state;
         match from {
             LinkState::AwaitingCode | LinkState::AwaitingAuthorization => {}

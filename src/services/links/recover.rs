@@ -43,7 +43,7 @@ impl LinkService {
                 }
             };
             let (id, from) = (claimed.id.clone(), claimed.state);
-            match self.recover(claimed).await {
+            match self.bounded(self.recover(claimed)).await {
                 Ok(to) if to != from => {
                     resolved += 1;
                     tracing::info!(link.id = %id, from = %from, to = %to, "recovered link");

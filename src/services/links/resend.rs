@@ -24,6 +24,10 @@ impl LinkService {
     /// made — the email changed at Wise, so Wise created a new user, or an earlier answer was
     /// lost: then that user is linked as partner-created.
     pub async fn resend(&self, link: LinkRow, actor: &str) -> Result<Resent, LinkError> {
+        self.bounded(self.ask_wise_again(link, actor)).await
+    }
+
+    async fn ask_wise_again(&self, link: LinkRow, actor: &str) -> Result<Resent, LinkError> {
         let from = link.state;
         match from {
             LinkState::AwaitingCode | LinkState::Expired => {}

@@ -27,6 +27,14 @@ impl LinkService {
         customer_ref: CustomerRef,
         actor: &str,
     ) -> Result<Started, LinkError> {
+        self.bounded(self.start_link(customer_ref, actor)).await
+    }
+
+    async fn start_link(
+        &self,
+        customer_ref: CustomerRef,
+        actor: &str,
+    ) -> Result<Started, LinkError> {
         let link_id = LinkId::generate();
         let code = secrets::registration_code();
         let sealed_code = self.seal(&link_id, SealedColumn::RegistrationCode, &code);

@@ -11,6 +11,7 @@ async fn recovering_app() -> TestApp {
     spawn_app_with(&[
         ("WISELINK__WORKERS__RECOVERY_INTERVAL_MS", "100"),
         ("WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS", "30"),
+        ("WISELINK__LINKS__WISE_BUDGET_SECS", "20"),
     ])
     .await
 }
