@@ -3,6 +3,7 @@
 use crate::clock::{Clock, SharedClock};
 use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};
+use crate::http::idempotency::Idempotency;
 use crate::http::rate_limit::IpLimiter;
 use crate::http::{metrics, problem};
 use crate::routes;
@@ -85,10 +86,15 @@ impl Application {
         }));
         let parts = Parts {
             links: web::Data::from(links),
-            keys: web::Data::from(keys),
+            keys: web::Data::from(keys.clone()),
             ip_limiter: web::Data::new(IpLimiter::new(
                 settings.limits.code_submissions_per_ip_per_minute,
             )),
+            idempotency: web::Data::new(Idempotency {
+                db: db.clone(),
+                keys: keys.clone(),
+                settings: settings.idempotency.clone(),
+            }),
         };
         let state = AppState {
             db: db.clone(),
@@ -140,6 +146,7 @@ struct Parts {
     links: web::Data<LinkService>,
     keys: web::Data<KeyRing>,
     ip_limiter: web::Data<IpLimiter>,
+    idempotency: web::Data<Idempotency>,
 }
 
 fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result<Server> {
@@ -161,6 +168,7 @@ fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result
             .app_data(parts.links.clone())
             .app_data(parts.keys.clone())
             .app_data(parts.ip_limiter.clone())
+            .app_data(parts.idempotency.clone())
             .configure(|cfg| routes::configure(cfg, &settings))
             .default_service(web::to(problem::not_found))
     })

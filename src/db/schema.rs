@@ -26,8 +26,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (api_key_id, idempotency_key) {
-        api_key_id -> Text,
+    idempotency_keys (scope, idempotency_key) {
+        scope -> Text,
         idempotency_key -> Text,
         request_fingerprint -> Binary,
         state -> Text,
@@ -38,8 +38,6 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
-
-diesel::joinable!(idempotency_keys -> api_keys (api_key_id));
 
 diesel::table! {
     links (id) {

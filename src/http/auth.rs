@@ -24,6 +24,11 @@ impl ApiKeyAuth {
     pub fn actor(&self) -> String {
         format!("api_key:{}", self.key_id)
     }
+
+    /// Whose `Idempotency-Key`s these are.
+    pub fn idempotency_scope(&self) -> String {
+        format!("key:{}", self.key_id)
+    }
 }
 
 impl FromRequest for ApiKeyAuth {
@@ -99,6 +104,14 @@ impl LinkCaller {
         match self {
             Self::Partner(key) => key.actor(),
             Self::Session { .. } => "customer".to_owned(),
+        }
+    }
+
+    /// Whose `Idempotency-Key`s these are: the API key's, or the link's for its session.
+    pub fn idempotency_scope(&self) -> String {
+        match self {
+            Self::Partner(key) => key.idempotency_scope(),
+            Self::Session { link } => format!("link:{}", link.id),
         }
     }
 }

@@ -1,10 +1,15 @@
-//! `Idempotency-Key` for mutating requests: the same key with the same request replays the stored
-//! response; the same key with another request is refused (422); a key whose first request is still
-//! running is refused (409). Responses of 5xx are not stored, so a retry runs again.
+//! `Idempotency-Key` for every mutating request: the same key with the same request replays the
+//! stored response; the same key with another request is refused (422); a key whose first request
+//! is still running is refused (409). Responses of 5xx are not stored, so a retry runs again.
+//!
+//! Keys belong to a scope: the API key, or the link a session token opens. Stored bodies are
+//! sealed with the key ring (a link's session token is in one), and replays, like every answer
+//! they stand for, say `Cache-Control: no-store`.
 
 use super::RequestError;
+use crate::crypto::KeyRing;
 use crate::db::{self, Db, idempotency as store};
-use crate::state::AppState;
+use crate::settings::IdempotencySettings;
 use actix_web::body::to_bytes;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
@@ -12,6 +17,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::Duration;
 use sha2::{Digest, Sha256};
 use std::future::Future;
+use std::sync::Arc;
 
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
@@ -44,46 +50,58 @@ impl IdempotencyKey {
     }
 }
 
-/// Runs `handler` at most once per (API key, Idempotency-Key), replaying its stored response to
-/// repeats of the same request. Without a key the handler simply runs.
-pub async fn run<F, Fut>(
-    state: &AppState,
-    api_key_id: &str,
-    req: &HttpRequest,
-    body: &[u8],
-    handler: F,
-) -> Result<HttpResponse, RequestError>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = HttpResponse>,
-{
-    let Some(key) = IdempotencyKey::from_request(req)? else {
-        return Ok(handler().await);
-    };
-    let fingerprint = fingerprint(req.method(), req.path(), body);
-    let settings = &state.settings.idempotency;
-    let claim = Claim {
-        db: state.db.clone(),
-        api_key_id: api_key_id.to_owned(),
-        key: key.0,
-    };
-    if let Some(stored) = claim
-        .begin(
-            fingerprint,
-            Duration::hours(i64::from(settings.retention_hours)),
-            Duration::seconds(i64::from(settings.in_flight_timeout_secs)),
-        )
-        .await?
+/// What replaying needs: where responses are stored, the keys that seal them, how long they last.
+pub struct Idempotency {
+    pub db: Db,
+    pub keys: Arc<KeyRing>,
+    pub settings: IdempotencySettings,
+}
+
+impl Idempotency {
+    /// Runs `handler` at most once per (scope, Idempotency-Key), replaying its stored response to
+    /// repeats of the same request. Without a key the handler simply runs. `scope` is the caller
+    /// ([`ApiKeyAuth::idempotency_scope`](super::auth::ApiKeyAuth::idempotency_scope)); `body` is
+    /// the request body as read (empty for bodiless requests).
+    pub async fn run<F, Fut>(
+        &self,
+        scope: &str,
+        req: &HttpRequest,
+        body: &[u8],
+        handler: F,
+    ) -> Result<HttpResponse, RequestError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = HttpResponse>,
     {
-        return Ok(stored);
+        let Some(key) = IdempotencyKey::from_request(req)? else {
+            return Ok(handler().await);
+        };
+        let fingerprint = fingerprint(req.method(), req.path(), body);
+        let claim = Claim {
+            db: self.db.clone(),
+            keys: self.keys.clone(),
+            scope: scope.to_owned(),
+            key: key.0,
+        };
+        if let Some(stored) = claim
+            .begin(
+                fingerprint,
+                Duration::hours(i64::from(self.settings.retention_hours)),
+                Duration::seconds(i64::from(self.settings.in_flight_timeout_secs)),
+            )
+            .await?
+        {
+            return Ok(stored);
+        }
+        let response = handler().await;
+        claim.finish(response).await
     }
-    let response = handler().await;
-    claim.finish(response).await
 }
 
 struct Claim {
     db: Db,
-    api_key_id: String,
+    keys: Arc<KeyRing>,
+    scope: String,
     key: String,
 }
 
@@ -95,13 +113,12 @@ impl Claim {
         retention: Duration,
         in_flight_timeout: Duration,
     ) -> Result<Option<HttpResponse>, RequestError> {
-        let (api_key_id, key) = (self.api_key_id.clone(), self.key.clone());
+        let (scope, key) = (self.scope.clone(), self.key.clone());
         let outcome = self
             .db
             .run(move |conn| {
                 let now = db::now();
-                let Some(existing) = store::claim(conn, &api_key_id, &key, &fingerprint, now)?
-                else {
+                let Some(existing) = store::claim(conn, &scope, &key, &fingerprint, now)? else {
                     return Ok(Begin::Run);
                 };
                 let expired = existing.created_at < now - retention;
@@ -144,7 +161,12 @@ impl Claim {
                     .ok()
                     .and_then(|s| StatusCode::from_u16(s).ok())
                     .unwrap_or(StatusCode::OK);
+                let body = self
+                    .keys
+                    .open(&body, store::aad(&store::row_name(&self.scope, &self.key)))
+                    .map_err(|e| RequestError::StoredResponseUnreadable(e.to_string()))?;
                 let mut response = HttpResponse::build(status);
+                response.insert_header((header::CACHE_CONTROL, "no-store"));
                 if !content_type.is_empty() {
                     response.insert_header((header::CONTENT_TYPE, content_type));
                 }
@@ -170,19 +192,22 @@ impl Claim {
         let bytes = to_bytes(body)
             .await
             .map_err(|_| RequestError::BodyUnreadable)?;
-        let (api_key_id, key, stored) = (self.api_key_id, self.key, bytes.clone());
+        let sealed = self
+            .keys
+            .seal(&bytes, store::aad(&store::row_name(&self.scope, &self.key)));
+        let (scope, key) = (self.scope, self.key);
         self.db
             .run(move |conn| {
                 if status.is_server_error() {
-                    store::release(conn, &api_key_id, &key)
+                    store::release(conn, &scope, &key)
                 } else {
                     store::complete(
                         conn,
-                        &api_key_id,
+                        &scope,
                         &key,
                         status.as_u16(),
                         &content_type,
-                        &stored,
+                        &sealed,
                         db::now(),
                     )
                 }

@@ -215,6 +215,9 @@ pub enum RequestError {
     IdempotencyKeyReused,
     #[error("request with this Idempotency-Key still in progress")]
     IdempotencyInProgress,
+    /// A stored response does not open with the key ring (a key was dropped too early).
+    #[error("a stored response does not open: {0}")]
+    StoredResponseUnreadable(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -245,6 +248,9 @@ impl RequestError {
             Self::IdempotencyInProgress => Problem::new(S::CONFLICT, "idempotency_request_in_progress", "Request in progress")
                 .detail("A request with this Idempotency-Key is still being processed. Retry shortly.")
                 .retry_after(1),
+            Self::StoredResponseUnreadable(reason) => {
+                Problem::unexpected(&anyhow::anyhow!("stored response: {reason}"))
+            }
             Self::Db(e) => Problem::database(e),
         }
     }

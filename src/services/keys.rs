@@ -3,8 +3,8 @@
 
 use crate::crypto::{Aad, KeyRing};
 use crate::db::links::{self, SealedColumn};
-use crate::db::outbox;
 use crate::db::{DbConnection, DbError};
+use crate::db::{idempotency, outbox};
 
 const BATCH: i64 = 500;
 
@@ -14,6 +14,8 @@ pub struct Rotation {
     pub links: usize,
     /// Outbox messages still holding their sealed content.
     pub messages: usize,
+    /// Stored responses replayed for an `Idempotency-Key`.
+    pub responses: usize,
     pub resealed: usize,
     pub already_current: usize,
     /// Values the service replaced while the rotation ran (it seals with the newest key itself).
@@ -33,12 +35,21 @@ pub enum RotationError {
         id: i64,
         reason: crate::crypto::CryptoError,
     },
+    #[error(
+        "the stored response for Idempotency-Key {key:?} ({scope}) does not open with any key in crypto.keys: {reason}"
+    )]
+    UnreadableResponse {
+        scope: String,
+        key: String,
+        reason: crate::crypto::CryptoError,
+    },
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
-/// Walks every link, then every outbox message that still holds content. Every instance of the service must already have the new key in its
-/// ring (as the newest) before this runs, or they could not open what it writes.
+/// Walks every link, then every outbox message that still holds content, then every stored
+/// response. Every instance of the service must already have the new key in its ring (as the
+/// newest) before this runs, or they could not open what it writes.
 pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, RotationError> {
     let mut done = Rotation::default();
     let mut after = String::new();
@@ -46,6 +57,7 @@ pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, Rotat
         let batch = links::batch_after(conn, &after, BATCH)?;
         let Some(last) = batch.last() else {
             rotate_outbox(conn, keys, &mut done)?;
+            rotate_responses(conn, keys, &mut done)?;
             return Ok(done);
         };
         after = last.id.to_string();
@@ -102,6 +114,41 @@ fn rotate_outbox(
             let resealed = crate::services::outbox::reseal(keys, message_id, sealed)
                 .map_err(|reason| RotationError::UnreadableMessage { id: *id, reason })?;
             if outbox::replace_payload(conn, *id, sealed, &resealed)? {
+                done.resealed += 1;
+            } else {
+                done.changed_meanwhile += 1;
+            }
+        }
+    }
+}
+
+fn rotate_responses(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    done: &mut Rotation,
+) -> Result<(), RotationError> {
+    let mut after = (String::new(), String::new());
+    loop {
+        let batch = idempotency::sealed_after(conn, &after, BATCH)?;
+        let Some((scope, key, _)) = batch.last() else {
+            return Ok(());
+        };
+        after = (scope.clone(), key.clone());
+        for (scope, key, sealed) in &batch {
+            done.responses += 1;
+            if !keys.needs_rotation(sealed) {
+                done.already_current += 1;
+                continue;
+            }
+            let row = idempotency::row_name(scope, key);
+            let resealed = keys
+                .reseal(sealed, idempotency::aad(&row))
+                .map_err(|reason| RotationError::UnreadableResponse {
+                    scope: scope.clone(),
+                    key: key.clone(),
+                    reason,
+                })?;
+            if idempotency::replace_body(conn, scope, key, sealed, &resealed)? {
                 done.resealed += 1;
             } else {
                 done.changed_meanwhile += 1;

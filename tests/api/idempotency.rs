@@ -64,10 +64,10 @@ async fn a_key_still_in_flight_is_409_until_it_is_abandoned() {
         "/v1/customers/idem-3",
         &body,
     );
-    let key_id = key_id(&app.api_key).to_owned();
+    let scope = format!("key:{}", key_id(&app.api_key));
     // Another instance claimed this key a moment ago and is still working on it.
     let db = app.db.clone();
-    let (k, f) = (key_id.clone(), fingerprint.clone());
+    let (k, f) = (scope.clone(), fingerprint.clone());
     tokio::task::spawn_blocking(move || {
         idempotency::claim(&mut db.get().unwrap(), &k, "key-3", &f, db::now()).unwrap()
     })

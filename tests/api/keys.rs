@@ -14,6 +14,7 @@ async fn active_link(app: &TestApp, n: usize) -> String {
     app.sim().seed(&email, json!({})).await;
     let link = json(
         app.authed(Method::POST, "/v1/links")
+            .header("Idempotency-Key", format!("rot-start-{n}"))
             .json(&json!({"customer_ref": format!("rot-{n}")}))
             .send()
             .await
@@ -46,6 +47,7 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
     for n in 0..3 {
         ids.push(active_link(&first, n).await);
     }
+    let partner_key = first.api_key.clone();
     // Every instance learns the new key first (as the newest), then the rotation runs.
     let ring = format!("{old},{new}");
     let app = first
@@ -86,7 +88,7 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("examined 3 links and 6 queued emails: re-sealed 15 values with key k2026"),
+        stdout.contains("examined 3 links, 6 queued emails and 3 stored responses: re-sealed 18 values with key k2026"),
         "{stdout}"
     );
 
@@ -156,6 +158,21 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
         r.status(),
         StatusCode::OK,
         "the service runs with the old key dropped"
+    );
+    let replay = after
+        .client
+        .post(after.url("/v1/links"))
+        .bearer_auth(&partner_key)
+        .header("Idempotency-Key", "rot-start-0")
+        .json(&json!({"customer_ref": "rot-0"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        json(replay).await["id"],
+        ids[0].as_str(),
+        "a stored response opens with the new key"
     );
     sink.listen();
     for n in 0..3 {

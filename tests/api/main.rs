@@ -8,6 +8,7 @@ mod contract;
 mod customers;
 mod helpers;
 mod idempotency;
+mod idempotency_everywhere;
 mod keys;
 mod limits;
 mod links;

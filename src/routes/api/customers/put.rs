@@ -6,7 +6,8 @@ use crate::domain::{
 };
 use crate::http::auth::ApiKeyAuth;
 use crate::http::fields::ObjectReader;
-use crate::http::{FieldError, Problem, RequestError, body, idempotency};
+use crate::http::idempotency::Idempotency;
+use crate::http::{FieldError, Problem, RequestError, body};
 use crate::services::customers;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -74,14 +75,16 @@ pub async fn put_customer(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    idempotency: web::Data<Idempotency>,
 ) -> Result<HttpResponse, PutCustomerError> {
     let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
-    let response = idempotency::run(&state, &auth.key_id, &req, &body, || async {
-        upsert(&state, &path, &body)
-            .await
-            .unwrap_or_else(|e| e.error_response())
-    })
-    .await?;
+    let response = idempotency
+        .run(&auth.idempotency_scope(), &req, &body, || async {
+            upsert(&state, &path, &body)
+                .await
+                .unwrap_or_else(|e| e.error_response())
+        })
+        .await?;
     Ok(response)
 }
 

@@ -3,11 +3,12 @@ use super::{LinkView, limit_ip, load};
 use crate::domain::AuthorizationCode;
 use crate::http::auth::LinkCaller;
 use crate::http::fields::ObjectReader;
+use crate::http::idempotency::Idempotency;
 use crate::http::rate_limit::IpLimiter;
 use crate::http::{Problem, body};
 use crate::services::links::LinkService;
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use utoipa::ToSchema;
 
 /// The body of `POST /v1/links/{link_id}/code`.
@@ -48,15 +49,32 @@ pub async fn submit_code(
     payload: web::Payload,
     state: web::Data<AppState>,
     links: web::Data<LinkService>,
-    limiter: web::Data<IpLimiter>,
+    // What every link write from an app passes through: the per-IP limit, then Idempotency-Key.
+    (limiter, idempotency): (web::Data<IpLimiter>, web::Data<Idempotency>),
 ) -> Result<HttpResponse, LinkApiError> {
     limit_ip(&req, &limiter, &state.settings.limits, &caller)?;
     let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
-    let mut reader = ObjectReader::new(body::parse_object(&body)?);
+    let response = idempotency
+        .run(&caller.idempotency_scope(), &req, &body, || async {
+            take_code(&links, &caller, &path, &body)
+                .await
+                .unwrap_or_else(|e| e.error_response())
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn take_code(
+    links: &LinkService,
+    caller: &LinkCaller,
+    path: &str,
+    body: &[u8],
+) -> Result<HttpResponse, LinkApiError> {
+    let mut reader = ObjectReader::new(body::parse_object(body)?);
     let code = reader.required("code", AuthorizationCode::parse);
     reader.finish().map_err(LinkApiError::Validation)?;
     let code = code.ok_or_else(|| LinkApiError::Validation(Vec::new()))?;
-    let link = load(&links, &caller, &path).await?;
+    let link = load(links, caller, path).await?;
     let outcome = links.submit_code(link, code, &caller.actor()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

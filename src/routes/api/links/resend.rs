@@ -2,10 +2,11 @@ use super::error::LinkApiError;
 use super::{LinkView, limit_ip, load};
 use crate::http::Problem;
 use crate::http::auth::LinkCaller;
+use crate::http::idempotency::Idempotency;
 use crate::http::rate_limit::IpLimiter;
 use crate::services::links::LinkService;
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use secrecy::ExposeSecret;
 
 /// Ask Wise to email the customer a new code (API key, or the link's session token).
@@ -34,9 +35,25 @@ pub async fn resend(
     state: web::Data<AppState>,
     links: web::Data<LinkService>,
     limiter: web::Data<IpLimiter>,
+    idempotency: web::Data<Idempotency>,
 ) -> Result<HttpResponse, LinkApiError> {
     limit_ip(&req, &limiter, &state.settings.limits, &caller)?;
-    let link = load(&links, &caller, &path).await?;
+    let response = idempotency
+        .run(&caller.idempotency_scope(), &req, b"", || async {
+            resend_code(&links, &caller, &path)
+                .await
+                .unwrap_or_else(|e| e.error_response())
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn resend_code(
+    links: &LinkService,
+    caller: &LinkCaller,
+    path: &str,
+) -> Result<HttpResponse, LinkApiError> {
+    let link = load(links, caller, path).await?;
     let resent = links.resend(link, &caller.actor()).await?;
     let mut body = LinkView::new(&links.with_customer(resent.link).await?, links.policy());
     body.link_session_token = resent

@@ -3,7 +3,8 @@ use super::error::LinkApiError;
 use crate::domain::{CustomerRef, Invalid};
 use crate::http::auth::ApiKeyAuth;
 use crate::http::fields::ObjectReader;
-use crate::http::{Problem, body, idempotency};
+use crate::http::idempotency::Idempotency;
+use crate::http::{Problem, body};
 use crate::services::links::LinkService;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
@@ -48,15 +49,18 @@ pub async fn start_link(
     payload: web::Payload,
     state: web::Data<AppState>,
     links: web::Data<LinkService>,
+    idempotency: web::Data<Idempotency>,
 ) -> Result<HttpResponse, LinkApiError> {
     let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
     let actor = auth.actor();
-    let response = idempotency::run(&state, &auth.key_id, &req, &body, || async {
-        start(&links, &body, &actor)
-            .await
-            .unwrap_or_else(|e| e.error_response())
-    })
-    .await?;
+    let scope = auth.idempotency_scope();
+    let response = idempotency
+        .run(&scope, &req, &body, || async {
+            start(&links, &body, &actor)
+                .await
+                .unwrap_or_else(|e| e.error_response())
+        })
+        .await?;
     Ok(response)
 }
 

@@ -2,8 +2,9 @@ use super::LinkView;
 use super::error::LinkApiError;
 use crate::http::Problem;
 use crate::http::auth::ApiKeyAuth;
+use crate::http::idempotency::Idempotency;
 use crate::services::links::LinkService;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 /// Unlink (partner API key only): the tokens and the registration code are destroyed and the link
 /// becomes `unlinked`. Not possible while a code is being exchanged or verified.
@@ -23,9 +24,26 @@ use actix_web::{HttpResponse, web};
 pub async fn unlink(
     auth: ApiKeyAuth,
     path: web::Path<String>,
+    req: HttpRequest,
     links: web::Data<LinkService>,
+    idempotency: web::Data<Idempotency>,
 ) -> Result<HttpResponse, LinkApiError> {
-    let link = links.unlink(&super::link_id(&path)?, &auth.actor()).await?;
+    let response = idempotency
+        .run(&auth.idempotency_scope(), &req, b"", || async {
+            unlink_link(&links, &path, &auth.actor())
+                .await
+                .unwrap_or_else(|e| e.error_response())
+        })
+        .await?;
+    Ok(response)
+}
+
+async fn unlink_link(
+    links: &LinkService,
+    path: &str,
+    actor: &str,
+) -> Result<HttpResponse, LinkApiError> {
+    let link = links.unlink(&super::link_id(path)?, actor).await?;
     let view = LinkView::new(&links.with_customer(link).await?, links.policy());
     Ok(HttpResponse::Ok().json(view))
 }
