@@ -109,6 +109,7 @@ impl Settings {
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("crypto.keys")
+            .with_list_parse_key("limits.trusted_proxies")
             .source(Some(sources.env_vars.iter().cloned().collect()));
         let settings: Settings = Config::builder()
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))

@@ -89,6 +89,7 @@ impl Application {
             keys: web::Data::from(keys.clone()),
             ip_limiter: web::Data::new(IpLimiter::new(
                 settings.limits.code_submissions_per_ip_per_minute,
+                settings.limits.proxies(),
             )),
             idempotency: web::Data::new(Idempotency {
                 db: db.clone(),

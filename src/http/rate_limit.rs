@@ -1,6 +1,7 @@
 //! Per-client-IP limits for the endpoints apps and browsers call with a link session token.
 //! Counted in memory per instance, in fixed one-minute windows.
 
+use super::client_ip::TrustedProxies;
 use actix_web::HttpRequest;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,13 +14,15 @@ const PRUNE_ABOVE: usize = 10_000;
 
 pub struct IpLimiter {
     per_window: u32,
+    proxies: TrustedProxies,
     windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
 impl IpLimiter {
-    pub fn new(per_minute: u32) -> Self {
+    pub fn new(per_minute: u32, proxies: TrustedProxies) -> Self {
         Self {
             per_window: per_minute,
+            proxies,
             windows: Mutex::new(HashMap::new()),
         }
     }
@@ -29,10 +32,12 @@ impl IpLimiter {
         self.check_at(ip, Instant::now())
     }
 
-    /// Counts one request from the client of `req` (see [`client_ip`]); a request whose address is
-    /// unknown is not counted.
-    pub fn check_request(&self, req: &HttpRequest, trust_forwarded_for: bool) -> Result<(), u64> {
-        client_ip(req, trust_forwarded_for).map_or(Ok(()), |ip| self.check(ip))
+    /// Counts one request from the client of `req` (behind trusted proxies, the address they
+    /// report); a request whose address is unknown is not counted.
+    pub fn check_request(&self, req: &HttpRequest) -> Result<(), u64> {
+        self.proxies
+            .client_ip(req)
+            .map_or(Ok(()), |ip| self.check(ip))
     }
 
     fn check_at(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
@@ -57,29 +62,13 @@ impl IpLimiter {
     }
 }
 
-/// The client's IP: the socket peer, or the proxy-reported one when `trust_forwarded_for`.
-pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
-    if trust_forwarded_for {
-        let info = req.connection_info();
-        if let Some(ip) = info.realip_remote_addr().and_then(|a| {
-            a.parse::<std::net::SocketAddr>()
-                .map(|s| s.ip())
-                .ok()
-                .or_else(|| a.parse().ok())
-        }) {
-            return Some(ip);
-        }
-    }
-    req.peer_addr().map(|a| a.ip())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn allows_the_limit_per_window_per_address_then_says_how_long_to_wait() {
-        let limiter = IpLimiter::new(3);
+        let limiter = IpLimiter::new(3, TrustedProxies::default());
         let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let t0 = Instant::now();
         for _ in 0..3 {

@@ -101,3 +101,46 @@ async fn wrong_codes_are_limited_per_customer_across_links() {
         "the link is untouched and can go on tomorrow"
     );
 }
+
+/// Behind a trusted proxy that appends to `X-Forwarded-For`, the client is the address the proxy
+/// added: whatever a client writes to the left of it does not give it a fresh limit, and a client
+/// talking to wiselink directly cannot claim any address at all.
+#[tokio::test]
+async fn the_per_ip_limit_counts_the_address_the_trusted_proxy_saw() {
+    let cases = [
+        ("behind a trusted proxy", "127.0.0.1/32", true),
+        ("no trusted proxy", "", false),
+    ];
+    for (name, proxies, behind_proxy) in cases {
+        let app = spawn_app_with(&[
+            ("WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE", "3"),
+            ("WISELINK__LIMITS__TRUSTED_PROXIES", proxies),
+        ])
+        .await;
+        let (id, session, _) = awaiting_code(&app, "c-xff", "xff@example.com", json!({})).await;
+        let send = |forwarded: String| {
+            app.client
+                .post(app.url(&format!("/v1/links/{id}/code")))
+                .bearer_auth(&session)
+                .header("X-Forwarded-For", forwarded)
+                .json(&json!({"code": "no!"}))
+                .send()
+        };
+        // A forged left-most entry, new every time; the proxy's own entry stays the same.
+        for n in 0..3 {
+            let r = send(format!("10.0.0.{n}, 198.51.100.7")).await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        }
+        let r = send("10.0.0.99, 198.51.100.7".into()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "{name}");
+        // Another client behind the proxy has its own count; without a trusted proxy the header
+        // means nothing and the connection's address is already limited.
+        let other = send("198.51.100.8".into()).await.unwrap();
+        let expected = if behind_proxy {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(other.status(), expected, "{name}");
+    }
+}

@@ -26,7 +26,6 @@ use crate::domain::LinkId;
 use crate::http::auth::LinkCaller;
 use crate::http::rate_limit::IpLimiter;
 use crate::services::links::{LinkError, LinkService};
-use crate::settings::LimitSettings;
 use actix_web::{HttpRequest, web};
 use error::LinkApiError;
 
@@ -35,14 +34,13 @@ use error::LinkApiError;
 fn limit_ip(
     req: &HttpRequest,
     limiter: &IpLimiter,
-    limits: &LimitSettings,
     caller: &LinkCaller,
 ) -> Result<(), LinkApiError> {
     if !matches!(caller, LinkCaller::Session { .. }) {
         return Ok(());
     }
     limiter
-        .check_request(req, limits.trust_forwarded_for)
+        .check_request(req)
         .map_err(|retry_after_secs| LinkApiError::IpLimited { retry_after_secs })
 }
 

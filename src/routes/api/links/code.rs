@@ -52,7 +52,7 @@ pub async fn submit_code(
     // What every link write from an app passes through: the per-IP limit, then Idempotency-Key.
     (limiter, idempotency): (web::Data<IpLimiter>, web::Data<Idempotency>),
 ) -> Result<HttpResponse, LinkApiError> {
-    limit_ip(&req, &limiter, &state.settings.limits, &caller)?;
+    limit_ip(&req, &limiter, &caller)?;
     let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
     let response = idempotency
         .run(&caller.idempotency_scope(), &req, &body, || async {

@@ -5,7 +5,6 @@ use crate::http::auth::LinkCaller;
 use crate::http::idempotency::Idempotency;
 use crate::http::rate_limit::IpLimiter;
 use crate::services::links::LinkService;
-use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use secrecy::ExposeSecret;
 
@@ -32,12 +31,11 @@ pub async fn resend(
     caller: LinkCaller,
     path: web::Path<String>,
     req: HttpRequest,
-    state: web::Data<AppState>,
     links: web::Data<LinkService>,
     limiter: web::Data<IpLimiter>,
     idempotency: web::Data<Idempotency>,
 ) -> Result<HttpResponse, LinkApiError> {
-    limit_ip(&req, &limiter, &state.settings.limits, &caller)?;
+    limit_ip(&req, &limiter, &caller)?;
     let response = idempotency
         .run(&caller.idempotency_scope(), &req, b"", || async {
             resend_code(&links, &caller, &path)

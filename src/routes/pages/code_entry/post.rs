@@ -45,8 +45,7 @@ pub async fn submit(
         page.error = Some(message.to_owned());
         page.respond(status)
     };
-    let limits = &state.settings.limits;
-    if let Err(retry_after_secs) = limiter.check_request(&req, limits.trust_forwarded_for) {
+    if let Err(retry_after_secs) = limiter.check_request(&req) {
         let message = messages::ip_limited(retry_after_secs);
         let response = rejected(StatusCode::TOO_MANY_REQUESTS, &message);
         return with_retry_after(response, Some(retry_after_secs));
