@@ -117,6 +117,14 @@ mod tests {
     use super::*;
     use actix_web::http::header::{HeaderName, HeaderValue};
 
+    /// (what, peer, forwarding headers, expected client).
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        &'static str,
+    );
+
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
@@ -132,7 +140,7 @@ mod tests {
     fn the_client_is_the_right_most_untrusted_address() {
         let proxies = TrustedProxies::parse(&["10.0.0.0/8".into(), "192.0.2.7".into()]).unwrap();
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        let cases: &[(&str, &str, &[(&'static str, &str)], &str)] = &[
+        let cases: &[Case] = &[
             (
                 "no proxy: headers ignored",
                 "203.0.113.9",
