@@ -174,6 +174,10 @@ fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result
             .default_service(web::to(problem::not_found))
     })
     .shutdown_timeout(server_settings.shutdown_timeout_secs)
+    // The head of a request must arrive within this; the body has its own deadline (`body.rs`).
+    .client_request_timeout(Duration::from_secs(
+        server_settings.request_read_timeout_secs,
+    ))
     .listen(listener)?;
     let workers = match server_settings.workers {
         0 => std::thread::available_parallelism().map_or(1, usize::from),

@@ -1,6 +1,8 @@
-//! Reading JSON bodies with a size limit and problem responses for every way they can be wrong.
+//! Reading JSON bodies with a size limit and a deadline, and problem responses for every way they
+//! can be wrong.
 
 use super::RequestError;
+use crate::settings::ServerSettings;
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use actix_web::web::{Bytes, BytesMut, Payload};
@@ -11,27 +13,43 @@ use serde_json::{Map, Value};
 pub async fn read_json(
     req: &HttpRequest,
     payload: Payload,
-    limit: usize,
+    server: &ServerSettings,
 ) -> Result<Bytes, RequestError> {
     if !is_json(req) {
         return Err(RequestError::UnsupportedMediaType);
     }
-    read_limited(req, payload, limit).await
+    read_limited(req, payload, server).await
 }
 
 /// Reads the whole body of an HTML form post (`application/x-www-form-urlencoded`).
 pub async fn read_form(
     req: &HttpRequest,
     payload: Payload,
-    limit: usize,
+    server: &ServerSettings,
 ) -> Result<Bytes, RequestError> {
     if media_type(req).as_deref() != Some("application/x-www-form-urlencoded") {
         return Err(RequestError::UnsupportedMediaType);
     }
-    read_limited(req, payload, limit).await
+    read_limited(req, payload, server).await
 }
 
+/// The body, at most `server.body_limit_bytes` of it, all within
+/// `server.request_read_timeout_secs` (a client announcing more than it sends is cut off, 408).
 async fn read_limited(
+    req: &HttpRequest,
+    payload: Payload,
+    server: &ServerSettings,
+) -> Result<Bytes, RequestError> {
+    let secs = server.request_read_timeout_secs;
+    tokio::time::timeout(
+        std::time::Duration::from_secs(secs),
+        read_up_to(req, payload, server.body_limit_bytes),
+    )
+    .await
+    .map_err(|_| RequestError::BodyTimeout { secs })?
+}
+
+async fn read_up_to(
     req: &HttpRequest,
     mut payload: Payload,
     limit: usize,

@@ -205,6 +205,9 @@ pub enum RequestError {
     NotAnObject,
     #[error("could not read the request body")]
     BodyUnreadable,
+    /// The body did not arrive within `server.request_read_timeout_secs`.
+    #[error("the request body did not arrive in time")]
+    BodyTimeout { secs: u64 },
     #[error("missing credentials")]
     MissingCredentials,
     #[error("invalid credentials")]
@@ -235,6 +238,8 @@ impl RequestError {
             Self::NotAnObject => Problem::new(S::BAD_REQUEST, "malformed_json", "Malformed JSON")
                 .detail("The body must be a JSON object."),
             Self::BodyUnreadable => Problem::new(S::BAD_REQUEST, "body_unreadable", "The request body could not be read"),
+            Self::BodyTimeout { secs } => Problem::new(S::REQUEST_TIMEOUT, "request_timeout", "The request body did not arrive in time")
+                .detail(format!("The whole body must arrive within {secs} s of the request.")),
             Self::MissingCredentials => Problem::new(S::UNAUTHORIZED, "missing_credentials", "Authentication required")
                 .detail("Send an API key as `Authorization: Bearer <key>`.")
                 .challenge(),
@@ -262,7 +267,14 @@ impl ResponseError for RequestError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.problem().response()
+        let mut response = self.problem().response();
+        if matches!(self, Self::BodyTimeout { .. }) {
+            // The rest of the body may still come: this connection cannot carry another request.
+            response
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+        }
+        response
     }
 }
 

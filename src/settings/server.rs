@@ -10,12 +10,16 @@ pub struct ServerSettings {
     pub port: u16,
     pub public_url: String,
     pub body_limit_bytes: usize,
+    pub request_read_timeout_secs: u64,
     pub shutdown_timeout_secs: u64,
     pub workers: usize,
 }
 
 impl ServerSettings {
     pub(super) fn problems(&self, environment: &Environment, out: &mut Vec<String>) {
+        if !(1..=300).contains(&self.request_read_timeout_secs) {
+            out.push("server.request_read_timeout_secs must be between 1 and 300".to_owned());
+        }
         if self.host.trim().is_empty() {
             out.push("server.host must not be empty".to_owned());
         }

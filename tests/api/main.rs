@@ -19,4 +19,5 @@ mod ops;
 mod pages;
 mod recovery;
 mod simulator;
+mod slow_clients;
 mod wise_client;

@@ -77,7 +77,7 @@ pub async fn put_customer(
     state: web::Data<AppState>,
     idempotency: web::Data<Idempotency>,
 ) -> Result<HttpResponse, PutCustomerError> {
-    let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
+    let body = body::read_json(&req, payload, &state.settings.server).await?;
     let response = idempotency
         .run(&auth.idempotency_scope(), &req, &body, || async {
             upsert(&state, &path, &body)

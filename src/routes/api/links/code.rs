@@ -53,7 +53,7 @@ pub async fn submit_code(
     (limiter, idempotency): (web::Data<IpLimiter>, web::Data<Idempotency>),
 ) -> Result<HttpResponse, LinkApiError> {
     limit_ip(&req, &limiter, &caller)?;
-    let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
+    let body = body::read_json(&req, payload, &state.settings.server).await?;
     let response = idempotency
         .run(&caller.idempotency_scope(), &req, &body, || async {
             take_code(&links, &caller, &path, &body)

@@ -51,7 +51,7 @@ pub async fn start_link(
     links: web::Data<LinkService>,
     idempotency: web::Data<Idempotency>,
 ) -> Result<HttpResponse, LinkApiError> {
-    let body = body::read_json(&req, payload, state.settings.server.body_limit_bytes).await?;
+    let body = body::read_json(&req, payload, &state.settings.server).await?;
     let actor = auth.actor();
     let scope = auth.idempotency_scope();
     let response = idempotency

@@ -50,10 +50,13 @@ pub async fn submit(
         let response = rejected(StatusCode::TOO_MANY_REQUESTS, &message);
         return with_retry_after(response, Some(retry_after_secs));
     }
-    let limit = state.settings.server.body_limit_bytes;
-    let form = match body::read_form(&req, payload, limit).await {
+    let form = match body::read_form(&req, payload, &state.settings.server).await {
         Ok(bytes) => serde_urlencoded::from_bytes::<Form>(&bytes).ok(),
-        Err(e @ (RequestError::UnsupportedMediaType | RequestError::PayloadTooLarge { .. })) => {
+        Err(
+            e @ (RequestError::UnsupportedMediaType
+            | RequestError::PayloadTooLarge { .. }
+            | RequestError::BodyTimeout { .. }),
+        ) => {
             return rejected(e.status_code(), UNREADABLE_FORM);
         }
         Err(_) => None,
