@@ -29,9 +29,13 @@ pub struct CodeInput {
     post,
     path = "/v1/links/{link_id}/code",
     tag = "links",
-    params(("link_id" = String, Path)),
+    params(
+        ("link_id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and request replay the first answer (1–255 visible ASCII characters; scoped to the API key, or to the link for a session token)"),
+    ),
     request_body(content = CodeInput, content_type = "application/json"),
     responses(
+        (status = 400, description = "Malformed Idempotency-Key (`invalid_idempotency_key`)", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Code exchanged; the link's new state", body = LinkView),
         (status = 409, description = "Not awaiting a code, or another submission is in progress", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The code window has closed", body = Problem, content_type = "application/problem+json"),

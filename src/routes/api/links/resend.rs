@@ -17,8 +17,12 @@ use secrecy::ExposeSecret;
     post,
     path = "/v1/links/{link_id}/resend",
     tag = "links",
-    params(("link_id" = String, Path)),
+    params(
+        ("link_id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and request replay the first answer (1–255 visible ASCII characters; scoped to the API key, or to the link for a session token)"),
+    ),
     responses(
+        (status = 400, description = "Malformed Idempotency-Key (`invalid_idempotency_key`)", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Wise was asked to send a new code", body = LinkView),
         (status = 409, description = "The link is not waiting for a code", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`resend_too_soon`, `resend_limit_reached`, `rate_limited` (with Retry-After) or `locked`", body = Problem, content_type = "application/problem+json"),

@@ -31,7 +31,7 @@ pub struct StartInput {
     post,
     path = "/v1/links",
     tag = "links",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer; after a 503, the retry resumes the pending link (1–255 visible ASCII characters)")),
     request_body(content = StartInput, content_type = "application/json"),
     responses(
         (status = 201, description = "Link started", body = LinkView),

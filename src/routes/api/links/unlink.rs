@@ -12,8 +12,12 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
     delete,
     path = "/v1/links/{link_id}",
     tag = "links",
-    params(("link_id" = String, Path)),
+    params(
+        ("link_id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and request replay the first answer (1–255 visible ASCII characters; scoped to the API key, or to the link for a session token)"),
+    ),
     responses(
+        (status = 400, description = "Malformed Idempotency-Key (`invalid_idempotency_key`)", body = Problem, content_type = "application/problem+json"),
         (status = 200, description = "Unlinked", body = LinkView),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already final, or mid-exchange", body = Problem, content_type = "application/problem+json"),
