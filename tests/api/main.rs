@@ -6,6 +6,7 @@ mod canary;
 mod cli;
 mod contract;
 mod customers;
+mod fault_matrix;
 mod helpers;
 mod idempotency;
 mod idempotency_everywhere;
