@@ -236,3 +236,26 @@ async fn a_request_never_spends_more_than_its_wise_budget_and_keeps_the_tokens()
     assert_eq!(code_exchanges(&app).await, 1, "the code was exchanged once");
     assert_eq!(app.access_token(id).await.status(), StatusCode::OK);
 }
+
+/// The tokens are committed before Wise is asked who the customer is: a crash while `/v1/me` is
+/// being read leaves a `verifying` link holding them (which recovery finishes), never an
+/// `exchanging` one whose tokens are lost with the process.
+#[tokio::test]
+async fn tokens_are_stored_before_the_identity_is_read() {
+    let app = recovering_app().await;
+    let link = json(start(&app, "r-early", "early@example.com").await).await;
+    let (id, session) = (
+        link["id"].as_str().unwrap(),
+        link["link_session_token"].as_str().unwrap(),
+    );
+    let code = app.sim().latest_code("early@example.com").await;
+    app.sim()
+        .fault(json!({"endpoint": "/v1/me", "latency_ms": 1500}))
+        .await;
+    let (done, during) = tokio::join!(app.submit_code(id, session, &code), async {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        app.get_json(&format!("/v1/links/{id}")).await
+    });
+    assert_eq!(during["state"], "verifying", "while Wise is read: {during}");
+    assert_eq!(json(done).await["state"], "active");
+}

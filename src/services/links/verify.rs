@@ -13,9 +13,10 @@ use crate::wise::ProfileKind;
 use secrecy::SecretString;
 
 impl LinkService {
-    /// Verifies `link` with `access` and commits `stored` (the transition that stores the new
-    /// tokens) with the verdict. If Wise cannot be read now, the tokens are committed alone
-    /// (`verifying`) and the recovery worker finishes the check.
+    /// Commits `stored` (the transition that stores the new tokens), then verifies the link with
+    /// `access` and commits the verdict. The tokens are committed first, before Wise is asked
+    /// anything else: a crash or an outage from here on leaves a `verifying` link holding them,
+    /// which the recovery worker finishes, instead of an `exchanging` one whose tokens are lost.
     pub(super) async fn verify(
         &self,
         link: &LinkRow,
@@ -24,15 +25,10 @@ impl LinkService {
         access: &SecretString,
         actor: &str,
     ) -> Result<LinkRow, LinkError> {
-        let identity = match self.read_identity(access).await {
-            Ok(identity) => identity,
-            Err(e) => {
-                self.apply(stored).await?;
-                return Err(e);
-            }
-        };
+        self.apply(stored).await?;
+        let identity = self.read_identity(access).await?;
         let (verdict, pin) = self.verdict(link, customer, &identity, actor)?;
-        self.commit(vec![stored, verdict], pin).await
+        self.commit(vec![verdict], pin).await
     }
 
     /// Finishes the check of a link left in `verifying` with the tokens it holds.
