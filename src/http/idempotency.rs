@@ -13,7 +13,7 @@ use crate::settings::IdempotencySettings;
 use actix_web::body::to_bytes;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use chrono::Duration;
 use sha2::{Digest, Sha256};
 use std::future::Future;
@@ -61,20 +61,22 @@ impl Idempotency {
     /// Runs `handler` at most once per (scope, Idempotency-Key), replaying its stored response to
     /// repeats of the same request. Without a key the handler simply runs. `scope` is the caller
     /// ([`ApiKeyAuth::idempotency_scope`](super::auth::ApiKeyAuth::idempotency_scope)); `body` is
-    /// the request body as read (empty for bodiless requests).
-    pub async fn run<F, Fut>(
+    /// the request body as read (empty for bodiless requests). A handler's error is answered
+    /// (and stored) like any other response.
+    pub async fn run<Fut, E>(
         &self,
         scope: &str,
         req: &HttpRequest,
         body: &[u8],
-        handler: F,
+        handler: Fut,
     ) -> Result<HttpResponse, RequestError>
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = HttpResponse>,
+        Fut: Future<Output = Result<HttpResponse, E>>,
+        E: ResponseError,
     {
+        let handler = async { handler.await.unwrap_or_else(|e| e.error_response()) };
         let Some(key) = IdempotencyKey::from_request(req)? else {
-            return Ok(handler().await);
+            return Ok(handler.await);
         };
         let fingerprint = fingerprint(req.method(), req.path(), body);
         let claim = Claim {
@@ -93,7 +95,7 @@ impl Idempotency {
         {
             return Ok(stored);
         }
-        let response = handler().await;
+        let response = handler.await;
         claim.finish(response).await
     }
 }

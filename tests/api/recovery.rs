@@ -1,19 +1,10 @@
 //! The recovery worker resolves links left mid-way by a crash or a Wise outage.
 
 use crate::helpers::code_exchanges;
-use crate::helpers::{TestApp, customer_body, json, spawn_app_with};
+use crate::helpers::{TestApp, customer_body, json, spawn_app_with, spawn_recovering_app};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-async fn recovering_app() -> TestApp {
-    spawn_app_with(&[
-        ("WISELINK__WORKERS__RECOVERY_INTERVAL_MS", "100"),
-        ("WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS", "30"),
-        ("WISELINK__LINKS__WISE_BUDGET_SECS", "20"),
-    ])
-    .await
-}
 
 /// Makes the link look untouched for an hour, with `state` if given (as a crash would leave it).
 async fn age(app: &TestApp, id: &str, state: Option<&'static str>) {
@@ -68,7 +59,7 @@ async fn start(app: &TestApp, customer_ref: &str, email: &str) -> reqwest::Respo
 
 #[tokio::test]
 async fn an_exchange_interrupted_by_a_crash_asks_for_a_new_code_without_replaying() {
-    let app = recovering_app().await;
+    let app = spawn_recovering_app().await;
     let link = json(start(&app, "r-1", "crash@example.com").await).await;
     let id = link["id"].as_str().unwrap();
     // The process died right after committing the recovery point.
@@ -86,7 +77,7 @@ async fn an_exchange_interrupted_by_a_crash_asks_for_a_new_code_without_replayin
 
 #[tokio::test]
 async fn verification_interrupted_by_a_wise_outage_is_finished_later() {
-    let app = recovering_app().await;
+    let app = spawn_recovering_app().await;
     let link = json(start(&app, "r-2", "verify@example.com").await).await;
     let (id, session) = (
         link["id"].as_str().unwrap(),
@@ -113,7 +104,7 @@ async fn verification_interrupted_by_a_wise_outage_is_finished_later() {
 
 #[tokio::test]
 async fn a_link_whose_signup_hit_a_wise_outage_is_resumed() {
-    let app = recovering_app().await;
+    let app = spawn_recovering_app().await;
     app.sim()
         .fault(json!({"endpoint": "/v1/user/signup/registration_code", "status": 503}))
         .await;
@@ -136,7 +127,7 @@ async fn a_link_whose_signup_hit_a_wise_outage_is_resumed() {
 /// Retry-After, nothing is lost, and the link finishes once Wise lets wiselink in again.
 #[tokio::test]
 async fn wise_429_during_create_and_verification_is_reported_and_resumed() {
-    let app = recovering_app().await;
+    let app = spawn_recovering_app().await;
     let throttle =
         |endpoint: &str| json!({"endpoint": endpoint, "status": 429, "retry_after": 1, "count": 3});
     app.sim()
@@ -242,7 +233,7 @@ async fn a_request_never_spends_more_than_its_wise_budget_and_keeps_the_tokens()
 /// `exchanging` one whose tokens are lost with the process.
 #[tokio::test]
 async fn tokens_are_stored_before_the_identity_is_read() {
-    let app = recovering_app().await;
+    let app = spawn_recovering_app().await;
     let link = json(start(&app, "r-early", "early@example.com").await).await;
     let (id, session) = (
         link["id"].as_str().unwrap(),

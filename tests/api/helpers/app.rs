@@ -25,6 +25,17 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// An app whose recovery worker looks every 100 ms and takes over links untouched for 30 s (tests
+/// move the shared clock past that), with a Wise budget that fits the lease.
+pub async fn spawn_recovering_app() -> TestApp {
+    spawn_app_with(&[
+        ("WISELINK__WORKERS__RECOVERY_INTERVAL_MS", "100"),
+        ("WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS", "30"),
+        ("WISELINK__LINKS__WISE_BUDGET_SECS", "20"),
+    ])
+    .await
+}
+
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     spawn_app_mailing_to(MailSink::start(), overrides).await
 }
@@ -180,6 +191,17 @@ impl TestApp {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// The names of a link's events, oldest first.
+    pub async fn event_names(&self, link_id: &str) -> Vec<String> {
+        self.get_json(&format!("/v1/links/{link_id}/events"))
+            .await
+            .as_array()
+            .expect("events")
+            .iter()
+            .map(|e| e["event"].as_str().unwrap_or_default().to_owned())
+            .collect()
     }
 
     /// Runs `sql` (a single `SELECT COUNT(*) AS n …`) against this app's database.

@@ -1,20 +1,11 @@
 //! Answers from Wise that never arrived, and answers that change what a link is: every one leads
 //! to a recorded, coherent state, and a retry answers as the first request would have.
 
-use crate::helpers::{TestApp, customer, json, problem, spawn_app_with};
+use crate::helpers::{TestApp, customer, json, problem, spawn_app_with, spawn_recovering_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const SIGNUP: &str = "/v1/user/signup/registration_code";
-
-async fn recovering_app() -> TestApp {
-    spawn_app_with(&[
-        ("WISELINK__WORKERS__RECOVERY_INTERVAL_MS", "100"),
-        ("WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS", "30"),
-        ("WISELINK__LINKS__WISE_BUDGET_SECS", "20"),
-    ])
-    .await
-}
 
 async fn start_with_key(app: &TestApp, customer_ref: &str, key: &str) -> reqwest::Response {
     app.authed(Method::POST, "/v1/links")
@@ -23,16 +14,6 @@ async fn start_with_key(app: &TestApp, customer_ref: &str, key: &str) -> reqwest
         .send()
         .await
         .unwrap()
-}
-
-async fn events(app: &TestApp, id: &str) -> Vec<String> {
-    app.get_json(&format!("/v1/links/{id}/events"))
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event"].as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 async fn only_link(app: &TestApp, customer_ref: &str) -> Value {
@@ -58,7 +39,7 @@ async fn recovered(app: &TestApp, id: &str) -> Value {
 
 #[tokio::test]
 async fn a_signup_whose_answer_was_lost_links_the_user_it_created() {
-    let app = recovering_app().await;
+    let app = spawn_recovering_app().await;
     customer(&app, "c-drop", "new.user@example.com", None).await;
     app.sim()
         .fault(json!({"endpoint": SIGNUP, "drop_response": true}))
@@ -78,7 +59,7 @@ async fn a_signup_whose_answer_was_lost_links_the_user_it_created() {
         "{link}"
     );
     assert!(
-        events(&app, &id)
+        app.event_names(&id)
             .await
             .contains(&"wise_user_created".to_owned())
     );
@@ -153,6 +134,9 @@ async fn a_resend_after_the_email_changed_at_wise_links_the_new_user() {
         json!(old.user_id),
         "the user Wise created"
     );
-    assert_eq!(events(&app, id).await.last().unwrap(), "wise_user_created");
+    assert_eq!(
+        app.event_names(id).await.last().unwrap(),
+        "wise_user_created"
+    );
     assert_eq!(app.access_token(id).await.status(), StatusCode::OK);
 }

@@ -15,16 +15,6 @@ async fn times_sent(app: &TestApp, code: &str) -> usize {
         .count()
 }
 
-async fn events(app: &TestApp, id: &str) -> Vec<String> {
-    app.get_json(&format!("/v1/links/{id}/events"))
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_lost_code_stays_refused_after_other_codes_were_tried() {
     let app = spawn_app().await;
@@ -93,7 +83,7 @@ async fn wise_refusing_to_process_the_exchange_keeps_the_code_good() {
         assert_eq!(done.status(), StatusCode::OK, "{name}: the same code works");
         assert_eq!(json(done).await["state"], "active", "{name}");
         assert_eq!(times_sent(&app, &code).await, 2, "{name}");
-        let events = events(&app, &id).await;
+        let events = app.event_names(&id).await;
         assert!(
             events.iter().any(|e| e == "exchange_deferred"),
             "{name}: {events:?}"

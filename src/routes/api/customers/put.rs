@@ -79,11 +79,12 @@ pub async fn put_customer(
 ) -> Result<HttpResponse, PutCustomerError> {
     let body = body::read_json(&req, payload, &state.settings.server).await?;
     let response = idempotency
-        .run(&auth.idempotency_scope(), &req, &body, || async {
-            upsert(&state, &path, &body)
-                .await
-                .unwrap_or_else(|e| e.error_response())
-        })
+        .run(
+            &auth.idempotency_scope(),
+            &req,
+            &body,
+            upsert(&state, &path, &body),
+        )
         .await?;
     Ok(response)
 }

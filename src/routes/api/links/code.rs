@@ -8,7 +8,7 @@ use crate::http::rate_limit::IpLimiter;
 use crate::http::{Problem, body};
 use crate::services::links::LinkService;
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::ToSchema;
 
 /// The body of `POST /v1/links/{link_id}/code`.
@@ -59,11 +59,12 @@ pub async fn submit_code(
     limit_ip(&req, &limiter, &caller)?;
     let body = body::read_json(&req, payload, &state.settings.server).await?;
     let response = idempotency
-        .run(&caller.idempotency_scope(), &req, &body, || async {
-            take_code(&links, &caller, &path, &body)
-                .await
-                .unwrap_or_else(|e| e.error_response())
-        })
+        .run(
+            &caller.idempotency_scope(),
+            &req,
+            &body,
+            take_code(&links, &caller, &path, &body),
+        )
         .await?;
     Ok(response)
 }

@@ -5,7 +5,7 @@ use crate::http::auth::LinkCaller;
 use crate::http::idempotency::Idempotency;
 use crate::http::rate_limit::IpLimiter;
 use crate::services::links::LinkService;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 
 /// Ask Wise to email the customer a new code (API key, or the link's session token).
@@ -41,11 +41,12 @@ pub async fn resend(
 ) -> Result<HttpResponse, LinkApiError> {
     limit_ip(&req, &limiter, &caller)?;
     let response = idempotency
-        .run(&caller.idempotency_scope(), &req, b"", || async {
-            resend_code(&links, &caller, &path)
-                .await
-                .unwrap_or_else(|e| e.error_response())
-        })
+        .run(
+            &caller.idempotency_scope(),
+            &req,
+            b"",
+            resend_code(&links, &caller, &path),
+        )
         .await?;
     Ok(response)
 }

@@ -7,7 +7,7 @@ use crate::http::idempotency::Idempotency;
 use crate::http::{Problem, body};
 use crate::services::links::LinkService;
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
 use utoipa::ToSchema;
 
@@ -55,11 +55,7 @@ pub async fn start_link(
     let actor = auth.actor();
     let scope = auth.idempotency_scope();
     let response = idempotency
-        .run(&scope, &req, &body, || async {
-            start(&links, &body, &actor)
-                .await
-                .unwrap_or_else(|e| e.error_response())
-        })
+        .run(&scope, &req, &body, start(&links, &body, &actor))
         .await?;
     Ok(response)
 }

@@ -4,7 +4,7 @@ use crate::http::Problem;
 use crate::http::auth::ApiKeyAuth;
 use crate::http::idempotency::Idempotency;
 use crate::services::links::LinkService;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 /// Unlink (partner API key only): the tokens and the registration code are destroyed and the link
 /// becomes `unlinked`. Not possible while a code is being exchanged or verified.
@@ -33,11 +33,12 @@ pub async fn unlink(
     idempotency: web::Data<Idempotency>,
 ) -> Result<HttpResponse, LinkApiError> {
     let response = idempotency
-        .run(&auth.idempotency_scope(), &req, b"", || async {
-            unlink_link(&links, &path, &auth.actor())
-                .await
-                .unwrap_or_else(|e| e.error_response())
-        })
+        .run(
+            &auth.idempotency_scope(),
+            &req,
+            b"",
+            unlink_link(&links, &path, &auth.actor()),
+        )
         .await?;
     Ok(response)
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The crash matrix: kill -9 of `wiselink serve` while links sit at each recovery point (pending,
+# exchanging, verifying), restart, and check what recovery made of them. See docs/reliability.md.
+#
+#   scripts/crash-matrix.sh                        # 20 kills per point, SQLite
+#   CRASH_ROUNDS=5 CRASH_BACKEND=postgres scripts/crash-matrix.sh
+#   CRASH_BIN=/path/to/wiselink scripts/crash-matrix.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds="${CRASH_ROUNDS:-20}"
+pg_admin="${CRASH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+api_port=18391
+sim_port=18392
+if [ -n "${CRASH_BIN:-}" ]; then
+    bin="$CRASH_BIN"
+else
+    cargo build --quiet
+    bin="$(scripts/target-dir.sh)/debug/wiselink"
+fi
+work=$(mktemp -d)
+sim_pid=
+cleanup() {
+    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+    pkill -9 -f "$bin serve" 2>/dev/null || true
+    [ "${CRASH_BACKEND:-sqlite}" = postgres ] && psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS wiselink_crash_$$ WITH (FORCE)" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+export WISELINK__LOG__FILTER=warn
+export WISELINK__WISE__API_URL="http://127.0.0.1:$sim_port"
+export WISELINK__WISE__AUTHORIZE_URL="http://127.0.0.1:$sim_port/oauth/authorize/"
+export WISELINK__SERVER__PORT=$api_port
+export WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE=100000
+# The shortest lease the start-up check allows with a 5 s Wise budget, so recovery comes soon.
+export WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS=15
+export WISELINK__WORKERS__RECOVERY_INTERVAL_MS=200
+export WISELINK__LINKS__WISE_BUDGET_SECS=5
+export WISELINK__WISE__REQUEST_TIMEOUT_MS=4500
+case "${CRASH_BACKEND:-sqlite}" in
+sqlite) export WISELINK__DATABASE__URL="sqlite://$work/crash.sqlite3" ;;
+postgres)
+    psql -q "$pg_admin" -c "CREATE DATABASE wiselink_crash_$$"
+    export WISELINK__DATABASE__URL="${pg_admin%/*}/wiselink_crash_$$?sslmode=disable"
+    ;;
+*) echo "unknown backend ${CRASH_BACKEND}" >&2; exit 2 ;;
+esac
+
+"$bin" sim --port "$sim_port" >"$work/sim.log" 2>&1 &
+sim_pid=$!
+for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$sim_port/__sim/calls" && break; sleep 0.1; done
+echo "== crash matrix: $rounds kills per recovery point, ${CRASH_BACKEND:-sqlite} =="
+CRASH_LOG="$work/serve.log" python3 scripts/crash_matrix.py "$bin" "http://127.0.0.1:$api_port" \
+    "http://127.0.0.1:$sim_port" "$rounds"

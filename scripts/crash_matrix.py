@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""The crash matrix: kill -9 of `wiselink serve` while links sit at each recovery point, restart,
+and check what recovery made of them. Run through scripts/crash-matrix.sh, which builds and starts
+the simulator; this driver owns the service process.
+
+Per round, three links are held at their recovery points by simulator latency, then the service is
+killed with SIGKILL:
+  pending     - the signup is on its way to Wise (the link row is committed, no answer yet)
+  exchanging  - the code exchange is on its way (recovery point committed, the code spent)
+  verifying   - Wise answered the exchange, the tokens are stored, /v1/me is being read
+After the restart every link must leave its in-flight state through recovery: pending and
+exchanging to awaiting_code, verifying to active; its audit trail must be one unbroken chain; and
+over the whole run Wise must have processed no code twice.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+BIN, API, SIM, ROUNDS = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+IN_FLIGHT = {"pending", "exchanging", "verifying"}
+EXPECTED = {"pending": "awaiting_code", "exchanging": "awaiting_code", "verifying": "active"}
+LATENCY_MS = 4000
+
+
+def call(method, url, body=None, bearer=None, timeout=10):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if bearer:
+        req.add_header("Authorization", f"Bearer {bearer}")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            raw = r.read()
+            return r.status, (json.loads(raw) if raw else None)
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        return e.code, (json.loads(raw) if raw else None)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return None, None
+
+
+def in_background(fn, *args):
+    t = threading.Thread(target=fn, args=args, daemon=True)
+    t.start()
+    return t
+
+
+class Service:
+    def __init__(self, log):
+        self.log = log
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen([BIN, "serve"], stdout=self.log, stderr=self.log)
+        for _ in range(200):
+            if call("GET", f"{API}/healthz")[0] == 200:
+                return
+            time.sleep(0.05)
+        raise SystemExit("serve did not become healthy")
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+def main():
+    log = open(os.environ.get("CRASH_LOG", "/dev/null"), "ab")
+    key = subprocess.run([BIN, "api-key", "create", "--name", "crash"], check=True,
+                         capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    service = Service(log)
+    service.start()
+    outcomes = {p: {} for p in EXPECTED}
+    recovery_secs = {p: [] for p in EXPECTED}
+    failures = []
+
+    def link_of(ref):
+        status, body = call("GET", f"{API}/v1/links?customer_ref={ref}", bearer=key)
+        items = (body or {}).get("items") or []
+        return items[0] if items else None
+
+    def customer(ref, email):
+        call("PUT", f"{API}/v1/customers/{ref}", {
+            "email": email, "date_of_birth": "1990-04-17", "first_name": "Ada",
+            "last_name": "Lovelace", "language": "EN"}, bearer=key)
+        call("POST", f"{SIM}/__sim/users", {"email": email, "date_of_birth": "1990-04-17",
+                                             "first_name": "Ada", "last_name": "Lovelace"})
+
+    def code_for(email):
+        _, mail = call("GET", f"{SIM}/__sim/mailbox?to={email}")
+        return mail[-1]["authorization_code"]
+
+    def fault(endpoint):
+        call("POST", f"{SIM}/__sim/faults", {"endpoint": endpoint, "latency_ms": LATENCY_MS})
+
+    for round_ in range(ROUNDS):
+        refs, emails, sessions = {}, {}, {}
+        for point in EXPECTED:
+            refs[point] = f"crash-{round_}-{point}"
+            emails[point] = f"crash.{round_}.{point}@example.com"
+            customer(refs[point], emails[point])
+        # Two links wait for their code; the third is started under a slow signup.
+        for point in ("exchanging", "verifying"):
+            _, started = call("POST", f"{API}/v1/links", {"customer_ref": refs[point]}, bearer=key)
+            sessions[point] = started["link_session_token"]
+        threads = []
+        fault("/v1/me")
+        threads.append(in_background(call, "POST", f"{API}/v1/links/{link_of(refs['verifying'])['id']}/code",
+                                     {"code": code_for(emails["verifying"])}, sessions["verifying"], 30))
+        wait_for(lambda: (link_of(refs["verifying"]) or {}).get("state") == "verifying")
+        fault("/oauth/token")
+        threads.append(in_background(call, "POST", f"{API}/v1/links/{link_of(refs['exchanging'])['id']}/code",
+                                     {"code": code_for(emails["exchanging"])}, sessions["exchanging"], 30))
+        fault("/v1/user/signup/registration_code")
+        threads.append(in_background(call, "POST", f"{API}/v1/links", {"customer_ref": refs["pending"]}, key, 30))
+        wait_for(lambda: all((link_of(refs[p]) or {}).get("state") == p for p in EXPECTED))
+        service.kill()
+        killed_at = time.monotonic()
+        service.start()
+        for point in EXPECTED:
+            link = wait_for(lambda: settled(link_of(refs[point])), limit=60)
+            state = link["state"] if link else "stuck"
+            outcomes[point][state] = outcomes[point].get(state, 0) + 1
+            recovery_secs[point].append(time.monotonic() - killed_at)
+            if state != EXPECTED[point]:
+                failures.append(f"round {round_} {point}: ended {state}")
+                continue
+            _, events = call("GET", f"{API}/v1/links/{link['id']}/events", bearer=key)
+            for before, after in zip(events, events[1:]):
+                if after["from_state"] != before["to_state"]:
+                    failures.append(f"round {round_} {point}: broken audit trail {events}")
+            if events[-1]["to_state"] != state:
+                failures.append(f"round {round_} {point}: last event is not {state}")
+        for t in threads:
+            t.join(timeout=1)
+        print(f"round {round_ + 1}/{ROUNDS}: " + ", ".join(
+            f"{p} -> {(link_of(refs[p]) or {}).get('state')}" for p in EXPECTED), flush=True)
+
+    _, calls = call("GET", f"{SIM}/__sim/calls")
+    processed = {}
+    for c in calls:
+        body = c.get("body") or {}
+        if body.get("grant_type") == "authorization_code" and c["status"] not in (429, 500, 503):
+            processed[body.get("code")] = processed.get(body.get("code"), 0) + 1
+    twice = [code for code, n in processed.items() if n > 1]
+    if twice:
+        failures.append(f"codes processed twice by Wise: {len(twice)}")
+    service.kill()
+
+    print()
+    print(f"{'recovery point':<14} {'kills':>5}  outcome                 recovery after restart (s)")
+    for point in EXPECTED:
+        secs = sorted(recovery_secs[point])
+        kills = sum(outcomes[point].values())
+        shown = ", ".join(f"{s} {n}" for s, n in sorted(outcomes[point].items()))
+        print(f"{point:<14} {kills:>5}  {shown:<23} median {secs[len(secs) // 2]:.1f}, max {secs[-1]:.1f}")
+    print(f"codes processed twice by Wise: {len(twice)}")
+    if failures:
+        print("FAILED:\n  " + "\n  ".join(failures))
+        sys.exit(1)
+    print("every link left its recovery point as expected")
+
+
+def settled(link):
+    return link if link and link["state"] not in IN_FLIGHT else None
+
+
+def wait_for(check, limit=15):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    return None
+
+
+if __name__ == "__main__":
+    main()
