@@ -19,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
     }
 }
 
-/// A resource whose unsupported methods get a 405 problem instead of an empty body.
-pub(crate) fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+/// A resource whose unsupported methods get a 405 problem, with `Allow` naming `allow` (the
+/// methods its routes take, e.g. `"GET, PUT"`), instead of an empty body.
+pub(crate) fn resource(path: &str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move || method_not_allowed(allow)))
 }

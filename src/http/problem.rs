@@ -284,13 +284,19 @@ pub async fn not_found() -> HttpResponse {
 }
 
 /// The answer to a known path called with a method it does not support.
-pub async fn method_not_allowed() -> HttpResponse {
-    Problem::new(
+pub async fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    let mut response = Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         "Method not allowed",
     )
-    .response()
+    .detail(format!("This resource takes {allow}."))
+    .response();
+    response.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static(allow),
+    );
+    response
 }
 
 #[cfg(test)]

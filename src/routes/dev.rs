@@ -19,12 +19,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // For any other client the paths do not exist (the app's 404 problem answers).
     let local = || guard::fn_guard(|ctx| is_local(ctx.head()));
     cfg.service(
-        resource("/dev/mailbox")
+        resource("/dev/mailbox", "GET")
             .guard(local())
             .route(web::get().to(page)),
     )
     .service(
-        resource("/dev/mailbox.json")
+        resource("/dev/mailbox.json", "GET")
             .guard(local())
             .route(web::get().to(json)),
     );

@@ -9,9 +9,9 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        resource("/link/{session_token}")
+        resource("/link/{session_token}", "GET, POST")
             .route(web::get().to(code_entry::show))
             .route(web::post().to(code_entry::submit)),
     )
-    .service(resource(html::STYLESHEET_PATH).route(web::get().to(html::stylesheet)));
+    .service(resource(html::STYLESHEET_PATH, "GET").route(web::get().to(html::stylesheet)));
 }

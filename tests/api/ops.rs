@@ -34,9 +34,26 @@ async fn unknown_paths_and_methods_get_problems() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(problem(response).await["code"], "not_found");
 
-    let response = app.client.delete(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(problem(response).await["code"], "method_not_allowed");
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/healthz", "GET"),
+        (reqwest::Method::PATCH, "/v1/customers/c-1", "PUT, GET"),
+        (reqwest::Method::PUT, "/v1/links/some-id", "GET, DELETE"),
+        (
+            reqwest::Method::from_bytes(b"TRACE").unwrap(),
+            "/v1/links",
+            "POST, GET",
+        ),
+    ] {
+        let response = app
+            .client
+            .request(method, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(response.headers()["allow"], allow, "{path}");
+        assert_eq!(problem(response).await["code"], "method_not_allowed");
+    }
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        super::super::resource("/v1/customers/{customer_ref}")
+        super::super::resource("/v1/customers/{customer_ref}", "PUT, GET")
             .route(web::put().to(put::put_customer))
             .route(web::get().to(get::get_customer)),
     );

@@ -69,20 +69,22 @@ async fn load(
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use crate::routes::resource;
     cfg.service(
-        resource("/v1/links")
+        resource("/v1/links", "POST, GET")
             .route(web::post().to(start::start_link))
             .route(web::get().to(list::list_links)),
     )
     .service(
-        resource("/v1/links/{link_id}")
+        resource("/v1/links/{link_id}", "GET, DELETE")
             .route(web::get().to(get::get_link))
             .route(web::delete().to(unlink::unlink)),
     )
-    .service(resource("/v1/links/{link_id}/code").route(web::post().to(code::submit_code)))
-    .service(resource("/v1/links/{link_id}/resend").route(web::post().to(resend::resend)))
+    .service(resource("/v1/links/{link_id}/code", "POST").route(web::post().to(code::submit_code)))
+    .service(resource("/v1/links/{link_id}/resend", "POST").route(web::post().to(resend::resend)))
     .service(
-        resource("/v1/links/{link_id}/access-token")
+        resource("/v1/links/{link_id}/access-token", "POST")
             .route(web::post().to(access_token::access_token)),
     )
-    .service(resource("/v1/links/{link_id}/events").route(web::get().to(events::list_events)));
+    .service(
+        resource("/v1/links/{link_id}/events", "GET").route(web::get().to(events::list_events)),
+    );
 }
