@@ -5,10 +5,12 @@
 #   scripts/test.sh                 # both backends
 #   WISELINK_TEST_BACKENDS=sqlite scripts/test.sh
 #   WISELINK_TEST_BROWSER=0 scripts/test.sh      # without the browser tests
+#   WISELINK_TEST_CONTRACT=0 scripts/test.sh     # without the OpenAPI contract check
 #
 # Each backend also runs the browser tests (tests/browser: Playwright driving Debian's Chromium
 # against a running wiselink and simulator); Chromium and the npm package are installed when
-# missing.
+# missing. Then scripts/contract.sh checks the service against its OpenAPI document
+# (schemathesis, installed from PyPI when missing).
 #
 # PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
 # must name a role allowed to CREATE DATABASE; each test creates and drops its own database.
@@ -22,6 +24,7 @@ backends="${WISELINK_TEST_BACKENDS:-sqlite postgres}"
 pg_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
 threads="${WISELINK_TEST_THREADS:-4}"
 browser="${WISELINK_TEST_BROWSER:-1}"
+contract="${WISELINK_TEST_CONTRACT:-1}"
 
 # Build dependency of the PostgreSQL driver.
 if ! dpkg -s libpq-dev >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -68,6 +71,10 @@ for backend in $backends; do
             echo "== browser tests on SQLite =="
             tests/browser/run.sh
         fi
+        if [ "$contract" = 1 ]; then
+            echo "== OpenAPI contract on SQLite =="
+            scripts/contract.sh
+        fi
         ;;
     postgres)
         ensure_postgres
@@ -77,6 +84,10 @@ for backend in $backends; do
             ensure_browser
             echo "== browser tests on PostgreSQL =="
             tests/browser/run.sh "$pg_url"
+        fi
+        if [ "$contract" = 1 ]; then
+            echo "== OpenAPI contract on PostgreSQL =="
+            scripts/contract.sh "$pg_url"
         fi
         ;;
     *)

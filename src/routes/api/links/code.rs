@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 #[allow(dead_code)] // documents the request shape for OpenAPI
 pub struct CodeInput {
     /// The code from Wise's email. Spaces and dashes are ignored; case matters.
-    #[schema(example = "G2s8EJ")]
+    #[schema(example = "G2s8EJ", pattern = r"^[ \t-]*([A-Za-z0-9][ \t-]*){4,64}$")]
     code: String,
 }
 

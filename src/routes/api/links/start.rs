@@ -15,9 +15,14 @@ use utoipa::ToSchema;
 #[derive(ToSchema)]
 #[allow(dead_code)] // documents the request shape for OpenAPI; the handler reads the body field by field
 pub struct StartInput {
-    #[schema(example = "cust-1042")]
+    #[schema(
+        example = "cust-1042",
+        pattern = r"^[A-Za-z0-9._:-]{1,64}$",
+        max_length = 64
+    )]
     customer_ref: String,
     /// `email_code` (the default).
+    #[schema(pattern = "^email_code$")]
     flow: Option<String>,
 }
 

@@ -7,7 +7,9 @@ use crate::services::links::LinkService;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// Unlink (partner API key only): the tokens and the registration code are destroyed and the link
-/// becomes `unlinked`. Not possible while a code is being exchanged or verified.
+/// becomes `unlinked`. Not possible while a code is being exchanged or verified. The link itself
+/// is not deleted: `GET /v1/links/{link_id}` and its events stay readable, as the record of what
+/// happened, with `state: unlinked`.
 #[utoipa::path(
     delete,
     path = "/v1/links/{link_id}",
