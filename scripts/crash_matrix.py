@@ -8,13 +8,17 @@ killed with SIGKILL:
   pending     - the signup is on its way to Wise (the link row is committed, no answer yet)
   exchanging  - the code exchange is on its way (recovery point committed, the code spent)
   verifying   - Wise answered the exchange, the tokens are stored, /v1/me is being read
+and one email is held mid-delivery by this driver's SMTP server (it stalls before accepting the
+message of that round's "email" customer), so the relay has it leased when the process dies.
 After the restart every link must leave its in-flight state through recovery: pending and
-exchanging to awaiting_code, verifying to active; its audit trail must be one unbroken chain; and
-over the whole run Wise must have processed no code twice.
+exchanging to awaiting_code, verifying to active; its audit trail must be one unbroken chain; the
+leased email must be delivered once, after its lease ends; and over the whole run Wise must have
+processed no code twice.
 """
 
 import json
 import os
+import socketserver
 import signal
 import subprocess
 import sys
@@ -24,6 +28,7 @@ import urllib.error
 import urllib.request
 
 BIN, API, SIM, ROUNDS = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+SMTP_PORT = int(sys.argv[5])
 IN_FLIGHT = {"pending", "exchanging", "verifying"}
 EXPECTED = {"pending": "awaiting_code", "exchanging": "awaiting_code", "verifying": "active"}
 LATENCY_MS = 4000
@@ -45,6 +50,61 @@ def call(method, url, body=None, bearer=None, timeout=10):
         return e.code, (json.loads(raw) if raw else None)
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return None, None
+
+
+class Smtp(socketserver.ThreadingTCPServer):
+    """Just enough SMTP for lettre. Counts each message it accepted (250 after DATA) by
+    recipient; a message to `stall_for` is read in full and then never answered."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port):
+        super().__init__(("127.0.0.1", port), SmtpSession)
+        self.lock = threading.Lock()
+        self.delivered = {}
+        self.stalled = set()
+        self.stall_for = None
+
+
+class SmtpSession(socketserver.StreamRequestHandler):
+    def handle(self):
+        server, rcpts = self.server, []
+        self.wfile.write(b"220 crash-matrix ESMTP\r\n")
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                self.wfile.write(b"250 crash-matrix\r\n")
+            elif verb == b"MAIL":
+                rcpts = []
+                self.wfile.write(b"250 OK\r\n")
+            elif verb == b"RCPT":
+                rcpts.append(line.split(b"<", 1)[-1].split(b">", 1)[0].decode().lower())
+                self.wfile.write(b"250 OK\r\n")
+            elif verb == b"DATA":
+                self.wfile.write(b"354 go on\r\n")
+                while self.rfile.readline() not in (b".\r\n", b""):
+                    pass
+                with server.lock:
+                    if server.stall_for in rcpts:
+                        server.stalled.add(server.stall_for)
+                        stall = True
+                    else:
+                        for r in rcpts:
+                            server.delivered[r] = server.delivered.get(r, 0) + 1
+                        stall = False
+                if stall:
+                    time.sleep(60)
+                    return
+                self.wfile.write(b"250 accepted\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 OK\r\n")
 
 
 def in_background(fn, *args):
@@ -75,10 +135,13 @@ def main():
     log = open(os.environ.get("CRASH_LOG", "/dev/null"), "ab")
     key = subprocess.run([BIN, "api-key", "create", "--name", "crash"], check=True,
                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    smtp = Smtp(SMTP_PORT)
+    in_background(smtp.serve_forever)
     service = Service(log)
     service.start()
-    outcomes = {p: {} for p in EXPECTED}
-    recovery_secs = {p: [] for p in EXPECTED}
+    points = list(EXPECTED) + ["email_leased"]
+    outcomes = {p: {} for p in points}
+    recovery_secs = {p: [] for p in points}
     failures = []
 
     def link_of(ref):
@@ -102,10 +165,14 @@ def main():
 
     for round_ in range(ROUNDS):
         refs, emails, sessions = {}, {}, {}
-        for point in EXPECTED:
+        for point in points:
             refs[point] = f"crash-{round_}-{point}"
             emails[point] = f"crash.{round_}.{point}@example.com"
             customer(refs[point], emails[point])
+        # The "finish linking" email of this customer is held mid-delivery.
+        smtp.stall_for = emails["email_leased"]
+        call("POST", f"{API}/v1/links", {"customer_ref": refs["email_leased"]}, bearer=key)
+        wait_for(lambda: emails["email_leased"] in smtp.stalled)
         # Two links wait for their code; the third is started under a slow signup.
         for point in ("exchanging", "verifying"):
             _, started = call("POST", f"{API}/v1/links", {"customer_ref": refs[point]}, bearer=key)
@@ -121,8 +188,11 @@ def main():
         fault("/v1/user/signup/registration_code")
         threads.append(in_background(call, "POST", f"{API}/v1/links", {"customer_ref": refs["pending"]}, key, 30))
         wait_for(lambda: all((link_of(refs[p]) or {}).get("state") == p for p in EXPECTED))
+        if emails["email_leased"] not in smtp.stalled:
+            failures.append(f"round {round_}: the email never reached the SMTP server")
         service.kill()
         killed_at = time.monotonic()
+        smtp.stall_for = None
         service.start()
         for point in EXPECTED:
             link = wait_for(lambda: settled(link_of(refs[point])), limit=60)
@@ -138,6 +208,11 @@ def main():
                     failures.append(f"round {round_} {point}: broken audit trail {events}")
             if events[-1]["to_state"] != state:
                 failures.append(f"round {round_} {point}: last event is not {state}")
+        delivered = wait_for(lambda: smtp.delivered.get(emails["email_leased"]), limit=60)
+        outcomes["email_leased"][f"delivered {delivered or 0}x"] = outcomes["email_leased"].get(f"delivered {delivered or 0}x", 0) + 1
+        recovery_secs["email_leased"].append(time.monotonic() - killed_at)
+        if delivered != 1:
+            failures.append(f"round {round_} email: delivered {delivered or 0} times after the crash")
         for t in threads:
             t.join(timeout=1)
         print(f"round {round_ + 1}/{ROUNDS}: " + ", ".join(
@@ -156,7 +231,7 @@ def main():
 
     print()
     print(f"{'recovery point':<14} {'kills':>5}  outcome                 recovery after restart (s)")
-    for point in EXPECTED:
+    for point in points:
         secs = sorted(recovery_secs[point])
         kills = sum(outcomes[point].values())
         shown = ", ".join(f"{s} {n}" for s, n in sorted(outcomes[point].items()))
@@ -165,7 +240,7 @@ def main():
     if failures:
         print("FAILED:\n  " + "\n  ".join(failures))
         sys.exit(1)
-    print("every link left its recovery point as expected")
+    print("every link left its recovery point as expected, and every leased email was delivered once")
 
 
 def settled(link):
