@@ -47,13 +47,8 @@ pg_cpu_ms() {
     echo "$total"
 }
 
-export WISELINK__LOG__FILTER=warn
-export WISELINK__WISE__API_URL="http://127.0.0.1:$sim_port"
-export WISELINK__WISE__AUTHORIZE_URL="http://127.0.0.1:$sim_port/oauth/authorize/"
-export WISELINK__SERVER__PORT=$api_port
-# Every simulated customer submits its code with its link session token from the same loopback
-# address, which the per-IP limit would otherwise stop after 20 a minute.
-export WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE=100000
+. scripts/pair-env.sh
+pair_with_sim "$api_port" "$sim_port"
 
 "$bin" sim --port "$sim_port" >"$work/sim.log" 2>&1 &
 sim_pid=$!

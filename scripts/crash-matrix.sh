@@ -30,11 +30,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export WISELINK__LOG__FILTER=warn
-export WISELINK__WISE__API_URL="http://127.0.0.1:$sim_port"
-export WISELINK__WISE__AUTHORIZE_URL="http://127.0.0.1:$sim_port/oauth/authorize/"
-export WISELINK__SERVER__PORT=$api_port
-export WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE=100000
+. scripts/pair-env.sh
+pair_with_sim "$api_port" "$sim_port"
 # The shortest lease the start-up check allows with a 5 s Wise budget, so recovery comes soon.
 export WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS=15
 export WISELINK__WORKERS__RECOVERY_INTERVAL_MS=200
