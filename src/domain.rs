@@ -15,6 +15,7 @@ mod link_policy;
 mod link_state;
 mod person_name;
 mod resend;
+mod review;
 
 pub use code::AuthorizationCode;
 pub use customer::CustomerDetails;
@@ -28,6 +29,7 @@ pub use link_policy::LinkPolicy;
 pub use link_state::{IllegalTransition, LinkEvent, LinkState, transition};
 pub use person_name::PersonName;
 pub use resend::{ResendDecision, ResendPolicy, resend_decision};
+pub use review::{ReviewReason, WiseSide, dob_hint};
 
 /// Why a value was refused: a stable machine-readable `code` and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -61,6 +61,13 @@ diesel::table! {
         resends_in_window -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        review_reason -> Nullable<Text>,
+        checked_at -> Nullable<Timestamp>,
+        checked_partner_dob -> Nullable<Date>,
+        checked_partner_email -> Nullable<Text>,
+        checked_wise -> Nullable<Binary>,
+        approvals -> Integer,
+        first_approved_by -> Nullable<Text>,
     }
 }
 
@@ -105,6 +112,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_users (id) {
+        id -> BigInt,
+        username -> Text,
+        role -> Text,
+        password_hash -> Text,
+        totp_secret -> Nullable<Binary>,
+        disabled_at -> Nullable<Timestamp>,
+        failed_logins -> Integer,
+        last_failed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id_hash) {
+        id_hash -> Binary,
+        staff_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        authenticated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_audit (id) {
+        id -> BigInt,
+        username -> Text,
+        event -> Text,
+        actor -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(staff_sessions -> staff_users (staff_id));
 diesel::joinable!(links -> customers (customer_id));
 diesel::joinable!(link_events -> links (link_id));
 diesel::joinable!(outbox -> links (link_id));
@@ -117,5 +161,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     links,
     link_events,
     spent_codes,
-    outbox
+    outbox,
+    staff_users,
+    staff_sessions,
+    staff_audit
 );

@@ -1,6 +1,8 @@
 //! The identity check after linking an existing Wise account: is it the same natural person?
 
-use super::{DateOfBirth, EmailAddress, LinkEvent, WiseProfileId, WiseUserId};
+use super::{
+    DateOfBirth, EmailAddress, LinkEvent, ReviewReason, WiseProfileId, WiseSide, WiseUserId,
+};
 use chrono::NaiveDate;
 
 /// What Wise told us about the account, reduced to what the check needs.
@@ -21,12 +23,15 @@ pub struct WiseProfile {
     pub date_of_birth: Option<NaiveDate>,
 }
 
-/// The verdict, with the profile to remember and a reason for the audit trail.
+/// The verdict, with the profile to remember, a reason for the audit trail, why staff must
+/// look (for `IdentityDoubtful`), and Wise's side of what was compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assessment {
     pub event: LinkEvent,
     pub profile_id: Option<WiseProfileId>,
     pub reason: &'static str,
+    pub review_reason: Option<ReviewReason>,
+    pub wise: WiseSide,
 }
 
 /// `IdentityMatched` only when the personal profile's DOB equals the partner's DOB, the Wise
@@ -39,52 +44,59 @@ pub fn assess(
     pinned_user: Option<WiseUserId>,
     wise: &WiseIdentity,
 ) -> Assessment {
-    let doubtful = |reason, profile_id| Assessment {
-        event: LinkEvent::IdentityDoubtful,
-        profile_id,
+    let looked_at = wise
+        .profiles
+        .iter()
+        .find(|p| p.personal)
+        .or(wise.profiles.first());
+    let side = WiseSide {
+        user_id: wise.user_id,
+        profile_id: looked_at.and_then(|p| p.id),
+        profile_type: looked_at
+            .map(|p| if p.personal { "personal" } else { "business" }.to_owned()),
+        date_of_birth: looked_at.and_then(|p| p.date_of_birth),
+        email: wise.email.clone(),
+    };
+    let verdict = |event, reason, review_reason| Assessment {
+        event,
+        profile_id: side.profile_id,
         reason,
+        review_reason,
+        wise: side.clone(),
     };
-    if wise.profiles.is_empty() {
-        return Assessment {
-            event: LinkEvent::NoProfile,
-            profile_id: None,
-            reason: "the Wise account has no profile",
-        };
-    }
-    let Some(personal) = wise.profiles.iter().find(|p| p.personal) else {
-        return doubtful(
-            "the Wise account has only business profiles",
-            wise.profiles.first().and_then(|p| p.id),
+    let doubtful =
+        |why: ReviewReason| verdict(LinkEvent::IdentityDoubtful, why.describe(), Some(why));
+    let Some(personal) = looked_at else {
+        return verdict(
+            LinkEvent::NoProfile,
+            "the Wise account has no profile",
+            None,
         );
     };
-    let (profile, profile_dob) = (personal.id, personal.date_of_birth);
+    if !personal.personal {
+        return doubtful(ReviewReason::BusinessOnly);
+    }
     if pinned_user.is_some_and(|pinned| pinned != wise.user_id) {
-        return doubtful(
-            "a different Wise user than the customer's earlier link",
-            profile,
-        );
+        return doubtful(ReviewReason::DifferentWiseUser);
     }
-    let Some(profile_dob) = profile_dob else {
-        return doubtful("the Wise profile has no date of birth", profile);
+    let Some(profile_dob) = personal.date_of_birth else {
+        return doubtful(ReviewReason::DobMissing);
     };
     if profile_dob != dob.date() {
-        return doubtful("date of birth differs", profile);
+        return doubtful(ReviewReason::DobMismatch);
     }
     if !wise
         .email
         .as_deref()
         .is_some_and(|e| signup_email.same_mailbox(e))
     {
-        return doubtful(
-            "the Wise account's email differs from the signup email",
-            profile,
-        );
+        return doubtful(ReviewReason::EmailMismatch);
     }
-    Assessment {
-        event: LinkEvent::IdentityMatched,
-        profile_id: profile,
-        reason: "date of birth and email match",
-    }
+    verdict(
+        LinkEvent::IdentityMatched,
+        "date of birth and email match",
+        None,
+    )
 }
 
 #[cfg(test)]
@@ -120,6 +132,7 @@ mod tests {
             WiseIdentity,
             LinkEvent,
             Option<i64>,
+            Option<ReviewReason>,
         );
         let cases: Vec<Case> = vec![
             (
@@ -128,6 +141,7 @@ mod tests {
                 identity("ada@example.com", vec![personal(Some("1990-04-17"))]),
                 LinkEvent::IdentityMatched,
                 Some(10),
+                None,
             ),
             (
                 "email case",
@@ -138,6 +152,7 @@ mod tests {
                 ),
                 LinkEvent::IdentityMatched,
                 Some(10),
+                None,
             ),
             (
                 "dob differs",
@@ -145,6 +160,7 @@ mod tests {
                 identity("ada@example.com", vec![personal(Some("1990-04-18"))]),
                 LinkEvent::IdentityDoubtful,
                 Some(10),
+                Some(ReviewReason::DobMismatch),
             ),
             (
                 "dob missing",
@@ -152,6 +168,7 @@ mod tests {
                 identity("ada@example.com", vec![personal(None)]),
                 LinkEvent::IdentityDoubtful,
                 Some(10),
+                Some(ReviewReason::DobMissing),
             ),
             (
                 "business only",
@@ -159,6 +176,7 @@ mod tests {
                 identity("ada@example.com", vec![business]),
                 LinkEvent::IdentityDoubtful,
                 Some(11),
+                Some(ReviewReason::BusinessOnly),
             ),
             (
                 "email differs",
@@ -166,6 +184,7 @@ mod tests {
                 identity("other@example.com", vec![personal(Some("1990-04-17"))]),
                 LinkEvent::IdentityDoubtful,
                 Some(10),
+                Some(ReviewReason::EmailMismatch),
             ),
             (
                 "other pinned user",
@@ -173,6 +192,7 @@ mod tests {
                 identity("ada@example.com", vec![personal(Some("1990-04-17"))]),
                 LinkEvent::IdentityDoubtful,
                 Some(10),
+                Some(ReviewReason::DifferentWiseUser),
             ),
             (
                 "no profile",
@@ -180,13 +200,15 @@ mod tests {
                 identity("ada@example.com", vec![]),
                 LinkEvent::NoProfile,
                 None,
+                None,
             ),
         ];
-        for (name, pinned, wise, event, profile) in cases {
+        for (name, pinned, wise, event, profile, review_reason) in cases {
             let got = assess(customer_dob, &email, pinned.map(WiseUserId::new), &wise);
+            assert_eq!(got.wise.user_id, wise.user_id, "{name}");
             assert_eq!(
-                (got.event, got.profile_id),
-                (event, profile.map(WiseProfileId::new)),
+                (got.event, got.profile_id, got.review_reason),
+                (event, profile.map(WiseProfileId::new), review_reason),
                 "{name}: {}",
                 got.reason
             );

@@ -9,7 +9,7 @@ use serde::Serialize;
 macro_rules! integer_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
         #[derive(AsExpression, FromSqlRow)]
         #[diesel(sql_type = BigInt)]
         #[serde(transparent)]

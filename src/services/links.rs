@@ -143,8 +143,11 @@ impl LinkService {
     }
 
     fn seal(&self, link_id: &LinkId, column: SealedColumn, plain: &SecretString) -> Vec<u8> {
-        self.keys
-            .seal(plain.expose_secret().as_bytes(), aad(link_id, column))
+        self.seal_bytes(link_id, column, plain.expose_secret().as_bytes())
+    }
+
+    fn seal_bytes(&self, link_id: &LinkId, column: SealedColumn, plain: &[u8]) -> Vec<u8> {
+        self.keys.seal(plain, aad(link_id, column))
     }
 
     /// Opens one sealed column of a link. A missing value is an inconsistency, not a client

@@ -1,8 +1,8 @@
 //! The link row as read, as inserted, and the columns a transition may change.
 
 use crate::db::schema::links;
-use crate::domain::{CustomerId, LinkId, LinkState, WiseProfileId, WiseUserId};
-use chrono::NaiveDateTime;
+use crate::domain::{CustomerId, LinkId, LinkState, ReviewReason, WiseProfileId, WiseUserId};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 /// A link as stored. Fields in the table's column order (`links::all_columns`), which both
@@ -30,6 +30,17 @@ pub struct LinkRow {
     pub resends_in_window: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Why the link awaits staff (`needs_review`), as the last identity check found.
+    pub review_reason: Option<ReviewReason>,
+    /// The last identity check: when, and the partner's values it compared.
+    pub checked_at: Option<NaiveDateTime>,
+    pub checked_partner_dob: Option<NaiveDate>,
+    pub checked_partner_email: Option<String>,
+    /// Wise's side of the comparison ([`WiseSide`](crate::domain::WiseSide)), sealed.
+    pub checked_wise: Option<Vec<u8>>,
+    /// Approvals given in this review (four-eyes), and by whom the first.
+    pub approvals: i32,
+    pub first_approved_by: Option<String>,
 }
 
 impl LinkRow {
@@ -72,6 +83,13 @@ pub struct LinkChanges {
     pub last_resend_at: Option<Option<NaiveDateTime>>,
     pub resend_window_start: Option<Option<NaiveDateTime>>,
     pub resends_in_window: Option<i32>,
+    pub review_reason: Option<Option<ReviewReason>>,
+    pub checked_at: Option<Option<NaiveDateTime>>,
+    pub checked_partner_dob: Option<Option<NaiveDate>>,
+    pub checked_partner_email: Option<Option<String>>,
+    pub checked_wise: Option<Option<Vec<u8>>>,
+    pub approvals: Option<i32>,
+    pub first_approved_by: Option<Option<String>>,
 }
 
 impl LinkChanges {
@@ -91,6 +109,13 @@ impl LinkChanges {
             last_resend_at: later.last_resend_at.or(self.last_resend_at),
             resend_window_start: later.resend_window_start.or(self.resend_window_start),
             resends_in_window: later.resends_in_window.or(self.resends_in_window),
+            review_reason: later.review_reason.or(self.review_reason),
+            checked_at: later.checked_at.or(self.checked_at),
+            checked_partner_dob: later.checked_partner_dob.or(self.checked_partner_dob),
+            checked_partner_email: later.checked_partner_email.or(self.checked_partner_email),
+            checked_wise: later.checked_wise.or(self.checked_wise),
+            approvals: later.approvals.or(self.approvals),
+            first_approved_by: later.first_approved_by.or(self.first_approved_by),
         }
     }
 }

@@ -10,13 +10,16 @@ pub enum SealedColumn {
     RegistrationCode,
     AccessToken,
     RefreshToken,
+    /// Wise's side of the last identity check (JSON).
+    CheckedWise,
 }
 
 impl SealedColumn {
-    pub const ALL: [SealedColumn; 3] = [
+    pub const ALL: [SealedColumn; 4] = [
         Self::RegistrationCode,
         Self::AccessToken,
         Self::RefreshToken,
+        Self::CheckedWise,
     ];
 
     pub fn name(self) -> &'static str {
@@ -24,6 +27,7 @@ impl SealedColumn {
             Self::RegistrationCode => "registration_code",
             Self::AccessToken => "access_token",
             Self::RefreshToken => "refresh_token",
+            Self::CheckedWise => "checked_wise",
         }
     }
 
@@ -32,6 +36,7 @@ impl SealedColumn {
             Self::RegistrationCode => link.registration_code.as_deref(),
             Self::AccessToken => link.access_token.as_deref(),
             Self::RefreshToken => link.refresh_token.as_deref(),
+            Self::CheckedWise => link.checked_wise.as_deref(),
         }
     }
 }
@@ -57,6 +62,9 @@ pub fn replace_sealed(
             .execute(conn)?,
         SealedColumn::RefreshToken => diesel::update(row.filter(links::refresh_token.eq(old)))
             .set(links::refresh_token.eq(new))
+            .execute(conn)?,
+        SealedColumn::CheckedWise => diesel::update(row.filter(links::checked_wise.eq(old)))
+            .set(links::checked_wise.eq(new))
             .execute(conn)?,
     };
     Ok(n == 1)

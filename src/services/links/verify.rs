@@ -4,10 +4,11 @@
 
 use super::{LinkError, LinkService, unavailable, wiped};
 use crate::db::customers::CustomerRow;
+use crate::db::links::SealedColumn;
 use crate::db::links::{LinkChanges, LinkRow, Pin, Transition};
 use crate::domain::{
-    DateOfBirth, EmailAddress, LinkEvent, LinkState, WiseIdentity, WiseProfile, WiseProfileId,
-    WiseUserId, assess,
+    Assessment, DateOfBirth, EmailAddress, LinkEvent, LinkState, WiseIdentity, WiseProfile,
+    WiseProfileId, WiseUserId, assess,
 };
 use crate::wise::ProfileKind;
 use secrecy::SecretString;
@@ -96,23 +97,24 @@ impl LinkService {
             customer.wise_user_id,
             identity,
         );
+        let compared = self.compared(link, customer, &verdict)?;
         let changes = if verdict.event == LinkEvent::NoProfile {
             LinkChanges {
                 wise_user_id: Some(Some(identity.user_id)),
-                ..wiped()
+                ..compared.then(wiped())
             }
         } else {
             LinkChanges {
                 wise_user_id: Some(Some(identity.user_id)),
                 wise_profile_id: Some(verdict.profile_id),
-                ..LinkChanges::default()
+                ..compared
             }
         };
         let matched = verdict.event == LinkEvent::IdentityMatched;
         let mail = matched
             .then(|| self.linked_mail(&link.id, &link.signup_email, customer, false))
             .transpose()?;
-        tracing::info!(link.id = %link.id, event = verdict.event.as_str(), reason = verdict.reason, "link verified");
+        tracing::info!(link.id = %link.id, event = verdict.event.as_str(), review_reason = verdict.review_reason.map(|r| r.as_str()), "link verified");
         let t = Transition::new(
             &link.id,
             LinkState::Verifying,
@@ -127,5 +129,30 @@ impl LinkService {
             wise_user_id: identity.user_id,
         });
         Ok((t, pin))
+    }
+
+    /// What the check compared, to keep with the link: the partner's values as they are now and
+    /// Wise's, sealed. A new check starts a new review, so earlier approvals no longer count.
+    fn compared(
+        &self,
+        link: &LinkRow,
+        customer: &CustomerRow,
+        verdict: &Assessment,
+    ) -> Result<LinkChanges, LinkError> {
+        let wise = serde_json::to_vec(&verdict.wise).map_err(anyhow::Error::from)?;
+        Ok(LinkChanges {
+            review_reason: Some(verdict.review_reason),
+            checked_at: Some(Some(self.clock.now())),
+            checked_partner_dob: Some(Some(customer.date_of_birth)),
+            checked_partner_email: Some(Some(customer.email.clone())),
+            checked_wise: Some(Some(self.seal_bytes(
+                &link.id,
+                SealedColumn::CheckedWise,
+                &wise,
+            ))),
+            approvals: Some(0),
+            first_approved_by: Some(None),
+            ..LinkChanges::default()
+        })
     }
 }

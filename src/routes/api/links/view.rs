@@ -1,5 +1,5 @@
 use crate::db::links::CustomerLink;
-use crate::domain::{LinkId, LinkPolicy, LinkState, WiseProfileId, WiseUserId};
+use crate::domain::{LinkId, LinkPolicy, LinkState, ReviewReason, WiseProfileId, WiseUserId};
 use crate::routes::api::customers::timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,6 +21,9 @@ pub struct LinkView {
     pub wise_user_id: Option<WiseUserId>,
     #[schema(value_type = Option<i64>)]
     pub wise_profile_id: Option<WiseProfileId>,
+    /// Why the identity check left the link to staff review (kept after the decision); `null` when
+    /// the last check matched or none ran yet.
+    pub review_reason: Option<ReviewReason>,
     /// What the customer has to do next, if anything.
     pub next_action: Option<NextAction>,
     pub attempts_remaining: i32,
@@ -64,6 +67,7 @@ impl LinkView {
             origin: link.origin.clone(),
             wise_user_id: link.wise_user_id,
             wise_profile_id: link.wise_profile_id,
+            review_reason: link.review_reason,
             next_action,
             attempts_remaining: link.attempts_remaining,
             code_expires_at: ts(link.code_expires_at),
