@@ -29,7 +29,7 @@ pub use link_policy::LinkPolicy;
 pub use link_state::{IllegalTransition, LinkEvent, LinkState, transition};
 pub use person_name::PersonName;
 pub use resend::{ResendDecision, ResendPolicy, resend_decision};
-pub use review::{ReviewReason, WiseSide, dob_hint};
+pub use review::{DecisionReason, ReviewReason, WiseSide, dob_hint};
 
 /// Why a value was refused: a stable machine-readable `code` and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ mod links;
 mod mail;
 mod runtime;
 mod server;
+mod staff;
 mod wise;
 
 pub use crypto::{CryptoSettings, DEV_KEY_ID};
@@ -22,6 +23,7 @@ pub use links::LinkSettings;
 pub use mail::{MailSettings, MailTransport};
 pub use runtime::{AuthSettings, IdempotencySettings, WorkerSettings};
 pub use server::{LogFormat, LogSettings, ServerSettings};
+pub use staff::StaffSettings;
 pub use wise::{DEV_CLIENT_SECRET, SimulatorSettings, WiseSettings};
 
 use config::{Config, Environment as EnvSource, File, FileFormat};
@@ -45,6 +47,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub limits: LimitSettings,
     pub links: LinkSettings,
+    pub staff: StaffSettings,
 }
 
 /// Where settings come from, so that tests and the CLI can point at other files and variables.
@@ -144,6 +147,7 @@ impl Settings {
         self.mail.problems(environment, &mut out);
         self.limits.problems(&mut out);
         self.links.problems(&mut out);
+        self.staff.problems(&mut out);
         self.links.fits(
             self.wise.request_timeout_ms,
             self.workers.recovery_stale_after_secs,

@@ -14,6 +14,8 @@ pub enum MessageKind {
     FinishLinking,
     /// The link became active.
     Linked,
+    /// Staff rejected the link.
+    NotLinked,
 }
 
 impl MessageKind {
@@ -21,6 +23,7 @@ impl MessageKind {
         match self {
             Self::FinishLinking => "finish_linking",
             Self::Linked => "linked",
+            Self::NotLinked => "not_linked",
         }
     }
 }

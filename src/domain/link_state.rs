@@ -122,6 +122,8 @@ pub enum LinkEvent {
     CodeResent,
     /// The code window passed.
     CodeWindowClosed,
+    /// With four-eyes review: a first staff approval, which leaves the link for a second one.
+    ApprovalRecorded,
     StaffApproved,
     StaffRejected,
     StaffUnlocked,
@@ -132,7 +134,7 @@ pub enum LinkEvent {
 }
 
 impl LinkEvent {
-    pub const ALL: [LinkEvent; 20] = [
+    pub const ALL: [LinkEvent; 21] = [
         Self::WiseUserExists,
         Self::WiseUserCreated,
         Self::RedirectIssued,
@@ -148,6 +150,7 @@ impl LinkEvent {
         Self::NoProfile,
         Self::CodeResent,
         Self::CodeWindowClosed,
+        Self::ApprovalRecorded,
         Self::StaffApproved,
         Self::StaffRejected,
         Self::StaffUnlocked,
@@ -173,6 +176,7 @@ impl LinkEvent {
             Self::NoProfile => "no_profile",
             Self::CodeResent => "code_resent",
             Self::CodeWindowClosed => "code_window_closed",
+            Self::ApprovalRecorded => "approval_recorded",
             Self::StaffApproved => "staff_approved",
             Self::StaffRejected => "staff_rejected",
             Self::StaffUnlocked => "staff_unlocked",
@@ -207,7 +211,8 @@ pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, Illega
     use LinkState as S;
     let to = match (from, event) {
         (S::Pending, E::WiseUserExists) => S::AwaitingCode,
-        (S::Pending | S::AwaitingCode | S::Expired, E::WiseUserCreated) => S::Active,
+        // From `locked` too: staff unlocking asks Wise again, which can show the email changed.
+        (S::Pending | S::AwaitingCode | S::Expired | S::Locked, E::WiseUserCreated) => S::Active,
         (S::Pending, E::RedirectIssued) => S::AwaitingAuthorization,
         (S::Pending, E::SignupRefused) => S::Rejected,
 
@@ -223,6 +228,7 @@ pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, Illega
         (S::Verifying, E::IdentityDoubtful) => S::NeedsReview,
         (S::Verifying, E::NoProfile) => S::Rejected,
 
+        (S::NeedsReview, E::ApprovalRecorded) => S::NeedsReview,
         (S::NeedsReview, E::StaffApproved) => S::Active,
         (S::NeedsReview, E::StaffRejected) => S::Rejected,
         (S::Locked, E::StaffUnlocked) => S::AwaitingCode,

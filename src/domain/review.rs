@@ -1,7 +1,7 @@
 //! Why a link waits for support staff, what its identity check compared, and the hints a
 //! reviewer gets when two dates of birth differ.
 
-use super::{WiseProfileId, WiseUserId};
+use super::{Invalid, WiseProfileId, WiseUserId};
 use chrono::{Datelike, NaiveDate};
 use diesel::deserialize::FromSqlRow;
 use diesel::expression::AsExpression;
@@ -80,6 +80,46 @@ impl fmt::Display for ReviewReason {
     }
 }
 
+/// Why someone decided a link as they did: what the audit trail keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionReason(String);
+
+impl DecisionReason {
+    pub const MAX_CHARS: usize = 500;
+
+    /// Trimmed; 3 to 500 characters; no control characters but line breaks.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let reason = raw.trim();
+        let chars = reason.chars().count();
+        if chars < 3 {
+            return Err(Invalid::new(
+                "required",
+                "reason is required: say in a few words why",
+            ));
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(Invalid::new(
+                "too_long",
+                format!("reason must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        if reason
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+        {
+            return Err(Invalid::new(
+                "invalid_characters",
+                "reason must not contain control characters",
+            ));
+        }
+        Ok(Self(reason.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Wise's side of an identity check, as stored (sealed) with the link for staff to see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WiseSide {
@@ -149,6 +189,31 @@ mod tests {
         for (partner, wise, hint) in cases {
             assert_eq!(dob_hint(d(partner), d(wise)), hint, "{partner} vs {wise}");
         }
+    }
+
+    #[test]
+    fn decision_reasons() {
+        assert_eq!(
+            DecisionReason::parse("  DOB typo confirmed by phone ")
+                .unwrap()
+                .as_str(),
+            "DOB typo confirmed by phone"
+        );
+        for (raw, code) in [
+            ("", "required"),
+            ("  ok ", "required"),
+            ("bad\u{0}reason", "invalid_characters"),
+        ] {
+            assert_eq!(
+                DecisionReason::parse(raw).unwrap_err().code,
+                code,
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            DecisionReason::parse(&"x".repeat(501)).unwrap_err().code,
+            "too_long"
+        );
     }
 
     #[test]

@@ -58,6 +58,19 @@ struct LinkedHtml<'a> {
     created: bool,
 }
 
+#[derive(Template)]
+#[template(path = "mail/not_linked.txt")]
+struct NotLinkedText<'a> {
+    first_name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/not_linked.html")]
+struct NotLinkedHtml<'a> {
+    subject: &'a str,
+    first_name: &'a str,
+}
+
 fn when(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
@@ -104,6 +117,21 @@ pub fn linked(first_name: &str, email: &str, created: bool) -> Result<Rendered, 
             first_name,
             email,
             created,
+        }
+        .render()?,
+    })
+}
+
+/// Staff rejected the link. Neutral on purpose: it never says why (the customer may not be the
+/// person the partner thinks).
+pub fn not_linked(first_name: &str) -> Result<Rendered, askama::Error> {
+    let subject = "We could not link your Wise account";
+    Ok(Rendered {
+        subject: subject.to_owned(),
+        text: NotLinkedText { first_name }.render()?,
+        html: NotLinkedHtml {
+            subject,
+            first_name,
         }
         .render()?,
     })

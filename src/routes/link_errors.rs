@@ -108,6 +108,24 @@ pub fn problem(e: &LinkError) -> Problem {
         )
         .detail("No more codes are taken for this customer until the time in Retry-After.")
         .retry_after((*retry_after_secs).max(1) as u64),
+        LinkError::AlreadyDecided { state, by } => Problem::new(
+            S::CONFLICT,
+            "already_decided",
+            "The link was decided meanwhile",
+        )
+        .detail(format!("The link is now {state}, last changed by {by}.")),
+        LinkError::NoTokens => Problem::new(
+            S::CONFLICT,
+            "no_tokens",
+            "The link holds no tokens",
+        )
+        .detail("A link without Wise tokens cannot be activated: the customer must link again."),
+        LinkError::SecondApproverNeeded => Problem::new(
+            S::CONFLICT,
+            "second_approver_needed",
+            "A second reviewer must approve",
+        )
+        .detail("Four-eyes review is on: the first approval is yours, the second must be someone else's."),
         LinkError::Db(e) => Problem::database(e),
         LinkError::Unexpected(e) => Problem::unexpected(e),
     }

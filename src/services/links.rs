@@ -20,6 +20,7 @@ mod error;
 mod queries;
 mod recover;
 mod resend;
+mod review;
 mod secrets;
 mod start;
 mod verify;
@@ -27,6 +28,7 @@ mod verify;
 pub use access_token::AccessToken;
 pub use error::{LinkError, WiseFieldError};
 pub use resend::Resent;
+pub use review::{Approval, Decision};
 pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
 pub use start::Started;
 

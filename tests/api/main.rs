@@ -19,6 +19,7 @@ mod migrations;
 mod ops;
 mod pages;
 mod recovery;
+mod review;
 mod simulator;
 mod slow_clients;
 mod wise_client;

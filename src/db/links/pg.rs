@@ -98,6 +98,10 @@ impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
         out.push_bind_param::<Text, _>(plan.link_id)?;
         out.push_sql(" AND state = ");
         out.push_bind_param::<Text, _>(plan.from.as_str())?;
+        if let Some(updated_at) = &plan.unchanged_since {
+            out.push_sql(" AND updated_at = ");
+            out.push_bind_param::<Timestamp, _>(updated_at)?;
+        }
         out.push_sql(" RETURNING ");
         links::all_columns.walk_ast(out.reborrow())?;
         out.push_sql(")");

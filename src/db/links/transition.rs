@@ -11,6 +11,7 @@ use crate::domain::{
 };
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 /// One state change to record.
 pub struct Transition {
@@ -25,6 +26,9 @@ pub struct Transition {
     pub messages: Vec<NewMessage>,
     /// A code to add to (or take back from) the link's spent codes, with the change.
     pub spent_code: Option<SpentCode>,
+    /// Written only if the row was not changed since it was read (its `updated_at`): for changes
+    /// that keep the state, or decisions made on what someone saw.
+    pub unchanged_since: Option<NaiveDateTime>,
 }
 
 /// A change to the codes a link has sent to Wise. Adding one that is already there refuses the
@@ -55,7 +59,14 @@ impl Transition {
             wise_trace_id: None,
             messages: Vec::new(),
             spent_code: None,
+            unchanged_since: None,
         }
+    }
+
+    /// Refuses the transition (as stale) if the link changed after `updated_at`.
+    pub fn unchanged_since(mut self, updated_at: NaiveDateTime) -> Self {
+        self.unchanged_since = Some(updated_at);
+        self
     }
 
     pub fn changes(mut self, changes: LinkChanges) -> Self {
@@ -156,6 +167,8 @@ pub(super) struct Plan<'a> {
     pub events: Vec<NewEvent<'a>>,
     pub messages: Vec<&'a NewMessage>,
     pub spent_codes: Vec<&'a SpentCode>,
+    /// The first transition's guard on `updated_at`.
+    pub unchanged_since: Option<NaiveDateTime>,
 }
 
 fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refused> {
@@ -170,6 +183,7 @@ fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refu
         events: Vec::new(),
         messages: Vec::new(),
         spent_codes: Vec::new(),
+        unchanged_since: first.unchanged_since,
     };
     for t in transitions {
         debug_assert_eq!(t.link_id, first.link_id, "one link per commit");
@@ -222,6 +236,13 @@ fn commit_in_transaction(
     let Some(row) = diesel::update(links::table)
         .filter(links::id.eq(plan.link_id))
         .filter(links::state.eq(plan.from.as_str()))
+        // `updated_at = guard OR no guard`: one statement text either way.
+        .filter(
+            links::updated_at
+                .nullable()
+                .eq(plan.unchanged_since)
+                .or(plan.unchanged_since.is_none().into_sql::<Bool>()),
+        )
         .set((
             links::state.eq(plan.to.as_str()),
             links::updated_at.eq(now),

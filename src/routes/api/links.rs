@@ -3,6 +3,7 @@
 
 mod access_token;
 mod code;
+mod decide;
 pub mod error;
 mod events;
 mod get;
@@ -14,6 +15,7 @@ mod view;
 
 pub use access_token::{__path_access_token, AccessTokenView};
 pub use code::{__path_submit_code, CodeInput};
+pub use decide::{__path_approve, __path_reject, DecisionInput};
 pub use events::{__path_list_events, EventView};
 pub use get::__path_get_link;
 pub use list::{__path_list_links, LinkPage};
@@ -80,6 +82,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/v1/links/{link_id}/code", "POST").route(web::post().to(code::submit_code)))
     .service(resource("/v1/links/{link_id}/resend", "POST").route(web::post().to(resend::resend)))
+    .service(resource("/v1/links/{link_id}/approve", "POST").route(web::post().to(decide::approve)))
+    .service(resource("/v1/links/{link_id}/reject", "POST").route(web::post().to(decide::reject)))
     .service(
         resource("/v1/links/{link_id}/access-token", "POST")
             .route(web::post().to(access_token::access_token)),

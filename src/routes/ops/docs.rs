@@ -27,6 +27,8 @@ use utoipa_swagger_ui::SwaggerUi;
         links::get_link,
         links::submit_code,
         links::resend,
+        links::approve,
+        links::reject,
         links::access_token,
         links::list_events,
         super::health::healthz,
@@ -38,6 +40,7 @@ use utoipa_swagger_ui::SwaggerUi;
     tags(
         (name = "customers", description = "The partner's customers"),
         (name = "links", description = "Linking customers to their Wise accounts"),
+        (name = "review", description = "Deciding links the identity check could not vouch for (the staff screen's decisions, for a partner's own back office)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

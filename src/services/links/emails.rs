@@ -55,6 +55,17 @@ impl LinkService {
         self.prepare(link_id, MessageKind::Linked, signup_email, &rendered)
     }
 
+    /// "We could not link your Wise account": sent when staff reject the link.
+    pub(super) fn not_linked_mail(
+        &self,
+        link_id: &LinkId,
+        signup_email: &str,
+        customer: &CustomerRow,
+    ) -> Result<NewMessage, LinkError> {
+        let rendered = mail::not_linked(&customer.first_name).map_err(anyhow::Error::from)?;
+        self.prepare(link_id, MessageKind::NotLinked, signup_email, &rendered)
+    }
+
     fn prepare(
         &self,
         link_id: &LinkId,

@@ -41,6 +41,12 @@ pub enum LinkError {
     WiseAccountGone,
     #[error("too many wrong codes for this customer today")]
     CustomerLimited { retry_after_secs: i64 },
+    #[error("the link was decided or changed meanwhile (now {state}, by {by})")]
+    AlreadyDecided { state: LinkState, by: String },
+    #[error("the link holds no tokens and cannot be activated")]
+    NoTokens,
+    #[error("a second, different reviewer must approve")]
+    SecondApproverNeeded,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]

@@ -10,6 +10,14 @@ use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
 use crate::domain::{LinkEvent, LinkState, ResendDecision, WiseUserId, resend_decision};
 use crate::wise::CreateUserOutcome;
 
+/// Why Wise is asked to email a new code.
+pub(super) enum Ask {
+    /// The customer (or the partner) asked.
+    Resend,
+    /// Staff unlocked a locked link, for `reason`.
+    Unlock { reason: String },
+}
+
 /// A link after a resend, with a new session token when the old one had ended (shown once).
 pub struct Resent {
     pub link: LinkRow,
@@ -24,28 +32,39 @@ impl LinkService {
     /// made — the email changed at Wise, so Wise created a new user, or an earlier answer was
     /// lost: then that user is linked as partner-created.
     pub async fn resend(&self, link: LinkRow, actor: &str) -> Result<Resent, LinkError> {
-        self.bounded(self.ask_wise_again(link, actor)).await
+        self.bounded(self.ask_wise_again(link, actor, Ask::Resend))
+            .await
     }
 
-    async fn ask_wise_again(&self, link: LinkRow, actor: &str) -> Result<Resent, LinkError> {
+    /// Runs the signup again: for a resend (rate-limited by the link's slots), or for staff
+    /// unlocking a locked link (not rate-limited; the customer gets a new code-entry link).
+    pub(super) async fn ask_wise_again(
+        &self,
+        link: LinkRow,
+        actor: &str,
+        ask: Ask,
+    ) -> Result<Resent, LinkError> {
         let from = link.state;
-        match from {
-            LinkState::AwaitingCode | LinkState::Expired => {}
-            LinkState::Locked => return Err(LinkError::Locked),
-            other => return Err(LinkError::WrongState(other)),
+        match (&ask, from) {
+            (Ask::Resend, LinkState::AwaitingCode | LinkState::Expired) => {}
+            (Ask::Resend, LinkState::Locked) => return Err(LinkError::Locked),
+            (Ask::Unlock { .. }, LinkState::Locked) => {}
+            (_, other) => return Err(LinkError::WrongState(other)),
         }
         let customer = self.customer_of(&link).await?;
         let code = self.open_secret(&link, SealedColumn::RegistrationCode)?;
-        let claimed = self.claim_slot(&link).await?;
+        let claimed = match ask {
+            Ask::Resend => Some(self.claim_slot(&link).await?),
+            Ask::Unlock { .. } => None,
+        };
 
         let outcome = self
             .wise
             .create_user(&link.signup_email, &code, &customer.language, true)
             .await;
-        // An expired link lost its session; the app gets a new one with this answer.
-        let session = link
-            .session_token_hash
-            .is_none()
+        // An expired link lost its session; the app gets a new one with this answer. An unlocked
+        // link always gets a new one, emailed to the customer.
+        let session = (link.session_token_hash.is_none() || matches!(ask, Ask::Unlock { .. }))
             .then(SessionToken::generate);
         let new_session = LinkChanges {
             session_token_hash: session.as_ref().map(|s| Some(s.hash.clone())),
@@ -66,20 +85,33 @@ impl LinkService {
                             tracing::warn!(link.id = %link.id, error = %e, "could not check whose account a resend reached");
                         }
                         let now = self.clock.now();
+                        let expires_at = now + self.policy.code_window;
                         let changes = LinkChanges {
                             attempts_remaining: Some(self.policy.max_attempts),
-                            code_expires_at: Some(Some(now + self.policy.code_window)),
+                            code_expires_at: Some(Some(expires_at)),
                             ..new_session
                         };
-                        let t = Transition::new(
-                            &link.id,
-                            from,
-                            LinkEvent::CodeResent,
-                            actor,
-                            "Wise asked to email a new code",
-                        )
-                        .changes(changes)
-                        .trace(trace_id.as_deref());
+                        let (event, reason, mail) = match &ask {
+                            Ask::Resend => (
+                                LinkEvent::CodeResent,
+                                "Wise asked to email a new code",
+                                None,
+                            ),
+                            Ask::Unlock { reason } => (
+                                LinkEvent::StaffUnlocked,
+                                reason.as_str(),
+                                session
+                                    .as_ref()
+                                    .map(|s| {
+                                        self.finish_linking_mail(&link.id, &customer, s, expires_at)
+                                    })
+                                    .transpose()?,
+                            ),
+                        };
+                        let t = Transition::new(&link.id, from, event, actor, reason)
+                            .changes(changes)
+                            .trace(trace_id.as_deref())
+                            .queue(mail);
                         return Ok(Resent {
                             link: self.apply(t).await?,
                             session_token: session,
@@ -102,8 +134,10 @@ impl LinkService {
             }
             Err(e) => {
                 // Wise refused, or provably did nothing: no email went out, the slot is given back.
-                if is_refusal(&e) || e.proves_unprocessed() {
-                    self.release_slot(&link, &claimed).await;
+                if let Some(claimed) = &claimed
+                    && (is_refusal(&e) || e.proves_unprocessed())
+                {
+                    self.release_slot(&link, claimed).await;
                 }
                 if is_refusal(&e) {
                     return Err(LinkError::WiseRefused {

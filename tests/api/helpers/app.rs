@@ -213,6 +213,36 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Runs one statement against this app's database, as an operator with SQL access could.
+    pub async fn execute(&self, sql: &'static str) -> Result<usize, diesel::result::Error> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(sql).execute(&mut **db.get().expect("connection"))
+        })
+        .await
+        .expect("statement task")
+    }
+
+    /// `POST /v1/links/{id}/{approve|reject}` with `bearer` (an API key) and a reason.
+    pub async fn decide(
+        &self,
+        bearer: &str,
+        link_id: &str,
+        decision: &str,
+        reason: &str,
+    ) -> Response {
+        self.client
+            .post(self.url(&format!("/v1/links/{link_id}/{decision}")))
+            .bearer_auth(bearer)
+            .json(&json!({"reason": reason}))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
 /// One method per endpoint the link tests call, with any bearer value (the app's API key, a link
 /// session token, a foreign key).
 impl TestApp {

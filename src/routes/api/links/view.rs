@@ -24,6 +24,8 @@ pub struct LinkView {
     /// Why the identity check left the link to staff review (kept after the decision); `null` when
     /// the last check matched or none ran yet.
     pub review_reason: Option<ReviewReason>,
+    /// Approvals given in the current review (four-eyes review needs 2).
+    pub approvals: i32,
     /// What the customer has to do next, if anything.
     pub next_action: Option<NextAction>,
     pub attempts_remaining: i32,
@@ -68,6 +70,7 @@ impl LinkView {
             wise_user_id: link.wise_user_id,
             wise_profile_id: link.wise_profile_id,
             review_reason: link.review_reason,
+            approvals: link.approvals,
             next_action,
             attempts_remaining: link.attempts_remaining,
             code_expires_at: ts(link.code_expires_at),

@@ -1,0 +1,151 @@
+//! `POST /v1/links/{link_id}/approve` and `/reject`: a partner's own back office deciding links in
+//! review, under the rules of the staff screen (reason required, four-eyes included), recorded
+//! with actor `api_key:<id>`.
+
+use super::LinkView;
+use super::error::LinkApiError;
+use crate::domain::DecisionReason;
+use crate::http::auth::ApiKeyAuth;
+use crate::http::fields::ObjectReader;
+use crate::http::idempotency::Idempotency;
+use crate::http::{Problem, body};
+use crate::services::links::{Approval, Decision, LinkService};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::ToSchema;
+
+/// The body of `POST /v1/links/{link_id}/approve` and `/reject`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the request shape for OpenAPI
+pub struct DecisionInput {
+    /// Why: kept in the link's audit trail. 3–500 characters.
+    #[schema(
+        example = "DOB typo confirmed with the customer by phone",
+        min_length = 3,
+        max_length = 500
+    )]
+    reason: String,
+}
+
+/// Approve a link in review (`needs_review` → `active`; partner API key only).
+///
+/// With four-eyes review (`staff.approvals_required = 2`) the first approval leaves the link in
+/// `needs_review` (`approvals: 1`); a second approval by another API key or staff member
+/// activates it. A link without tokens is never activated.
+#[utoipa::path(
+    post,
+    path = "/v1/links/{link_id}/approve",
+    tag = "review",
+    params(
+        ("link_id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and request replay the first answer (1–255 visible ASCII characters)"),
+    ),
+    request_body(content = DecisionInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Approved: the link (active, or still needs_review awaiting a second approval)", body = LinkView),
+        (status = 409, description = "`already_decided` (someone decided first, or the link is not in review), `no_tokens`, `second_approver_needed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid `reason`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[tracing::instrument(name = "approve_link", skip_all, fields(link.id = %path))]
+pub async fn approve(
+    auth: ApiKeyAuth,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+    (state, links, idempotency): (
+        web::Data<AppState>,
+        web::Data<LinkService>,
+        web::Data<Idempotency>,
+    ),
+) -> Result<HttpResponse, LinkApiError> {
+    let body = body::read_json(&req, payload, &state.settings.server).await?;
+    let required = state.settings.staff.approvals_required;
+    let response = idempotency
+        .run(
+            &auth.idempotency_scope(),
+            &req,
+            &body,
+            decide(&links, &auth, &path, &body, Some(required)),
+        )
+        .await?;
+    Ok(response)
+}
+
+/// Reject a link in review or locked (→ `rejected`; partner API key only).
+///
+/// Its tokens and registration code are destroyed and the customer gets a neutral "we could not
+/// link your account" email that gives no reason.
+#[utoipa::path(
+    post,
+    path = "/v1/links/{link_id}/reject",
+    tag = "review",
+    params(
+        ("link_id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and request replay the first answer (1–255 visible ASCII characters)"),
+    ),
+    request_body(content = DecisionInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Rejected", body = LinkView),
+        (status = 409, description = "`already_decided`: someone decided first, or the link is not in review or locked", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid `reason`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[tracing::instrument(name = "reject_link", skip_all, fields(link.id = %path))]
+pub async fn reject(
+    auth: ApiKeyAuth,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+    (state, links, idempotency): (
+        web::Data<AppState>,
+        web::Data<LinkService>,
+        web::Data<Idempotency>,
+    ),
+) -> Result<HttpResponse, LinkApiError> {
+    let body = body::read_json(&req, payload, &state.settings.server).await?;
+    let response = idempotency
+        .run(
+            &auth.idempotency_scope(),
+            &req,
+            &body,
+            decide(&links, &auth, &path, &body, None),
+        )
+        .await?;
+    Ok(response)
+}
+
+/// Approves (with the approvals required) or, given `None`, rejects.
+async fn decide(
+    links: &LinkService,
+    auth: &ApiKeyAuth,
+    path: &str,
+    body: &[u8],
+    approve: Option<i32>,
+) -> Result<HttpResponse, LinkApiError> {
+    let mut reader = ObjectReader::new(body::parse_object(body)?);
+    let reason = reader.required("reason", DecisionReason::parse);
+    reader.finish().map_err(LinkApiError::Validation)?;
+    let reason = reason.ok_or_else(|| LinkApiError::Validation(Vec::new()))?;
+    let id = super::link_id(path)?;
+    let actor = auth.actor();
+    let decision = Decision {
+        actor: &actor,
+        reason: reason.as_str(),
+        seen: None,
+    };
+    let link = match approve {
+        Some(required) => {
+            let (link, outcome) = links.approve(&id, decision, required).await?;
+            if outcome == Approval::AwaitingSecond {
+                tracing::info!(link.id = %id, "first of two approvals recorded");
+            }
+            link
+        }
+        None => links.reject(&id, decision).await?,
+    };
+    let view = LinkView::new(&links.with_customer(link).await?, links.policy());
+    Ok(HttpResponse::Ok().json(view))
+}
