@@ -1,4 +1,4 @@
-//! The command line: `wiselink [serve|migrate|sim|keys …|api-key …]`.
+//! The command line: `wiselink [serve|migrate|sim|keys …|api-key …|staff …]`.
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +34,49 @@ pub enum Command {
     /// Manage the API keys the partner's backend authenticates with.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+    /// Manage the support staff who use the review screen (/staff).
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a staff member. The password is read from standard input (one line), never from the
+    /// command line: at least 12 characters, and not easy to guess.
+    Add {
+        username: String,
+        /// viewer (reads, personal data masked), reviewer (also decides), admin (also manages
+        /// staff and API keys).
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (required).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List staff members, their roles and status.
+    List,
+    /// Disable a staff member: their sessions end at once and they cannot sign in.
+    Disable { username: String },
+    /// Enable a disabled staff member again.
+    Enable { username: String },
+    /// Set a new password (read from standard input); every session of the account ends.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a staff member's role; every session of the account ends.
+    SetRole { username: String, role: String },
+    /// The optional TOTP second factor.
+    #[command(subcommand)]
+    Totp(TotpCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TotpCommand {
+    /// Give the account a new TOTP secret and print its otpauth:// URI and a QR code to scan
+    /// with an authenticator app. Replaces any earlier secret; ends the account's sessions.
+    Enroll { username: String },
 }
 
 #[derive(Debug, Subcommand)]

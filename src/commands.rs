@@ -1,14 +1,16 @@
 //! What each CLI command does, once settings are loaded and telemetry is running.
 
+use crate::cli::{StaffCommand, TotpCommand};
 use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};
 use crate::services::api_keys;
+use crate::services::staff::StaffService;
 use crate::settings::Settings;
 use crate::simulator::{self, Simulator};
 use crate::startup::Application;
 use actix_web::web;
 use anyhow::Context;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
 
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -129,4 +131,110 @@ pub fn keys_generate(id: &str) -> anyhow::Result<()> {
     KeyRing::parse(std::slice::from_ref(&entry)).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
     writeln!(std::io::stdout(), "{entry}")?;
     Ok(())
+}
+
+/// `wiselink staff …`.
+pub async fn staff(settings: &Settings, command: StaffCommand) -> anyhow::Result<()> {
+    let db = migrated(settings)?;
+    let keys = KeyRing::parse(&settings.crypto.keys).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    let staff = StaffService::new(
+        db,
+        std::sync::Arc::new(keys),
+        crate::clock::Clock::system(),
+        settings.staff.clone(),
+    );
+    let mut out = std::io::stdout().lock();
+    match command {
+        StaffCommand::Add {
+            username,
+            role,
+            password_stdin,
+        } => {
+            let password = password_from_stdin(password_stdin)?;
+            staff.add(&username, &role, &password, CLI_ACTOR).await?;
+            writeln!(
+                out,
+                "added staff member {} ({})",
+                username.trim().to_ascii_lowercase(),
+                role.trim()
+            )?;
+        }
+        StaffCommand::List => {
+            writeln!(
+                out,
+                "{:<24} {:<9} {:<9} {:<5} CREATED",
+                "USERNAME", "ROLE", "STATUS", "TOTP"
+            )?;
+            for s in staff.list().await? {
+                writeln!(
+                    out,
+                    "{:<24} {:<9} {:<9} {:<5} {}",
+                    s.username,
+                    s.role,
+                    if s.disabled { "disabled" } else { "active" },
+                    if s.totp { "yes" } else { "no" },
+                    s.created_at.format("%Y-%m-%d %H:%M:%S")
+                )?;
+            }
+        }
+        StaffCommand::Disable { username } => {
+            staff.disable(&username, CLI_ACTOR).await?;
+            writeln!(out, "disabled {username}; their sessions have ended")?;
+        }
+        StaffCommand::Enable { username } => {
+            staff.enable(&username, CLI_ACTOR).await?;
+            writeln!(out, "enabled {username}")?;
+        }
+        StaffCommand::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let password = password_from_stdin(password_stdin)?;
+            staff
+                .reset_password(&username, &password, CLI_ACTOR)
+                .await?;
+            writeln!(
+                out,
+                "new password set for {username}; their sessions have ended"
+            )?;
+        }
+        StaffCommand::SetRole { username, role } => {
+            staff.set_role(&username, &role, CLI_ACTOR).await?;
+            writeln!(
+                out,
+                "{username} is now {}; their sessions have ended",
+                role.trim()
+            )?;
+        }
+        StaffCommand::Totp(TotpCommand::Enroll { username }) => {
+            let enrolment = staff.enroll_totp(&username, CLI_ACTOR).await?;
+            writeln!(
+                out,
+                "Scan this with an authenticator app, or enter the URI below. It holds the secret: keep it private."
+            )?;
+            writeln!(out, "{}", enrolment.qr)?;
+            writeln!(out, "{}", enrolment.uri.expose_secret())?;
+        }
+    }
+    Ok(())
+}
+
+/// Who changes staff accounts from the command line, as the sign-in record names it.
+const CLI_ACTOR: &str = "cli";
+
+/// One line of standard input, without its line break. Passwords never come from the command
+/// line, where other users of the machine and the shell history could read them.
+fn password_from_stdin(asked: bool) -> anyhow::Result<SecretString> {
+    if !asked {
+        anyhow::bail!("pass the password on standard input with --password-stdin");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        anyhow::bail!("no password on standard input");
+    }
+    Ok(SecretString::from(password))
 }

@@ -13,6 +13,7 @@ pub mod links;
 pub mod migrations;
 pub mod outbox;
 pub mod schema;
+pub mod staff;
 
 pub use connection::{Backend, ConnectError, DbConnection};
 

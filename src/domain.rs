@@ -16,6 +16,7 @@ mod link_state;
 mod person_name;
 mod resend;
 mod review;
+mod staff;
 
 pub use code::AuthorizationCode;
 pub use customer::CustomerDetails;
@@ -30,6 +31,7 @@ pub use link_state::{IllegalTransition, LinkEvent, LinkState, transition};
 pub use person_name::PersonName;
 pub use resend::{ResendDecision, ResendPolicy, resend_decision};
 pub use review::{DecisionReason, ReviewReason, WiseSide, dob_hint};
+pub use staff::{MIN_PASSWORD_CHARS, Role, Username, check_password, mask_dob, mask_email};
 
 /// Why a value was refused: a stable machine-readable `code` and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@ pub mod dev;
 pub mod link_errors;
 pub mod ops;
 pub mod pages;
+pub mod staff;
 
 use crate::http::problem::method_not_allowed;
 use crate::settings::{MailTransport, Settings};
@@ -14,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
     ops::configure(cfg);
     api::configure(cfg);
     pages::configure(cfg);
+    staff::configure(cfg);
     if settings.mail.transport == MailTransport::Dev {
         dev::configure(cfg);
     }

@@ -5,3 +5,4 @@ pub mod customers;
 pub mod keys;
 pub mod links;
 pub mod outbox;
+pub mod staff;

@@ -7,8 +7,10 @@ use crate::http::idempotency::Idempotency;
 use crate::http::rate_limit::IpLimiter;
 use crate::http::{metrics, problem};
 use crate::routes;
+use crate::routes::staff::LoginLimiter;
 use crate::services::api_keys::KeyCache;
 use crate::services::links::{LinkDeps, LinkService};
+use crate::services::staff::StaffService;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::telemetry::SafeRootSpan;
@@ -84,7 +86,19 @@ impl Application {
             wake: outbox_wake,
             clock,
         }));
+        let staff = web::Data::new(StaffService::new(
+            db.clone(),
+            keys.clone(),
+            links.clock().clone(),
+            settings.staff.clone(),
+        ));
+        let login_limiter = web::Data::new(LoginLimiter(IpLimiter::new(
+            settings.staff.logins_per_ip_per_minute,
+            settings.limits.proxies(),
+        )));
         let parts = Parts {
+            staff,
+            login_limiter,
             links: web::Data::from(links),
             keys: web::Data::from(keys.clone()),
             ip_limiter: web::Data::new(IpLimiter::new(
@@ -148,6 +162,8 @@ struct Parts {
     keys: web::Data<KeyRing>,
     ip_limiter: web::Data<IpLimiter>,
     idempotency: web::Data<Idempotency>,
+    staff: web::Data<StaffService>,
+    login_limiter: web::Data<LoginLimiter>,
 }
 
 fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result<Server> {
@@ -170,6 +186,8 @@ fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result
             .app_data(parts.keys.clone())
             .app_data(parts.ip_limiter.clone())
             .app_data(parts.idempotency.clone())
+            .app_data(parts.staff.clone())
+            .app_data(parts.login_limiter.clone())
             .configure(|cfg| routes::configure(cfg, &settings))
             .default_service(web::to(problem::not_found))
     })

@@ -13,6 +13,7 @@
 mod events;
 mod find;
 mod pg;
+mod queue;
 mod recovery;
 mod row;
 mod sealed;
@@ -21,6 +22,10 @@ mod transition;
 pub use events::{EventRow, WrongCodes, events, wrong_codes_since};
 pub use find::{
     CustomerLink, ListFilter, batch_after, find, find_by_session, list, live_of_customer,
+};
+pub use queue::{
+    QUEUE_STATES, QueueFilter, QueueItem, SentEmail, emails_of, oldest_first, oldest_in_review,
+    queue, queue_counts,
 };
 pub use recovery::{claim, stale_in_flight};
 pub use row::{LinkChanges, LinkRow, NewLink};

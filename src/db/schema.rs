@@ -119,6 +119,7 @@ diesel::table! {
         role -> Text,
         password_hash -> Text,
         totp_secret -> Nullable<Binary>,
+        totp_last_step -> Nullable<BigInt>,
         disabled_at -> Nullable<Timestamp>,
         failed_logins -> Integer,
         last_failed_at -> Nullable<Timestamp>,

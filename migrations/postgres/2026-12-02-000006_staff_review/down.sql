@@ -11,6 +11,7 @@ DROP FUNCTION link_events_append_only();
 DROP TRIGGER links_active_has_tokens ON links;
 DROP FUNCTION links_active_has_tokens();
 
+DROP INDEX customers_email;
 DROP INDEX links_queue;
 ALTER TABLE links
     DROP COLUMN first_approved_by,

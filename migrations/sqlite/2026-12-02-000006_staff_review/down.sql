@@ -29,6 +29,7 @@ DROP TRIGGER link_events_no_delete;
 DROP TRIGGER link_events_no_update;
 DROP TRIGGER links_active_has_tokens;
 
+DROP INDEX customers_email;
 DROP INDEX links_queue;
 ALTER TABLE links DROP COLUMN first_approved_by;
 ALTER TABLE links DROP COLUMN approvals;

@@ -15,6 +15,8 @@ ALTER TABLE links ADD COLUMN first_approved_by TEXT;
 
 -- The review queue: needs_review oldest first, then locked, then recent failures.
 CREATE INDEX links_queue ON links (state, updated_at, id);
+-- Staff search a customer by exact email.
+CREATE INDEX customers_email ON customers (email);
 
 -- No decision (nor anything else) can make a link active without tokens.
 CREATE TRIGGER links_active_has_tokens BEFORE UPDATE ON links
@@ -64,6 +66,8 @@ CREATE TABLE staff_users (
     password_hash  TEXT    NOT NULL,
     -- RFC 6238 secret, sealed (staff_users, totp_secret, username).
     totp_secret    BLOB,
+    -- The time step of the last TOTP code taken: a code is accepted once (RFC 6238, 5.2).
+    totp_last_step INTEGER,
     disabled_at    TEXT,
     -- Wrong passwords since the last sign-in; past 5 each one makes the next wait longer.
     failed_logins  INTEGER NOT NULL DEFAULT 0,

@@ -87,6 +87,7 @@ fn active_is_reached_only_by_a_match_an_approval_or_a_partner_created_user() {
         "pending:WiseUserCreated",
         "awaiting_code:WiseUserCreated",
         "expired:WiseUserCreated",
+        "locked:WiseUserCreated",
         "verifying:IdentityMatched",
         "needs_review:StaffApproved",
     ]

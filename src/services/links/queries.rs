@@ -3,10 +3,13 @@
 use super::secrets::{SESSION_PREFIX, session_hash};
 use super::{LinkError, LinkService, wiped};
 use crate::db::DbError;
+use crate::db::customers::CustomerRow;
 use crate::db::links::{
-    self, CustomerLink, EventRow, LinkChanges, LinkRow, ListFilter, Transition,
+    self, CustomerLink, EventRow, LinkChanges, LinkRow, ListFilter, QueueFilter, QueueItem,
+    SealedColumn, SentEmail, Transition,
 };
-use crate::domain::{LinkEvent, LinkId};
+use crate::domain::{LinkEvent, LinkId, LinkState, WiseSide};
+use chrono::NaiveDateTime;
 
 impl LinkService {
     pub async fn find(&self, id: &LinkId) -> Result<LinkRow, LinkError> {
@@ -49,21 +52,70 @@ impl LinkService {
         Ok(self.db.run(move |conn| links::list(conn, &filter)).await?)
     }
 
+    /// One page of the staff review queue.
+    pub async fn queue(&self, filter: QueueFilter) -> Result<Vec<QueueItem>, LinkError> {
+        Ok(self.db.run(move |conn| links::queue(conn, &filter)).await?)
+    }
+
+    /// Links per queue state, and when the longest-waiting review began.
+    pub async fn queue_depth(
+        &self,
+    ) -> Result<(Vec<(LinkState, i64)>, Option<NaiveDateTime>), LinkError> {
+        Ok(self
+            .db
+            .run(|conn| Ok((links::queue_counts(conn)?, links::oldest_in_review(conn)?)))
+            .await?)
+    }
+
+    /// The emails queued for a link: kind, status and times, never their content.
+    pub async fn emails_of(&self, id: &LinkId) -> Result<Vec<SentEmail>, LinkError> {
+        let id = id.clone();
+        Ok(self.db.run(move |conn| links::emails_of(conn, &id)).await?)
+    }
+
+    /// The customer a link belongs to.
+    pub async fn customer(&self, link: &LinkRow) -> Result<CustomerRow, LinkError> {
+        self.customer_of(link).await
+    }
+
+    /// Wise's side of the link's last identity check, unsealed, if one ran.
+    pub fn compared_wise(&self, link: &LinkRow) -> Result<Option<WiseSide>, LinkError> {
+        let Some(sealed) = &link.checked_wise else {
+            return Ok(None);
+        };
+        let plain = self
+            .keys
+            .open(sealed, super::aad(&link.id, SealedColumn::CheckedWise))
+            .map_err(anyhow::Error::from)?;
+        Ok(Some(
+            serde_json::from_slice(&plain).map_err(anyhow::Error::from)?,
+        ))
+    }
+
     /// Unlinks: the tokens, the registration code and the session are destroyed.
     pub async fn unlink(&self, id: &LinkId, actor: &str) -> Result<LinkRow, LinkError> {
+        self.unlink_because(id, actor, "unlinked by the partner", None)
+            .await
+    }
+
+    /// Unlinks for `reason`, if the link is unchanged since `seen` (when given).
+    pub async fn unlink_because(
+        &self,
+        id: &LinkId,
+        actor: &str,
+        reason: &str,
+        seen: Option<NaiveDateTime>,
+    ) -> Result<LinkRow, LinkError> {
         let link = self.reload(id).await?;
         let changes = LinkChanges {
             registration_code: Some(None),
             ..wiped()
         };
-        let t = Transition::new(
-            id,
-            link.state,
-            LinkEvent::Unlinked,
-            actor,
-            "unlinked by the partner",
-        )
-        .changes(changes);
+        let mut t =
+            Transition::new(id, link.state, LinkEvent::Unlinked, actor, reason).changes(changes);
+        if let Some(seen) = seen {
+            t = t.unchanged_since(seen);
+        }
         let link = self.apply(t).await?;
         tracing::info!(link.id = %id, "link unlinked");
         Ok(link)

@@ -1,0 +1,239 @@
+//! Staff accounts, their sessions and their sign-in record.
+
+use crate::db::schema::{staff_audit, staff_sessions, staff_users};
+use crate::db::{DbConnection, DbError};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// A staff account as stored. Fields in the table's column order.
+#[derive(Debug, Clone, Queryable)]
+pub struct StaffRow {
+    pub id: i64,
+    pub username: String,
+    pub role: String,
+    pub password_hash: String,
+    pub totp_secret: Option<Vec<u8>>,
+    pub totp_last_step: Option<i64>,
+    pub disabled_at: Option<NaiveDateTime>,
+    pub failed_logins: i32,
+    pub last_failed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = staff_users)]
+pub struct NewStaff<'a> {
+    pub username: &'a str,
+    pub role: &'a str,
+    pub password_hash: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What an account change sets; `None` leaves a column alone.
+#[derive(Default, AsChangeset)]
+#[diesel(table_name = staff_users)]
+pub struct StaffChanges {
+    pub role: Option<String>,
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<Option<Vec<u8>>>,
+    pub totp_last_step: Option<Option<i64>>,
+    pub disabled_at: Option<Option<NaiveDateTime>>,
+    pub failed_logins: Option<i32>,
+    pub last_failed_at: Option<Option<NaiveDateTime>>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionRow {
+    pub id_hash: Vec<u8>,
+    pub staff_id: i64,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub authenticated_at: NaiveDateTime,
+}
+
+/// One row of the sign-in record.
+#[derive(Debug, Clone, Queryable)]
+pub struct AuditRow {
+    pub id: i64,
+    pub username: String,
+    pub event: String,
+    pub actor: Option<String>,
+    pub client_ip: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, staff: &NewStaff<'_>) -> Result<(), DbError> {
+    diesel::insert_into(staff_users::table)
+        .values(staff)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, username: &str) -> Result<Option<StaffRow>, DbError> {
+    Ok(staff_users::table
+        .filter(staff_users::username.eq(username))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(conn: &mut DbConnection) -> Result<Vec<StaffRow>, DbError> {
+    Ok(staff_users::table
+        .order(staff_users::username.asc())
+        .load(conn)?)
+}
+
+/// Changes an account and, when `end_sessions`, ends every session of it in the same
+/// transaction. Returns whether the account exists.
+pub fn change(
+    conn: &mut DbConnection,
+    username: &str,
+    changes: &StaffChanges,
+    end_sessions: bool,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    Ok(conn.transaction(|c| {
+        let ids: Vec<i64> = diesel::update(staff_users::table)
+            .filter(staff_users::username.eq(username))
+            .set((staff_users::updated_at.eq(now), changes))
+            .returning(staff_users::id)
+            .get_results(c)?;
+        if end_sessions {
+            diesel::delete(staff_sessions::table.filter(staff_sessions::staff_id.eq_any(&ids)))
+                .execute(c)?;
+        }
+        Ok::<_, diesel::result::Error>(!ids.is_empty())
+    })?)
+}
+
+/// A wrong password: one more failure for the account, if it exists.
+pub fn record_failure(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<(), DbError> {
+    diesel::update(staff_users::table.find(id))
+        .set((
+            staff_users::failed_logins.eq(staff_users::failed_logins + 1),
+            staff_users::last_failed_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A new session for a successful sign-in, and the account's failures forgotten.
+pub fn start_session(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    id_hash: &[u8],
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    Ok(conn.transaction(|c| {
+        diesel::insert_into(staff_sessions::table)
+            .values((
+                staff_sessions::id_hash.eq(id_hash),
+                staff_sessions::staff_id.eq(staff_id),
+                staff_sessions::created_at.eq(now),
+                staff_sessions::last_seen_at.eq(now),
+                staff_sessions::authenticated_at.eq(now),
+            ))
+            .execute(c)?;
+        diesel::update(staff_users::table.find(staff_id))
+            .set((
+                staff_users::failed_logins.eq(0),
+                staff_users::last_failed_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(c)?;
+        Ok::<_, diesel::result::Error>(())
+    })?)
+}
+
+/// A session and its account.
+pub fn session(
+    conn: &mut DbConnection,
+    id_hash: &[u8],
+) -> Result<Option<(SessionRow, StaffRow)>, DbError> {
+    Ok(staff_sessions::table
+        .inner_join(staff_users::table)
+        .filter(staff_sessions::id_hash.eq(id_hash))
+        .select((staff_sessions::all_columns, staff_users::all_columns))
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a session used now (and, when the password was just typed again, authenticated now).
+pub fn touch(
+    conn: &mut DbConnection,
+    id_hash: &[u8],
+    now: NaiveDateTime,
+    authenticated: bool,
+) -> Result<(), DbError> {
+    let session = staff_sessions::table.filter(staff_sessions::id_hash.eq(id_hash));
+    if authenticated {
+        diesel::update(session)
+            .set((
+                staff_sessions::last_seen_at.eq(now),
+                staff_sessions::authenticated_at.eq(now),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::update(session)
+            .set(staff_sessions::last_seen_at.eq(now))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn end_session(conn: &mut DbConnection, id_hash: &[u8]) -> Result<(), DbError> {
+    diesel::delete(staff_sessions::table.filter(staff_sessions::id_hash.eq(id_hash)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends every session of one account.
+pub fn end_sessions_of(conn: &mut DbConnection, staff_id: i64) -> Result<usize, DbError> {
+    Ok(
+        diesel::delete(staff_sessions::table.filter(staff_sessions::staff_id.eq(staff_id)))
+            .execute(conn)?,
+    )
+}
+
+pub fn audit(
+    conn: &mut DbConnection,
+    username: &str,
+    event: &str,
+    actor: Option<&str>,
+    client_ip: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::insert_into(staff_audit::table)
+        .values((
+            staff_audit::username.eq(username),
+            staff_audit::event.eq(event),
+            staff_audit::actor.eq(actor),
+            staff_audit::client_ip.eq(client_ip),
+            staff_audit::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The newest rows of the sign-in record.
+pub fn recent_audit(conn: &mut DbConnection, limit: i64) -> Result<Vec<AuditRow>, DbError> {
+    Ok(staff_audit::table
+        .order(staff_audit::id.desc())
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Takes TOTP time step `step` for an account, if no later or equal step was taken: each code
+/// works once. Returns whether it was taken.
+pub fn take_totp_step(conn: &mut DbConnection, id: i64, step: i64) -> Result<bool, DbError> {
+    let n = diesel::update(
+        staff_users::table.find(id).filter(
+            staff_users::totp_last_step
+                .is_null()
+                .or(staff_users::totp_last_step.lt(step)),
+        ),
+    )
+    .set(staff_users::totp_last_step.eq(step))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -1,0 +1,272 @@
+//! `/staff/admin`: staff accounts (add, role, disable, enable) and API keys (list, create — the
+//! key is shown once — and revoke), with the recent sign-in record.
+
+use super::gate::{self, Form};
+use super::pages::{self, Chrome, Page};
+use crate::services::api_keys::IssuedKey;
+use crate::services::staff::{AccountError, StaffService, StaffSession, StaffSummary};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use secrecy::{ExposeSecret, SecretString};
+
+struct KeyLine {
+    id: String,
+    name: String,
+    created: String,
+    revoked: bool,
+}
+
+struct NewKey {
+    id: String,
+    token: String,
+}
+
+struct AuditLine {
+    at: String,
+    event: String,
+    username: String,
+    actor: Option<String>,
+    ip: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin.html")]
+struct AdminPage {
+    chrome: Option<Chrome>,
+    error: Option<String>,
+    notice: Option<String>,
+    csrf: String,
+    staff: Vec<StaffSummary>,
+    keys: Vec<KeyLine>,
+    new_key: Option<NewKey>,
+    audit: Vec<AuditLine>,
+}
+
+async fn respond(
+    session: &StaffSession,
+    staff: &StaffService,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<String>,
+    new_key: Option<IssuedKey>,
+) -> HttpResponse {
+    let built = async {
+        Ok::<_, AccountError>(AdminPage {
+            chrome: Some(Page::chrome(session)),
+            error,
+            notice,
+            csrf: session.csrf_token.clone(),
+            staff: staff.list().await?,
+            keys: staff
+                .api_keys()
+                .await?
+                .into_iter()
+                .map(|k| KeyLine {
+                    id: k.id,
+                    name: k.name,
+                    created: pages::at(k.created_at),
+                    revoked: k.revoked_at.is_some(),
+                })
+                .collect(),
+            new_key: new_key.map(|k| NewKey {
+                id: k.id,
+                token: k.token.expose_secret().to_owned(),
+            }),
+            audit: staff
+                .recent_audit(20)
+                .await?
+                .into_iter()
+                .map(|a| AuditLine {
+                    at: pages::at(a.created_at),
+                    event: a.event,
+                    username: a.username,
+                    actor: a.actor,
+                    ip: a.client_ip,
+                })
+                .collect(),
+        })
+    };
+    match built.await {
+        Ok(page) => pages::render(status, &page),
+        Err(e) => {
+            tracing::error!(error = %e, "admin page could not be built");
+            pages::unavailable()
+        }
+    }
+}
+
+pub async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: web::Data<StaffService>,
+) -> HttpResponse {
+    match gate::gate(&req, &staff, &state.settings.server.public_url, None).await {
+        Ok(session) => respond(&session, &staff, StatusCode::OK, None, None, None).await,
+        Err(response) => response,
+    }
+}
+
+/// Reads the form and lets an admin through, or answers.
+async fn admitted(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    staff: &StaffService,
+) -> Result<(StaffSession, Form), HttpResponse> {
+    let form = gate::read_form(req, payload, &state.settings.server).await?;
+    let session = gate::gate(req, staff, &state.settings.server.public_url, Some(&form)).await?;
+    Ok((session, form))
+}
+
+/// The admin page after a change: the notice, or what was wrong.
+async fn after(
+    session: &StaffSession,
+    staff: &StaffService,
+    result: Result<String, AccountError>,
+) -> HttpResponse {
+    match result {
+        Ok(notice) => respond(session, staff, StatusCode::OK, None, Some(notice), None).await,
+        Err(AccountError::Invalid(e)) => {
+            respond(
+                session,
+                staff,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(format!("Not changed: {}.", e.message)),
+                None,
+                None,
+            )
+            .await
+        }
+        Err(e @ AccountError::NotFound(_)) => {
+            respond(
+                session,
+                staff,
+                StatusCode::NOT_FOUND,
+                Some(format!("Not changed: {e}.")),
+                None,
+                None,
+            )
+            .await
+        }
+        Err(e @ AccountError::Exists(_)) => {
+            respond(
+                session,
+                staff,
+                StatusCode::CONFLICT,
+                Some(format!("Not changed: {e}.")),
+                None,
+                None,
+            )
+            .await
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "admin change failed");
+            pages::unavailable()
+        }
+    }
+}
+
+pub async fn add_staff(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    staff: web::Data<StaffService>,
+) -> HttpResponse {
+    let (session, form) = match admitted(&req, payload, &state, &staff).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let (username, role) = (field("username"), field("role"));
+    let password = SecretString::from(field("password"));
+    let result = staff
+        .add(&username, &role, &password, &session.actor())
+        .await
+        .map(|()| {
+            format!(
+                "Added {} as {}.",
+                username.trim().to_ascii_lowercase(),
+                role
+            )
+        });
+    after(&session, &staff, result).await
+}
+
+pub async fn change_staff(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    staff: web::Data<StaffService>,
+) -> HttpResponse {
+    let (session, form) = match admitted(&req, payload, &state, &staff).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let (username, change) = path.into_inner();
+    let actor = session.actor();
+    let result = match change.as_str() {
+        "disable" => staff
+            .disable(&username, &actor)
+            .await
+            .map(|()| format!("Disabled {username}; their sessions have ended.")),
+        "enable" => staff
+            .enable(&username, &actor)
+            .await
+            .map(|()| format!("Enabled {username}.")),
+        "role" => {
+            let role = form.get("role").cloned().unwrap_or_default();
+            staff
+                .set_role(&username, &role, &actor)
+                .await
+                .map(|()| format!("{username} is now {role}; their sessions have ended."))
+        }
+        _ => return pages::not_found(Some(Page::chrome(&session))),
+    };
+    // Changing one's own account ends one's own session too: back to the sign-in page.
+    if result.is_ok()
+        && username.trim().eq_ignore_ascii_case(&session.username)
+        && change != "enable"
+    {
+        return pages::to_login();
+    }
+    after(&session, &staff, result).await
+}
+
+pub async fn create_key(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    staff: web::Data<StaffService>,
+) -> HttpResponse {
+    let (session, form) = match admitted(&req, payload, &state, &staff).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let name = form.get("name").cloned().unwrap_or_default();
+    match staff.create_api_key(&name, &session.actor()).await {
+        Ok(key) => respond(&session, &staff, StatusCode::OK, None, None, Some(key)).await,
+        Err(e) => after(&session, &staff, Err(e)).await,
+    }
+}
+
+pub async fn revoke_key(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    staff: web::Data<StaffService>,
+) -> HttpResponse {
+    let (session, _) = match admitted(&req, payload, &state, &staff).await {
+        Ok(ok) => ok,
+        Err(response) => return response,
+    };
+    let id = path.into_inner();
+    let result = staff
+        .revoke_api_key(&id, &session.actor())
+        .await
+        .map(|()| format!("Revoked API key {id}."));
+    after(&session, &staff, result).await
+}

@@ -1,0 +1,443 @@
+//! `GET /staff/links/{id}`: one link — who, why it is here as a side-by-side comparison, its whole
+//! timeline and the emails sent for it — and `POST /staff/links/{id}/{action}`: the decisions.
+
+use super::gate::{self, Form};
+use super::pages::{self, Chrome, Page};
+use super::queue::{label, why};
+use crate::db::links::LinkRow;
+use crate::domain::{DecisionReason, LinkId, LinkState, WiseSide, dob_hint, mask_dob, mask_email};
+use crate::routes::link_errors;
+use crate::services::links::{Approval, Decision, LinkError, LinkService};
+use crate::services::staff::{StaffService, StaffSession};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDateTime;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+struct Comparison {
+    checked_at: String,
+    partner_dob: String,
+    wise_dob: String,
+    dob_differs: bool,
+    dob_note: String,
+    partner_email: String,
+    wise_email: String,
+    email_differs: bool,
+    profile_type: String,
+    profile_note: String,
+}
+
+struct Action {
+    name: &'static str,
+    label: &'static str,
+    effect: &'static str,
+    needs_password: bool,
+}
+
+struct EventLine {
+    at: String,
+    event: String,
+    to_state: String,
+    actor: String,
+    reason: Option<String>,
+    trace: Option<String>,
+}
+
+struct EmailLine {
+    kind: String,
+    status: String,
+    queued: String,
+    sent: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/link.html")]
+struct LinkPage {
+    chrome: Option<Chrome>,
+    error: Option<String>,
+    notice: Option<String>,
+    id: String,
+    state: &'static str,
+    state_label: &'static str,
+    why: Option<String>,
+    customer_ref: String,
+    customer_name: String,
+    wise_user_id: String,
+    wise_profile_id: String,
+    approvals: i32,
+    approvals_required: i32,
+    first_approved_by: Option<String>,
+    comparison: Option<Comparison>,
+    actions: Vec<Action>,
+    csrf: String,
+    seen: i64,
+    events: Vec<EventLine>,
+    emails: Vec<EmailLine>,
+}
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn show(
+    req: HttpRequest,
+    path: web::Path<String>,
+    done: web::Query<Done>,
+    state: web::Data<AppState>,
+    staff: web::Data<StaffService>,
+    links: web::Data<LinkService>,
+) -> HttpResponse {
+    let session = match gate::gate(&req, &staff, &state.settings.server.public_url, None).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    let notice = done
+        .done
+        .as_deref()
+        .and_then(done_notice)
+        .map(str::to_owned);
+    let ctx = Ctx {
+        session: &session,
+        staff: &staff,
+        links: &links,
+        approvals_required: state.settings.staff.approvals_required,
+    };
+    ctx.respond(&path, StatusCode::OK, None, notice).await
+}
+
+fn done_notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "approved" => "Approved: the link is active and the customer was told.",
+        "first_approval" => {
+            "Your approval is recorded. A second reviewer must approve before the link is active."
+        }
+        "rejected" => {
+            "Rejected: the tokens are destroyed and the customer was told we could not link the account."
+        }
+        "unlocked" => {
+            "Unlocked: Wise was asked to email a new code, and the customer got a new link to enter it."
+        }
+        "unlinked" => "Unlinked: the tokens are destroyed.",
+        _ => return None,
+    })
+}
+
+/// What a page for one link is built from.
+struct Ctx<'a> {
+    session: &'a StaffSession,
+    staff: &'a StaffService,
+    links: &'a LinkService,
+    approvals_required: i32,
+}
+
+impl Ctx<'_> {
+    async fn respond(
+        &self,
+        raw_id: &str,
+        status: StatusCode,
+        error: Option<String>,
+        notice: Option<String>,
+    ) -> HttpResponse {
+        let chrome = Page::chrome(self.session);
+        let Some(id) = LinkId::parse(raw_id) else {
+            return pages::not_found(Some(chrome));
+        };
+        match self.page(&id, error, notice).await {
+            Ok(page) => pages::render(status, &page),
+            Err(LinkError::LinkNotFound) => pages::not_found(Some(chrome)),
+            Err(e) => {
+                tracing::error!(error = %e, "staff link page could not be built");
+                pages::unavailable()
+            }
+        }
+    }
+
+    async fn page(
+        &self,
+        id: &LinkId,
+        error: Option<String>,
+        notice: Option<String>,
+    ) -> Result<LinkPage, LinkError> {
+        let links = self.links;
+        let link = links.find(id).await?;
+        let customer = links.customer(&link).await?;
+        let events = links.events(id).await?;
+        let emails = links.emails_of(id).await?;
+        let wise = links.compared_wise(&link)?;
+        let unmasked = self.session.role.sees_personal_data();
+        let comparison = link
+            .checked_at
+            .map(|at| compare(&link, at, wise.as_ref(), unmasked));
+        Ok(LinkPage {
+            chrome: Some(Page::chrome(self.session)),
+            error,
+            notice,
+            id: link.id.to_string(),
+            state: link.state.as_str(),
+            state_label: label(link.state),
+            why: Some(why(&link)).filter(|w| !w.is_empty()),
+            customer_ref: customer.customer_ref.clone(),
+            customer_name: format!("{} {}", customer.first_name, customer.last_name),
+            wise_user_id: link
+                .wise_user_id
+                .map(|u| u.get().to_string())
+                .unwrap_or_else(|| "—".to_owned()),
+            wise_profile_id: link
+                .wise_profile_id
+                .map(|p| p.get().to_string())
+                .unwrap_or_else(|| "—".to_owned()),
+            approvals: link.approvals,
+            approvals_required: self.approvals_required,
+            first_approved_by: link.first_approved_by.clone(),
+            comparison,
+            actions: self.actions(&link),
+            csrf: self.session.csrf_token.clone(),
+            seen: link.updated_at.and_utc().timestamp_micros(),
+            events: events
+                .into_iter()
+                .map(|e| EventLine {
+                    at: pages::at(e.created_at),
+                    event: e.event.unwrap_or_else(|| "started".to_owned()),
+                    to_state: e.to_state,
+                    actor: e.actor,
+                    reason: e.reason,
+                    trace: e.wise_trace_id,
+                })
+                .collect(),
+            emails: emails
+                .into_iter()
+                .map(|m| EmailLine {
+                    kind: m.kind,
+                    status: m.status,
+                    queued: pages::at(m.created_at),
+                    sent: m.sent_at.map(pages::at).unwrap_or_else(|| "—".to_owned()),
+                })
+                .collect(),
+        })
+    }
+
+    /// The decisions this staff member may take on the link as it is.
+    fn actions(&self, link: &LinkRow) -> Vec<Action> {
+        if !self.session.role.allows(crate::domain::Role::Reviewer) {
+            return Vec::new();
+        }
+        let approve = Action {
+            name: "approve",
+            label: "Approve",
+            effect: "The link becomes active and the customer gets the \"linked\" email.",
+            needs_password: !self.staff.recently_authenticated(self.session),
+        };
+        let reject = Action {
+            name: "reject",
+            label: "Reject",
+            effect: "Tokens and registration code are destroyed; the customer gets a neutral \"we could not link your account\" email.",
+            needs_password: false,
+        };
+        let unlock = Action {
+            name: "unlock",
+            label: "Unlock",
+            effect: "Wise emails the customer a new code; they get a new code window, their attempts back and a new link to enter it.",
+            needs_password: false,
+        };
+        let unlink = Action {
+            name: "unlink",
+            label: "Unlink",
+            effect: "Tokens and registration code are destroyed; the link ends.",
+            needs_password: false,
+        };
+        match link.state {
+            LinkState::NeedsReview => vec![approve, reject, unlink],
+            LinkState::Locked => vec![unlock, reject, unlink],
+            s if s.is_final() || matches!(s, LinkState::Exchanging | LinkState::Verifying) => {
+                Vec::new()
+            }
+            _ => vec![unlink],
+        }
+    }
+}
+
+/// The side-by-side comparison of the last identity check; masked for viewers.
+fn compare(
+    link: &LinkRow,
+    checked_at: NaiveDateTime,
+    wise: Option<&WiseSide>,
+    unmasked: bool,
+) -> Comparison {
+    let dob = |d: Option<chrono::NaiveDate>| match d {
+        None => "none".to_owned(),
+        Some(d) if unmasked => d.format("%Y-%m-%d").to_string(),
+        Some(d) => mask_dob(d),
+    };
+    let email = |e: Option<&str>| match e {
+        None => "none".to_owned(),
+        Some(e) if unmasked => e.to_owned(),
+        Some(e) => mask_email(e),
+    };
+    let partner_dob = link.checked_partner_dob;
+    let wise_dob = wise.and_then(|w| w.date_of_birth);
+    let (dob_differs, dob_note) = match (partner_dob, wise_dob) {
+        (Some(p), Some(w)) if p == w => (false, "same".to_owned()),
+        (Some(p), Some(w)) => (
+            true,
+            dob_hint(p, w).map_or("differs".to_owned(), |h| format!("differs — {h}")),
+        ),
+        (_, None) => (true, "Wise holds no date of birth".to_owned()),
+        (None, Some(_)) => (true, "the partner held no date of birth".to_owned()),
+    };
+    let partner_email = link.checked_partner_email.as_deref();
+    let wise_email = wise.and_then(|w| w.email.as_deref());
+    let email_differs =
+        !matches!((partner_email, wise_email), (Some(p), Some(w)) if p.eq_ignore_ascii_case(w));
+    let profile_type = wise
+        .and_then(|w| w.profile_type.clone())
+        .unwrap_or_else(|| "none".to_owned());
+    let profile_note = match profile_type.as_str() {
+        "personal" => "as expected".to_owned(),
+        "business" => "only business profiles: no personal profile to check".to_owned(),
+        _ => "no profile".to_owned(),
+    };
+    Comparison {
+        checked_at: pages::at(checked_at),
+        partner_dob: dob(partner_dob),
+        wise_dob: dob(wise_dob),
+        dob_differs,
+        dob_note,
+        partner_email: email(partner_email),
+        wise_email: email(wise_email),
+        email_differs,
+        profile_type,
+        profile_note,
+    }
+}
+
+pub async fn decide(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    staff: web::Data<StaffService>,
+    links: web::Data<LinkService>,
+) -> HttpResponse {
+    let form: Form = match gate::read_form(&req, payload, &state.settings.server).await {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    let session =
+        match gate::gate(&req, &staff, &state.settings.server.public_url, Some(&form)).await {
+            Ok(s) => s,
+            Err(response) => return response,
+        };
+    let (raw_id, action) = path.into_inner();
+    let ctx = Ctx {
+        session: &session,
+        staff: &staff,
+        links: &links,
+        approvals_required: state.settings.staff.approvals_required,
+    };
+    let refuse =
+        |status: StatusCode, message: String| ctx.respond(&raw_id, status, Some(message), None);
+    let Some(id) = LinkId::parse(&raw_id) else {
+        return pages::not_found(Some(Page::chrome(&session)));
+    };
+    let reason = match DecisionReason::parse(form.get("reason").map(String::as_str).unwrap_or("")) {
+        Ok(r) => r,
+        Err(e) => {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Not decided: {}.", e.message),
+            )
+            .await;
+        }
+    };
+    let seen = form
+        .get("seen")
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .map(|t| t.naive_utc());
+    if seen.is_none() {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Not decided: open the link again and retry.".to_owned(),
+        )
+        .await;
+    }
+    if action == "approve" && !staff.recently_authenticated(&session) {
+        let password = SecretString::from(form.get("password").cloned().unwrap_or_default());
+        match staff.reauthenticate(&session, &password).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "Not approved: that is not your password.".to_owned(),
+                )
+                .await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "re-authentication failed");
+                return pages::unavailable();
+            }
+        }
+    }
+    let actor = session.actor();
+    let decision = Decision {
+        actor: &actor,
+        reason: reason.as_str(),
+        seen,
+    };
+    let outcome = match action.as_str() {
+        "approve" => links
+            .approve(&id, decision, ctx.approvals_required)
+            .await
+            .map(|(_, a)| match a {
+                Approval::Activated => "approved",
+                Approval::AwaitingSecond => "first_approval",
+            }),
+        "reject" => links.reject(&id, decision).await.map(|_| "rejected"),
+        "unlock" => links.unlock(&id, decision).await.map(|_| "unlocked"),
+        "unlink" => links
+            .unlink_because(&id, &actor, reason.as_str(), seen)
+            .await
+            .map(|_| "unlinked"),
+        _ => return pages::not_found(Some(Page::chrome(&session))),
+    };
+    match outcome {
+        Ok(done) => {
+            metrics::counter!("wiselink_review_decisions_total", "decision" => done, "via" => "staff")
+                .increment(1);
+            pages::see_other(&format!("/staff/links/{id}?done={done}"))
+        }
+        Err(LinkError::AlreadyDecided { state, by }) => {
+            refuse(
+                StatusCode::CONFLICT,
+                format!(
+                    "Not decided: the link changed meanwhile — it is now {} (last by {by}).",
+                    label(state)
+                ),
+            )
+            .await
+        }
+        Err(LinkError::Busy) => {
+            refuse(
+                StatusCode::CONFLICT,
+                "Not decided: the link changed meanwhile. Here it is as it is now.".to_owned(),
+            )
+            .await
+        }
+        Err(e) => {
+            let problem = link_errors::problem(&e);
+            if problem.status().is_server_error() {
+                problem.log();
+            }
+            let detail = problem.detail.clone().unwrap_or_default();
+            refuse(
+                problem.status(),
+                format!("Not decided: {}. {detail}", problem.title),
+            )
+            .await
+        }
+    }
+}

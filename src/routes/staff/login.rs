@@ -1,0 +1,151 @@
+//! Signing in and out.
+
+use super::gate::{self, Form};
+use super::pages;
+use crate::http::rate_limit::IpLimiter;
+use crate::http::same_origin::is_cross_site;
+use crate::services::staff::{LoginError, StaffService};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::http::header::RETRY_AFTER;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use secrecy::SecretString;
+
+/// The per-IP limit on sign-in attempts (its own, apart from the code page's).
+pub struct LoginLimiter(pub IpLimiter);
+
+/// The one answer to every failed sign-in.
+const REFUSED: &str = "Wrong username, password or code. Check them and try again.";
+
+#[derive(Template)]
+#[template(path = "staff/login.html")]
+struct LoginPage {
+    chrome: Option<pages::Chrome>,
+    error: Option<String>,
+    notice: Option<String>,
+    username: String,
+}
+
+fn page(
+    status: StatusCode,
+    username: &str,
+    error: Option<&str>,
+    notice: Option<&str>,
+) -> HttpResponse {
+    pages::render(
+        status,
+        &LoginPage {
+            chrome: None,
+            error: error.map(str::to_owned),
+            notice: notice.map(str::to_owned),
+            username: username.to_owned(),
+        },
+    )
+}
+
+pub async fn show() -> HttpResponse {
+    page(StatusCode::OK, "", None, None)
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    staff: web::Data<StaffService>,
+    limiter: web::Data<LoginLimiter>,
+) -> HttpResponse {
+    if is_cross_site(&req, &state.settings.server.public_url) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "",
+            Some("This form was sent from another site's page, so it was not taken."),
+            None,
+        );
+    }
+    if let Err(retry_after) = limiter.0.check_request(&req) {
+        let mut response = page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "",
+            Some("Too many sign-in attempts from your network. Wait a minute and try again."),
+            None,
+        );
+        if let Ok(v) = retry_after.to_string().parse() {
+            response.headers_mut().insert(RETRY_AFTER, v);
+        }
+        return response;
+    }
+    let form: Form = match gate::read_form(&req, payload, &state.settings.server).await {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    let username = field("username");
+    let password = SecretString::from(field("password").to_owned());
+    let totp = Some(field("totp")).filter(|t| !t.trim().is_empty());
+    let ip = state
+        .settings
+        .limits
+        .proxies()
+        .client_ip(&req)
+        .map(|ip| ip.to_string());
+    match staff.login(username, &password, totp, ip.as_deref()).await {
+        Ok(session) => {
+            // A fresh id at every sign-in: whatever session this browser had before ends.
+            if let Some(old) = gate::cookie_value(&req)
+                && let Err(e) = staff.end_session(&old).await
+            {
+                tracing::warn!(error = %e, "could not end the browser's earlier session");
+            }
+            let mut response = pages::see_other("/staff");
+            let cookie = gate::session_cookie(secrecy::ExposeSecret::expose_secret(&session.id));
+            if response.add_cookie(&cookie).is_err() {
+                return pages::unavailable();
+            }
+            response
+        }
+        Err(LoginError::Refused) => page(StatusCode::UNAUTHORIZED, username, Some(REFUSED), None),
+        Err(LoginError::TotpEnrolmentRequired) => page(
+            StatusCode::UNAUTHORIZED,
+            username,
+            Some(
+                "Your role needs an authenticator code, and none is set up for your account. Ask an administrator to enrol one (wiselink staff totp enroll).",
+            ),
+            None,
+        ),
+        Err(LoginError::Unexpected(e)) => {
+            tracing::error!(error = %e, "staff sign-in failed");
+            pages::unavailable()
+        }
+    }
+}
+
+pub async fn logout(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    staff: web::Data<StaffService>,
+) -> HttpResponse {
+    let form = match gate::read_form(&req, payload, &state.settings.server).await {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    let session =
+        match gate::gate(&req, &staff, &state.settings.server.public_url, Some(&form)).await {
+            Ok(session) => session,
+            Err(response) => return response,
+        };
+    let ip = state
+        .settings
+        .limits
+        .proxies()
+        .client_ip(&req)
+        .map(|ip| ip.to_string());
+    if let Err(e) = staff.logout(&session, ip.as_deref()).await {
+        tracing::error!(error = %e, "staff sign-out failed");
+        return pages::unavailable();
+    }
+    let mut response = page(StatusCode::OK, "", None, Some("You are signed out."));
+    let _ = response.add_cookie(&gate::cleared_cookie());
+    response
+}

@@ -1,0 +1,64 @@
+//! Support staff: accounts (managed from the CLI and the admin screen), signing in, and the
+//! server-side sessions the back office runs on.
+//!
+//! - Passwords are argon2id (19 MiB, 2 passes, 1 lane), hashed on the blocking pool behind a
+//!   small semaphore, so a flood of sign-ins waits its turn instead of starving the service.
+//! - A sign-in for an unknown user verifies against a stand-in hash: it costs the same time and
+//!   fails with the same message as a wrong password.
+//! - Past `free_login_failures` wrong passwords in a row, each attempt on that account must wait
+//!   twice as long as the last (at most `max_login_delay_secs`); a correct sign-in after the wait
+//!   resets it. No lockout is permanent.
+//! - A session id is 256 random bits, only ever in the staff member's cookie; the database keeps
+//!   its SHA-256. Sessions end after `session_idle_minutes` unused and `session_absolute_hours`
+//!   after sign-in; sign-out, disabling, a password reset and a role change end all of the
+//!   account's sessions at once.
+
+mod accounts;
+mod admin_keys;
+mod password;
+mod session;
+mod totp;
+
+pub use accounts::{AccountError, StaffSummary};
+pub use session::{LoginError, NewSession, StaffSession};
+pub use totp::Enrolment;
+
+use crate::clock::SharedClock;
+use crate::crypto::KeyRing;
+use crate::db::Db;
+use crate::settings::StaffSettings;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+pub struct StaffService {
+    db: Db,
+    keys: Arc<KeyRing>,
+    clock: SharedClock,
+    settings: StaffSettings,
+    /// Permits for password hashing.
+    hashing: Arc<Semaphore>,
+    /// What a sign-in for an unknown user is verified against.
+    stand_in_hash: String,
+}
+
+impl StaffService {
+    pub fn new(db: Db, keys: Arc<KeyRing>, clock: SharedClock, settings: StaffSettings) -> Self {
+        let hashing = Arc::new(Semaphore::new(settings.hashing_concurrency));
+        Self {
+            db,
+            keys,
+            clock,
+            settings,
+            hashing,
+            stand_in_hash: password::stand_in_hash(),
+        }
+    }
+
+    pub fn settings(&self) -> &StaffSettings {
+        &self.settings
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+}

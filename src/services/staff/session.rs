@@ -1,0 +1,313 @@
+//! Signing in and out, and the sessions in between.
+
+use super::StaffService;
+use crate::db::staff::{self, SessionRow, StaffRow};
+use crate::domain::{Role, Username};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Duration, NaiveDateTime};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Why a sign-in failed. `Refused` is all a caller may tell the person signing in.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown user, wrong password, wrong or missing TOTP code, disabled account, or an account
+    /// that must wait after too many failures: one answer for all.
+    #[error("sign-in refused")]
+    Refused,
+    /// The password was right but the account must enrol a second factor first.
+    #[error("a TOTP second factor is required for this role")]
+    TotpEnrolmentRequired,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<crate::db::DbError> for LoginError {
+    fn from(e: crate::db::DbError) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+/// A session just started: the id goes into the cookie and nowhere else.
+pub struct NewSession {
+    pub id: SecretString,
+    pub username: String,
+}
+
+/// A signed-in staff member, as each request sees them.
+#[derive(Debug, Clone)]
+pub struct StaffSession {
+    pub staff_id: i64,
+    pub username: String,
+    pub role: Role,
+    /// The form token of this session (derived from its id; never stored).
+    pub csrf_token: String,
+    pub authenticated_at: NaiveDateTime,
+    id_hash: Vec<u8>,
+}
+
+impl StaffSession {
+    /// `staff:<user>`, as decisions record it.
+    pub fn actor(&self) -> String {
+        format!("staff:{}", self.username)
+    }
+
+    /// Whether `token` is this session's form token (constant time).
+    pub fn csrf_matches(&self, token: &str) -> bool {
+        self.csrf_token.as_bytes().ct_eq(token.as_bytes()).into()
+    }
+}
+
+const SESSION_BYTES: usize = 32;
+
+fn id_hash(id: &str) -> Vec<u8> {
+    Sha256::digest(id.as_bytes()).to_vec()
+}
+
+fn csrf_token(id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"wiselink staff csrf\0");
+    h.update(id.as_bytes());
+    URL_SAFE_NO_PAD.encode(&h.finalize()[..24])
+}
+
+impl StaffService {
+    /// Signs in: checks the password (and the TOTP code, if the account has one) and starts a
+    /// new session. Every attempt is recorded.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &SecretString,
+        totp_code: Option<&str>,
+        client_ip: Option<&str>,
+    ) -> Result<NewSession, LoginError> {
+        let name = Username::parse(username).ok();
+        let row = match &name {
+            Some(n) => {
+                let n = n.to_string();
+                self.db.run(move |conn| staff::find(conn, &n)).await?
+            }
+            None => None,
+        };
+        // Always one hash verification, whoever asks: an unknown user costs what a known one does.
+        let matched = self
+            .verify_password(password, row.as_ref().map(|r| r.password_hash.as_str()))
+            .await?;
+        let now = self.clock.now();
+        let recorded_name = name
+            .as_ref()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "(invalid username)".to_owned());
+        let outcome = match &row {
+            Some(row) if matched => self.second_step(row, totp_code, now).await,
+            _ => Err(LoginError::Refused),
+        };
+        let event = match &outcome {
+            Ok(()) => "login",
+            Err(LoginError::TotpEnrolmentRequired) => "login_needs_totp_enrolment",
+            Err(_) => "login_failed",
+        };
+        let ip = client_ip.map(str::to_owned);
+        let session = SessionId::generate();
+        let (staff_id, hash) = (
+            row.as_ref().map(|r| r.id),
+            id_hash(session.0.expose_secret()),
+        );
+        let succeeded = outcome.is_ok();
+        let audited = recorded_name.clone();
+        self.db
+            .run(move |conn| {
+                match (succeeded, staff_id) {
+                    (true, Some(id)) => staff::start_session(conn, id, &hash, now)?,
+                    (false, Some(id)) if !matched => staff::record_failure(conn, id, now)?,
+                    _ => {}
+                }
+                staff::audit(conn, &audited, event, None, ip.as_deref(), now)
+            })
+            .await?;
+        outcome?;
+        tracing::info!(staff.username = %recorded_name, "staff signed in");
+        Ok(NewSession {
+            id: session.0,
+            username: recorded_name,
+        })
+    }
+
+    /// After a correct password: the account is enabled, not waiting out failures, and gives its
+    /// TOTP code if it has (or must have) one.
+    async fn second_step(
+        &self,
+        row: &StaffRow,
+        totp_code: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Result<(), LoginError> {
+        if row.disabled_at.is_some() || self.must_wait(row, now) {
+            return Err(LoginError::Refused);
+        }
+        match &row.totp_secret {
+            Some(_) => {
+                let code = totp_code.ok_or(LoginError::Refused)?;
+                if !self.take_totp(row, code).await? {
+                    return Err(LoginError::Refused);
+                }
+            }
+            None if self.settings.require_totp_for_admin && row.role == Role::Admin.as_str() => {
+                return Err(LoginError::TotpEnrolmentRequired);
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Whether the account must still wait after its last failure: none for the first
+    /// `free_login_failures`, then 2 s, 4 s, 8 s … at most `max_login_delay_secs`.
+    fn must_wait(&self, row: &StaffRow, now: NaiveDateTime) -> bool {
+        let over = row.failed_logins - self.settings.free_login_failures;
+        let Some(last) = row.last_failed_at else {
+            return false;
+        };
+        if over < 0 {
+            return false;
+        }
+        let delay = 2i64
+            .checked_pow((over + 1).min(20) as u32)
+            .unwrap_or(i64::MAX)
+            .min(self.settings.max_login_delay_secs);
+        now < last + Duration::seconds(delay)
+    }
+
+    /// The signed-in staff member behind a session cookie, if the session is still good. Ends
+    /// (and records) a session past its idle or absolute limit.
+    pub async fn session(&self, id: &str) -> Result<Option<StaffSession>, LoginError> {
+        if id.is_empty() || id.len() > 100 {
+            return Ok(None);
+        }
+        let hash = id_hash(id);
+        let lookup = hash.clone();
+        let Some((session, row)) = self
+            .db
+            .run(move |conn| staff::session(conn, &lookup))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        if let Some(ended) = self.ended(&session, &row, now) {
+            let username = row.username.clone();
+            self.db
+                .run(move |conn| {
+                    staff::end_session(conn, &hash)?;
+                    staff::audit(conn, &username, ended, None, None, now)
+                })
+                .await?;
+            return Ok(None);
+        }
+        let Some(role) = Role::parse(&row.role) else {
+            return Ok(None);
+        };
+        // One write per minute of use at most: the idle limit is minutes, not seconds.
+        if now - session.last_seen_at >= Duration::seconds(60) {
+            let touched = hash.clone();
+            self.db
+                .run(move |conn| staff::touch(conn, &touched, now, false))
+                .await?;
+        }
+        Ok(Some(StaffSession {
+            staff_id: row.id,
+            username: row.username,
+            role,
+            csrf_token: csrf_token(id),
+            authenticated_at: session.authenticated_at,
+            id_hash: hash,
+        }))
+    }
+
+    /// Why a session is over, if it is.
+    fn ended(&self, s: &SessionRow, row: &StaffRow, now: NaiveDateTime) -> Option<&'static str> {
+        if row.disabled_at.is_some() {
+            return Some("session_ended_disabled");
+        }
+        if now - s.last_seen_at >= Duration::minutes(self.settings.session_idle_minutes) {
+            return Some("session_idle_timeout");
+        }
+        if now - s.created_at >= Duration::hours(self.settings.session_absolute_hours) {
+            return Some("session_absolute_timeout");
+        }
+        None
+    }
+
+    /// Ends one session by its id (a browser signing in again).
+    pub async fn end_session(&self, id: &str) -> Result<(), LoginError> {
+        let hash = id_hash(id);
+        self.db
+            .run(move |conn| staff::end_session(conn, &hash))
+            .await?;
+        Ok(())
+    }
+
+    /// Signs out: every session of the account ends.
+    pub async fn logout(
+        &self,
+        session: &StaffSession,
+        client_ip: Option<&str>,
+    ) -> Result<(), LoginError> {
+        let (id, username, now) = (session.staff_id, session.username.clone(), self.clock.now());
+        let ip = client_ip.map(str::to_owned);
+        self.db
+            .run(move |conn| {
+                staff::end_sessions_of(conn, id)?;
+                staff::audit(conn, &username, "logout", None, ip.as_deref(), now)
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the password was typed recently enough for an approval.
+    pub fn recently_authenticated(&self, session: &StaffSession) -> bool {
+        self.clock.now() - session.authenticated_at
+            < Duration::minutes(self.settings.reauth_minutes)
+    }
+
+    /// Asks for the password again (before an approval); records the outcome.
+    pub async fn reauthenticate(
+        &self,
+        session: &StaffSession,
+        password: &SecretString,
+    ) -> Result<bool, LoginError> {
+        let username = session.username.clone();
+        let lookup = username.clone();
+        let row = self.db.run(move |conn| staff::find(conn, &lookup)).await?;
+        let matched = self
+            .verify_password(password, row.as_ref().map(|r| r.password_hash.as_str()))
+            .await?;
+        let (hash, now, staff_id) = (session.id_hash.clone(), self.clock.now(), session.staff_id);
+        self.db
+            .run(move |conn| {
+                if matched {
+                    staff::touch(conn, &hash, now, true)?;
+                } else {
+                    staff::record_failure(conn, staff_id, now)?;
+                }
+                let event = if matched {
+                    "reauthenticated"
+                } else {
+                    "reauthentication_failed"
+                };
+                staff::audit(conn, &username, event, None, None, now)
+            })
+            .await?;
+        Ok(matched)
+    }
+}
+
+/// A new session id: 256 random bits, URL-safe.
+struct SessionId(SecretString);
+
+impl SessionId {
+    fn generate() -> Self {
+        let bytes: [u8; SESSION_BYTES] = rand::random();
+        Self(SecretString::from(URL_SAFE_NO_PAD.encode(bytes)))
+    }
+}
