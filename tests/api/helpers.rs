@@ -8,6 +8,7 @@ mod database;
 mod flows;
 mod invariants;
 mod sim;
+mod staff;
 
 pub use app::*;
 pub use assert::*;
@@ -15,3 +16,4 @@ pub use cli::*;
 pub use database::*;
 pub use flows::*;
 pub use sim::*;
+pub use staff::*;

@@ -22,4 +22,5 @@ mod recovery;
 mod review;
 mod simulator;
 mod slow_clients;
+mod staff;
 mod wise_client;

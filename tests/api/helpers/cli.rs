@@ -41,6 +41,31 @@ pub fn run_cli(args: &[&str], envs: &[(&str, &str)], cwd: Option<&PathBuf>) -> O
     cmd.output().expect("wiselink runs")
 }
 
+/// [`run_cli`] with `input` on standard input.
+pub fn run_cli_with_stdin(args: &[&str], envs: &[(&str, &str)], input: &str) -> Output {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = Command::new(WISELINK);
+    cmd.args(args)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("wiselink runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{input}\n").as_bytes())
+        .expect("password written");
+    child.wait_with_output().expect("wiselink ends")
+}
+
 impl TestApp {
     /// Runs the wiselink binary against this app's database.
     pub fn cli(&self, args: &[&str]) -> Output {

@@ -1,0 +1,149 @@
+//! The whole staff route table × anonymous and each role: strangers are sent to sign in, a role
+//! too small gets 403, an allowed one reaches the handler (whose answer the table states).
+
+use super::review_screen::in_review;
+use crate::helpers::{form_value, spawn_app_with};
+use reqwest::StatusCode;
+use wiselink::domain::Role;
+use wiselink::routes::staff::{ROUTES, StaffRoute};
+
+/// Who may use each route, written out apart from the code's table, and what an allowed caller
+/// gets for the harmless request the walk sends (empty reasons, unknown names).
+const EXPECTED: &[(&str, &str, Option<Role>, u16)] = &[
+    ("GET", "/staff/login", None, 200),
+    ("POST", "/staff/login", None, 401),
+    ("POST", "/staff/logout", Some(Role::Viewer), 200),
+    ("GET", "/staff", Some(Role::Viewer), 200),
+    ("GET", "/staff/links/{link_id}", Some(Role::Viewer), 200),
+    (
+        "POST",
+        "/staff/links/{link_id}/approve",
+        Some(Role::Reviewer),
+        422,
+    ),
+    (
+        "POST",
+        "/staff/links/{link_id}/reject",
+        Some(Role::Reviewer),
+        422,
+    ),
+    (
+        "POST",
+        "/staff/links/{link_id}/unlock",
+        Some(Role::Reviewer),
+        422,
+    ),
+    (
+        "POST",
+        "/staff/links/{link_id}/unlink",
+        Some(Role::Reviewer),
+        422,
+    ),
+    ("GET", "/staff/admin", Some(Role::Admin), 200),
+    ("POST", "/staff/admin/staff", Some(Role::Admin), 422),
+    (
+        "POST",
+        "/staff/admin/staff/{username}/role",
+        Some(Role::Admin),
+        404,
+    ),
+    (
+        "POST",
+        "/staff/admin/staff/{username}/disable",
+        Some(Role::Admin),
+        404,
+    ),
+    (
+        "POST",
+        "/staff/admin/staff/{username}/enable",
+        Some(Role::Admin),
+        404,
+    ),
+    ("POST", "/staff/admin/keys", Some(Role::Admin), 422),
+    (
+        "POST",
+        "/staff/admin/keys/{key_id}/revoke",
+        Some(Role::Admin),
+        404,
+    ),
+];
+
+#[test]
+fn every_route_declares_the_roles_it_allows() {
+    let declared: Vec<(&str, &str, Option<Role>)> = ROUTES
+        .iter()
+        .map(|r: &StaffRoute| (r.method, r.path, r.role))
+        .collect();
+    let expected: Vec<(&str, &str, Option<Role>)> =
+        EXPECTED.iter().map(|(m, p, r, _)| (*m, *p, *r)).collect();
+    assert_eq!(declared, expected);
+}
+
+#[tokio::test]
+async fn the_route_table_times_every_role_and_anonymous() {
+    // One sign-in per request: more than the default per-IP limit allows in a minute.
+    let app = spawn_app_with(&[("WISELINK__STAFF__LOGINS_PER_IP_PER_MINUTE", "1000")]).await;
+    let link = in_review(&app, "matrix").await;
+    for role in Role::ALL {
+        app.add_staff(role.as_str(), role.as_str());
+    }
+    for (method, pattern, needed, allowed_status) in EXPECTED {
+        let path = pattern
+            .replace("{link_id}", &link)
+            .replace("{username}", "nobody")
+            .replace("{key_id}", "nokey");
+        let anonymous = app.anonymous();
+        let answer = match *method {
+            "GET" => anonymous.get(&path).await,
+            _ => anonymous.send_form(&path, &[]).await,
+        };
+        let expected_anonymous = if needed.is_some() {
+            303
+        } else {
+            *allowed_status
+        };
+        assert_eq!(
+            answer.status().as_u16(),
+            expected_anonymous,
+            "anonymous {method} {path}"
+        );
+        if needed.is_some() {
+            assert_eq!(answer.headers()["location"], "/staff/login");
+        }
+        for role in Role::ALL {
+            // A session of its own for each request: signing out ends them.
+            let browser = app.staff(role.as_str()).await;
+            let answer = match *method {
+                "GET" => browser.get(&path).await,
+                _ => {
+                    let csrf = form_value(&browser.page("/staff").await, "csrf");
+                    let mut form = vec![("csrf", csrf.as_str()), ("reason", "")];
+                    if path.ends_with("/role") {
+                        form.push(("role", "viewer"));
+                    }
+                    browser.send_form(&path, &form).await
+                }
+            };
+            let expected = match needed {
+                Some(needed) if !role.allows(*needed) => StatusCode::FORBIDDEN.as_u16(),
+                _ => *allowed_status,
+            };
+            assert_eq!(answer.status().as_u16(), expected, "{role} {method} {path}");
+        }
+    }
+    // Any other /staff address: strangers sign in first; staff get "not found".
+    assert_eq!(
+        app.anonymous().get("/staff/nothing/here").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let viewer = app.staff("viewer").await;
+    assert_eq!(
+        viewer.get("/staff/nothing/here").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get_json(&format!("/v1/links/{link}")).await["state"],
+        "needs_review",
+        "the walk changed nothing"
+    );
+}

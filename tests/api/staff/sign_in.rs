@@ -1,0 +1,157 @@
+//! Signing in: one answer for every failure, equal cost for unknown users, a growing wait after
+//! repeated failures (never a permanent lockout), a per-IP limit, and a record of every attempt.
+
+use crate::helpers::{STAFF_PASSWORD, spawn_app, spawn_app_with};
+use reqwest::StatusCode;
+use std::time::Instant;
+
+#[tokio::test]
+async fn every_failed_sign_in_gets_the_same_answer_and_is_recorded() {
+    let app = spawn_app().await;
+    app.add_staff("ada", "reviewer");
+    let mut browser = app.anonymous();
+    let mut pages = Vec::new();
+    for (username, password) in [
+        ("ada", "wrong-password-123"),
+        ("nobody", "wrong-password-123"),
+        ("not a valid name!", "x"),
+    ] {
+        let answer = browser.login(username, password).await;
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "{username}");
+        assert!(browser.cookie.is_none(), "no session for a failure");
+        let page = answer.text().await.unwrap();
+        assert!(page.contains("Wrong username, password or code"));
+        pages.push(page.replace(username, "USER"));
+    }
+    assert_eq!(
+        pages[0], pages[1],
+        "an unknown user's page is a wrong password's page"
+    );
+    assert_eq!(
+        browser.login("ada", STAFF_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let logout = browser.post("/staff", "/staff/logout", &[]).await;
+    assert_eq!(logout.status(), StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM staff_audit WHERE event = 'login_failed'")
+            .await,
+        3
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM staff_audit WHERE event = 'login' AND username = 'ada' AND client_ip = '127.0.0.1'").await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM staff_audit WHERE event = 'logout'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_user_costs_what_a_wrong_password_costs() {
+    let app = spawn_app().await;
+    app.add_staff("ada", "reviewer");
+    let mut browser = app.anonymous();
+    let time = |_: ()| Instant::now();
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for _ in 0..5 {
+        let t = time(());
+        browser.login("ada", "wrong-password-123").await;
+        known.push(t.elapsed().as_secs_f64());
+        let t = time(());
+        browser.login("nobody", "wrong-password-123").await;
+        unknown.push(t.elapsed().as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (k, u) = (median(&mut known), median(&mut unknown));
+    // Both verify one argon2id hash; without the stand-in an unknown user answers in about a
+    // millisecond, far below half a known one's.
+    assert!(u > k * 0.5, "unknown {u:.4}s vs known {k:.4}s");
+}
+
+#[tokio::test]
+async fn repeated_failures_make_the_account_wait_longer_but_never_for_ever() {
+    let app = spawn_app().await;
+    app.add_staff("ada", "reviewer");
+    let mut browser = app.anonymous();
+    for _ in 0..5 {
+        assert_eq!(
+            browser.login("ada", "wrong-password-123").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // The sixth wrong password starts a 2 s wait; a seventh makes it 4 s.
+    browser.login("ada", "wrong-password-123").await;
+    browser.login("ada", "wrong-password-123").await;
+    assert_eq!(
+        browser.login("ada", STAFF_PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "even the right password waits its turn"
+    );
+    app.advance(chrono::Duration::seconds(10));
+    assert_eq!(
+        browser.login("ada", STAFF_PASSWORD).await.status(),
+        StatusCode::SEE_OTHER,
+        "after the wait the real user gets in"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM staff_users WHERE failed_logins = 0")
+            .await,
+        1,
+        "a sign-in forgets the failures"
+    );
+}
+
+#[tokio::test]
+async fn a_flood_of_wrong_sign_ins_is_limited_per_ip_and_leaves_the_service_answering() {
+    let app = spawn_app_with(&[("WISELINK__STAFF__LOGINS_PER_IP_PER_MINUTE", "1000")]).await;
+    app.add_staff("ada", "reviewer");
+    let flood = futures_util::future::join_all((0..100).map(|i| {
+        let app = &app;
+        async move {
+            app.anonymous()
+                .login(
+                    if i % 2 == 0 { "ada" } else { "nobody" },
+                    "wrong-password-123",
+                )
+                .await
+                .status()
+        }
+    }));
+    let health = async {
+        let mut worst = std::time::Duration::ZERO;
+        for _ in 0..20 {
+            let t = Instant::now();
+            let answer = app.client.get(app.url("/healthz")).send().await.unwrap();
+            assert_eq!(answer.status(), StatusCode::OK);
+            worst = worst.max(t.elapsed());
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        worst
+    };
+    let (statuses, worst) = tokio::join!(flood, health);
+    assert!(statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED));
+    // Hashing runs on its own threads, two at a time: health checks do not queue behind it.
+    assert!(
+        worst < std::time::Duration::from_secs(1),
+        "/healthz took {worst:?}"
+    );
+
+    let limited = spawn_app_with(&[("WISELINK__STAFF__LOGINS_PER_IP_PER_MINUTE", "3")]).await;
+    let mut browser = limited.anonymous();
+    for _ in 0..3 {
+        assert_eq!(
+            browser.login("x1", "wrong-password-123").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let answer = browser.login("x1", "wrong-password-123").await;
+    assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(answer.headers().contains_key("retry-after"));
+}
