@@ -4,57 +4,18 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { api, audit as auditWith, call, launch, linkAwaitingCode, partner, submitCode, wiseCode } from './support.mjs';
 
-const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-// Screenshots of every audited screen, for a person to look at (kept after the run).
-const screenshots = process.env.SCREENSHOTS_DIR ?? new URL('./screenshots', import.meta.url).pathname;
-
-const api = process.env.WISELINK_URL;
-const sim = process.env.SIM_URL;
-const key = process.env.WISELINK_API_KEY;
 let browser;
+const audit = (name, reach) => auditWith(browser, name, reach);
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
 });
-
-async function call(method, url, body, headers = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
-
-const partner = (method, path, body) =>
-  call(method, `${api}${path}`, body, { authorization: `Bearer ${key}` });
-
-/** A customer whose Wise account exists (Wise answers 409), and a link waiting for the code. */
-async function linkAwaitingCode(ref, email, wiseUser = {}) {
-  const customer = { email, date_of_birth: '1990-04-17', first_name: 'Ada', last_name: 'Lovelace', language: 'EN' };
-  assert.equal((await partner('PUT', `/v1/customers/${ref}`, customer)).status, 201);
-  const seeded = await call('POST', `${sim}/__sim/users`, {
-    email, date_of_birth: '1990-04-17', first_name: 'Ada', last_name: 'Lovelace', ...wiseUser,
-  });
-  assert.equal(seeded.status, 201);
-  const link = await partner('POST', '/v1/links', { customer_ref: ref });
-  assert.equal(link.status, 201);
-  assert.equal(link.body.state, 'awaiting_code');
-  return link.body;
-}
 
 /** The code-entry URL from wiselink's "finish linking" email, once the relay has delivered it. */
 async function pageUrlFromEmail(email) {
@@ -69,11 +30,6 @@ async function pageUrlFromEmail(email) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no finish-linking email for ${email}`);
-}
-
-async function wiseCode(email) {
-  const { body } = await call('GET', `${sim}/__sim/mailbox?to=${encodeURIComponent(email)}`);
-  return body.at(-1).authorization_code;
 }
 
 /** A phone-sized page that records what the browser refused (CSP violations) and script errors. */
@@ -148,35 +104,6 @@ test('a link that no longer exists says so', async () => {
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'This link has expired');
   await close();
 });
-
-/**
- * Opens a screen (with `reach`) at phone and desktop widths, runs axe-core on it and saves a
- * screenshot of each. axe is injected into a context that bypasses the page's CSP, which allows no
- * script; the other tests check the page under its real CSP.
- */
-async function audit(name, reach) {
-  await mkdir(screenshots, { recursive: true });
-  for (const width of [375, 1280]) {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
-    const page = await context.newPage();
-    await reach(page);
-    await page.addScriptTag({ content: axeSource });
-    const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-    const serious = result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target).join(', ')}`);
-    assert.deepEqual(serious, [], `${name} at ${width} px`);
-    assert.ok(
-      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
-      `${name} fits ${width} px`,
-    );
-    await page.screenshot({ path: `${screenshots}/${name}-${width}.png`, fullPage: true });
-    await context.close();
-  }
-}
-
-const submitCode = (link, code) =>
-  call('POST', `${api}/v1/links/${link.id}/code`, { code }, { authorization: `Bearer ${link.link_session_token}` });
 
 test('every screen passes axe-core without serious or critical findings, at 375 and 1280 px', async () => {
   const email = 'browser.axe@example.com';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The customer pages in a real browser: starts the Wise simulator and `wiselink serve` (debug build)
+# The customer pages and the staff back office in a real browser: starts the Wise simulator and `wiselink serve` (debug build)
 # on free loopback ports, then runs the Playwright tests in this folder against them with Debian's
 # Chromium.
 #
@@ -45,10 +45,18 @@ export WISELINK__SERVER__PUBLIC_URL="http://127.0.0.1:$api_port"
 export WISELINK__WISE__API_URL="http://127.0.0.1:$sim_port"
 export WISELINK__WISE__AUTHORIZE_URL="http://127.0.0.1:$sim_port/oauth/authorize/"
 export WISELINK__MAIL__TRANSPORT=dev
+# The tests submit codes (many wrong ones, to lock links) from one address faster than a customer
+# would; the per-IP limit has its own black-box tests.
+export WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE=1000
 
 "$bin" sim --port "$sim_port" >"$work/sim.log" 2>&1 &
 pids+=($!)
 key=$("$bin" api-key create --name browser-tests | tail -n 1)
+# Staff for the back-office tests, one per role (and a second reviewer).
+export STAFF_PASSWORD="violet-otter-27-lantern"
+for account in rita:reviewer sam:reviewer vic:viewer root:admin; do
+    echo "$STAFF_PASSWORD" | "$bin" staff add "${account%%:*}" --role "${account#*:}" --password-stdin >/dev/null
+done
 "$bin" serve >"$work/serve.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
@@ -60,6 +68,8 @@ done
 export WISELINK_URL="http://127.0.0.1:$api_port"
 export SIM_URL="http://127.0.0.1:$sim_port"
 export WISELINK_API_KEY="$key"
+# Screenshots of every audited screen, kept after the run for a person to look at.
+export SCREENSHOTS_DIR="${SCREENSHOTS_DIR:-$("$root/scripts/target-dir.sh")/screenshots}"
 cd "$here"
 if ! node --test --test-concurrency=1; then
     echo "--- wiselink serve log ---" >&2
