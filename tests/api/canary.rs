@@ -243,6 +243,56 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     let registration_code = sent("/v1/user/signup/registration_code", "registrationCode");
     let mail = sink.wait_for(email, 2).await;
 
+    // A staff member signs in and reads the link: the staff pages and their session.
+    let staff_password = "canary-otter-58-lantern";
+    let added = crate::helpers::run_cli_with_stdin(
+        &[
+            "staff",
+            "add",
+            "canary",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        &[("WISELINK__DATABASE__URL", db_url.as_str())],
+        staff_password,
+    );
+    assert!(added.status.success());
+    let no_redirects = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed_in = no_redirects
+        .post(format!("{base}/staff/login"))
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[("username", "canary"), ("password", staff_password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        signed_in.status(),
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let staff_session = crate::helpers::set_cookie_value(&signed_in).expect("a staff session");
+    let mut staff_pages = Vec::new();
+    for path in [
+        "/staff".to_owned(),
+        format!("/staff/links/{id}"),
+        "/staff/admin".to_owned(),
+        "/staff?state=rejected".to_owned(),
+    ] {
+        let (status, _) = call(
+            &mut staff_pages,
+            client
+                .get(format!("{base}{path}"))
+                .header("Cookie", format!("__Host-wiselink-staff={staff_session}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -274,7 +324,24 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
         ("email", email),
         ("date of birth", dob),
     ]);
+    in_logs.extend([
+        ("staff session id", staff_session.as_str()),
+        ("staff password", staff_password),
+    ]);
     assert_absent("the logs", &logs, &in_logs);
+    let mut in_staff_pages = wise_secrets.to_vec();
+    in_staff_pages.extend([
+        ("link session token", session.as_str()),
+        ("API key", api_secret),
+        ("staff session id", staff_session.as_str()),
+        ("staff password", staff_password),
+    ]);
+    let staff_pages = staff_pages.join("\n");
+    assert!(
+        staff_pages.contains("canary.linker@example.com"),
+        "the scan sees the staff pages"
+    );
+    assert_absent("a staff page", &staff_pages, &in_staff_pages);
     assert_absent("an API response", &seen.join("\n"), &wise_secrets);
     let mut in_pages = wise_secrets.to_vec();
     in_pages.push(("link session token", session.as_str()));
@@ -296,6 +363,10 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     at_rest.extend([
         ("link session token", session.as_str()),
         ("API key", api_secret),
+        ("staff session id", staff_session.as_str()),
+        ("staff password", staff_password),
+        // Wise's side of the identity check is sealed: its JSON is never stored in the clear.
+        ("Wise identity document", "\"profile_type\":\"personal\""),
     ]);
     assert_absent("the database", &stored, &at_rest);
 }
