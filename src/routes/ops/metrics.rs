@@ -1,13 +1,28 @@
-use crate::http::metrics;
+use crate::http::metrics as exposition;
+use crate::services::links::LinkService;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
 /// Prometheus exposition text.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>, links: web::Data<LinkService>) -> HttpResponse {
+    // The review queue, read at each scrape: links per queue state and the longest wait.
+    match links.queue_depth().await {
+        Ok((counts, oldest)) => {
+            for (queue_state, n) in counts {
+                ::metrics::gauge!("wiselink_review_queue_links", "state" => queue_state.as_str())
+                    .set(n as f64);
+            }
+            let waited = oldest
+                .map(|t| (links.clock().now() - t).num_seconds().max(0) as f64)
+                .unwrap_or(0.0);
+            ::metrics::gauge!("wiselink_review_oldest_waiting_seconds").set(waited);
+        }
+        Err(e) => tracing::warn!(error = %e, "review queue depth not read for metrics"),
+    }
     let db = state.db.clone();
     let handle = state.metrics.clone();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics::render(&handle, &db))
+        .body(exposition::render(&handle, &db))
 }

@@ -136,16 +136,15 @@ async fn decide(
         reason: reason.as_str(),
         seen: None,
     };
-    let link = match approve {
-        Some(required) => {
-            let (link, outcome) = links.approve(&id, decision, required).await?;
-            if outcome == Approval::AwaitingSecond {
-                tracing::info!(link.id = %id, "first of two approvals recorded");
-            }
-            link
-        }
-        None => links.reject(&id, decision).await?,
+    let (link, done) = match approve {
+        Some(required) => match links.approve(&id, decision, required).await? {
+            (link, Approval::Activated) => (link, "approved"),
+            (link, Approval::AwaitingSecond) => (link, "first_approval"),
+        },
+        None => (links.reject(&id, decision).await?, "rejected"),
     };
+    metrics::counter!("wiselink_review_decisions_total", "decision" => done, "via" => "api")
+        .increment(1);
     let view = LinkView::new(&links.with_customer(link).await?, links.policy());
     Ok(HttpResponse::Ok().json(view))
 }
