@@ -28,7 +28,8 @@ pub struct QueueFilter {
     /// Only links that entered the state at or after / before these times.
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
-    /// A customer reference (exact) or an email (exact, either the customer's or the link's).
+    /// A customer reference or the customer's email, exact (`customers_email` and the customer
+    /// reference's unique index find them).
     pub search: Option<String>,
     /// `(updated_at, id)` of the last link already shown.
     pub after: Option<(NaiveDateTime, LinkId)>,
@@ -60,29 +61,22 @@ pub fn queue(conn: &mut DbConnection, f: &QueueFilter) -> Result<Vec<QueueItem>,
     }
     if let Some(search) = &f.search {
         query = if search.contains('@') {
-            query.filter(
-                customers::email
-                    .eq(search.clone())
-                    .or(links::signup_email.eq(search.clone())),
-            )
+            query.filter(customers::email.eq(search.clone()))
         } else {
             query.filter(customers::customer_ref.eq(search.clone()))
         };
     }
     let ascending = oldest_first(f.state);
+    // `updated_at >= at` bounds the index range where the page starts; the rest breaks the tie.
     if let Some((at, id)) = &f.after {
         query = if ascending {
-            query.filter(
-                links::updated_at
-                    .gt(*at)
-                    .or(links::updated_at.eq(*at).and(links::id.gt(id.clone()))),
-            )
+            query
+                .filter(links::updated_at.ge(*at))
+                .filter(links::updated_at.gt(*at).or(links::id.gt(id.clone())))
         } else {
-            query.filter(
-                links::updated_at
-                    .lt(*at)
-                    .or(links::updated_at.eq(*at).and(links::id.lt(id.clone()))),
-            )
+            query
+                .filter(links::updated_at.le(*at))
+                .filter(links::updated_at.lt(*at).or(links::id.lt(id.clone())))
         };
     }
     query = if ascending {
