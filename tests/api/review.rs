@@ -2,27 +2,9 @@
 //! the staff screen — a reason, one decision however many race, four-eyes, never an active link
 //! without tokens — and the database's own guards behind them.
 
-use crate::helpers::{
-    TestApp, awaiting_code, create_api_key, json, problem, spawn_app, spawn_app_with, submit,
-};
+use crate::helpers::{create_api_key, in_review, json, problem, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// A link in `needs_review` because Wise's DOB differs from the partner's.
-async fn in_review(app: &TestApp, customer_ref: &str) -> String {
-    let email = format!("{customer_ref}@example.com");
-    let (id, session, code) = awaiting_code(
-        app,
-        customer_ref,
-        &email,
-        json!({"date_of_birth": "1990-12-04"}),
-    )
-    .await;
-    let done = json(submit(app, &id, &session, &code).await).await;
-    assert_eq!(done["state"], "needs_review");
-    assert_eq!(done["review_reason"], "dob_mismatch");
-    id
-}
 
 #[tokio::test]
 async fn approving_activates_with_a_reason_and_emails_the_customer() {

@@ -126,46 +126,20 @@ async fn after(
     staff: &StaffService,
     result: Result<String, AccountError>,
 ) -> HttpResponse {
-    match result {
-        Ok(notice) => respond(session, staff, StatusCode::OK, None, Some(notice), None).await,
-        Err(AccountError::Invalid(e)) => {
-            respond(
-                session,
-                staff,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(format!("Not changed: {}.", e.message)),
-                None,
-                None,
-            )
-            .await
+    let (status, message) = match result {
+        Ok(notice) => {
+            return respond(session, staff, StatusCode::OK, None, Some(notice), None).await;
         }
-        Err(e @ AccountError::NotFound(_)) => {
-            respond(
-                session,
-                staff,
-                StatusCode::NOT_FOUND,
-                Some(format!("Not changed: {e}.")),
-                None,
-                None,
-            )
-            .await
-        }
-        Err(e @ AccountError::Exists(_)) => {
-            respond(
-                session,
-                staff,
-                StatusCode::CONFLICT,
-                Some(format!("Not changed: {e}.")),
-                None,
-                None,
-            )
-            .await
-        }
+        Err(AccountError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e.message),
+        Err(e @ AccountError::NotFound(_)) => (StatusCode::NOT_FOUND, e.to_string()),
+        Err(e @ AccountError::Exists(_)) => (StatusCode::CONFLICT, e.to_string()),
         Err(e) => {
             tracing::error!(error = %e, "admin change failed");
-            pages::unavailable()
+            return pages::unavailable();
         }
-    }
+    };
+    let error = Some(format!("Not changed: {message}."));
+    respond(session, staff, status, error, None, None).await
 }
 
 pub async fn add_staff(

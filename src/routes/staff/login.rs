@@ -83,12 +83,7 @@ pub async fn submit(
     let username = field("username");
     let password = SecretString::from(field("password").to_owned());
     let totp = Some(field("totp")).filter(|t| !t.trim().is_empty());
-    let ip = state
-        .settings
-        .limits
-        .proxies()
-        .client_ip(&req)
-        .map(|ip| ip.to_string());
+    let ip = client_ip(&req, &state);
     match staff.login(username, &password, totp, ip.as_deref()).await {
         Ok(session) => {
             // A fresh id at every sign-in: whatever session this browser had before ends.
@@ -135,12 +130,7 @@ pub async fn logout(
             Ok(session) => session,
             Err(response) => return response,
         };
-    let ip = state
-        .settings
-        .limits
-        .proxies()
-        .client_ip(&req)
-        .map(|ip| ip.to_string());
+    let ip = client_ip(&req, &state);
     if let Err(e) = staff.logout(&session, ip.as_deref()).await {
         tracing::error!(error = %e, "staff sign-out failed");
         return pages::unavailable();
@@ -148,4 +138,14 @@ pub async fn logout(
     let mut response = page(StatusCode::OK, "", None, Some("You are signed out."));
     let _ = response.add_cookie(&gate::cleared_cookie());
     response
+}
+
+/// The client's address as the sign-in record keeps it (behind trusted proxies, the forwarded one).
+fn client_ip(req: &HttpRequest, state: &AppState) -> Option<String> {
+    state
+        .settings
+        .limits
+        .proxies()
+        .client_ip(req)
+        .map(|ip| ip.to_string())
 }

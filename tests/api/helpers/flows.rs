@@ -54,3 +54,24 @@ pub async fn code_exchanges(app: &TestApp) -> usize {
         .filter(|c| c["body"]["grant_type"] == "authorization_code")
         .count()
 }
+
+/// A link in `needs_review` (`dob_mismatch`) for `customer_ref`: the partner holds 1990-04-12,
+/// Wise 1990-12-04 — day and month swapped.
+pub async fn in_review(app: &TestApp, customer_ref: &str) -> String {
+    let email = format!("{customer_ref}@example.com");
+    let (id, session, code) = awaiting_code(
+        app,
+        customer_ref,
+        &email,
+        json!({"date_of_birth": "1990-12-04"}),
+    )
+    .await;
+    let mut customer = customer_body();
+    customer["email"] = json!(email);
+    customer["date_of_birth"] = json!("1990-04-12");
+    app.put_customer(customer_ref, &customer).await;
+    let done = json(submit(app, &id, &session, &code).await).await;
+    assert_eq!(done["state"], "needs_review");
+    assert_eq!(done["review_reason"], "dob_mismatch");
+    id
+}

@@ -1,8 +1,7 @@
 //! The whole staff route table × anonymous and each role: strangers are sent to sign in, a role
 //! too small gets 403, an allowed one reaches the handler (whose answer the table states).
 
-use super::review_screen::in_review;
-use crate::helpers::{form_value, spawn_app_with};
+use crate::helpers::{form_value, in_review, spawn_app_with};
 use reqwest::StatusCode;
 use wiselink::domain::Role;
 use wiselink::routes::staff::{ROUTES, StaffRoute};

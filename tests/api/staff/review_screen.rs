@@ -3,30 +3,10 @@
 //! link, two reviewers at once, and four-eyes.
 
 use crate::helpers::{
-    STAFF_PASSWORD, TestApp, awaiting_code, json, spawn_app, spawn_app_with, submit,
+    STAFF_PASSWORD, TestApp, awaiting_code, in_review, json, spawn_app, spawn_app_with, submit,
 };
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// A link in `needs_review` for `customer_ref`: Wise holds 1990-12-04 where the partner holds
-/// 1990-04-17's neighbour with day and month swapped (the customer's DOB is set to 1990-04-12).
-pub async fn in_review(app: &TestApp, customer_ref: &str) -> String {
-    let email = format!("{customer_ref}@example.com");
-    let (id, session, code) = awaiting_code(
-        app,
-        customer_ref,
-        &email,
-        json!({"date_of_birth": "1990-12-04"}),
-    )
-    .await;
-    let mut customer = crate::helpers::customer_body();
-    customer["email"] = json!(email);
-    customer["date_of_birth"] = json!("1990-04-12");
-    app.put_customer(customer_ref, &customer).await;
-    let done = json(submit(app, &id, &session, &code).await).await;
-    assert_eq!(done["state"], "needs_review");
-    id
-}
 
 /// A link locked by five wrong codes.
 async fn locked(app: &TestApp, customer_ref: &str) -> String {

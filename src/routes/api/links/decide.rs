@@ -14,6 +14,13 @@ use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::ToSchema;
 
+/// What both decisions reach through `web::Data`.
+type Parts = (
+    web::Data<AppState>,
+    web::Data<LinkService>,
+    web::Data<Idempotency>,
+);
+
 /// The body of `POST /v1/links/{link_id}/approve` and `/reject`.
 #[derive(ToSchema)]
 #[allow(dead_code)] // documents the request shape for OpenAPI
@@ -54,23 +61,11 @@ pub async fn approve(
     path: web::Path<String>,
     req: HttpRequest,
     payload: web::Payload,
-    (state, links, idempotency): (
-        web::Data<AppState>,
-        web::Data<LinkService>,
-        web::Data<Idempotency>,
-    ),
+    (state, links, idempotency): Parts,
 ) -> Result<HttpResponse, LinkApiError> {
-    let body = body::read_json(&req, payload, &state.settings.server).await?;
     let required = state.settings.staff.approvals_required;
-    let response = idempotency
-        .run(
-            &auth.idempotency_scope(),
-            &req,
-            &body,
-            decide(&links, &auth, &path, &body, Some(required)),
-        )
-        .await?;
-    Ok(response)
+    let parts = (state, links, idempotency);
+    once(auth, &path, req, payload, parts, Some(required)).await
 }
 
 /// Reject a link in review or locked (→ `rejected`; partner API key only).
@@ -99,22 +94,25 @@ pub async fn reject(
     path: web::Path<String>,
     req: HttpRequest,
     payload: web::Payload,
-    (state, links, idempotency): (
-        web::Data<AppState>,
-        web::Data<LinkService>,
-        web::Data<Idempotency>,
-    ),
+    (state, links, idempotency): Parts,
+) -> Result<HttpResponse, LinkApiError> {
+    let parts = (state, links, idempotency);
+    once(auth, &path, req, payload, parts, None).await
+}
+
+/// Reads the body and decides once per `Idempotency-Key`.
+async fn once(
+    auth: ApiKeyAuth,
+    path: &str,
+    req: HttpRequest,
+    payload: web::Payload,
+    (state, links, idempotency): Parts,
+    approve: Option<i32>,
 ) -> Result<HttpResponse, LinkApiError> {
     let body = body::read_json(&req, payload, &state.settings.server).await?;
-    let response = idempotency
-        .run(
-            &auth.idempotency_scope(),
-            &req,
-            &body,
-            decide(&links, &auth, &path, &body, None),
-        )
-        .await?;
-    Ok(response)
+    let scope = auth.idempotency_scope();
+    let decision = decide(&links, &auth, path, &body, approve);
+    Ok(idempotency.run(&scope, &req, &body, decision).await?)
 }
 
 /// Approves (with the approvals required) or, given `None`, rejects.
