@@ -1,11 +1,13 @@
 //! `GET /staff/links/{id}`: one link — who, why it is here as a side-by-side comparison, its whole
 //! timeline and the emails sent for it — and `POST /staff/links/{id}/{action}`: the decisions.
 
+mod compare;
+
 use super::gate::{self, Form};
 use super::pages::{self, Chrome, Page};
 use super::queue::{label, why};
 use crate::db::links::LinkRow;
-use crate::domain::{DecisionReason, LinkId, LinkState, WiseSide, dob_hint, mask_dob, mask_email};
+use crate::domain::{DecisionReason, LinkId, LinkState};
 use crate::routes::link_errors;
 use crate::services::links::{Approval, Decision, LinkError, LinkService};
 use crate::services::staff::{StaffService, StaffSession};
@@ -13,22 +15,9 @@ use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDateTime;
+use compare::{Comparison, compare};
 use secrecy::SecretString;
 use serde::Deserialize;
-
-struct Comparison {
-    checked_at: String,
-    partner_dob: String,
-    wise_dob: String,
-    dob_differs: bool,
-    dob_note: String,
-    partner_email: String,
-    wise_email: String,
-    email_differs: bool,
-    profile_type: String,
-    profile_note: String,
-}
 
 struct Action {
     name: &'static str,
@@ -257,60 +246,6 @@ impl Ctx<'_> {
             }
             _ => vec![unlink],
         }
-    }
-}
-
-/// The side-by-side comparison of the last identity check; masked for viewers.
-fn compare(
-    link: &LinkRow,
-    checked_at: NaiveDateTime,
-    wise: Option<&WiseSide>,
-    unmasked: bool,
-) -> Comparison {
-    let dob = |d: Option<chrono::NaiveDate>| match d {
-        None => "none".to_owned(),
-        Some(d) if unmasked => d.format("%Y-%m-%d").to_string(),
-        Some(d) => mask_dob(d),
-    };
-    let email = |e: Option<&str>| match e {
-        None => "none".to_owned(),
-        Some(e) if unmasked => e.to_owned(),
-        Some(e) => mask_email(e),
-    };
-    let partner_dob = link.checked_partner_dob;
-    let wise_dob = wise.and_then(|w| w.date_of_birth);
-    let (dob_differs, dob_note) = match (partner_dob, wise_dob) {
-        (Some(p), Some(w)) if p == w => (false, "same".to_owned()),
-        (Some(p), Some(w)) => (
-            true,
-            dob_hint(p, w).map_or("differs".to_owned(), |h| format!("differs — {h}")),
-        ),
-        (_, None) => (true, "Wise holds no date of birth".to_owned()),
-        (None, Some(_)) => (true, "the partner held no date of birth".to_owned()),
-    };
-    let partner_email = link.checked_partner_email.as_deref();
-    let wise_email = wise.and_then(|w| w.email.as_deref());
-    let email_differs =
-        !matches!((partner_email, wise_email), (Some(p), Some(w)) if p.eq_ignore_ascii_case(w));
-    let profile_type = wise
-        .and_then(|w| w.profile_type.clone())
-        .unwrap_or_else(|| "none".to_owned());
-    let profile_note = match profile_type.as_str() {
-        "personal" => "as expected".to_owned(),
-        "business" => "only business profiles: no personal profile to check".to_owned(),
-        _ => "no profile".to_owned(),
-    };
-    Comparison {
-        checked_at: pages::at(checked_at),
-        partner_dob: dob(partner_dob),
-        wise_dob: dob(wise_dob),
-        dob_differs,
-        dob_note,
-        partner_email: email(partner_email),
-        wise_email: email(wise_email),
-        email_differs,
-        profile_type,
-        profile_note,
     }
 }
 
