@@ -17,6 +17,7 @@ mod person_name;
 mod resend;
 mod review;
 mod staff;
+mod token_policy;
 
 pub use code::AuthorizationCode;
 pub use customer::CustomerDetails;
@@ -32,6 +33,7 @@ pub use person_name::PersonName;
 pub use resend::{ResendDecision, ResendPolicy, resend_decision};
 pub use review::{DecisionReason, ReviewReason, WiseSide, dob_hint};
 pub use staff::{MIN_PASSWORD_CHARS, Role, Username, check_password, mask_dob, mask_email};
+pub use token_policy::TokenPolicy;
 
 /// Why a value was refused: a stable machine-readable `code` and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

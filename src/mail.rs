@@ -4,5 +4,5 @@
 mod message;
 mod transport;
 
-pub use message::{Rendered, build, finish_linking, linked, new_message_id, not_linked};
+pub use message::{Rendered, build, finish_linking, linked, new_message_id, not_linked, reconnect};
 pub use transport::{Mailer, SendError};

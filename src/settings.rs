@@ -12,6 +12,7 @@ mod mail;
 mod runtime;
 mod server;
 mod staff;
+mod tokens;
 mod wise;
 
 pub use crypto::{CryptoSettings, DEV_KEY_ID};
@@ -24,6 +25,7 @@ pub use mail::{MailSettings, MailTransport};
 pub use runtime::{AuthSettings, IdempotencySettings, WorkerSettings};
 pub use server::{LogFormat, LogSettings, ServerSettings};
 pub use staff::StaffSettings;
+pub use tokens::TokenSettings;
 pub use wise::{DEV_CLIENT_SECRET, SimulatorSettings, WiseSettings};
 
 use config::{Config, Environment as EnvSource, File, FileFormat};
@@ -48,6 +50,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub links: LinkSettings,
     pub staff: StaffSettings,
+    pub tokens: TokenSettings,
 }
 
 /// Where settings come from, so that tests and the CLI can point at other files and variables.
@@ -148,6 +151,7 @@ impl Settings {
         self.limits.problems(&mut out);
         self.links.problems(&mut out);
         self.staff.problems(&mut out);
+        self.tokens.problems(self.wise.request_timeout_ms, &mut out);
         self.links.fits(
             self.wise.request_timeout_ms,
             self.workers.recovery_stale_after_secs,

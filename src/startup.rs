@@ -29,6 +29,7 @@ pub struct Application {
     server: Server,
     port: u16,
     db: Db,
+    links: Arc<LinkService>,
 }
 
 impl Application {
@@ -70,8 +71,17 @@ impl Application {
             public_url: settings.server.public_url.clone(),
             outbox_wake: outbox_wake.clone(),
             policy: settings.links.policy(&settings.limits),
+            tokens: settings.tokens.policy(),
             clock: clock.clone(),
         }));
+        tokio::spawn(workers::refresher::run(
+            links.clone(),
+            workers::refresher::Refresher {
+                every: Duration::from_secs(settings.tokens.refresh_interval_secs),
+                batch: settings.tokens.batch_size,
+                concurrency: settings.tokens.concurrency,
+            },
+        ));
         tokio::spawn(workers::recovery::run(
             links.clone(),
             Duration::from_millis(settings.workers.recovery_interval_ms),
@@ -99,7 +109,7 @@ impl Application {
         let parts = Parts {
             staff,
             login_limiter,
-            links: web::Data::from(links),
+            links: web::Data::from(links.clone()),
             keys: web::Data::from(keys.clone()),
             ip_limiter: web::Data::new(IpLimiter::new(
                 settings.limits.code_submissions_per_ip_per_minute,
@@ -118,7 +128,12 @@ impl Application {
             api_keys: Arc::new(key_cache),
         };
         let server = serve(listener, state, parts)?;
-        Ok(Self { server, port, db })
+        Ok(Self {
+            server,
+            port,
+            db,
+            links,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -127,6 +142,11 @@ impl Application {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The link service the routes and workers share (tests drive the workers' passes with it).
+    pub fn links(&self) -> &Arc<LinkService> {
+        &self.links
     }
 
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish (up to

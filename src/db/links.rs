@@ -8,13 +8,15 @@
 //! - `pg`: the same commits as single PostgreSQL statements, built from the same columns;
 //! - `events`: the audit trail and what is counted from it;
 //! - `sealed`: the encrypted columns;
-//! - `recovery`: finding and claiming links a crash left mid-way.
+//! - `recovery`: finding and claiming links a crash left mid-way;
+//! - `refresh`: the token refresh lease (claim, settle).
 
 mod events;
 mod find;
 mod pg;
 mod queue;
 mod recovery;
+mod refresh;
 mod row;
 mod sealed;
 mod transition;
@@ -28,6 +30,7 @@ pub use queue::{
     queue, queue_counts,
 };
 pub use recovery::{claim, stale_in_flight};
+pub use refresh::{TokenHealth, claim_due, claim_one, settle, token_health};
 pub use row::{LinkChanges, LinkRow, NewLink};
 pub use sealed::{SealedColumn, replace_sealed};
 pub use transition::{Pin, Refused, SpentCode, Transition, apply, apply_all, insert, update};

@@ -16,6 +16,8 @@ pub enum MessageKind {
     Linked,
     /// Staff rejected the link.
     NotLinked,
+    /// Wise refused the link's tokens for good: link again.
+    Reconnect,
 }
 
 impl MessageKind {
@@ -24,6 +26,7 @@ impl MessageKind {
             Self::FinishLinking => "finish_linking",
             Self::Linked => "linked",
             Self::NotLinked => "not_linked",
+            Self::Reconnect => "reconnect",
         }
     }
 }

@@ -68,6 +68,14 @@ diesel::table! {
         checked_wise -> Nullable<Binary>,
         approvals -> Integer,
         first_approved_by -> Nullable<Text>,
+        refresh_generation -> BigInt,
+        refresh_leased_until -> Nullable<Timestamp>,
+        refresh_due_at -> Nullable<Timestamp>,
+        refresh_failures -> Integer,
+        refresh_failing_since -> Nullable<Timestamp>,
+        refresh_flagged_at -> Nullable<Timestamp>,
+        refresh_in_doubt_at -> Nullable<Timestamp>,
+        refreshed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -1,5 +1,5 @@
 //! The rules of one link that an operator may tune (`[links]` in the configuration): attempts,
-//! how long a code and a session last, when tokens are renewed, how often a new code may be asked.
+//! how long a code and a session last, how often a new code may be asked.
 
 use super::ResendPolicy;
 use chrono::Duration;
@@ -13,8 +13,6 @@ pub struct LinkPolicy {
     /// How long after its code window a session token still opens its link, so the customer can
     /// read how it ended.
     pub session_grace: Duration,
-    /// Access tokens expiring within this margin are refreshed before being handed out.
-    pub refresh_margin: Duration,
     /// Wrong codes one customer may type over all their links in a rolling 24 hours.
     pub wrong_codes_per_customer_per_day: i64,
     /// The longest one link request (or one recovery of a link) may spend on Wise, all its
@@ -29,7 +27,6 @@ impl Default for LinkPolicy {
             max_attempts: 5,
             code_window: Duration::minutes(30),
             session_grace: Duration::hours(1),
-            refresh_margin: Duration::minutes(5),
             wrong_codes_per_customer_per_day: 20,
             wise_budget: Duration::seconds(40),
             resend: ResendPolicy::default(),

@@ -129,12 +129,22 @@ pub enum LinkEvent {
     StaffUnlocked,
     /// A refresh got `invalid_grant`: Wise revoked access.
     AccessRevoked,
+    /// A refresh's answer was lost after Wise acted on it, and the old refresh token cannot be
+    /// reused safely: the tokens Wise issued never arrived, so the customer must link again.
+    TokensLost,
+    /// Refresh refused, but the partner-created user's registration code still worked: new
+    /// tokens from the original grant.
+    TokensRegranted,
+    /// Refreshes have failed (transiently) for `tokens.failing_after_secs`.
+    RefreshFailing,
+    /// A refresh worked again after the link was flagged failing.
+    RefreshRecovered,
     /// The partner (or staff) unlinked.
     Unlinked,
 }
 
 impl LinkEvent {
-    pub const ALL: [LinkEvent; 21] = [
+    pub const ALL: [LinkEvent; 25] = [
         Self::WiseUserExists,
         Self::WiseUserCreated,
         Self::RedirectIssued,
@@ -155,6 +165,10 @@ impl LinkEvent {
         Self::StaffRejected,
         Self::StaffUnlocked,
         Self::AccessRevoked,
+        Self::TokensLost,
+        Self::TokensRegranted,
+        Self::RefreshFailing,
+        Self::RefreshRecovered,
         Self::Unlinked,
     ];
 
@@ -181,6 +195,10 @@ impl LinkEvent {
             Self::StaffRejected => "staff_rejected",
             Self::StaffUnlocked => "staff_unlocked",
             Self::AccessRevoked => "access_revoked",
+            Self::TokensLost => "tokens_lost",
+            Self::TokensRegranted => "tokens_regranted",
+            Self::RefreshFailing => "refresh_failing",
+            Self::RefreshRecovered => "refresh_recovered",
             Self::Unlinked => "unlinked",
         }
     }
@@ -234,7 +252,8 @@ pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, Illega
         (S::Locked, E::StaffUnlocked) => S::AwaitingCode,
         (S::Locked, E::StaffRejected) => S::Rejected,
 
-        (S::Active, E::AccessRevoked) => S::RelinkRequired,
+        (S::Active, E::AccessRevoked | E::TokensLost) => S::RelinkRequired,
+        (S::Active, E::TokensRegranted | E::RefreshFailing | E::RefreshRecovered) => S::Active,
 
         // Unlinking is possible from every state that is not final, except mid-exchange and
         // mid-verification, which finish (or are recovered) first.

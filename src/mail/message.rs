@@ -71,6 +71,19 @@ struct NotLinkedHtml<'a> {
     first_name: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "mail/reconnect.txt")]
+struct ReconnectText<'a> {
+    first_name: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/reconnect.html")]
+struct ReconnectHtml<'a> {
+    subject: &'a str,
+    first_name: &'a str,
+}
+
 fn when(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
@@ -130,6 +143,20 @@ pub fn not_linked(first_name: &str) -> Result<Rendered, askama::Error> {
         subject: subject.to_owned(),
         text: NotLinkedText { first_name }.render()?,
         html: NotLinkedHtml {
+            subject,
+            first_name,
+        }
+        .render()?,
+    })
+}
+
+/// Wise refused the link's tokens for good: the customer must link again.
+pub fn reconnect(first_name: &str) -> Result<Rendered, askama::Error> {
+    let subject = "Reconnect your Wise account";
+    Ok(Rendered {
+        subject: subject.to_owned(),
+        text: ReconnectText { first_name }.render()?,
+        html: ReconnectHtml {
             subject,
             first_name,
         }

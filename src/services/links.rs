@@ -5,6 +5,7 @@
 //! - `adopt`: activate a link with a Wise user the partner created;
 //! - `verify`: read the Wise identity behind new tokens and decide active / review / rejected;
 //! - `access_token`: hand the partner a fresh access token, refreshing it first if needed;
+//! - `refresh`: renew a link's tokens under its refresh lease (the refresher and `access_token`);
 //! - `resend`: ask Wise to email a new code;
 //! - `recover`: finish links a crash or an outage left mid-way;
 //! - `queries`: reads, the session rule, unlink.
@@ -19,6 +20,7 @@ mod emails;
 mod error;
 mod queries;
 mod recover;
+mod refresh;
 mod resend;
 mod review;
 mod secrets;
@@ -27,6 +29,7 @@ mod verify;
 
 pub use access_token::AccessToken;
 pub use error::{LinkError, WiseFieldError};
+pub use refresh::Renewal;
 pub use resend::Resent;
 pub use review::{Approval, Decision};
 pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
@@ -37,12 +40,12 @@ use crate::crypto::{Aad, KeyRing};
 use crate::db::Db;
 use crate::db::customers::{self, CustomerRow};
 use crate::db::links::{self, LinkChanges, LinkRow, Pin, SealedColumn, Transition};
-use crate::domain::{LinkId, LinkPolicy};
+use crate::domain::{LinkId, LinkPolicy, TokenPolicy};
 use crate::wise::{UserTokens, WiseClient, WiseError};
 use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::Notify;
 
 /// What the link service is built from.
 pub struct LinkDeps {
@@ -56,6 +59,7 @@ pub struct LinkDeps {
     /// Woken when a transition queues mail, so the relay sends it at once.
     pub outbox_wake: Arc<Notify>,
     pub policy: LinkPolicy,
+    pub tokens: TokenPolicy,
     pub clock: SharedClock,
 }
 
@@ -67,10 +71,11 @@ pub struct LinkService {
     public_url: String,
     outbox_wake: Arc<Notify>,
     policy: LinkPolicy,
+    tokens: TokenPolicy,
     clock: SharedClock,
-    /// Serialises on-demand token refreshes in this process: a refresh kills the previous access
-    /// token, so two racing refreshes would leave one caller holding a dead token.
-    refresh_lock: Mutex<()>,
+    /// One access-token caller per link at a time in this process goes to the database for the
+    /// refresh lease; the others wait for it and then read what it stored.
+    turns: access_token::Turns,
 }
 
 impl LinkService {
@@ -83,13 +88,18 @@ impl LinkService {
             public_url: deps.public_url,
             outbox_wake: deps.outbox_wake,
             policy: deps.policy,
+            tokens: deps.tokens,
             clock: deps.clock,
-            refresh_lock: Mutex::new(()),
+            turns: access_token::Turns::default(),
         }
     }
 
     pub fn policy(&self) -> &LinkPolicy {
         &self.policy
+    }
+
+    pub fn token_policy(&self) -> &TokenPolicy {
+        &self.tokens
     }
 
     pub fn clock(&self) -> &SharedClock {
@@ -181,6 +191,9 @@ impl LinkService {
                 &tokens.refresh_token,
             ))),
             access_expires_at: Some(Some(crate::clock::stored(tokens.expires_at))),
+            refresh_due_at: Some(Some(
+                self.tokens.due_at(crate::clock::stored(tokens.expires_at)),
+            )),
             ..LinkChanges::default()
         }
     }
@@ -194,13 +207,16 @@ fn aad(link_id: &LinkId, column: SealedColumn) -> Aad<'_> {
     }
 }
 
-/// Tokens and the session destroyed (rejected, relink, unlink).
+/// Tokens and the session destroyed (rejected, relink, unlink), and their upkeep ended.
 fn wiped() -> LinkChanges {
     LinkChanges {
         access_token: Some(None),
         refresh_token: Some(None),
         access_expires_at: Some(None),
         session_token_hash: Some(None),
+        refresh_due_at: Some(None),
+        refresh_leased_until: Some(None),
+        refresh_in_doubt_at: Some(None),
         ..LinkChanges::default()
     }
 }

@@ -11,7 +11,9 @@ pub struct LinkSettings {
     pub max_attempts: i32,
     pub code_window_minutes: i64,
     pub session_grace_minutes: i64,
-    pub refresh_margin_secs: i64,
+    /// Moved to `tokens.hand_out_margin_secs`; refused with a pointer to it.
+    #[serde(default)]
+    pub refresh_margin_secs: Option<i64>,
     pub resend_interval_secs: i64,
     pub resends_per_day: i32,
     pub wise_budget_secs: i64,
@@ -22,7 +24,10 @@ pub const LEASE_MARGIN_SECS: i64 = 10;
 
 impl LinkSettings {
     pub(super) fn problems(&self, out: &mut Vec<String>) {
-        let ranges: [(&str, i64, i64, i64); 7] = [
+        if self.refresh_margin_secs.is_some() {
+            out.push("links.refresh_margin_secs moved to tokens.hand_out_margin_secs (and tokens.refresh_margin_secs is when the refresher renews tokens)".to_owned());
+        }
+        let ranges: [(&str, i64, i64, i64); 6] = [
             ("links.max_attempts", self.max_attempts.into(), 1, 10),
             // Wise's codes live 30 minutes: a longer window would only collect dead codes.
             ("links.code_window_minutes", self.code_window_minutes, 1, 30),
@@ -31,12 +36,6 @@ impl LinkSettings {
                 self.session_grace_minutes,
                 0,
                 1440,
-            ),
-            (
-                "links.refresh_margin_secs",
-                self.refresh_margin_secs,
-                60,
-                21_600,
             ),
             (
                 "links.resend_interval_secs",
@@ -79,7 +78,6 @@ impl LinkSettings {
             max_attempts: self.max_attempts,
             code_window: Duration::minutes(self.code_window_minutes),
             session_grace: Duration::minutes(self.session_grace_minutes),
-            refresh_margin: Duration::seconds(self.refresh_margin_secs),
             wrong_codes_per_customer_per_day: limits.wrong_codes_per_customer_per_day.into(),
             wise_budget: Duration::seconds(self.wise_budget_secs),
             resend: ResendPolicy {

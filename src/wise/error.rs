@@ -179,6 +179,18 @@ impl WiseError {
         }
     }
 
+    /// Wise may have acted on the request although no good answer arrived: a timeout or a
+    /// dropped answer after sending, a bare 5xx, or a 2xx that could not be read. Wise's 4xx
+    /// refusals, 429 and connection failures prove it did nothing.
+    pub fn may_have_acted(&self) -> bool {
+        match self {
+            Self::Api(e) if e.status < 500 => false,
+            Self::Decode { .. } => true,
+            Self::Config(_) => false,
+            _ => !self.proves_unprocessed(),
+        }
+    }
+
     /// Worth trying again later: no answer, 408, 429 or 5xx.
     pub fn is_transient(&self) -> bool {
         match self {

@@ -23,4 +23,5 @@ mod review;
 mod simulator;
 mod slow_clients;
 mod staff;
+mod tokens;
 mod wise_client;

@@ -102,6 +102,10 @@ impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
             out.push_sql(" AND updated_at = ");
             out.push_bind_param::<Timestamp, _>(updated_at)?;
         }
+        if let Some(generation) = &plan.lease_generation {
+            out.push_sql(" AND refresh_generation = ");
+            out.push_bind_param::<BigInt, _>(generation)?;
+        }
         out.push_sql(" RETURNING ");
         links::all_columns.walk_ast(out.reborrow())?;
         out.push_sql(")");

@@ -41,6 +41,18 @@ pub struct LinkRow {
     /// Approvals given in this review (four-eyes), and by whom the first.
     pub approvals: i32,
     pub first_approved_by: Option<String>,
+    /// Token upkeep ([`refresh`](super::refresh)): the lease generation, who holds it until when,
+    /// when a failed refresh may be tried again, the failures so far, since when they fail, when
+    /// the link was flagged `refresh_failing`, whether the last answer was lost, and the last
+    /// refresh that worked.
+    pub refresh_generation: i64,
+    pub refresh_leased_until: Option<NaiveDateTime>,
+    pub refresh_due_at: Option<NaiveDateTime>,
+    pub refresh_failures: i32,
+    pub refresh_failing_since: Option<NaiveDateTime>,
+    pub refresh_flagged_at: Option<NaiveDateTime>,
+    pub refresh_in_doubt_at: Option<NaiveDateTime>,
+    pub refreshed_at: Option<NaiveDateTime>,
 }
 
 impl LinkRow {
@@ -90,6 +102,13 @@ pub struct LinkChanges {
     pub checked_wise: Option<Option<Vec<u8>>>,
     pub approvals: Option<i32>,
     pub first_approved_by: Option<Option<String>>,
+    pub refresh_leased_until: Option<Option<NaiveDateTime>>,
+    pub refresh_due_at: Option<Option<NaiveDateTime>>,
+    pub refresh_failures: Option<i32>,
+    pub refresh_failing_since: Option<Option<NaiveDateTime>>,
+    pub refresh_flagged_at: Option<Option<NaiveDateTime>>,
+    pub refresh_in_doubt_at: Option<Option<NaiveDateTime>>,
+    pub refreshed_at: Option<Option<NaiveDateTime>>,
 }
 
 impl LinkChanges {
@@ -116,6 +135,13 @@ impl LinkChanges {
             checked_wise: later.checked_wise.or(self.checked_wise),
             approvals: later.approvals.or(self.approvals),
             first_approved_by: later.first_approved_by.or(self.first_approved_by),
+            refresh_leased_until: later.refresh_leased_until.or(self.refresh_leased_until),
+            refresh_due_at: later.refresh_due_at.or(self.refresh_due_at),
+            refresh_failures: later.refresh_failures.or(self.refresh_failures),
+            refresh_failing_since: later.refresh_failing_since.or(self.refresh_failing_since),
+            refresh_flagged_at: later.refresh_flagged_at.or(self.refresh_flagged_at),
+            refresh_in_doubt_at: later.refresh_in_doubt_at.or(self.refresh_in_doubt_at),
+            refreshed_at: later.refreshed_at.or(self.refreshed_at),
         }
     }
 }

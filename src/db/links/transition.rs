@@ -29,6 +29,9 @@ pub struct Transition {
     /// Written only if the row was not changed since it was read (its `updated_at`): for changes
     /// that keep the state, or decisions made on what someone saw.
     pub unchanged_since: Option<NaiveDateTime>,
+    /// Written only while the refresh lease of this generation is the link's latest: for what a
+    /// refresh found, so a worker whose lease passed to another writes nothing.
+    pub lease_generation: Option<i64>,
 }
 
 /// A change to the codes a link has sent to Wise. Adding one that is already there refuses the
@@ -60,12 +63,19 @@ impl Transition {
             messages: Vec::new(),
             spent_code: None,
             unchanged_since: None,
+            lease_generation: None,
         }
     }
 
     /// Refuses the transition (as stale) if the link changed after `updated_at`.
     pub fn unchanged_since(mut self, updated_at: NaiveDateTime) -> Self {
         self.unchanged_since = Some(updated_at);
+        self
+    }
+
+    /// Refuses the transition (as stale) unless the link's refresh lease is still `generation`.
+    pub fn under_lease(mut self, generation: i64) -> Self {
+        self.lease_generation = Some(generation);
         self
     }
 
@@ -167,8 +177,9 @@ pub(super) struct Plan<'a> {
     pub events: Vec<NewEvent<'a>>,
     pub messages: Vec<&'a NewMessage>,
     pub spent_codes: Vec<&'a SpentCode>,
-    /// The first transition's guard on `updated_at`.
+    /// The first transition's guards on `updated_at` and on the refresh lease.
     pub unchanged_since: Option<NaiveDateTime>,
+    pub lease_generation: Option<i64>,
 }
 
 fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refused> {
@@ -184,6 +195,7 @@ fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refu
         messages: Vec::new(),
         spent_codes: Vec::new(),
         unchanged_since: first.unchanged_since,
+        lease_generation: first.lease_generation,
     };
     for t in transitions {
         debug_assert_eq!(t.link_id, first.link_id, "one link per commit");
@@ -242,6 +254,12 @@ fn commit_in_transaction(
                 .nullable()
                 .eq(plan.unchanged_since)
                 .or(plan.unchanged_since.is_none().into_sql::<Bool>()),
+        )
+        .filter(
+            links::refresh_generation
+                .nullable()
+                .eq(plan.lease_generation)
+                .or(plan.lease_generation.is_none().into_sql::<Bool>()),
         )
         .set((
             links::state.eq(plan.to.as_str()),

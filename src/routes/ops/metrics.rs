@@ -20,6 +20,27 @@ pub async fn metrics(state: web::Data<AppState>, links: web::Data<LinkService>) 
         }
         Err(e) => tracing::warn!(error = %e, "review queue depth not read for metrics"),
     }
+    // Links per state, and whether the refresher keeps up: the oldest access token still in use
+    // (seconds until the earliest expiry among active links; it should stay above
+    // tokens.hand_out_margin_secs) and the links flagged refresh_failing.
+    match links.token_health().await {
+        Ok(health) => {
+            for link_state in crate::domain::LinkState::ALL {
+                let n = health
+                    .by_state
+                    .iter()
+                    .find(|(s, _)| s == link_state.as_str())
+                    .map_or(0, |(_, n)| *n);
+                ::metrics::gauge!("wiselink_links", "state" => link_state.as_str()).set(n as f64);
+            }
+            if let Some(t) = health.earliest_expiry {
+                let left = (t - links.clock().now()).num_seconds() as f64;
+                ::metrics::gauge!("wiselink_access_token_earliest_expiry_seconds").set(left);
+            }
+            ::metrics::gauge!("wiselink_links_refresh_failing").set(health.failing as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "token upkeep not read for metrics"),
+    }
     let db = state.db.clone();
     let handle = state.metrics.clone();
     HttpResponse::Ok()

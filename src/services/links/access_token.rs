@@ -1,10 +1,18 @@
 //! Handing the partner's backend a valid Wise access token for an active link.
+//!
+//! A token is handed out only when no refresh of it is out or in doubt, since a refresh kills the
+//! previous access token at once. When one is due, one caller refreshes under the link's refresh
+//! lease: in this process the others wait their turn ([`Turns`]) and read what it stored; on
+//! other instances they see the lease and wait for it to end. However many callers, one refresh.
 
-use super::{LinkError, LinkService, unavailable, wiped};
-use crate::db::links::{self, LinkRow, SealedColumn, Transition};
-use crate::domain::{LinkEvent, LinkId, LinkState, WiseProfileId};
+use super::{LinkError, LinkService, Renewal};
+use crate::db::links::{self, LinkRow, SealedColumn};
+use crate::domain::{LinkId, LinkState, WiseProfileId};
 use chrono::NaiveDateTime;
 use secrecy::SecretString;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 /// A usable access token, when it expires, and the profile it acts for.
 pub struct AccessToken {
@@ -13,63 +21,149 @@ pub struct AccessToken {
     pub profile_id: Option<WiseProfileId>,
 }
 
+/// How often a caller looks again while another instance holds the link's refresh lease.
+const LEASE_POLL: Duration = Duration::from_millis(50);
+
+/// One turn per link at a time, for this process's access-token callers.
+#[derive(Default)]
+pub(super) struct Turns(Mutex<HashMap<LinkId, Weak<tokio::sync::Mutex<()>>>>);
+
+impl Turns {
+    fn of(&self, id: &LinkId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(turn) = map.get(id).and_then(Weak::upgrade) {
+            return turn;
+        }
+        if map.len() >= 1_024 {
+            map.retain(|_, turn| turn.strong_count() > 0);
+        }
+        let turn = Arc::new(tokio::sync::Mutex::new(()));
+        map.insert(id.clone(), Arc::downgrade(&turn));
+        turn
+    }
+}
+
 impl LinkService {
-    /// A valid access token for an active link, refreshed first when it expires within the
-    /// policy's margin.
+    /// A valid access token for an active link, refreshed first when it expires within
+    /// `tokens.hand_out_margin_secs`.
     pub async fn access_token(&self, link_id: &LinkId) -> Result<AccessToken, LinkError> {
         self.bounded(self.fresh_access_token(link_id)).await
     }
 
     async fn fresh_access_token(&self, link_id: &LinkId) -> Result<AccessToken, LinkError> {
-        let link = self.reload(link_id).await?;
-        if link.state != LinkState::Active {
-            return Err(LinkError::WrongState(link.state));
-        }
-        if let Some(fresh) = self.usable(&link)? {
-            return Ok(fresh);
-        }
-        let _guard = self.refresh_lock.lock().await;
-        let link = self.reload(link_id).await?;
-        if let Some(fresh) = self.usable(&link)? {
-            return Ok(fresh);
-        }
-        let refresh = self.open_secret(&link, SealedColumn::RefreshToken)?;
-        match self.wise.refresh(&refresh).await {
-            Ok(tokens) => {
-                let changes = self.token_changes(&link.id, &tokens);
-                let (id, now) = (link.id.clone(), self.clock.now());
-                self.db
-                    .run(move |conn| links::update(conn, &id, LinkState::Active, &changes, now))
-                    .await?;
-                Ok(AccessToken {
-                    token: tokens.access_token,
-                    expires_at: crate::clock::stored(tokens.expires_at),
-                    profile_id: link.wise_profile_id,
-                })
+        let mut waited = false;
+        loop {
+            let link = self.active(link_id).await?;
+            if let Some(token) = self.handable(&link)? {
+                return Ok(token);
             }
-            Err(e) if e.is_invalid_grant() => {
-                let t = Transition::new(
-                    &link.id,
-                    LinkState::Active,
-                    LinkEvent::AccessRevoked,
-                    "refresher",
-                    "Wise refused the refresh token: access revoked",
-                )
-                .changes(wiped())
-                .trace(e.trace_id());
-                self.apply(t).await?;
-                Err(LinkError::RelinkRequired)
+            if link.refresh_leased(self.clock.now()) {
+                self.wait_for_lease(waited).await?;
+                waited = true;
+                continue;
             }
-            Err(e) => Err(unavailable(&e)),
+            let turn = self.turns.of(link_id);
+            let _turn = turn.lock().await;
+            let link = self.active(link_id).await?;
+            if let Some(token) = self.handable(&link)? {
+                return Ok(token);
+            }
+            let now = self.clock.now();
+            let in_doubt = link.refresh_unsettled(now);
+            if !in_doubt
+                && link.refresh_failures > 0
+                && link.refresh_due_at.is_some_and(|t| t > now)
+            {
+                // A refresh just failed and the stored token is known to be good: wait as the
+                // refresher does, rather than each caller trying again. (In doubt, the caller
+                // needs to know now: the renewal first asks Wise whether the token still works.)
+                return self.between_tries(&link, now);
+            }
+            let id = link_id.clone();
+            let lease_until = now + self.tokens.lease;
+            let claimed = self
+                .db
+                .run(move |conn| links::claim_one(conn, &id, now, lease_until))
+                .await?;
+            let Some(claimed) = claimed else {
+                // Another instance took the lease between the read and the claim.
+                continue;
+            };
+            let renewal = self.renew(claimed).await?;
+            metrics::counter!("wiselink_token_refreshes_total", "outcome" => renewal.outcome(), "via" => "access_token").increment(1);
+            match renewal {
+                Renewal::Renewed(token) => return Ok(token),
+                Renewal::RelinkRequired => return Err(LinkError::RelinkRequired),
+                Renewal::Superseded => continue,
+                Renewal::Deferred { .. } => {
+                    let link = self.active(link_id).await?;
+                    return self.between_tries(&link, self.clock.now());
+                }
+            }
         }
     }
 
-    /// The stored access token, if it outlives the refresh margin.
-    fn usable(&self, link: &LinkRow) -> Result<Option<AccessToken>, LinkError> {
+    /// While a failed refresh waits for its next try: the stored token if no refresh of it is in
+    /// doubt and it has not expired (better than nothing for the minutes it has left), else
+    /// "unavailable, try again when the refresh is due".
+    fn between_tries(&self, link: &LinkRow, now: NaiveDateTime) -> Result<AccessToken, LinkError> {
+        if !link.refresh_unsettled(now)
+            && let Some(token) = self.stored_token(link, chrono::Duration::zero())?
+        {
+            return Ok(token);
+        }
+        let wait = link
+            .refresh_due_at
+            .map_or(1, |t| (t - now).num_seconds().max(1));
+        Err(LinkError::WiseUnavailable {
+            retry_after: u64::try_from(wait).ok(),
+        })
+    }
+
+    /// The link, if it is active; a link that needs re-linking says so.
+    async fn active(&self, link_id: &LinkId) -> Result<LinkRow, LinkError> {
+        let link = self.reload(link_id).await?;
+        match link.state {
+            LinkState::Active => Ok(link),
+            LinkState::RelinkRequired => Err(LinkError::RelinkRequired),
+            state => Err(LinkError::WrongState(state)),
+        }
+    }
+
+    /// Waits a moment for another instance's refresh; the request's Wise budget bounds the whole.
+    async fn wait_for_lease(&self, waited: bool) -> Result<(), LinkError> {
+        if !waited {
+            tracing::debug!("waiting for another instance's refresh of this link");
+        }
+        tokio::time::sleep(LEASE_POLL).await;
+        if crate::wise::deadline::remaining().is_some_and(|left| left < LEASE_POLL) {
+            return Err(LinkError::WiseUnavailable {
+                retry_after: Some(1),
+            });
+        }
+        Ok(())
+    }
+
+    /// The stored access token, if nobody is refreshing it, no refresh of it is in doubt, and it
+    /// outlives the hand-out margin.
+    fn handable(&self, link: &LinkRow) -> Result<Option<AccessToken>, LinkError> {
+        let now = self.clock.now();
+        if link.refresh_leased(now) || link.refresh_unsettled(now) {
+            return Ok(None);
+        }
+        self.stored_token(link, self.tokens.hand_out_margin)
+    }
+
+    /// The stored access token, if it outlives `margin`.
+    fn stored_token(
+        &self,
+        link: &LinkRow,
+        margin: chrono::Duration,
+    ) -> Result<Option<AccessToken>, LinkError> {
         let (Some(_), Some(expires_at)) = (&link.access_token, link.access_expires_at) else {
             return Ok(None);
         };
-        if expires_at - self.policy.refresh_margin <= self.clock.now() {
+        if expires_at - margin <= self.clock.now() {
             return Ok(None);
         }
         Ok(Some(AccessToken {

@@ -66,6 +66,16 @@ impl LinkService {
         self.prepare(link_id, MessageKind::NotLinked, signup_email, &rendered)
     }
 
+    /// "Reconnect your Wise account": sent when Wise refused the link's tokens for good.
+    pub(super) fn reconnect_mail(
+        &self,
+        link_id: &LinkId,
+        customer: &CustomerRow,
+    ) -> Result<NewMessage, LinkError> {
+        let rendered = mail::reconnect(&customer.first_name).map_err(anyhow::Error::from)?;
+        self.prepare(link_id, MessageKind::Reconnect, &customer.email, &rendered)
+    }
+
     fn prepare(
         &self,
         link_id: &LinkId,

@@ -67,6 +67,11 @@ impl LinkService {
             .await?)
     }
 
+    /// Links per state and the state of token upkeep, for the metrics.
+    pub async fn token_health(&self) -> Result<links::TokenHealth, LinkError> {
+        Ok(self.db.run(links::token_health).await?)
+    }
+
     /// The emails queued for a link: kind, status and times, never their content.
     pub async fn emails_of(&self, id: &LinkId) -> Result<Vec<SentEmail>, LinkError> {
         let id = id.clone();

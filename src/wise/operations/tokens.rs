@@ -130,13 +130,15 @@ impl WiseClient {
             .await
     }
 
-    /// A new access token; the previous one stops working at once.
+    /// A new access token; the previous one stops working at once. Repeated only when Wise
+    /// provably did nothing: where refresh tokens rotate, a repeat after a lost answer would send
+    /// a spent refresh token (the caller decides what a lost answer means).
     pub async fn refresh(&self, refresh_token: &SecretString) -> Result<UserTokens, WiseError> {
         let fields = vec![
             ("grant_type", secret("refresh_token")),
             ("refresh_token", refresh_token.clone()),
         ];
-        self.user_grant("refresh_token_grant", fields, Retry::Safe)
+        self.user_grant("refresh_token_grant", fields, Retry::IfNotProcessed)
             .await
     }
 }

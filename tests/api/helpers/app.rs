@@ -15,6 +15,8 @@ pub struct TestApp {
     pub api_key: String,
     pub client: Client,
     pub db: Db,
+    /// The app's link service, to run a worker's pass at a chosen moment.
+    pub links: std::sync::Arc<wiselink::services::links::LinkService>,
     /// The SMTP server this app delivers its emails to.
     pub mail: MailSink,
     pub(super) database: Option<TestDatabase>,
@@ -69,10 +71,23 @@ async fn start_app(
     let app = Application::build_with_clock(settings(database.url(), &vars), sim.clock.clone())
         .await
         .expect("application starts");
+    let db = app.db().clone();
+    let api_key = create_api_key(&db, "tests").await;
+    serving(app, api_key, mail, Some(database), sim)
+}
+
+/// Runs `app` in the background and wraps it for tests.
+fn serving(
+    app: Application,
+    api_key: String,
+    mail: MailSink,
+    database: Option<TestDatabase>,
+    sim: TestSim,
+) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
+    let links = app.links().clone();
     tokio::spawn(app.run_until_stopped());
-    let api_key = create_api_key(&db, "tests").await;
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -82,8 +97,9 @@ async fn start_app(
         api_key,
         client,
         db,
+        links,
         mail,
-        database: Some(database),
+        database,
         sim: Some(sim),
     }
 }
@@ -95,6 +111,28 @@ impl TestApp {
         let database = self.database.take().expect("database");
         let sim = self.sim.take().expect("simulator");
         start_app(database, sim, self.mail.clone(), overrides).await
+    }
+
+    /// A second instance beside this one: its own pool, workers and port, on the same database,
+    /// simulator, clock and mail sink, answering to the same API key. Both keep serving.
+    pub async fn second_instance(&self, overrides: &[(&str, &str)]) -> TestApp {
+        let sim = self.sim().clone();
+        let authorize = format!("{}/oauth/authorize/", sim.url);
+        let smtp_url = self.mail.url();
+        let mut vars = vec![
+            ("WISELINK__WISE__API_URL", sim.url.as_str()),
+            ("WISELINK__WISE__AUTHORIZE_URL", authorize.as_str()),
+            ("WISELINK__WISE__RETRY_BASE_MS", "20"),
+            ("WISELINK__MAIL__TRANSPORT", "smtp"),
+            ("WISELINK__MAIL__SMTP_URL", smtp_url.as_str()),
+            ("WISELINK__MAIL__RELAY_INTERVAL_MS", "50"),
+        ];
+        vars.extend_from_slice(overrides);
+        let settings = settings(self.database().url(), &vars);
+        let app = Application::build_with_clock(settings, sim.clock.clone())
+            .await
+            .expect("second instance starts");
+        serving(app, self.api_key.clone(), self.mail.clone(), None, sim)
     }
 }
 

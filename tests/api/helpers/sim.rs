@@ -7,6 +7,7 @@ use serde_json::Value;
 use wiselink::settings::Settings;
 
 /// A simulated Wise on port 0 and a client configured for it.
+#[derive(Clone)]
 pub struct TestSim {
     pub url: String,
     pub http: Client,

@@ -26,6 +26,10 @@ pub struct LinkView {
     pub review_reason: Option<ReviewReason>,
     /// Approvals given in the current review (four-eyes review needs 2).
     pub approvals: i32,
+    /// `true` once refreshing this active link's tokens has failed for
+    /// `tokens.failing_after_secs` (Wise unreachable or erroring): the tokens are kept and the
+    /// refresher keeps trying; the link is not re-linked for it.
+    pub refresh_failing: bool,
     /// What the customer has to do next, if anything.
     pub next_action: Option<NextAction>,
     pub attempts_remaining: i32,
@@ -71,6 +75,7 @@ impl LinkView {
             wise_profile_id: link.wise_profile_id,
             review_reason: link.review_reason,
             approvals: link.approvals,
+            refresh_failing: link.state == LinkState::Active && link.refresh_flagged_at.is_some(),
             next_action,
             attempts_remaining: link.attempts_remaining,
             code_expires_at: ts(link.code_expires_at),

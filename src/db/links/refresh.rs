@@ -1,0 +1,156 @@
+//! Token upkeep: the refresh lease. Whoever refreshes a link's tokens first claims its lease with
+//! one `UPDATE … WHERE` that bumps `refresh_generation`; no row lock is held while Wise is called.
+//! What the refresh found is written only if the generation is still the one claimed, so a worker
+//! whose lease passed to another (it was too slow, or its instance froze) writes nothing.
+//!
+//! A lease that ended without being settled means its holder died mid-call: Wise may have
+//! replaced the tokens ([`LinkRow::refresh_unsettled`]).
+
+use super::{LinkChanges, LinkRow};
+use crate::db::schema::links;
+use crate::db::{DbConnection, DbError};
+use crate::domain::{LinkId, LinkState};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+impl LinkRow {
+    /// A refresh was sent whose outcome is unknown: its answer was lost, or the lease ended
+    /// without being settled (the holder crashed). The stored access token may be dead. (Taking
+    /// the lease again records the second case in `refresh_in_doubt_at`.)
+    pub fn refresh_unsettled(&self, now: NaiveDateTime) -> bool {
+        self.refresh_in_doubt_at.is_some() || self.refresh_leased_until.is_some_and(|t| t <= now)
+    }
+
+    /// Someone holds the refresh lease now.
+    pub fn refresh_leased(&self, now: NaiveDateTime) -> bool {
+        self.refresh_leased_until.is_some_and(|t| t > now)
+    }
+}
+
+/// Claims the refresh lease of up to `batch` active links due by `now` (and not leased), until
+/// `lease_until`; returns them as claimed (each with its new generation). On PostgreSQL, rows
+/// another instance is claiming are skipped, not waited for.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    batch: i64,
+) -> Result<Vec<LinkRow>, DbError> {
+    let due = links::table
+        .filter(links::state.eq(LinkState::Active.as_str()))
+        .filter(links::refresh_due_at.le(now))
+        .filter(
+            links::refresh_leased_until
+                .is_null()
+                .or(links::refresh_leased_until.le(now)),
+        )
+        .order(links::refresh_due_at.asc())
+        .limit(batch)
+        .select(links::id);
+    Ok(conn.transaction(|c| {
+        let ids: Vec<LinkId> = match c {
+            DbConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
+            DbConnection::Sqlite(_) => due.load(c)?,
+        };
+        if ids.is_empty() {
+            return Ok::<_, diesel::result::Error>(Vec::new());
+        }
+        take_leases(c, &ids, now, lease_until)
+    })?)
+}
+
+/// Claims one active link's lease (whatever its due time), unless someone holds it.
+pub fn claim_one(
+    conn: &mut DbConnection,
+    id: &LinkId,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> Result<Option<LinkRow>, DbError> {
+    let ids = std::slice::from_ref(id);
+    Ok(conn
+        .transaction(|c| take_leases(c, ids, now, lease_until))?
+        .pop())
+}
+
+fn take_leases(
+    conn: &mut DbConnection,
+    ids: &[LinkId],
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Vec<LinkRow>> {
+    // A lease that ended without being settled: its holder died (or froze) with a refresh out,
+    // so what Wise did is unknown. Remembered before the lease is taken again.
+    diesel::update(links::table)
+        .filter(links::id.eq_any(ids))
+        .filter(links::state.eq(LinkState::Active.as_str()))
+        .filter(links::refresh_leased_until.le(now))
+        .filter(links::refresh_in_doubt_at.is_null())
+        .set(links::refresh_in_doubt_at.eq(now))
+        .execute(conn)?;
+    // The conditions are checked again by the UPDATE itself, so of two claimers of one link
+    // exactly one gets it.
+    diesel::update(links::table)
+        .filter(links::id.eq_any(ids))
+        .filter(links::state.eq(LinkState::Active.as_str()))
+        .filter(
+            links::refresh_leased_until
+                .is_null()
+                .or(links::refresh_leased_until.le(now)),
+        )
+        .set((
+            links::refresh_generation.eq(links::refresh_generation + 1),
+            links::refresh_leased_until.eq(lease_until),
+        ))
+        .returning(links::all_columns)
+        .get_results::<LinkRow>(conn)
+}
+
+/// Writes what a refresh found (and ends the lease, if `changes` say so), if the link is still
+/// active under the lease of `generation`. Returns the row as written, or `None` if the lease
+/// passed to someone else or the link left `active`.
+pub fn settle(
+    conn: &mut DbConnection,
+    id: &LinkId,
+    generation: i64,
+    changes: &LinkChanges,
+) -> Result<Option<LinkRow>, DbError> {
+    Ok(diesel::update(links::table)
+        .filter(links::id.eq(id))
+        .filter(links::state.eq(LinkState::Active.as_str()))
+        .filter(links::refresh_generation.eq(generation))
+        .set(changes)
+        .returning(links::all_columns)
+        .get_results::<LinkRow>(conn)?
+        .pop())
+}
+
+/// What the metrics show of token upkeep.
+pub struct TokenHealth {
+    /// Links per state.
+    pub by_state: Vec<(String, i64)>,
+    /// The earliest access-token expiry among active links: the oldest token still in use.
+    pub earliest_expiry: Option<NaiveDateTime>,
+    /// Active links flagged `refresh_failing`.
+    pub failing: i64,
+}
+
+pub fn token_health(conn: &mut DbConnection) -> Result<TokenHealth, DbError> {
+    use diesel::dsl::{count_star, min};
+    let by_state = links::table
+        .group_by(links::state)
+        .select((links::state, count_star()))
+        .load::<(String, i64)>(conn)?;
+    let active = links::table.filter(links::state.eq(LinkState::Active.as_str()));
+    let earliest_expiry = active
+        .select(min(links::access_expires_at))
+        .first::<Option<NaiveDateTime>>(conn)?;
+    let failing = active
+        .filter(links::refresh_flagged_at.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok(TokenHealth {
+        by_state,
+        earliest_expiry,
+        failing,
+    })
+}

@@ -1,0 +1,317 @@
+//! Renewing an active link's tokens under its refresh lease ([`db::links::claim_due`] /
+//! [`claim_one`](crate::db::links::claim_one)), for the refresher and for the access-token call.
+//!
+//! What a refresh answer means:
+//! - new tokens: stored (whatever refresh token Wise returned), the lease ends;
+//! - `invalid_grant`: the refresh token is dead. A partner-created user whose registration code
+//!   still works gets new tokens from that grant; otherwise the link needs re-linking, in the
+//!   transaction that wipes its tokens and queues one email to the customer;
+//! - anything else (5xx, 429, timeouts, resets) is transient: the tokens are kept, the next try
+//!   waits (exponential, jittered, `Retry-After` honoured), and only after
+//!   `tokens.failing_after_secs` of failures is the link flagged — never re-linked for it.
+//!
+//! A refresh whose answer never arrived is in doubt: Wise may have replaced the tokens, which
+//! kills the stored access token and, where refresh tokens rotate, the stored refresh token too.
+//! It is never retried blindly (the client does not repeat it; `invalid_grant` after it does not
+//! mean "revoked"). The next try first asks Wise whether the stored access token still works
+//! (`GET /v1/me`): if it does, the lost refresh did nothing and refreshing again is an ordinary
+//! refresh. If it does not, Wise acted: the stored refresh token is tried once more (it still
+//! works where Wise does not rotate them; where it does, the new pair existed only in the lost
+//! answer, so nothing is lost by trying), and its `invalid_grant` means the tokens are lost — a
+//! partner-created user is granted new ones with the registration code, anyone else must link
+//! again (`tokens_lost`, not `access_revoked`).
+
+use super::{AccessToken, LinkError, LinkService, wiped};
+use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
+use crate::domain::{LinkEvent, LinkState};
+use crate::wise::{UserTokens, WiseError};
+use chrono::NaiveDateTime;
+
+/// How one renewal ended.
+pub enum Renewal {
+    /// New tokens are stored.
+    Renewed(AccessToken),
+    /// This try failed in a way Wise did not call final; the tokens are kept (but may be dead if
+    /// `in_doubt`) and the next try is due at `retry_at`.
+    Deferred {
+        retry_at: NaiveDateTime,
+        retry_after: Option<u64>,
+        in_doubt: bool,
+    },
+    /// Wise refused the refresh for good: the link needs re-linking now.
+    RelinkRequired,
+    /// The lease passed to someone else (or the link left `active`) meanwhile: nothing written.
+    Superseded,
+}
+
+impl Renewal {
+    /// The outcome's name in metrics and logs.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Renewed(_) => "renewed",
+            Self::Deferred { in_doubt: true, .. } => "in_doubt",
+            Self::Deferred { .. } => "deferred",
+            Self::RelinkRequired => "relink_required",
+            Self::Superseded => "superseded",
+        }
+    }
+}
+
+/// What the check of an in-doubt link found.
+enum Doubt {
+    /// No refresh in doubt, or the stored access token still works: refreshing is safe.
+    Clear,
+    /// Wise acted on the lost refresh: the stored access token is dead.
+    Acted,
+}
+
+impl LinkService {
+    /// Claims the refresh lease of up to `batch` links that are due, for the refresher.
+    pub async fn claim_due(&self, batch: i64) -> Result<Vec<LinkRow>, LinkError> {
+        let now = self.clock.now();
+        let lease_until = now + self.tokens.lease;
+        Ok(self
+            .db
+            .run(move |conn| links::claim_due(conn, now, lease_until, batch))
+            .await?)
+    }
+
+    /// Renews `link`, whose refresh lease the caller has just claimed (its generation is the
+    /// row's), and settles the lease. Every Wise call ends within the lease.
+    pub async fn renew(&self, link: LinkRow) -> Result<Renewal, LinkError> {
+        let budget = (self.tokens.lease - chrono::Duration::seconds(2))
+            .to_std()
+            .unwrap_or_default();
+        crate::wise::deadline::within(budget, self.renew_leased(link)).await
+    }
+
+    async fn renew_leased(&self, link: LinkRow) -> Result<Renewal, LinkError> {
+        let in_doubt = link.refresh_in_doubt_at.is_some();
+        let doubt = if in_doubt {
+            match self.check_access_token(&link).await {
+                Ok(doubt) => doubt,
+                Err(e) => return self.defer(&link, &e, true).await,
+            }
+        } else {
+            Doubt::Clear
+        };
+        let refresh = self.open_secret(&link, SealedColumn::RefreshToken)?;
+        match self.wise.refresh(&refresh).await {
+            Ok(tokens) => self.store_renewed(&link, &tokens, None).await,
+            Err(e) if e.is_invalid_grant() => {
+                let event = match doubt {
+                    Doubt::Acted => LinkEvent::TokensLost,
+                    Doubt::Clear => LinkEvent::AccessRevoked,
+                };
+                self.after_dead_refresh(&link, event).await
+            }
+            Err(e) => {
+                // Still in doubt if Wise acted on the lost refresh (the stored access token is
+                // dead), or may have acted on this one.
+                let in_doubt = matches!(doubt, Doubt::Acted) || e.may_have_acted();
+                self.defer(&link, &e, in_doubt).await
+            }
+        }
+    }
+
+    /// Asks Wise whether the stored access token still works (`GET /v1/me`).
+    async fn check_access_token(&self, link: &LinkRow) -> Result<Doubt, WiseError> {
+        let Ok(access) = self.open_secret(link, SealedColumn::AccessToken) else {
+            return Ok(Doubt::Acted);
+        };
+        match self.wise.me(&access).await {
+            Ok(_) => Ok(Doubt::Clear),
+            Err(e) if e.is_invalid_token() => Ok(Doubt::Acted),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The refresh token is dead (refused, or spent by a refresh whose answer was lost). A
+    /// partner-created user is granted new tokens with the registration code, unless they
+    /// reclaimed the account; otherwise the customer must link again.
+    async fn after_dead_refresh(
+        &self,
+        link: &LinkRow,
+        event: LinkEvent,
+    ) -> Result<Renewal, LinkError> {
+        let created = link.origin.as_deref() == Some("created") && link.registration_code.is_some();
+        if !created {
+            return self.relink_required(link, event, None).await;
+        }
+        let code = self.open_secret(link, SealedColumn::RegistrationCode)?;
+        match self
+            .wise
+            .registration_code_grant(&link.signup_email, &code)
+            .await
+        {
+            Ok(tokens) => {
+                self.store_renewed(link, &tokens, Some(LinkEvent::TokensRegranted))
+                    .await
+            }
+            // Wise's documented answer once the customer reclaimed the account: from now on
+            // only the linking flow works, so the registration code is destroyed.
+            Err(e) if e.is_invalid_grant() => {
+                let reclaimed = "the customer reclaimed the Wise account: the registration code no longer works";
+                self.relink_required(link, event, Some(reclaimed)).await
+            }
+            Err(e) => self.defer(link, &e, e.may_have_acted()).await,
+        }
+    }
+
+    /// Stores new tokens and ends the lease; with an event when something worth the audit trail
+    /// happened (a re-grant, or a flagged link recovering).
+    async fn store_renewed(
+        &self,
+        link: &LinkRow,
+        tokens: &UserTokens,
+        event: Option<LinkEvent>,
+    ) -> Result<Renewal, LinkError> {
+        let now = self.clock.now();
+        let changes = self.token_changes(&link.id, tokens).then(LinkChanges {
+            refresh_leased_until: Some(None),
+            refresh_failures: Some(0),
+            refresh_failing_since: Some(None),
+            refresh_flagged_at: Some(None),
+            refresh_in_doubt_at: Some(None),
+            refreshed_at: Some(Some(now)),
+            ..LinkChanges::default()
+        });
+        let event = event.or(link.refresh_flagged_at.map(|_| LinkEvent::RefreshRecovered));
+        let written = match event {
+            Some(event) => {
+                let reason = match event {
+                    LinkEvent::TokensRegranted => {
+                        "refresh refused; new tokens from the registration code"
+                    }
+                    _ => "refreshes work again",
+                };
+                let t = Transition::new(&link.id, LinkState::Active, event, "refresher", reason)
+                    .under_lease(link.refresh_generation)
+                    .changes(changes);
+                match self.commit(vec![t], None).await {
+                    Ok(row) => Some(row),
+                    Err(LinkError::Busy | LinkError::WrongState(_)) => None,
+                    Err(e) => return Err(e),
+                }
+            }
+            None => self.settle(link, changes).await?,
+        };
+        Ok(match written {
+            Some(row) => Renewal::Renewed(AccessToken {
+                token: tokens.access_token.clone(),
+                expires_at: crate::clock::stored(tokens.expires_at),
+                profile_id: row.wise_profile_id,
+            }),
+            None => Renewal::Superseded,
+        })
+    }
+
+    /// Wipes the tokens, moves the link to `relink_required` with one event, and queues one
+    /// email asking the customer to reconnect: one transaction, under the lease.
+    async fn relink_required(
+        &self,
+        link: &LinkRow,
+        event: LinkEvent,
+        detail: Option<&str>,
+    ) -> Result<Renewal, LinkError> {
+        let reason = detail.unwrap_or(match event {
+            LinkEvent::TokensLost => {
+                "the answer to a refresh was lost after Wise replaced the tokens"
+            }
+            _ => "Wise refused the refresh token: access revoked",
+        });
+        let customer = self.customer_of(link).await?;
+        let mail = self.reconnect_mail(&link.id, &customer)?;
+        // The registration code goes too: it was refused, or the user was never created by us.
+        let changes = wiped().then(LinkChanges {
+            registration_code: Some(None),
+            ..LinkChanges::default()
+        });
+        let t = Transition::new(&link.id, LinkState::Active, event, "refresher", reason)
+            .under_lease(link.refresh_generation)
+            .changes(changes)
+            .queue(Some(mail));
+        match self.commit(vec![t], None).await {
+            Ok(_) => {
+                tracing::warn!(link.id = %link.id, event = event.as_str(), "link needs re-linking");
+                Ok(Renewal::RelinkRequired)
+            }
+            Err(LinkError::Busy | LinkError::WrongState(_)) => Ok(Renewal::Superseded),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Keeps the tokens, counts the failure and sets the next try; flags the link (one event)
+    /// once refreshes have failed for `tokens.failing_after_secs`.
+    async fn defer(
+        &self,
+        link: &LinkRow,
+        error: &WiseError,
+        in_doubt: bool,
+    ) -> Result<Renewal, LinkError> {
+        let now = self.clock.now();
+        let failures = link.refresh_failures.saturating_add(1);
+        let retry_after = error.retry_after();
+        let wait = self.tokens.retry_in(
+            failures,
+            retry_after.and_then(|d| chrono::Duration::from_std(d).ok()),
+        );
+        let retry_at = now + wait;
+        let failing_since = link.refresh_failing_since.unwrap_or(now);
+        let changes = LinkChanges {
+            refresh_leased_until: Some(None),
+            refresh_due_at: Some(Some(retry_at)),
+            refresh_failures: Some(failures),
+            refresh_failing_since: Some(Some(failing_since)),
+            refresh_in_doubt_at: Some(in_doubt.then(|| link.refresh_in_doubt_at.unwrap_or(now))),
+            ..LinkChanges::default()
+        };
+        tracing::info!(link.id = %link.id, failures, in_doubt, error = %error, wise.trace_id = error.trace_id(), "refresh failed; tokens kept");
+        let flag =
+            link.refresh_flagged_at.is_none() && now - failing_since >= self.tokens.failing_after;
+        let written = if flag {
+            let t = Transition::new(
+                &link.id,
+                LinkState::Active,
+                LinkEvent::RefreshFailing,
+                "refresher",
+                &format!("refreshes have failed since {failing_since} ({failures} tries)"),
+            )
+            .under_lease(link.refresh_generation)
+            .changes(changes.then(LinkChanges {
+                refresh_flagged_at: Some(Some(now)),
+                ..LinkChanges::default()
+            }))
+            .trace(error.trace_id());
+            match self.commit(vec![t], None).await {
+                Ok(_) => true,
+                Err(LinkError::Busy | LinkError::WrongState(_)) => false,
+                Err(e) => return Err(e),
+            }
+        } else {
+            self.settle(link, changes).await?.is_some()
+        };
+        Ok(if written {
+            Renewal::Deferred {
+                retry_at,
+                retry_after: retry_after.map(|d| d.as_secs().max(1)),
+                in_doubt,
+            }
+        } else {
+            Renewal::Superseded
+        })
+    }
+
+    /// Writes `changes` if the lease is still `link`'s.
+    async fn settle(
+        &self,
+        link: &LinkRow,
+        changes: LinkChanges,
+    ) -> Result<Option<LinkRow>, LinkError> {
+        let (id, generation) = (link.id.clone(), link.refresh_generation);
+        Ok(self
+            .db
+            .run(move |conn| links::settle(conn, &id, generation, &changes))
+            .await?)
+    }
+}

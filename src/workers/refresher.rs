@@ -1,0 +1,61 @@
+//! The token refresher: renews each active link's access token before it expires (when less
+//! than `tokens.refresh_margin_secs` remains, spread per link), so a link keeps working for
+//! years. Links are claimed in batches under their refresh lease (one `UPDATE … WHERE`, no row
+//! lock held across the Wise call), so any number of instances share the work and each link is
+//! refreshed by one of them at a time.
+
+use crate::services::links::LinkService;
+use futures_util::StreamExt;
+use rand::Rng;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the refresher runs (`[tokens]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Refresher {
+    pub every: Duration,
+    pub batch: i64,
+    pub concurrency: usize,
+}
+
+/// Runs forever: a look every `every` (jittered by up to a fifth, so instances started together
+/// drift apart), draining every due link before sleeping again.
+pub async fn run(links: Arc<LinkService>, refresher: Refresher) {
+    loop {
+        let fifth = refresher.every.as_millis() as u64 / 5;
+        let jitter = rand::rng().random_range(0..=fifth);
+        tokio::time::sleep(
+            refresher.every - Duration::from_millis(fifth) + Duration::from_millis(jitter * 2),
+        )
+        .await;
+        while run_once(&links, refresher).await == refresher.batch as usize {}
+    }
+}
+
+/// One batch: claims up to `batch` due links and renews them, `concurrency` at a time. Returns how
+/// many it claimed.
+pub async fn run_once(links: &LinkService, refresher: Refresher) -> usize {
+    let claimed = match links.claim_due(refresher.batch).await {
+        Ok(claimed) => claimed,
+        Err(e) => {
+            tracing::warn!(error = %e, "refresher could not claim due links");
+            return 0;
+        }
+    };
+    let n = claimed.len();
+    futures_util::stream::iter(claimed)
+        .for_each_concurrent(refresher.concurrency, |link| async move {
+            let id = link.id.clone();
+            match links.renew(link).await {
+                Ok(renewal) => {
+                    metrics::counter!("wiselink_token_refreshes_total", "outcome" => renewal.outcome(), "via" => "refresher").increment(1);
+                }
+                Err(e) => {
+                    metrics::counter!("wiselink_token_refreshes_total", "outcome" => "error", "via" => "refresher").increment(1);
+                    tracing::warn!(link.id = %id, error = %e, "refresh failed unexpectedly; the lease will lapse and the link be tried again");
+                }
+            }
+        })
+        .await;
+    n
+}

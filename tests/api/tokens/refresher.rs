@@ -1,0 +1,93 @@
+//! The refresher renews due links by itself, each once per window, however many instances run it.
+
+use super::{active_link, pass, refreshes, token_of, works_at_wise};
+use crate::helpers::spawn_app;
+use std::collections::HashMap;
+use wiselink::workers::refresher::run_once;
+
+#[tokio::test]
+async fn due_links_are_renewed_before_they_expire_without_anyone_asking() {
+    let app = spawn_app().await;
+    let id = active_link(&app, "rf-1").await;
+    let before = token_of(&app, &id).await;
+    assert_eq!(run_once(&app.links, pass()).await, 0, "nothing is due yet");
+
+    // Due between 6 and 7 hours before the 12-hour token expires.
+    app.advance(chrono::Duration::hours(4));
+    assert_eq!(run_once(&app.links, pass()).await, 0);
+    app.advance(chrono::Duration::hours(2) + chrono::Duration::minutes(1));
+    assert_eq!(run_once(&app.links, pass()).await, 1);
+    assert_eq!(refreshes(&app).await.len(), 1);
+    assert!(
+        !works_at_wise(&app, &before).await,
+        "Wise killed the old token"
+    );
+
+    let after = token_of(&app, &id).await;
+    assert_ne!(before, after);
+    assert!(works_at_wise(&app, &after).await);
+    assert_eq!(
+        refreshes(&app).await.len(),
+        1,
+        "the partner got the renewed token"
+    );
+    assert_eq!(
+        run_once(&app.links, pass()).await,
+        0,
+        "renewed: not due again"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_refreshing_the_same_links_refresh_each_once_per_window() {
+    let first = spawn_app().await;
+    let second = first.second_instance(&[]).await;
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(active_link(&first, &format!("rf-2-{i}")).await);
+    }
+    for window in 1..=3 {
+        first.advance(chrono::Duration::hours(7));
+        // Both instances' passes race, small batches so they interleave.
+        let small = wiselink::workers::refresher::Refresher { batch: 3, ..pass() };
+        let drain = |app: &crate::helpers::TestApp| {
+            let links = app.links.clone();
+            async move {
+                let mut n = 0;
+                loop {
+                    let claimed = run_once(&links, small).await;
+                    n += claimed;
+                    if claimed == 0 {
+                        return n;
+                    }
+                }
+            }
+        };
+        let (a, b) = tokio::join!(drain(&first), drain(&second));
+        assert_eq!(a + b, ids.len(), "window {window}: every link claimed once");
+        let calls = refreshes(&first).await;
+        let mut per_token: HashMap<String, usize> = HashMap::new();
+        for c in &calls {
+            *per_token
+                .entry(c["body"]["refresh_token"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+        assert_eq!(
+            calls.len(),
+            ids.len() * window,
+            "window {window}: one refresh per link"
+        );
+        assert_eq!(per_token.len(), ids.len());
+        assert!(
+            per_token.values().all(|n| *n == window),
+            "each link's refresh token was used once per window: {per_token:?}"
+        );
+        for id in &ids {
+            let token = token_of(&second, id).await;
+            assert!(
+                works_at_wise(&first, &token).await,
+                "{id} holds a live token"
+            );
+        }
+    }
+}
