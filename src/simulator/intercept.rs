@@ -75,6 +75,9 @@ pub async fn intercept(
         body: parse_body(&content_type, &body),
     };
     sim.lock().control.record(call);
+    if let Some(ms) = fault.as_ref().and_then(|f| f.answer_latency_ms) {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
 
     if fault.is_some_and(|f| f.drop_response) {
         // The call was processed; now lose the answer: a body that fails before any byte is

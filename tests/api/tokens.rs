@@ -2,6 +2,7 @@
 //! refresh per link however many callers and instances, what Wise's answers (and lost answers)
 //! to a refresh mean, and a simulated week of upkeep.
 
+mod crash;
 mod failures;
 mod lost_answers;
 mod refresher;

@@ -15,6 +15,9 @@ pub struct Fault {
     pub status: Option<u16>,
     pub retry_after: Option<u64>,
     pub latency_ms: Option<u64>,
+    /// Processes the call, then waits this long before answering (the answer is slow on its way
+    /// back: Wise has acted and the caller does not know yet).
+    pub answer_latency_ms: Option<u64>,
     #[serde(default)]
     pub drop_response: bool,
     #[serde(default = "one")]
