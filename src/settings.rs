@@ -116,6 +116,7 @@ impl Settings {
             .list_separator(",")
             .with_list_parse_key("crypto.keys")
             .with_list_parse_key("limits.trusted_proxies")
+            .with_list_parse_key("links.return_urls")
             .source(Some(sources.env_vars.iter().cloned().collect()));
         let settings: Settings = Config::builder()
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))

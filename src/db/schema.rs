@@ -76,6 +76,18 @@ diesel::table! {
         refresh_flagged_at -> Nullable<Timestamp>,
         refresh_in_doubt_at -> Nullable<Timestamp>,
         refreshed_at -> Nullable<Timestamp>,
+        return_url -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    authorization_states (state_hash) {
+        state_hash -> Binary,
+        link_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        browser_hash -> Nullable<Binary>,
     }
 }
 
@@ -162,6 +174,7 @@ diesel::joinable!(links -> customers (customer_id));
 diesel::joinable!(link_events -> links (link_id));
 diesel::joinable!(outbox -> links (link_id));
 diesel::joinable!(spent_codes -> links (link_id));
+diesel::joinable!(authorization_states -> links (link_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     customers,
@@ -173,5 +186,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     staff_users,
     staff_sessions,
-    staff_audit
+    staff_audit,
+    authorization_states
 );

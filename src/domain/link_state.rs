@@ -97,6 +97,9 @@ pub enum LinkEvent {
     WiseUserCreated,
     /// Redirect flow started: the authorize URL was handed out.
     RedirectIssued,
+    /// The customer came back from Wise's page without consent (`error=access_denied`, or
+    /// another error); the link may be tried again.
+    AuthorizationDeclined,
     /// Wise refused the signup (400/422).
     SignupRefused,
     /// A well-formed code arrived and the exchange is about to be sent.
@@ -144,10 +147,11 @@ pub enum LinkEvent {
 }
 
 impl LinkEvent {
-    pub const ALL: [LinkEvent; 25] = [
+    pub const ALL: [LinkEvent; 26] = [
         Self::WiseUserExists,
         Self::WiseUserCreated,
         Self::RedirectIssued,
+        Self::AuthorizationDeclined,
         Self::SignupRefused,
         Self::CodeSubmitted,
         Self::CodeRefused,
@@ -178,6 +182,7 @@ impl LinkEvent {
             Self::WiseUserExists => "wise_user_exists",
             Self::WiseUserCreated => "wise_user_created",
             Self::RedirectIssued => "redirect_issued",
+            Self::AuthorizationDeclined => "authorization_declined",
             Self::SignupRefused => "signup_refused",
             Self::CodeSubmitted => "code_submitted",
             Self::CodeRefused => "code_refused",
@@ -234,6 +239,7 @@ pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, Illega
         (S::Pending, E::RedirectIssued) => S::AwaitingAuthorization,
         (S::Pending, E::SignupRefused) => S::Rejected,
 
+        (S::AwaitingAuthorization, E::AuthorizationDeclined) => S::AwaitingAuthorization,
         (S::AwaitingCode | S::AwaitingAuthorization, E::CodeSubmitted) => S::Exchanging,
         (S::AwaitingCode | S::AwaitingAuthorization, E::CodeWindowClosed) => S::Expired,
         (S::AwaitingCode | S::Expired, E::CodeResent) => S::AwaitingCode,

@@ -126,6 +126,30 @@ pub fn problem(e: &LinkError) -> Problem {
             "A second reviewer must approve",
         )
         .detail("Four-eyes review is on: the first approval is yours, the second must be someone else's."),
+        LinkError::BadState(refused) => {
+            use crate::services::links::StateRefused as R;
+            let (status, title, detail) = match refused {
+                R::Missing => (S::BAD_REQUEST, "No state", "Wise's answer must carry the state wiselink issued."),
+                R::Unknown => (S::BAD_REQUEST, "Unknown state", "This state was not issued by wiselink."),
+                R::Used => (S::CONFLICT, "State already used", "Each state works once. Start again from the link."),
+                R::Expired => (S::GONE, "State expired", "A state works for 10 minutes. Start again from the link."),
+                R::Foreign => (S::BAD_REQUEST, "State of another link", "This state was issued for another link."),
+                R::OtherBrowser => (S::BAD_REQUEST, "State of another browser", "This trip to Wise started in another browser; continue from that browser or start again."),
+            };
+            Problem::new(status, refused.code(), title).detail(detail)
+        }
+        LinkError::AuthorizationDeclined => Problem::new(
+            S::CONFLICT,
+            "authorization_declined",
+            "The customer did not give consent",
+        )
+        .detail("The link is still waiting for consent and can be tried again."),
+        LinkError::MissingCode => Problem::new(
+            S::BAD_REQUEST,
+            "code_missing",
+            "No authorization code",
+        )
+        .detail("Forward the code, state and profile id Wise's page returned."),
         LinkError::Db(e) => Problem::database(e),
         LinkError::Unexpected(e) => Problem::unexpected(e),
     }

@@ -1,6 +1,8 @@
-//! Pages for customers in a browser: the code-entry page that wiselink's "finish linking" email
-//! points to.
+//! Pages for customers in a browser: the link page (the code-entry page that wiselink's "finish
+//! linking" email points to, and the redirect flow's "Continue to Wise"), and the redirect flow's
+//! return from Wise.
 
+pub(crate) mod authorize;
 mod code_entry;
 
 use crate::http::html;
@@ -13,5 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(code_entry::show))
             .route(web::post().to(code_entry::submit)),
     )
+    .service(resource("/oauth/callback", "GET").route(web::get().to(authorize::callback)))
+    .service(resource("/oauth/result", "GET").route(web::get().to(authorize::result)))
     .service(resource(html::STYLESHEET_PATH, "GET").route(web::get().to(html::stylesheet)));
 }

@@ -6,6 +6,7 @@
 //! - `verify`: read the Wise identity behind new tokens and decide active / review / rejected;
 //! - `access_token`: hand the partner a fresh access token, refreshing it first if needed;
 //! - `refresh`: renew a link's tokens under its refresh lease (the refresher and `access_token`);
+//! - `redirect`: the redirect flow's one-time states, the callback and the native-app return;
 //! - `resend`: ask Wise to email a new code;
 //! - `recover`: finish links a crash or an outage left mid-way;
 //! - `queries`: reads, the session rule, unlink.
@@ -20,6 +21,7 @@ mod emails;
 mod error;
 mod queries;
 mod recover;
+mod redirect;
 mod refresh;
 mod resend;
 mod review;
@@ -29,11 +31,12 @@ mod verify;
 
 pub use access_token::AccessToken;
 pub use error::{LinkError, WiseFieldError};
+pub use redirect::{Authorized, BrowserTrip, Redirect, Returned, STATE_TTL_MINUTES, StateRefused};
 pub use refresh::Renewal;
 pub use resend::Resent;
 pub use review::{Approval, Decision};
 pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
-pub use start::Started;
+pub use start::{Flow, Started};
 
 use crate::clock::SharedClock;
 use crate::crypto::{Aad, KeyRing};

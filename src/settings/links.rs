@@ -17,6 +17,9 @@ pub struct LinkSettings {
     pub resend_interval_secs: i64,
     pub resends_per_day: i32,
     pub wise_budget_secs: i64,
+    /// Where a redirect-flow link may send the browser back to after Wise's page: a start's
+    /// `return_url` must equal one of these exactly (never an open redirect).
+    pub return_urls: Vec<String>,
 }
 
 /// Time kept between a link request's Wise budget and the recovery lease, for its database work.
@@ -26,6 +29,16 @@ impl LinkSettings {
     pub(super) fn problems(&self, out: &mut Vec<String>) {
         if self.refresh_margin_secs.is_some() {
             out.push("links.refresh_margin_secs moved to tokens.hand_out_margin_secs (and tokens.refresh_margin_secs is when the refresher renews tokens)".to_owned());
+        }
+        for raw in &self.return_urls {
+            match url::Url::parse(raw) {
+                Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {}
+                // A native app's own scheme (e.g. `com.example.bank:/linked`) is allowed too.
+                Ok(u) if !matches!(u.scheme(), "javascript" | "data" | "file" | "http" | "https") => {}
+                _ => out.push(format!(
+                    "links.return_urls must hold absolute URLs (https://…, or an app's own scheme), got {raw:?}"
+                )),
+            }
         }
         let ranges: [(&str, i64, i64, i64); 6] = [
             ("links.max_attempts", self.max_attempts.into(), 1, 10),

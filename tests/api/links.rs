@@ -6,6 +6,7 @@ mod code;
 mod lost_answers;
 mod queries;
 mod races;
+mod redirect;
 mod resend;
 mod spent_codes;
 mod start;

@@ -44,6 +44,8 @@ export WISELINK__SERVER__PORT=$api_port
 export WISELINK__SERVER__PUBLIC_URL="http://127.0.0.1:$api_port"
 export WISELINK__WISE__API_URL="http://127.0.0.1:$sim_port"
 export WISELINK__WISE__AUTHORIZE_URL="http://127.0.0.1:$sim_port/oauth/authorize/"
+# Wise's page sends the browser back to this wiselink (the simulator registers the same URL).
+export WISELINK__WISE__REDIRECT_URI="http://127.0.0.1:$api_port/oauth/callback"
 export WISELINK__MAIL__TRANSPORT=dev
 # The tests submit codes (many wrong ones, to lock links) from one address faster than a customer
 # would; the per-IP limit has its own black-box tests.

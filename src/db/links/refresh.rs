@@ -1,7 +1,9 @@
 //! Token upkeep: the refresh lease. Whoever refreshes a link's tokens first claims its lease with
 //! one `UPDATE … WHERE` that bumps `refresh_generation`; no row lock is held while Wise is called.
 //! What the refresh found is written only if the generation is still the one claimed, so a worker
-//! whose lease passed to another (it was too slow, or its instance froze) writes nothing.
+//! whose lease passed to another (it was too slow, or its instance froze) writes nothing; writing
+//! it ends the lease and bumps the generation again, so a caller that read the link before can
+//! tell that it was renewed meanwhile.
 //!
 //! A lease that ended without being settled means its holder died mid-call: Wise may have
 //! replaced the tokens ([`LinkRow::refresh_unsettled`]).
@@ -12,6 +14,7 @@ use crate::db::{DbConnection, DbError};
 use crate::domain::{LinkId, LinkState};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 impl LinkRow {
     /// A refresh was sent whose outcome is unknown: its answer was lost, or the lease ended
@@ -55,29 +58,46 @@ pub fn claim_due(
         if ids.is_empty() {
             return Ok::<_, diesel::result::Error>(Vec::new());
         }
-        take_leases(c, &ids, now, lease_until)
+        take_leases(c, &ids, Claim::Due, now, lease_until)
     })?)
 }
 
-/// Claims one active link's lease (whatever its due time), unless someone holds it.
+/// What a claim checks again in its `UPDATE`, beyond the lease being free.
+#[derive(Clone, Copy)]
+enum Claim {
+    /// The refresher: still due.
+    Due,
+    /// An access-token caller: nobody claimed the lease since the caller read the link at this
+    /// generation (else someone refreshed meanwhile, and the caller should read again).
+    Unchanged(i64),
+}
+
+/// Claims one active link's lease (whatever its due time) for a caller that read it at
+/// `generation`, unless someone holds the lease or took it since.
 pub fn claim_one(
     conn: &mut DbConnection,
     id: &LinkId,
+    generation: i64,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> Result<Option<LinkRow>, DbError> {
     let ids = std::slice::from_ref(id);
     Ok(conn
-        .transaction(|c| take_leases(c, ids, now, lease_until))?
+        .transaction(|c| take_leases(c, ids, Claim::Unchanged(generation), now, lease_until))?
         .pop())
 }
 
 fn take_leases(
     conn: &mut DbConnection,
     ids: &[LinkId],
+    claim: Claim,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> QueryResult<Vec<LinkRow>> {
+    let (due_by, generation) = match claim {
+        Claim::Due => (Some(now), None),
+        Claim::Unchanged(g) => (None, Some(g)),
+    };
     // A lease that ended without being settled: its holder died (or froze) with a refresh out,
     // so what Wise did is unknown. Remembered before the lease is taken again.
     diesel::update(links::table)
@@ -88,7 +108,7 @@ fn take_leases(
         .set(links::refresh_in_doubt_at.eq(now))
         .execute(conn)?;
     // The conditions are checked again by the UPDATE itself, so of two claimers of one link
-    // exactly one gets it.
+    // exactly one gets it, and a link renewed meanwhile is not claimed again.
     diesel::update(links::table)
         .filter(links::id.eq_any(ids))
         .filter(links::state.eq(LinkState::Active.as_str()))
@@ -96,6 +116,17 @@ fn take_leases(
             links::refresh_leased_until
                 .is_null()
                 .or(links::refresh_leased_until.le(now)),
+        )
+        .filter(
+            links::refresh_due_at
+                .le(due_by.unwrap_or(now))
+                .or(due_by.is_none().into_sql::<Bool>()),
+        )
+        .filter(
+            links::refresh_generation
+                .nullable()
+                .eq(generation)
+                .or(generation.is_none().into_sql::<Bool>()),
         )
         .set((
             links::refresh_generation.eq(links::refresh_generation + 1),

@@ -53,6 +53,8 @@ pub struct LinkRow {
     pub refresh_flagged_at: Option<NaiveDateTime>,
     pub refresh_in_doubt_at: Option<NaiveDateTime>,
     pub refreshed_at: Option<NaiveDateTime>,
+    /// Redirect flow: where the browser goes after Wise's page (an allowed `links.return_urls`).
+    pub return_url: Option<String>,
 }
 
 impl LinkRow {
@@ -72,6 +74,7 @@ pub struct NewLink<'a> {
     pub flow: &'a str,
     pub signup_email: &'a str,
     pub registration_code: Option<&'a [u8]>,
+    pub return_url: Option<&'a str>,
     pub attempts_remaining: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -102,6 +105,7 @@ pub struct LinkChanges {
     pub checked_wise: Option<Option<Vec<u8>>>,
     pub approvals: Option<i32>,
     pub first_approved_by: Option<Option<String>>,
+    pub refresh_generation: Option<i64>,
     pub refresh_leased_until: Option<Option<NaiveDateTime>>,
     pub refresh_due_at: Option<Option<NaiveDateTime>>,
     pub refresh_failures: Option<i32>,
@@ -135,6 +139,7 @@ impl LinkChanges {
             checked_wise: later.checked_wise.or(self.checked_wise),
             approvals: later.approvals.or(self.approvals),
             first_approved_by: later.first_approved_by.or(self.first_approved_by),
+            refresh_generation: later.refresh_generation.or(self.refresh_generation),
             refresh_leased_until: later.refresh_leased_until.or(self.refresh_leased_until),
             refresh_due_at: later.refresh_due_at.or(self.refresh_due_at),
             refresh_failures: later.refresh_failures.or(self.refresh_failures),

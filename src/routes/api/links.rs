@@ -2,6 +2,7 @@
 //! audit trail.
 
 mod access_token;
+mod authorization;
 mod code;
 mod decide;
 pub mod error;
@@ -14,6 +15,7 @@ mod unlink;
 mod view;
 
 pub use access_token::{__path_access_token, AccessTokenView};
+pub use authorization::{__path_authorization, AuthorizationInput};
 pub use code::{__path_submit_code, CodeInput};
 pub use decide::{__path_approve, __path_reject, DecisionInput};
 pub use events::{__path_list_events, EventView};
@@ -81,6 +83,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(unlink::unlink)),
     )
     .service(resource("/v1/links/{link_id}/code", "POST").route(web::post().to(code::submit_code)))
+    .service(
+        resource("/v1/links/{link_id}/authorization", "POST")
+            .route(web::post().to(authorization::authorization)),
+    )
     .service(resource("/v1/links/{link_id}/resend", "POST").route(web::post().to(resend::resend)))
     .service(resource("/v1/links/{link_id}/approve", "POST").route(web::post().to(decide::approve)))
     .service(resource("/v1/links/{link_id}/reject", "POST").route(web::post().to(decide::reject)))

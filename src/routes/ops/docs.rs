@@ -26,6 +26,7 @@ use utoipa_swagger_ui::SwaggerUi;
         links::unlink,
         links::get_link,
         links::submit_code,
+        links::authorization,
         links::resend,
         links::approve,
         links::reject,

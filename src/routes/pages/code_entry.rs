@@ -23,6 +23,8 @@ use chrono::NaiveDateTime;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Screen {
     EnterCode,
+    /// Redirect flow: a button to Wise's authorization page.
+    ContinueToWise,
     CodeExpired,
     /// The code is being exchanged or checked; the page refreshes itself.
     Working,
@@ -51,6 +53,9 @@ impl Screen {
             LinkState::NeedsReview => Self::UnderReview,
             LinkState::Rejected => Self::Rejected,
             LinkState::Locked => Self::Locked,
+            LinkState::AwaitingAuthorization if link.code_expires_at.is_some_and(|t| t > now) => {
+                Self::ContinueToWise
+            }
             LinkState::AwaitingAuthorization
             | LinkState::RelinkRequired
             | LinkState::Unlinked

@@ -79,14 +79,15 @@ impl LinkService {
                 // needs to know now: the renewal first asks Wise whether the token still works.)
                 return self.between_tries(&link, now);
             }
-            let id = link_id.clone();
+            let (id, generation) = (link_id.clone(), link.refresh_generation);
             let lease_until = now + self.tokens.lease;
             let claimed = self
                 .db
-                .run(move |conn| links::claim_one(conn, &id, now, lease_until))
+                .run(move |conn| links::claim_one(conn, &id, generation, now, lease_until))
                 .await?;
             let Some(claimed) = claimed else {
-                // Another instance took the lease between the read and the claim.
+                // Another instance took the lease after the read (and may have renewed the
+                // token already): read again.
                 continue;
             };
             let renewal = self.renew(claimed).await?;

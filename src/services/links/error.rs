@@ -1,6 +1,7 @@
 //! Every way a link operation can fail. Expected outcomes have their own variant; `Db` and
 //! `Unexpected` are logged once, where they become a response.
 
+use super::redirect::StateRefused;
 use crate::db::DbError;
 use crate::db::links::Refused;
 use crate::domain::LinkState;
@@ -47,6 +48,12 @@ pub enum LinkError {
     NoTokens,
     #[error("a second, different reviewer must approve")]
     SecondApproverNeeded,
+    #[error("the returned state was refused ({})", .0.code())]
+    BadState(StateRefused),
+    #[error("the customer did not give consent on Wise's page")]
+    AuthorizationDeclined,
+    #[error("Wise's page returned neither a code nor an error")]
+    MissingCode,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]

@@ -78,7 +78,11 @@ impl LinkService {
             LinkState::Pending => {
                 let customer = self.customer_of(&link).await?;
                 let code = self.open_secret(&link, SealedColumn::RegistrationCode)?;
-                match self.signup(&link.id, &customer, &code, ACTOR, true).await {
+                let redirect = link.flow == "redirect";
+                match self
+                    .signup(&link.id, &customer, &code, ACTOR, true, redirect)
+                    .await
+                {
                     Ok(started) => Ok(started.link.link.state),
                     Err(LinkError::WiseRefused { .. }) => Ok(LinkState::Rejected),
                     Err(e) => Err(e),

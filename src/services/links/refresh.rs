@@ -168,6 +168,7 @@ impl LinkService {
     ) -> Result<Renewal, LinkError> {
         let now = self.clock.now();
         let changes = self.token_changes(&link.id, tokens).then(LinkChanges {
+            refresh_generation: Some(link.refresh_generation + 1),
             refresh_leased_until: Some(None),
             refresh_failures: Some(0),
             refresh_failing_since: Some(None),
@@ -224,6 +225,7 @@ impl LinkService {
         let mail = self.reconnect_mail(&link.id, &customer)?;
         // The registration code goes too: it was refused, or the user was never created by us.
         let changes = wiped().then(LinkChanges {
+            refresh_generation: Some(link.refresh_generation + 1),
             registration_code: Some(None),
             ..LinkChanges::default()
         });
@@ -259,6 +261,7 @@ impl LinkService {
         let retry_at = now + wait;
         let failing_since = link.refresh_failing_since.unwrap_or(now);
         let changes = LinkChanges {
+            refresh_generation: Some(link.refresh_generation + 1),
             refresh_leased_until: Some(None),
             refresh_due_at: Some(Some(retry_at)),
             refresh_failures: Some(failures),

@@ -34,6 +34,16 @@ impl SessionToken {
     }
 }
 
+impl SessionToken {
+    /// A redirect-flow `state` (or the cookie that binds one to a browser): 256 random bits, no
+    /// prefix, stored as its SHA-256 like a session token.
+    pub fn generate_state() -> Self {
+        let token = SecretString::from(random_b64(32));
+        let hash = session_hash(token.expose_secret());
+        Self { token, hash }
+    }
+}
+
 pub fn session_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }

@@ -2,6 +2,7 @@
 //! Wise emailed the customer a code; a new user means the partner created the Wise account.
 
 use super::adopt::{Adopt, NewUser};
+use super::redirect::Redirect;
 use super::secrets::{self, SessionToken};
 use super::{LinkError, LinkService, WiseFieldError, unavailable};
 use crate::db::customers::{self, CustomerRow};
@@ -12,29 +13,58 @@ use crate::domain::{CustomerRef, LinkEvent, LinkId, LinkState, WiseUserId};
 use crate::wise::{CreateUserOutcome, ErrorBody, WiseError};
 use secrecy::SecretString;
 
-/// A link just started, with the session token the app may hold (shown once).
+/// A link just started, with the session token the app may hold (shown once) and, in the
+/// redirect flow, where to send the customer.
 pub struct Started {
     pub link: CustomerLink,
     pub session_token: Option<SessionToken>,
+    pub redirect: Option<Redirect>,
+}
+
+/// How the customer gives Wise their consent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flow {
+    /// Wise emails a code, typed into the app or wiselink's page.
+    EmailCode,
+    /// Wise's authorization page in the customer's browser, returning to `return_url` (an
+    /// allowed `links.return_urls` entry) or wiselink's result page.
+    Redirect { return_url: Option<String> },
+}
+
+impl Flow {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::EmailCode => "email_code",
+            Self::Redirect { .. } => "redirect",
+        }
+    }
 }
 
 impl LinkService {
-    /// Starts the email-code flow for a customer. A customer whose last start never heard back
-    /// from Wise (its link is still `pending`, e.g. the partner retries after a 503) has that link
+    /// Starts linking a customer with `flow`. A customer whose last start never heard back from
+    /// Wise (its link is still `pending`, e.g. the partner retries after a 503) has that link
     /// resumed instead, and the answer is the one the first start would have given.
     pub async fn start(
         &self,
         customer_ref: CustomerRef,
+        flow: Flow,
         actor: &str,
     ) -> Result<Started, LinkError> {
-        self.bounded(self.start_link(customer_ref, actor)).await
+        self.bounded(self.start_link(customer_ref, flow, actor))
+            .await
     }
 
     async fn start_link(
         &self,
         customer_ref: CustomerRef,
+        flow: Flow,
         actor: &str,
     ) -> Result<Started, LinkError> {
+        let return_url = match &flow {
+            Flow::Redirect { return_url } => return_url.clone(),
+            Flow::EmailCode => None,
+        };
+        let flow_name = flow.name();
         let link_id = LinkId::generate();
         let code = secrets::registration_code();
         let sealed_code = self.seal(&link_id, SealedColumn::RegistrationCode, &code);
@@ -51,9 +81,10 @@ impl LinkService {
                 let link = NewLink {
                     id: &id,
                     customer_id: customer.id,
-                    flow: "email_code",
+                    flow: flow_name,
                     signup_email: &customer.email,
                     registration_code: Some(&sealed_code),
+                    return_url: return_url.as_deref(),
                     attempts_remaining: attempts,
                     created_at: now,
                     updated_at: now,
@@ -81,12 +112,15 @@ impl LinkService {
         match resumed {
             None => {
                 tracing::info!(link.id = %link_id, customer.id = %customer.id, "link started");
-                self.signup(&link_id, &customer, &code, actor, false).await
+                let redirect = flow != Flow::EmailCode;
+                self.signup(&link_id, &customer, &code, actor, false, redirect)
+                    .await
             }
             Some(pending) => {
                 tracing::info!(link.id = %pending.id, customer.id = %customer.id, "pending link resumed");
                 let code = self.open_secret(&pending, SealedColumn::RegistrationCode)?;
-                self.signup(&pending.id, &customer, &code, actor, true)
+                let redirect = pending.flow == "redirect";
+                self.signup(&pending.id, &customer, &code, actor, true, redirect)
                     .await
             }
         }
@@ -96,6 +130,8 @@ impl LinkService {
     /// pending link on. `repeat` is set when an earlier signup of this link may have reached Wise
     /// (recovery, a retried start): its lost answer may have been a new user made with our
     /// registration code, which a 409 now hides — the registration-code grant tells them apart.
+    /// In the redirect flow (`redirect`) Wise sends no email: a 409 hands out the authorization
+    /// URL instead.
     pub(super) async fn signup(
         &self,
         link_id: &LinkId,
@@ -103,10 +139,11 @@ impl LinkService {
         code: &SecretString,
         actor: &str,
         repeat: bool,
+        redirect: bool,
     ) -> Result<Started, LinkError> {
         let outcome = self
             .wise
-            .create_user(&customer.email, code, &customer.language, true)
+            .create_user(&customer.email, code, &customer.language, !redirect)
             .await;
         let started = |link, session_token| Started {
             link: CustomerLink {
@@ -114,6 +151,7 @@ impl LinkService {
                 customer_ref: customer.customer_ref.clone(),
             },
             session_token,
+            redirect: None,
         };
         let outcome = match outcome {
             Ok(CreateUserOutcome::AlreadyExists { trace_id }) if repeat => {
@@ -137,6 +175,28 @@ impl LinkService {
             other => other,
         };
         match outcome {
+            Ok(CreateUserOutcome::AlreadyExists { trace_id }) if redirect => {
+                let session = SessionToken::generate();
+                let trip = self.issue_state(link_id, None).await?;
+                let changes = LinkChanges {
+                    origin: Some("linked".into()),
+                    code_expires_at: Some(Some(self.clock.now() + self.policy.code_window)),
+                    session_token_hash: Some(Some(session.hash.clone())),
+                    ..LinkChanges::default()
+                };
+                let t = Transition::new(
+                    link_id,
+                    LinkState::Pending,
+                    LinkEvent::RedirectIssued,
+                    actor,
+                    "the email has a Wise account; the customer goes to Wise's page",
+                )
+                .changes(changes)
+                .trace(trace_id.as_deref());
+                let mut answer = started(self.apply(t).await?, Some(session));
+                answer.redirect = Some(trip);
+                Ok(answer)
+            }
             Ok(CreateUserOutcome::AlreadyExists { trace_id }) => {
                 let session = SessionToken::generate();
                 let expires = self.clock.now() + self.policy.code_window;

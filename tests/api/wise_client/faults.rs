@@ -67,7 +67,8 @@ async fn retry_after_on_429_is_honoured() {
 }
 
 #[tokio::test]
-async fn server_errors_and_lost_answers_are_retried_at_most_three_times_where_safe() {
+async fn server_errors_and_lost_answers_are_retried_at_most_three_times_where_safe_and_never_a_refresh()
+ {
     let sim = spawn_sim().await;
     let (_, tokens) = sim.linked_user("jo@example.com").await;
     sim.fault(json!({"endpoint": "/v2/profiles", "status": 502, "count": 2}))
@@ -91,12 +92,21 @@ async fn server_errors_and_lost_answers_are_retried_at_most_three_times_where_sa
     sim.control(reqwest::Method::DELETE, "/__sim/faults", None)
         .await;
 
+    // A refresh whose answer is lost is not repeated by the client: where refresh tokens rotate,
+    // the repeat would carry a spent token (the link service decides what to do next).
+    let before = sim.calls_to("/oauth/token").await;
     sim.fault(json!({"endpoint": "/oauth/token", "drop_response": true}))
         .await;
-    let refreshed = sim.wise.refresh(&tokens.refresh_token).await.unwrap();
+    let err = sim.wise.refresh(&tokens.refresh_token).await.unwrap_err();
+    assert!(err.may_have_acted(), "{err}");
+    assert_eq!(sim.calls_to("/oauth/token").await, before + 1, "sent once");
     assert!(
-        sim.wise.me(&refreshed.access_token).await.is_ok(),
-        "the retried refresh is the live one"
+        sim.wise
+            .me(&tokens.access_token)
+            .await
+            .unwrap_err()
+            .is_invalid_token(),
+        "Wise acted on it: the old access token is dead"
     );
 
     sim.fault(json!({"endpoint": "/v1/user/signup/registration_code", "status": 503}))

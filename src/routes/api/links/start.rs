@@ -5,7 +5,7 @@ use crate::http::auth::ApiKeyAuth;
 use crate::http::fields::ObjectReader;
 use crate::http::idempotency::Idempotency;
 use crate::http::{Problem, body};
-use crate::services::links::LinkService;
+use crate::services::links::{Flow, LinkService};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
@@ -21,9 +21,14 @@ pub struct StartInput {
         max_length = 64
     )]
     customer_ref: String,
-    /// `email_code` (the default).
-    #[schema(pattern = "^email_code$")]
+    /// `email_code` (the default) or `redirect` (Wise's authorization page; Wise's preferred
+    /// flow).
+    #[schema(pattern = "^(email_code|redirect)$")]
     flow: Option<String>,
+    /// Redirect flow: where the customer's browser goes after Wise's page. Must equal one of
+    /// the configured `links.return_urls`; without it, wiselink's own result page is shown.
+    #[schema(example = "https://bank.example/wise/linked", max_length = 2048)]
+    return_url: Option<String>,
 }
 
 /// Start linking a customer to Wise.
@@ -60,35 +65,72 @@ pub async fn start_link(
     let actor = auth.actor();
     let scope = auth.idempotency_scope();
     let response = idempotency
-        .run(&scope, &req, &body, start(&links, &body, &actor))
+        .run(
+            &scope,
+            &req,
+            &body,
+            start(&links, &state.settings.links.return_urls, &body, &actor),
+        )
         .await?;
     Ok(response)
 }
 
 async fn start(
     links: &LinkService,
+    allowed: &[String],
     body: &[u8],
     actor: &str,
 ) -> Result<HttpResponse, LinkApiError> {
     let mut reader = ObjectReader::new(body::parse_object(body)?);
     let customer_ref = reader.required("customer_ref", CustomerRef::parse);
-    reader.optional("flow", |f| match f {
-        "email_code" => Ok(()),
-        "redirect" => Err(Invalid::new(
-            "unsupported_flow",
-            "flow redirect is not available yet; use email_code",
-        )),
-        _ => Err(Invalid::new("unknown_flow", "flow must be email_code")),
-    });
+    let redirect = reader
+        .optional("flow", |f| match f {
+            "email_code" => Ok(false),
+            "redirect" => Ok(true),
+            _ => Err(Invalid::new(
+                "unknown_flow",
+                "flow must be email_code or redirect",
+            )),
+        })
+        .flatten()
+        .unwrap_or(false);
+    let return_url = reader
+        .optional("return_url", |u| {
+            if allowed.iter().any(|a| a == u) {
+                Ok(u.to_owned())
+            } else {
+                Err(Invalid::new(
+                    "return_url_not_allowed",
+                    "return_url must be one of the URLs configured in links.return_urls",
+                ))
+            }
+        })
+        .flatten();
+    if return_url.is_some() && !redirect {
+        reader.refuse(
+            "return_url",
+            "return_url_without_redirect",
+            "return_url needs flow redirect",
+        );
+    }
     reader.finish().map_err(LinkApiError::Validation)?;
     let Some(customer_ref) = customer_ref else {
         return Err(LinkApiError::Validation(Vec::new()));
     };
-    let started = links.start(customer_ref, actor).await?;
+    let flow = if redirect {
+        Flow::Redirect { return_url }
+    } else {
+        Flow::EmailCode
+    };
+    let started = links.start(customer_ref, flow, actor).await?;
     let mut view = LinkView::new(&started.link, links.policy());
     view.link_session_token = started
         .session_token
         .map(|s| s.token.expose_secret().to_owned());
+    if let (Some(trip), Some(next)) = (started.redirect, view.next_action.as_mut()) {
+        next.url = Some(trip.url.expose_secret().to_owned());
+        next.expires_at = Some(crate::routes::api::customers::timestamp(trip.expires_at));
+    }
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(view))

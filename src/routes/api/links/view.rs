@@ -44,27 +44,48 @@ pub struct LinkView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NextAction {
-    /// `enter_code`.
+    /// `enter_code` (email flow) or `redirect` (send the customer's browser to Wise's page).
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub code_expires_at: Option<String>,
     pub attempts_remaining: i32,
-    /// When `POST /v1/links/{id}/resend` may ask Wise for a new code.
+    /// When `POST /v1/links/{id}/resend` may ask Wise for a new code (email flow).
     pub resend_available_at: Option<String>,
+    /// `redirect`, only in the answer that started the link: Wise's authorization page with a
+    /// one-time `state`. Open it in the system browser (never a web view). Later reads of the
+    /// link leave it out; `GET /link/{link_session_token}` offers a fresh one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// `redirect`: until when `url` can be used (its state lives 10 minutes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 impl LinkView {
     pub fn new(of: &CustomerLink, policy: &LinkPolicy) -> Self {
         let link = &of.link;
         let ts = |t: Option<chrono::NaiveDateTime>| t.map(timestamp);
-        let next_action = matches!(link.state, LinkState::AwaitingCode).then(|| NextAction {
-            kind: "enter_code",
-            code_expires_at: ts(link.code_expires_at),
-            attempts_remaining: link.attempts_remaining,
-            resend_available_at: ts(Some(
-                policy.resend.resend_available_at(link.last_email_at()),
-            )),
-        });
+        let next_action = match link.state {
+            LinkState::AwaitingCode => Some(NextAction {
+                kind: "enter_code",
+                code_expires_at: ts(link.code_expires_at),
+                attempts_remaining: link.attempts_remaining,
+                resend_available_at: ts(Some(
+                    policy.resend.resend_available_at(link.last_email_at()),
+                )),
+                url: None,
+                expires_at: None,
+            }),
+            LinkState::AwaitingAuthorization => Some(NextAction {
+                kind: "redirect",
+                code_expires_at: ts(link.code_expires_at),
+                attempts_remaining: link.attempts_remaining,
+                resend_available_at: None,
+                url: None,
+                expires_at: None,
+            }),
+            _ => None,
+        };
         Self {
             id: link.id.clone(),
             customer_ref: of.customer_ref.clone(),

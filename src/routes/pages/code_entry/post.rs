@@ -65,6 +65,15 @@ pub async fn submit(
         return rejected(StatusCode::BAD_REQUEST, UNREADABLE_FORM);
     };
     let link_id = link.id.clone();
+    if form.action.as_deref() == Some("continue") {
+        return match links.continue_to_wise(&link).await {
+            Ok(trip) => crate::routes::pages::authorize::to_wise(trip),
+            Err(LinkError::WrongState(_)) => {
+                CodePage::of(&link, policy, now).respond(StatusCode::OK)
+            }
+            Err(e) => unavailable(&link_errors::problem(&e)),
+        };
+    }
     let outcome = match (form.action.as_deref(), form.code) {
         (Some("resend"), _) => links
             .resend(link, ACTOR)

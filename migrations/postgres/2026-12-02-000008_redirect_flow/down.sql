@@ -1,0 +1,2 @@
+ALTER TABLE links DROP COLUMN return_url;
+DROP TABLE authorization_states;

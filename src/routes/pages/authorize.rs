@@ -1,0 +1,206 @@
+//! The redirect flow in the browser: the trip to Wise's authorization page (from the link page's
+//! "Continue to Wise"), `GET /oauth/callback` where Wise sends the customer back, and the result
+//! page the callback redirects to. The callback checks the state before anything reaches Wise,
+//! answers `no-store` and `no-referrer`, and never puts the code or the state into a URL it
+//! redirects to.
+
+use crate::http::html;
+use crate::routes::link_errors;
+use crate::services::links::{
+    Authorized, BrowserTrip, LinkError, LinkService, Returned, StateRefused,
+};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+/// Binds a state issued by wiselink's page to the browser that asked for it.
+const COOKIE: &str = "__Host-wiselink-authorize";
+
+/// How the trip ended, as the result page says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Linked,
+    InReview,
+    NotLinked,
+    Declined,
+    /// The state was refused (missing, unknown, used, expired, another browser's).
+    Refused,
+    /// The link moved on, or its time ran out.
+    Ended,
+    /// Wise or wiselink failed; try again later.
+    Failed,
+}
+
+impl Outcome {
+    fn param(self) -> &'static str {
+        match self {
+            Self::Linked => "linked",
+            Self::InReview => "in_review",
+            Self::NotLinked => "not_linked",
+            Self::Declined => "declined",
+            Self::Refused => "refused",
+            Self::Ended => "ended",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        [
+            Self::Linked,
+            Self::InReview,
+            Self::NotLinked,
+            Self::Declined,
+            Self::Refused,
+            Self::Ended,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|o| o.param() == raw)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/authorized.html")]
+struct ResultPage {
+    outcome: Outcome,
+}
+
+fn render(outcome: Outcome, status: StatusCode) -> HttpResponse {
+    match (ResultPage { outcome }).render() {
+        Ok(page) => html::page(status, page),
+        Err(e) => {
+            tracing::error!(error = %e, "result page could not be rendered");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// 303 to Wise's page, with the cookie that binds the new state to this browser (lax, so it is
+/// sent when Wise's page sends the customer back; for as long as the state lives).
+pub fn to_wise(trip: BrowserTrip) -> HttpResponse {
+    let max_age = crate::services::links::STATE_TTL_MINUTES * 60;
+    let cookie = format!(
+        "{COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}",
+        trip.cookie.expose_secret()
+    );
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            trip.redirect.url.expose_secret().to_owned(),
+        ))
+        .insert_header((header::SET_COOKIE, cookie))
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .finish()
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    #[serde(rename = "profileId", alias = "profileID")]
+    _profile_id: Option<String>,
+    #[serde(rename = "error_description")]
+    _error_description: Option<String>,
+}
+
+#[tracing::instrument(name = "oauth_callback", skip_all)]
+pub async fn callback(req: HttpRequest, links: web::Data<LinkService>) -> HttpResponse {
+    // Unknown parameters are ignored; unreadable ones are as good as missing.
+    let query = web::Query::<CallbackQuery>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .unwrap_or(CallbackQuery {
+            code: None,
+            state: None,
+            error: None,
+            _profile_id: None,
+            _error_description: None,
+        });
+    let cookie = req.cookie(COOKIE).map(|c| c.value().to_owned());
+    let returned = Returned {
+        state: query.state,
+        code: query.code,
+        error: query.error,
+    };
+    let answer = match links.callback(returned, cookie.as_deref()).await {
+        Ok(Authorized::Exchanged(done)) => {
+            let outcome = match done.link.state {
+                crate::domain::LinkState::Active => Outcome::Linked,
+                crate::domain::LinkState::NeedsReview => Outcome::InReview,
+                _ => Outcome::NotLinked,
+            };
+            back(
+                done.link.return_url.as_deref(),
+                done.link.id.as_str(),
+                outcome,
+            )
+        }
+        Ok(Authorized::Declined(link)) => back(
+            link.return_url.as_deref(),
+            link.id.as_str(),
+            Outcome::Declined,
+        ),
+        Err(LinkError::BadState(refused)) => {
+            tracing::info!(refused = refused.code(), "callback state refused");
+            let status = match refused {
+                StateRefused::Used => StatusCode::CONFLICT,
+                StateRefused::Expired => StatusCode::GONE,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            render(Outcome::Refused, status)
+        }
+        Err(e @ (LinkError::WrongState(_) | LinkError::CodeExpired)) => {
+            render(Outcome::Ended, link_errors::problem(&e).status())
+        }
+        Err(e) => {
+            let problem = link_errors::problem(&e);
+            problem.log();
+            render(Outcome::Failed, problem.status())
+        }
+    };
+    forget_cookie(answer)
+}
+
+/// 303 to the link's `return_url` (with the link id and the outcome) or to wiselink's result
+/// page: never with the code or the state.
+fn back(return_url: Option<&str>, link_id: &str, outcome: Outcome) -> HttpResponse {
+    let location = match return_url.and_then(|u| url::Url::parse(u).ok()) {
+        Some(mut url) => {
+            url.query_pairs_mut()
+                .append_pair("link_id", link_id)
+                .append_pair("result", outcome.param());
+            String::from(url)
+        }
+        None => format!("/oauth/result?result={}", outcome.param()),
+    };
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .finish()
+}
+
+fn forget_cookie(mut answer: HttpResponse) -> HttpResponse {
+    let expired = format!("{COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0");
+    if let Ok(v) = header::HeaderValue::from_str(&expired) {
+        answer.headers_mut().append(header::SET_COOKIE, v);
+    }
+    answer
+}
+
+#[derive(Deserialize)]
+pub struct ResultQuery {
+    result: Option<String>,
+}
+
+/// `GET /oauth/result?result=…`: what the trip to Wise came to, in words.
+pub async fn result(query: web::Query<ResultQuery>) -> HttpResponse {
+    match query.result.as_deref().and_then(Outcome::parse) {
+        Some(outcome) => render(outcome, StatusCode::OK),
+        None => render(Outcome::Ended, StatusCode::NOT_FOUND),
+    }
+}
