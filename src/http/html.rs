@@ -13,9 +13,22 @@ const STYLESHEET: &str = include_str!("../../templates/pages/wiselink.css");
 
 /// A page as the customer's browser must get it: never cached, never framed, never referred.
 pub fn page(status: StatusCode, html: String) -> HttpResponse {
+    page_with_form_to(status, html, None)
+}
+
+/// [`page`] whose forms may also lead to `origin` (a form post answered with a redirect there is
+/// governed by `form-action` too).
+pub fn page_with_form_to(status: StatusCode, html: String, origin: Option<&str>) -> HttpResponse {
+    let csp = match origin {
+        Some(origin) => CSP.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        ),
+        None => CSP.to_owned(),
+    };
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .insert_header(("Content-Security-Policy", CSP))
+        .insert_header(("Content-Security-Policy", csp))
         .insert_header((
             "Strict-Transport-Security",
             "max-age=63072000; includeSubDomains",

@@ -12,8 +12,9 @@ pub use get::show;
 pub use post::submit;
 
 use crate::db::links::LinkRow;
-use crate::domain::{LinkPolicy, LinkState};
+use crate::domain::LinkState;
 use crate::http::html;
+use crate::services::links::LinkService;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
@@ -74,14 +75,20 @@ struct CodePage {
     resend_from: Option<String>,
     error: Option<String>,
     notice: Option<String>,
+    /// Where the page's form may send the browser besides wiselink (Wise's authorization page,
+    /// for "Continue to Wise"): added to the CSP's `form-action`, which also governs redirects.
+    form_to: Option<String>,
 }
 
 impl CodePage {
-    /// The page for `link` as it is at `now`.
-    fn of(link: &LinkRow, policy: &LinkPolicy, now: NaiveDateTime) -> Self {
+    /// The page for `link` as it is now.
+    fn of(link: &LinkRow, links: &LinkService) -> Self {
+        let (policy, now) = (links.policy(), links.clock().now());
         let resend_at = policy.resend.resend_available_at(link.last_email_at());
+        let screen = Screen::of(link, now);
         Self {
-            screen: Screen::of(link, now),
+            form_to: (screen == Screen::ContinueToWise).then(|| links.authorize_origin()),
+            screen,
             expires_at: link
                 .code_expires_at
                 .map(|t| clock_time(t, now))
@@ -102,12 +109,13 @@ impl CodePage {
             resend_from: None,
             error: None,
             notice: None,
+            form_to: None,
         }
     }
 
     fn respond(self, status: StatusCode) -> HttpResponse {
         match self.render() {
-            Ok(page) => html::page(status, page),
+            Ok(page) => html::page_with_form_to(status, page, self.form_to.as_deref()),
             Err(e) => {
                 tracing::error!(error = %e, "code page could not be rendered");
                 HttpResponse::InternalServerError().finish()

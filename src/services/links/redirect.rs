@@ -128,6 +128,14 @@ impl LinkService {
         SecretString::from(String::from(url))
     }
 
+    /// The origin of Wise's authorization page (`scheme://host[:port]`), which wiselink's link
+    /// page may send the browser to.
+    pub fn authorize_origin(&self) -> String {
+        url::Url::parse(&self.wise.settings().authorize_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+
     /// "Continue to Wise" on wiselink's page: a new state bound to a new cookie for this browser.
     pub async fn continue_to_wise(&self, link: &LinkRow) -> Result<BrowserTrip, LinkError> {
         if link.state != LinkState::AwaitingAuthorization {

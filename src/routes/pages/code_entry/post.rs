@@ -39,9 +39,8 @@ pub async fn submit(
         Err(e) => return unavailable(&link_errors::problem(&LinkError::Db(e))),
     };
     tracing::Span::current().record("link.id", link.id.as_str());
-    let (policy, now) = (links.policy(), links.clock().now());
     let rejected = |status: StatusCode, message: &str| {
-        let mut page = CodePage::of(&link, policy, now);
+        let mut page = CodePage::of(&link, &links);
         page.error = Some(message.to_owned());
         page.respond(status)
     };
@@ -68,9 +67,7 @@ pub async fn submit(
     if form.action.as_deref() == Some("continue") {
         return match links.continue_to_wise(&link).await {
             Ok(trip) => crate::routes::pages::authorize::to_wise(trip),
-            Err(LinkError::WrongState(_)) => {
-                CodePage::of(&link, policy, now).respond(StatusCode::OK)
-            }
+            Err(LinkError::WrongState(_)) => CodePage::of(&link, &links).respond(StatusCode::OK),
             Err(e) => unavailable(&link_errors::problem(&e)),
         };
     }
@@ -88,10 +85,9 @@ pub async fn submit(
         },
         _ => return rejected(StatusCode::UNPROCESSABLE_ENTITY, TYPE_THE_CODE),
     };
-    let now = links.clock().now();
     match outcome {
         Ok((link, notice)) => {
-            let mut page = CodePage::of(&link, policy, now);
+            let mut page = CodePage::of(&link, &links);
             page.notice = notice.map(str::to_owned);
             page.respond(StatusCode::OK)
         }
@@ -105,7 +101,7 @@ pub async fn submit(
                 Ok(link) => link,
                 Err(e) => return unavailable(&link_errors::problem(&e)),
             };
-            let mut page = CodePage::of(&link, policy, now);
+            let mut page = CodePage::of(&link, &links);
             let status = match e {
                 // The page for the link's state says it all.
                 LinkError::WrongState(_) => StatusCode::OK,
