@@ -144,10 +144,13 @@ pub enum LinkEvent {
     RefreshRecovered,
     /// The partner (or staff) unlinked.
     Unlinked,
+    /// The partner started the link again in place (after Wise revoked access, or an unlink):
+    /// same id and history, a new signup.
+    RelinkStarted,
 }
 
 impl LinkEvent {
-    pub const ALL: [LinkEvent; 26] = [
+    pub const ALL: [LinkEvent; 27] = [
         Self::WiseUserExists,
         Self::WiseUserCreated,
         Self::RedirectIssued,
@@ -174,6 +177,7 @@ impl LinkEvent {
         Self::RefreshFailing,
         Self::RefreshRecovered,
         Self::Unlinked,
+        Self::RelinkStarted,
     ];
 
     /// The name stored with each event row.
@@ -205,6 +209,7 @@ impl LinkEvent {
             Self::RefreshFailing => "refresh_failing",
             Self::RefreshRecovered => "refresh_recovered",
             Self::Unlinked => "unlinked",
+            Self::RelinkStarted => "relink_started",
         }
     }
 }
@@ -259,6 +264,7 @@ pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, Illega
         (S::Locked, E::StaffRejected) => S::Rejected,
 
         (S::Active, E::AccessRevoked | E::TokensLost) => S::RelinkRequired,
+        (S::RelinkRequired | S::Unlinked, E::RelinkStarted) => S::Pending,
         (S::Active, E::TokensRegranted | E::RefreshFailing | E::RefreshRecovered) => S::Active,
 
         // Unlinking is possible from every state that is not final, except mid-exchange and

@@ -7,6 +7,7 @@
 //! - `access_token`: hand the partner a fresh access token, refreshing it first if needed;
 //! - `refresh`: renew a link's tokens under its refresh lease (the refresher and `access_token`);
 //! - `redirect`: the redirect flow's one-time states, the callback and the native-app return;
+//! - `relink`: start a link that needs re-linking (or was unlinked) again, in place;
 //! - `resend`: ask Wise to email a new code;
 //! - `recover`: finish links a crash or an outage left mid-way;
 //! - `queries`: reads, the session rule, unlink.
@@ -23,6 +24,7 @@ mod queries;
 mod recover;
 mod redirect;
 mod refresh;
+mod relink;
 mod resend;
 mod review;
 mod secrets;

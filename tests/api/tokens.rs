@@ -6,6 +6,7 @@ mod crash;
 mod failures;
 mod lost_answers;
 mod refresher;
+mod relink;
 mod single_flight;
 mod week;
 

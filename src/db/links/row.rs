@@ -85,6 +85,9 @@ pub struct NewLink<'a> {
 #[derive(Default, Clone, AsChangeset)]
 #[diesel(table_name = links)]
 pub struct LinkChanges {
+    pub flow: Option<String>,
+    pub signup_email: Option<String>,
+    pub return_url: Option<Option<String>>,
     pub origin: Option<String>,
     pub registration_code: Option<Option<Vec<u8>>>,
     pub access_token: Option<Option<Vec<u8>>>,
@@ -119,6 +122,9 @@ impl LinkChanges {
     /// These changes followed by `later`'s: where both set a column, `later` wins.
     pub fn then(self, later: LinkChanges) -> LinkChanges {
         LinkChanges {
+            flow: later.flow.or(self.flow),
+            signup_email: later.signup_email.or(self.signup_email),
+            return_url: later.return_url.or(self.return_url),
             origin: later.origin.or(self.origin),
             registration_code: later.registration_code.or(self.registration_code),
             access_token: later.access_token.or(self.access_token),

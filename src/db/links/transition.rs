@@ -231,9 +231,13 @@ pub fn apply_all(
     };
     match row {
         Ok(row) => Ok(row.ok_or(Refused::Stale(plan.from))),
-        // The only unique key a transition can meet is a spent code's.
+        // The unique keys a transition can meet: a spent code's, and one live link per
+        // customer (a re-link taking an ended link back to life).
         Err(e) if is_unique_violation(&e) && !plan.spent_codes.is_empty() => {
             Ok(Err(Refused::CodeSpent))
+        }
+        Err(e) if is_unique_violation(&e) && plan.from.is_final() && !plan.to.is_final() => {
+            Ok(Err(Refused::LinkExists))
         }
         Err(e) => Err(e.into()),
     }

@@ -49,6 +49,8 @@ const TABLE: &[(S, E, S)] = &[
     (S::Locked, E::WiseUserCreated, S::Active),
     (S::Locked, E::Unlinked, S::Unlinked),
     (S::RelinkRequired, E::Unlinked, S::Unlinked),
+    (S::RelinkRequired, E::RelinkStarted, S::Pending),
+    (S::Unlinked, E::RelinkStarted, S::Pending),
     (S::Expired, E::CodeResent, S::AwaitingCode),
     (S::Expired, E::WiseUserCreated, S::Active),
 ];
@@ -67,7 +69,7 @@ fn every_state_and_event_pair_matches_the_table() {
 }
 
 #[test]
-fn final_states_only_leave_by_a_resend_of_an_expired_code() {
+fn final_states_only_leave_by_a_resend_of_an_expired_code_or_a_relink() {
     for from in LinkState::ALL.into_iter().filter(|s| s.is_final()) {
         for event in LinkEvent::ALL {
             if let Ok(to) = transition(from, event) {
@@ -76,6 +78,8 @@ fn final_states_only_leave_by_a_resend_of_an_expired_code() {
                         (S::Expired, E::CodeResent, S::AwaitingCode),
                         // The resend's signup created a new user (the email changed at Wise).
                         (S::Expired, E::WiseUserCreated, S::Active),
+                        // The partner starts an unlinked link again, in place.
+                        (S::Unlinked, E::RelinkStarted, S::Pending),
                     ]
                     .contains(&(from, event, to)),
                     "{from} + {event:?} -> {to}"

@@ -9,6 +9,7 @@ pub mod error;
 mod events;
 mod get;
 mod list;
+mod relink;
 mod resend;
 mod start;
 mod unlink;
@@ -21,6 +22,7 @@ pub use decide::{__path_approve, __path_reject, DecisionInput};
 pub use events::{__path_list_events, EventView};
 pub use get::__path_get_link;
 pub use list::{__path_list_links, LinkPage};
+pub use relink::{__path_relink, RelinkInput};
 pub use resend::__path_resend;
 pub use start::{__path_start_link, StartInput};
 pub use unlink::__path_unlink;
@@ -87,6 +89,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/v1/links/{link_id}/authorization", "POST")
             .route(web::post().to(authorization::authorization)),
     )
+    .service(resource("/v1/links/{link_id}/relink", "POST").route(web::post().to(relink::relink)))
     .service(resource("/v1/links/{link_id}/resend", "POST").route(web::post().to(resend::resend)))
     .service(resource("/v1/links/{link_id}/approve", "POST").route(web::post().to(decide::approve)))
     .service(resource("/v1/links/{link_id}/reject", "POST").route(web::post().to(decide::reject)))

@@ -28,6 +28,7 @@ use utoipa_swagger_ui::SwaggerUi;
         links::submit_code,
         links::authorization,
         links::resend,
+        links::relink,
         links::approve,
         links::reject,
         links::access_token,

@@ -5,7 +5,7 @@ use crate::http::auth::ApiKeyAuth;
 use crate::http::fields::ObjectReader;
 use crate::http::idempotency::Idempotency;
 use crate::http::{Problem, body};
-use crate::services::links::{Flow, LinkService};
+use crate::services::links::{Flow, LinkService, Started};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;
@@ -83,6 +83,21 @@ async fn start(
 ) -> Result<HttpResponse, LinkApiError> {
     let mut reader = ObjectReader::new(body::parse_object(body)?);
     let customer_ref = reader.required("customer_ref", CustomerRef::parse);
+    let flow = read_flow(&mut reader, allowed);
+    reader.finish().map_err(LinkApiError::Validation)?;
+    let Some(customer_ref) = customer_ref else {
+        return Err(LinkApiError::Validation(Vec::new()));
+    };
+    let started = links.start(customer_ref, flow, actor).await?;
+    let view = started_view(links, started);
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(view))
+}
+
+/// `flow` and `return_url` of a start or re-link body: `return_url` must be an allowed one, and
+/// only with the redirect flow.
+pub(super) fn read_flow(reader: &mut ObjectReader, allowed: &[String]) -> Flow {
     let redirect = reader
         .optional("flow", |f| match f {
             "email_code" => Ok(false),
@@ -113,16 +128,16 @@ async fn start(
             "return_url needs flow redirect",
         );
     }
-    reader.finish().map_err(LinkApiError::Validation)?;
-    let Some(customer_ref) = customer_ref else {
-        return Err(LinkApiError::Validation(Vec::new()));
-    };
-    let flow = if redirect {
+    if redirect {
         Flow::Redirect { return_url }
     } else {
         Flow::EmailCode
-    };
-    let started = links.start(customer_ref, flow, actor).await?;
+    }
+}
+
+/// The answer to a start or a re-link: the link, with the session token and (redirect flow)
+/// Wise's URL, each shown this once.
+pub(super) fn started_view(links: &LinkService, started: Started) -> LinkView {
     let mut view = LinkView::new(&started.link, links.policy());
     view.link_session_token = started
         .session_token
@@ -131,7 +146,5 @@ async fn start(
         next.url = Some(trip.url.expose_secret().to_owned());
         next.expires_at = Some(crate::routes::api::customers::timestamp(trip.expires_at));
     }
-    Ok(HttpResponse::Created()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(view))
+    view
 }

@@ -1,0 +1,92 @@
+use super::LinkView;
+use super::error::LinkApiError;
+use super::start::{read_flow, started_view};
+use crate::http::auth::ApiKeyAuth;
+use crate::http::fields::ObjectReader;
+use crate::http::idempotency::Idempotency;
+use crate::http::{Problem, body};
+use crate::services::links::LinkService;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::ToSchema;
+
+/// The body of `POST /v1/links/{link_id}/relink` (may be empty: `{}` re-links by email code).
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the request shape for OpenAPI
+pub struct RelinkInput {
+    /// `email_code` (the default) or `redirect`.
+    #[schema(pattern = "^(email_code|redirect)$")]
+    flow: Option<String>,
+    /// Redirect flow: one of the configured `links.return_urls`.
+    #[schema(max_length = 2048)]
+    return_url: Option<String>,
+}
+
+/// Re-link in place (partner API key only).
+///
+/// A link in `relink_required` (Wise revoked access, or its tokens were lost) or `unlinked` starts
+/// again with either flow, as a new link would — new signup, new code window or authorization
+/// URL, new `link_session_token` — but keeps its id and its audit trail. The Wise account must be
+/// the one the customer was linked to before; another one goes to staff review
+/// (`different_wise_user`). 409 `link_exists` when the customer has another live link.
+#[utoipa::path(
+    post,
+    path = "/v1/links/{link_id}/relink",
+    tag = "links",
+    params(
+        ("link_id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and request replay the first answer"),
+    ),
+    request_body(content = RelinkInput, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Started again: `awaiting_code`, `awaiting_authorization` (with `next_action.url`) or `active`", body = LinkView),
+        (status = 409, description = "Not in `relink_required` or `unlinked`, or the customer has another live link", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body, or Wise refused the details", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Wise unavailable; the link stays `pending` and is resumed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+#[tracing::instrument(name = "relink", skip_all, fields(link.id = %path))]
+pub async fn relink(
+    auth: ApiKeyAuth,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    links: web::Data<LinkService>,
+    idempotency: web::Data<Idempotency>,
+) -> Result<HttpResponse, LinkApiError> {
+    let body = body::read_json(&req, payload, &state.settings.server).await?;
+    let response = idempotency
+        .run(
+            &auth.idempotency_scope(),
+            &req,
+            &body,
+            relink_link(
+                &links,
+                &state.settings.links.return_urls,
+                &path,
+                &body,
+                &auth.actor(),
+            ),
+        )
+        .await?;
+    Ok(response)
+}
+
+async fn relink_link(
+    links: &LinkService,
+    allowed: &[String],
+    path: &str,
+    body: &[u8],
+    actor: &str,
+) -> Result<HttpResponse, LinkApiError> {
+    let mut reader = ObjectReader::new(body::parse_object(body)?);
+    let flow = read_flow(&mut reader, allowed);
+    reader.finish().map_err(LinkApiError::Validation)?;
+    let link = links.find(&super::link_id(path)?).await?;
+    let started = links.relink(link, flow, actor).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(started_view(links, started)))
+}
