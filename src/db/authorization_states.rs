@@ -15,6 +15,8 @@ pub struct StateRow {
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
     pub browser_hash: Option<Vec<u8>>,
+    /// `authorize` or `claim`.
+    pub purpose: String,
 }
 
 #[derive(Insertable)]
@@ -25,6 +27,7 @@ pub struct NewState<'a> {
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub browser_hash: Option<&'a [u8]>,
+    pub purpose: &'a str,
 }
 
 pub fn insert(conn: &mut DbConnection, state: &NewState<'_>) -> Result<(), DbError> {

@@ -77,6 +77,7 @@ diesel::table! {
         refresh_in_doubt_at -> Nullable<Timestamp>,
         refreshed_at -> Nullable<Timestamp>,
         return_url -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -88,6 +89,7 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         browser_hash -> Nullable<Binary>,
+        purpose -> Text,
     }
 }
 

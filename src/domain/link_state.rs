@@ -144,13 +144,16 @@ pub enum LinkEvent {
     RefreshRecovered,
     /// The partner (or staff) unlinked.
     Unlinked,
+    /// The customer claimed the Wise account the partner created: authorization-code tokens
+    /// replace the registration-code ones, and the registration code is destroyed.
+    AccountClaimed,
     /// The partner started the link again in place (after Wise revoked access, or an unlink):
     /// same id and history, a new signup.
     RelinkStarted,
 }
 
 impl LinkEvent {
-    pub const ALL: [LinkEvent; 27] = [
+    pub const ALL: [LinkEvent; 28] = [
         Self::WiseUserExists,
         Self::WiseUserCreated,
         Self::RedirectIssued,
@@ -178,6 +181,7 @@ impl LinkEvent {
         Self::RefreshRecovered,
         Self::Unlinked,
         Self::RelinkStarted,
+        Self::AccountClaimed,
     ];
 
     /// The name stored with each event row.
@@ -210,6 +214,7 @@ impl LinkEvent {
             Self::RefreshRecovered => "refresh_recovered",
             Self::Unlinked => "unlinked",
             Self::RelinkStarted => "relink_started",
+            Self::AccountClaimed => "account_claimed",
         }
     }
 }
@@ -265,7 +270,10 @@ pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, Illega
 
         (S::Active, E::AccessRevoked | E::TokensLost) => S::RelinkRequired,
         (S::RelinkRequired | S::Unlinked, E::RelinkStarted) => S::Pending,
-        (S::Active, E::TokensRegranted | E::RefreshFailing | E::RefreshRecovered) => S::Active,
+        (
+            S::Active,
+            E::TokensRegranted | E::RefreshFailing | E::RefreshRecovered | E::AccountClaimed,
+        ) => S::Active,
 
         // Unlinking is possible from every state that is not final, except mid-exchange and
         // mid-verification, which finish (or are recovered) first.

@@ -150,6 +150,12 @@ pub fn problem(e: &LinkError) -> Problem {
             "No authorization code",
         )
         .detail("Forward the code, state and profile id Wise's page returned."),
+        LinkError::NotClaimable => Problem::new(
+            S::CONFLICT,
+            "not_claimable",
+            "Nothing to claim",
+        )
+        .detail("Only an active link whose Wise user the partner created (origin created), not claimed yet, can be claimed."),
         LinkError::Db(e) => Problem::database(e),
         LinkError::Unexpected(e) => Problem::unexpected(e),
     }

@@ -3,6 +3,7 @@
 //! - `start`: start a link (Wise signup; a 409 means Wise emailed the customer a code);
 //! - `code`: take the customer's code and exchange it with Wise exactly once;
 //! - `adopt`: activate a link with a Wise user the partner created;
+//! - `claim`: let that user claim the account through Wise's page;
 //! - `verify`: read the Wise identity behind new tokens and decide active / review / rejected;
 //! - `access_token`: hand the partner a fresh access token, refreshing it first if needed;
 //! - `refresh`: renew a link's tokens under its refresh lease (the refresher and `access_token`);
@@ -17,6 +18,7 @@
 
 mod access_token;
 mod adopt;
+mod claim;
 mod code;
 mod emails;
 mod error;

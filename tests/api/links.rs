@@ -2,6 +2,7 @@
 //! Wise over HTTP, a real database. The steps every flow shares are in `helpers/flows.rs`.
 
 mod access_token;
+mod claim;
 mod code;
 mod lost_answers;
 mod queries;

@@ -1,2 +1,3 @@
+ALTER TABLE links DROP COLUMN claimed_at;
 ALTER TABLE links DROP COLUMN return_url;
 DROP TABLE authorization_states;

@@ -55,6 +55,8 @@ pub struct LinkRow {
     pub refreshed_at: Option<NaiveDateTime>,
     /// Redirect flow: where the browser goes after Wise's page (an allowed `links.return_urls`).
     pub return_url: Option<String>,
+    /// When the customer claimed the Wise account the partner created.
+    pub claimed_at: Option<NaiveDateTime>,
 }
 
 impl LinkRow {
@@ -116,6 +118,7 @@ pub struct LinkChanges {
     pub refresh_flagged_at: Option<Option<NaiveDateTime>>,
     pub refresh_in_doubt_at: Option<Option<NaiveDateTime>>,
     pub refreshed_at: Option<Option<NaiveDateTime>>,
+    pub claimed_at: Option<Option<NaiveDateTime>>,
 }
 
 impl LinkChanges {
@@ -153,6 +156,7 @@ impl LinkChanges {
             refresh_flagged_at: later.refresh_flagged_at.or(self.refresh_flagged_at),
             refresh_in_doubt_at: later.refresh_in_doubt_at.or(self.refresh_in_doubt_at),
             refreshed_at: later.refreshed_at.or(self.refreshed_at),
+            claimed_at: later.claimed_at.or(self.claimed_at),
         }
     }
 }

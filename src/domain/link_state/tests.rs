@@ -39,6 +39,7 @@ const TABLE: &[(S, E, S)] = &[
     (S::Active, E::TokensRegranted, S::Active),
     (S::Active, E::RefreshFailing, S::Active),
     (S::Active, E::RefreshRecovered, S::Active),
+    (S::Active, E::AccountClaimed, S::Active),
     (S::Active, E::Unlinked, S::Unlinked),
     (S::NeedsReview, E::ApprovalRecorded, S::NeedsReview),
     (S::NeedsReview, E::StaffApproved, S::Active),

@@ -3,6 +3,7 @@
 
 mod access_token;
 mod authorization;
+mod claim;
 mod code;
 mod decide;
 pub mod error;
@@ -17,6 +18,7 @@ mod view;
 
 pub use access_token::{__path_access_token, AccessTokenView};
 pub use authorization::{__path_authorization, AuthorizationInput};
+pub use claim::{__path_claim, ClaimView};
 pub use code::{__path_submit_code, CodeInput};
 pub use decide::{__path_approve, __path_reject, DecisionInput};
 pub use events::{__path_list_events, EventView};
@@ -89,6 +91,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/v1/links/{link_id}/authorization", "POST")
             .route(web::post().to(authorization::authorization)),
     )
+    .service(resource("/v1/links/{link_id}/claim", "POST").route(web::post().to(claim::claim)))
     .service(resource("/v1/links/{link_id}/relink", "POST").route(web::post().to(relink::relink)))
     .service(resource("/v1/links/{link_id}/resend", "POST").route(web::post().to(resend::resend)))
     .service(resource("/v1/links/{link_id}/approve", "POST").route(web::post().to(decide::approve)))

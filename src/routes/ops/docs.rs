@@ -29,6 +29,7 @@ use utoipa_swagger_ui::SwaggerUi;
         links::authorization,
         links::resend,
         links::relink,
+        links::claim,
         links::approve,
         links::reject,
         links::access_token,

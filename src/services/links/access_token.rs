@@ -50,7 +50,10 @@ impl LinkService {
         self.bounded(self.fresh_access_token(link_id)).await
     }
 
-    async fn fresh_access_token(&self, link_id: &LinkId) -> Result<AccessToken, LinkError> {
+    pub(super) async fn fresh_access_token(
+        &self,
+        link_id: &LinkId,
+    ) -> Result<AccessToken, LinkError> {
         let mut waited = false;
         loop {
             let link = self.active(link_id).await?;

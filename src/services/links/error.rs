@@ -54,6 +54,8 @@ pub enum LinkError {
     AuthorizationDeclined,
     #[error("Wise's page returned neither a code nor an error")]
     MissingCode,
+    #[error("only an active link of a partner-created, unclaimed Wise user can be claimed")]
+    NotClaimable,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]

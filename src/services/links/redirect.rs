@@ -64,6 +64,24 @@ pub enum Authorized {
     Declined(LinkRow),
 }
 
+/// What a trip to Wise's page is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Consent for a link awaiting authorization.
+    Authorize,
+    /// A partner-created user claiming their account (the link is active).
+    Claim,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Authorize => "authorize",
+            Self::Claim => "claim",
+        }
+    }
+}
+
 /// What Wise's page sent back (the callback's query, or what a native app forwards).
 pub struct Returned {
     pub state: Option<String>,
@@ -79,6 +97,18 @@ impl LinkService {
         link_id: &LinkId,
         browser: Option<Vec<u8>>,
     ) -> Result<Redirect, LinkError> {
+        self.issue_state_for(link_id, browser, Purpose::Authorize, None)
+            .await
+    }
+
+    /// A new state for `purpose`, and the authorization URL carrying it (and the claim code).
+    pub(super) async fn issue_state_for(
+        &self,
+        link_id: &LinkId,
+        browser: Option<Vec<u8>>,
+        purpose: Purpose,
+        claim_code: Option<&SecretString>,
+    ) -> Result<Redirect, LinkError> {
         let state = SessionToken::generate_state();
         let now = self.clock.now();
         let expires_at = now + Duration::minutes(STATE_TTL_MINUTES);
@@ -93,12 +123,13 @@ impl LinkService {
                         created_at: now,
                         expires_at,
                         browser_hash: browser.as_deref(),
+                        purpose: purpose.as_str(),
                     },
                 )
             })
             .await?;
         Ok(Redirect {
-            url: self.authorize_url(&state.token, None),
+            url: self.authorize_url(&state.token, claim_code),
             expires_at,
         })
     }
@@ -158,7 +189,7 @@ impl LinkService {
         expected: Option<&LinkId>,
         browser_cookie: Option<&str>,
         from_browser: bool,
-    ) -> Result<LinkRow, LinkError> {
+    ) -> Result<(LinkRow, Purpose), LinkError> {
         let state = state
             .filter(|s| !s.is_empty())
             .ok_or(LinkError::BadState(StateRefused::Missing))?;
@@ -191,7 +222,12 @@ impl LinkService {
         if !taken {
             return Err(LinkError::BadState(StateRefused::Used));
         }
-        self.reload(&row.link_id).await
+        let purpose = if row.purpose == "claim" {
+            Purpose::Claim
+        } else {
+            Purpose::Authorize
+        };
+        Ok((self.reload(&row.link_id).await?, purpose))
     }
 
     /// What the browser brought back to `GET /oauth/callback`.
@@ -200,10 +236,13 @@ impl LinkService {
         returned: Returned,
         browser_cookie: Option<&str>,
     ) -> Result<Authorized, LinkError> {
-        let link = self
+        let (link, purpose) = self
             .take_state(returned.state.as_deref(), None, browser_cookie, true)
             .await?;
-        self.authorized(link, returned).await
+        match purpose {
+            Purpose::Authorize => self.authorized(link, returned).await,
+            Purpose::Claim => self.claimed(link, returned).await,
+        }
     }
 
     /// What a native app forwards from its deep link, for the link it names (it only ever
@@ -213,10 +252,14 @@ impl LinkService {
         link_id: &LinkId,
         returned: Returned,
     ) -> Result<CustomerLink, LinkError> {
-        let link = self
+        let (link, purpose) = self
             .take_state(returned.state.as_deref(), Some(link_id), None, false)
             .await?;
-        match self.authorized(link, returned).await? {
+        let authorized = match purpose {
+            Purpose::Authorize => self.authorized(link, returned).await?,
+            Purpose::Claim => self.claimed(link, returned).await?,
+        };
+        match authorized {
             Authorized::Exchanged(link) => Ok(link),
             Authorized::Declined(_) => Err(LinkError::AuthorizationDeclined),
         }
@@ -224,7 +267,11 @@ impl LinkService {
 
     /// A taken state's link, with Wise's answer: declined (the link stays as it was, to be tried
     /// again), or a code to exchange exactly once.
-    async fn authorized(&self, link: LinkRow, returned: Returned) -> Result<Authorized, LinkError> {
+    pub(super) async fn authorized(
+        &self,
+        link: LinkRow,
+        returned: Returned,
+    ) -> Result<Authorized, LinkError> {
         if link.state != LinkState::AwaitingAuthorization {
             return Err(LinkError::WrongState(link.state));
         }

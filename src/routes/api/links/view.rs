@@ -30,6 +30,8 @@ pub struct LinkView {
     /// `tokens.failing_after_secs` (Wise unreachable or erroring): the tokens are kept and the
     /// refresher keeps trying; the link is not re-linked for it.
     pub refresh_failing: bool,
+    /// When the customer claimed the Wise account the partner created (`origin: created`).
+    pub claimed_at: Option<String>,
     /// What the customer has to do next, if anything.
     pub next_action: Option<NextAction>,
     pub attempts_remaining: i32,
@@ -97,6 +99,7 @@ impl LinkView {
             review_reason: link.review_reason,
             approvals: link.approvals,
             refresh_failing: link.state == LinkState::Active && link.refresh_flagged_at.is_some(),
+            claimed_at: ts(link.claimed_at),
             next_action,
             attempts_remaining: link.attempts_remaining,
             code_expires_at: ts(link.code_expires_at),
