@@ -27,6 +27,16 @@ pub enum Command {
         /// Port to listen on; defaults to simulator.port.
         #[arg(long)]
         port: Option<u16>,
+        /// Serve HTTPS with this PEM certificate (chain), like Wise's API hosts.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The PEM (PKCS#8) key of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<std::path::PathBuf>,
+        /// With HTTPS: require a client certificate signed by this PEM CA, like Wise's mTLS
+        /// hosts (api-mtls.…); wiselink then needs wise.mtls_cert and wise.mtls_key.
+        #[arg(long, requires = "tls_cert")]
+        client_ca: Option<std::path::PathBuf>,
     },
     /// Manage the keys that seal secrets at rest.
     #[command(subcommand)]

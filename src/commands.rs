@@ -23,19 +23,28 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn sim(settings: Settings, port: Option<u16>) -> anyhow::Result<()> {
+pub async fn sim(
+    settings: Settings,
+    port: Option<u16>,
+    tls: Option<simulator::tls::TlsFiles>,
+) -> anyhow::Result<()> {
     let host = settings.simulator.host.clone();
     let port = port.unwrap_or(settings.simulator.port);
     let listener = std::net::TcpListener::bind((host.as_str(), port))
         .with_context(|| format!("cannot listen on {host}:{port}"))?;
     let bound = listener.local_addr()?.port();
     let mut sim = Simulator::from_settings(&settings.wise);
-    sim.public_url = format!("http://{host}:{bound}");
-    tracing::info!(port = bound, client_id = %sim.client.id, "Wise simulator listening");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    sim.public_url = format!("{scheme}://{host}:{bound}");
+    let mutual = tls.as_ref().is_some_and(|t| t.client_ca.is_some());
+    tracing::info!(port = bound, scheme, mutual_tls = mutual, client_id = %sim.client.id, "Wise simulator listening");
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    simulator::serve(listener, web::Data::new(sim), workers)?
-        .await
-        .context("simulator failed")?;
+    let sim = web::Data::new(sim);
+    let server = match &tls {
+        Some(files) => simulator::serve_tls(listener, sim, workers, files)?,
+        None => simulator::serve(listener, sim, workers)?,
+    };
+    server.await.context("simulator failed")?;
     Ok(())
 }
 

@@ -22,7 +22,21 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => run_async(commands::serve(settings)),
         Command::Migrate => commands::migrate(&settings),
-        Command::Sim { port } => run_async(commands::sim(settings, port)),
+        Command::Sim {
+            port,
+            tls_cert,
+            tls_key,
+            client_ca,
+        } => {
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| wiselink::simulator::tls::TlsFiles {
+                    cert,
+                    key,
+                    client_ca,
+                });
+            run_async(commands::sim(settings, port, tls))
+        }
         Command::Keys(KeysCommand::Rotate) => commands::keys_rotate(&settings),
         Command::Keys(KeysCommand::Generate { id }) => commands::keys_generate(&id),
         Command::ApiKey(ApiKeyCommand::Create { name }) => {

@@ -9,6 +9,7 @@ mod intercept;
 mod oauth;
 mod profiles;
 mod state;
+pub mod tls;
 mod users;
 
 pub use errors::WiseReply;
@@ -89,6 +90,21 @@ pub fn serve(
     let server = HttpServer::new(move || App::new().app_data(sim.clone()).configure(configure))
         .workers(workers.max(1))
         .listen(listener)?
+        .run();
+    Ok(server)
+}
+
+/// [`serve`] over HTTPS, requiring client certificates when `tls` names a client CA.
+pub fn serve_tls(
+    listener: TcpListener,
+    sim: web::Data<Simulator>,
+    workers: usize,
+    tls: &tls::TlsFiles,
+) -> anyhow::Result<Server> {
+    let config = tls::server_config(tls)?;
+    let server = HttpServer::new(move || App::new().app_data(sim.clone()).configure(configure))
+        .workers(workers.max(1))
+        .listen_rustls_0_23(listener, config)?
         .run();
     Ok(server)
 }

@@ -14,6 +14,9 @@ pub struct WiseSettings {
     pub redirect_uri: String,
     pub mtls_cert: String,
     pub mtls_key: String,
+    /// A PEM CA trusted for `api_url` instead of the system's roots; empty for the system's.
+    #[serde(default)]
+    pub ca_cert: String,
     pub connect_timeout_ms: u64,
     pub request_timeout_ms: u64,
     pub max_attempts: u32,

@@ -89,6 +89,18 @@ impl WiseClient {
             })?;
             builder = builder.identity(identity);
         }
+        if !settings.ca_cert.is_empty() {
+            let pem = std::fs::read(&settings.ca_cert).map_err(|e| {
+                WiseError::Config(format!(
+                    "cannot read wise.ca_cert {}: {e}",
+                    settings.ca_cert
+                ))
+            })?;
+            let ca = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                WiseError::Config(format!("wise.ca_cert is not a PEM certificate: {e}"))
+            })?;
+            builder = builder.tls_certs_only([ca]);
+        }
         let http = builder
             .build()
             .map_err(|e| WiseError::Config(e.to_string()))?;

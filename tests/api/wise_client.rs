@@ -3,5 +3,6 @@
 
 mod client_token;
 mod faults;
+mod mtls;
 mod signup;
 mod user_tokens;
