@@ -179,3 +179,59 @@ fn the_wise_budget_must_end_before_the_recovery_lease() {
     assert!(err.0[0].contains("wise.request_timeout_ms (6000)"), "{err}");
     assert!(load(&[("WISELINK__LINKS__WISE_BUDGET_SECS", "50")]).is_ok());
 }
+
+#[test]
+fn token_upkeep_is_checked_and_the_old_margin_key_points_to_its_replacement() {
+    let s = load(&[("WISELINK__TOKENS__HAND_OUT_MARGIN_SECS", "120")]).unwrap();
+    let policy = s.tokens.policy();
+    assert_eq!(policy.hand_out_margin, chrono::Duration::seconds(120));
+    assert_eq!(policy.refresh_margin, chrono::Duration::hours(6));
+
+    let moved = load(&[("WISELINK__LINKS__REFRESH_MARGIN_SECS", "300")]).unwrap_err();
+    assert!(
+        moved
+            .to_string()
+            .contains("moved to tokens.hand_out_margin_secs"),
+        "{moved}"
+    );
+    // The lease must outlast the refresh's Wise calls.
+    let short = load(&[
+        ("WISELINK__TOKENS__LEASE_SECS", "10"),
+        ("WISELINK__WISE__REQUEST_TIMEOUT_MS", "15000"),
+    ])
+    .unwrap_err();
+    assert!(
+        short
+            .to_string()
+            .contains("tokens.lease_secs (10) must cover two Wise calls"),
+        "{short}"
+    );
+    let inverted = load(&[
+        ("WISELINK__TOKENS__HAND_OUT_MARGIN_SECS", "3600"),
+        ("WISELINK__TOKENS__REFRESH_MARGIN_SECS", "1800"),
+    ])
+    .unwrap_err();
+    assert!(
+        inverted
+            .to_string()
+            .contains("hand_out_margin_secs must be under"),
+        "{inverted}"
+    );
+}
+
+#[test]
+fn return_urls_are_absolute_and_never_script() {
+    let s = load(&[(
+        "WISELINK__LINKS__RETURN_URLS",
+        "https://bank.example/done,com.example.bank:/wise",
+    )])
+    .unwrap();
+    assert_eq!(s.links.return_urls.len(), 2);
+    for bad in ["/relative/path", "javascript:alert(1)"] {
+        let err = load(&[("WISELINK__LINKS__RETURN_URLS", bad)]).unwrap_err();
+        assert!(
+            err.to_string().contains("links.return_urls"),
+            "{bad}: {err}"
+        );
+    }
+}
