@@ -11,6 +11,7 @@ pub fn scope() -> Scope {
     web::scope("/__sim")
         .route("/users", web::post().to(seed_user))
         .route("/users/{id}/{action}", web::post().to(user_action))
+        .route("/linked-users", web::post().to(seed_linked_users))
         .route("/mailbox", web::get().to(mailbox))
         .route("/faults", web::post().to(add_fault))
         .route("/faults", web::get().to(list_faults))
@@ -82,6 +83,49 @@ async fn seed_user(body: web::Json<NewUser>, sim: web::Data<Simulator>) -> HttpR
 #[derive(Deserialize, Default)]
 struct ActionBody {
     email: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkedUsers {
+    count: usize,
+    /// Emails are `{email_prefix}{n}@example.com`.
+    email_prefix: String,
+    date_of_birth: NaiveDate,
+}
+
+/// `POST /__sim/linked-users`: `count` users with a personal profile, each already linked to the
+/// registered client (as after the authorization page and the code exchange): their user and
+/// profile ids and token pairs. For benchmarks that need many live links at once.
+async fn seed_linked_users(body: web::Json<LinkedUsers>, sim: web::Data<Simulator>) -> HttpResponse {
+    let spec = body.into_inner();
+    if spec.count > 200_000 {
+        return bad_request("count must be at most 200000");
+    }
+    let now = sim.clock.now_utc();
+    let client_id = sim.client.id.clone();
+    let mut state = sim.lock();
+    let mut users = Vec::with_capacity(spec.count);
+    for n in 0..spec.count {
+        let email = format!("{}{n}@example.com", spec.email_prefix);
+        if state.people.user_by_email(&email).is_some() {
+            return HttpResponse::Conflict().json(json!({"error": format!("{email} exists")}));
+        }
+        let user_id = state.people.create_user(&email);
+        let profile_id =
+            state
+                .people
+                .add_profile(user_id, ProfileKind::Personal, Some(spec.date_of_birth), now);
+        let tokens = state.tokens.user_grant(&client_id, user_id, now);
+        users.push(json!({
+            "email": email,
+            "user_id": user_id,
+            "profile_id": profile_id,
+            "access_token": tokens.access_token,
+            "refresh_token": tokens.refresh_token,
+        }));
+    }
+    HttpResponse::Created().json(users)
 }
 
 async fn user_action(
