@@ -68,7 +68,8 @@ fn seed(conn: &mut DbConnection, keys: &KeyRing, users: &[Value]) {
                 (
                     customers::customer_ref.eq(format!("bench-{}", u["user_id"])),
                     customers::email.eq(email),
-                    customers::date_of_birth.eq(chrono::NaiveDate::from_ymd_opt(1990, 4, 17).unwrap()),
+                    customers::date_of_birth
+                        .eq(chrono::NaiveDate::from_ymd_opt(1990, 4, 17).unwrap()),
                     customers::first_name.eq("Ada"),
                     customers::last_name.eq("Lovelace"),
                     customers::language.eq("EN"),
@@ -105,8 +106,10 @@ fn seed(conn: &mut DbConnection, keys: &KeyRing, users: &[Value]) {
                     links::origin.eq("linked"),
                     links::state.eq("active"),
                     links::signup_email.eq(u["email"].as_str().unwrap().to_owned()),
-                    links::access_token.eq(seal("access_token", u["access_token"].as_str().unwrap())),
-                    links::refresh_token.eq(seal("refresh_token", u["refresh_token"].as_str().unwrap())),
+                    links::access_token
+                        .eq(seal("access_token", u["access_token"].as_str().unwrap())),
+                    links::refresh_token
+                        .eq(seal("refresh_token", u["refresh_token"].as_str().unwrap())),
                     links::access_expires_at.eq(t + Duration::hours(12)),
                     links::wise_user_id.eq(u["user_id"].as_i64()),
                     links::wise_profile_id.eq(u["profile_id"].as_i64()),
@@ -130,7 +133,10 @@ fn serve(bin: &str, database_url: &str, sim: &str, port: &str) -> Child {
         .env("WISELINK__DATABASE__URL", database_url)
         .env("WISELINK__SERVER__PORT", port)
         .env("WISELINK__WISE__API_URL", sim)
-        .env("WISELINK__WISE__AUTHORIZE_URL", format!("{sim}/oauth/authorize/"))
+        .env(
+            "WISELINK__WISE__AUTHORIZE_URL",
+            format!("{sim}/oauth/authorize/"),
+        )
         .env("WISELINK__TOKENS__REFRESH_INTERVAL_SECS", "1")
         .env("WISELINK__MAIL__TRANSPORT", "dev")
         .env("WISELINK__LOG__FILTER", "warn")
@@ -167,9 +173,14 @@ async fn main() {
         .expect("linked users");
     let mut conn = db.get().expect("connection");
     seed(&mut conn, &keys, &users);
-    diesel::sql_query("VACUUM ANALYZE links").execute(&mut **conn).ok();
+    diesel::sql_query("VACUUM ANALYZE links")
+        .execute(&mut **conn)
+        .ok();
     let key = wiselink::services::api_keys::create(&mut conn, "bench").expect("api key");
-    println!("seeded {n} active links in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "seeded {n} active links in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let mut child = serve(&bin, &database_url, &sim, &port);
     let base = format!("http://127.0.0.1:{port}");
@@ -201,7 +212,10 @@ async fn main() {
         if due == 0 {
             break;
         }
-        assert!(drain.elapsed().as_secs() < 900, "not drained in 15 minutes: {due} due");
+        assert!(
+            drain.elapsed().as_secs() < 900,
+            "not drained in 15 minutes: {due} due"
+        );
     }
     let seconds = drain.elapsed().as_secs_f64();
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;

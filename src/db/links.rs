@@ -30,7 +30,7 @@ pub use queue::{
     queue, queue_counts,
 };
 pub use recovery::{claim, stale_in_flight};
-pub use refresh::{TokenHealth, claim_due, claim_one, settle, token_health};
+pub use refresh::{Settlement, TokenHealth, claim_due, claim_one, settle, token_health};
 pub use row::{LinkChanges, LinkRow, NewLink};
 pub use sealed::{SealedColumn, replace_sealed};
 pub use transition::{Pin, Refused, SpentCode, Transition, apply, apply_all, insert, update};

@@ -97,7 +97,10 @@ struct LinkedUsers {
 /// `POST /__sim/linked-users`: `count` users with a personal profile, each already linked to the
 /// registered client (as after the authorization page and the code exchange): their user and
 /// profile ids and token pairs. For benchmarks that need many live links at once.
-async fn seed_linked_users(body: web::Json<LinkedUsers>, sim: web::Data<Simulator>) -> HttpResponse {
+async fn seed_linked_users(
+    body: web::Json<LinkedUsers>,
+    sim: web::Data<Simulator>,
+) -> HttpResponse {
     let spec = body.into_inner();
     if spec.count > 200_000 {
         return bad_request("count must be at most 200000");
@@ -112,10 +115,12 @@ async fn seed_linked_users(body: web::Json<LinkedUsers>, sim: web::Data<Simulato
             return HttpResponse::Conflict().json(json!({"error": format!("{email} exists")}));
         }
         let user_id = state.people.create_user(&email);
-        let profile_id =
-            state
-                .people
-                .add_profile(user_id, ProfileKind::Personal, Some(spec.date_of_birth), now);
+        let profile_id = state.people.add_profile(
+            user_id,
+            ProfileKind::Personal,
+            Some(spec.date_of_birth),
+            now,
+        );
         let tokens = state.tokens.user_grant(&client_id, user_id, now);
         users.push(json!({
             "email": email,

@@ -21,6 +21,7 @@ INSERT INTO outbox SELECT * FROM outbox_with_relink;
 DROP TABLE outbox_with_relink;
 CREATE INDEX outbox_status ON outbox (status, id);
 
+CREATE INDEX links_state ON links (state, updated_at);
 DROP INDEX links_refresh_due;
 ALTER TABLE links DROP COLUMN refreshed_at;
 ALTER TABLE links DROP COLUMN refresh_in_doubt_at;

@@ -17,6 +17,8 @@ ALTER TABLE links ADD COLUMN refreshed_at TEXT;
 -- the default margin, six hours before expiry.
 UPDATE links SET refresh_due_at = strftime('%Y-%m-%d %H:%M:%f', access_expires_at, '-21600 seconds') WHERE access_expires_at IS NOT NULL;
 CREATE INDEX links_refresh_due ON links (refresh_due_at) WHERE state = 'active';
+-- links_queue (state, updated_at, id) already serves every look-up links_state served.
+DROP INDEX links_state;
 
 -- SQLite cannot change a CHECK in place: the outbox is rebuilt with the re-link email's kind.
 DROP INDEX outbox_status;

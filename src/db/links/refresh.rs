@@ -136,23 +136,24 @@ fn take_leases(
         .get_results::<LinkRow>(conn)
 }
 
-/// Writes what a refresh found (and ends the lease, if `changes` say so), if the link is still
-/// active under the lease of `generation`. Returns the row as written, or `None` if the lease
-/// passed to someone else or the link left `active`.
-pub fn settle(
-    conn: &mut DbConnection,
-    id: &LinkId,
-    generation: i64,
-    changes: &LinkChanges,
-) -> Result<Option<LinkRow>, DbError> {
-    Ok(diesel::update(links::table)
-        .filter(links::id.eq(id))
+/// What a refresh found, to write under the lease of `generation`.
+pub struct Settlement {
+    pub id: LinkId,
+    pub generation: i64,
+    pub changes: LinkChanges,
+}
+
+/// Writes what a refresh found (and ends the lease, if the changes say so), if the link is still
+/// active under the lease of its generation. Returns whether it was (`false`: the lease passed to
+/// someone else, or the link left `active`).
+pub fn settle(conn: &mut DbConnection, write: &Settlement) -> Result<bool, DbError> {
+    let n = diesel::update(links::table)
+        .filter(links::id.eq(&write.id))
         .filter(links::state.eq(LinkState::Active.as_str()))
-        .filter(links::refresh_generation.eq(generation))
-        .set(changes)
-        .returning(links::all_columns)
-        .get_results::<LinkRow>(conn)?
-        .pop())
+        .filter(links::refresh_generation.eq(write.generation))
+        .set(&write.changes)
+        .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// What the metrics show of token upkeep.

@@ -7,7 +7,7 @@
 use super::redirect::{Authorized, Purpose, Redirect, Returned};
 use super::{LinkError, LinkService, unavailable};
 use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
-use crate::domain::{AuthorizationCode, LinkEvent, LinkId, LinkState};
+use crate::domain::{LinkEvent, LinkId, LinkState};
 use chrono::Duration;
 use secrecy::SecretString;
 
@@ -51,14 +51,7 @@ impl LinkService {
         if returned.error.is_some() {
             return Ok(Authorized::Declined(link));
         }
-        let code = returned
-            .code
-            .as_deref()
-            .map(AuthorizationCode::parse)
-            .ok_or(LinkError::MissingCode)?
-            .map_err(|_| LinkError::InvalidCode {
-                attempts_remaining: link.attempts_remaining,
-            })?;
+        let code = returned.code_for(&link)?;
         let now = self.clock.now();
         let (id, generation, lease_until) = (
             link.id.clone(),
@@ -124,10 +117,12 @@ impl LinkService {
             refresh_in_doubt_at: Some(in_doubt.then_some(now)),
             ..LinkChanges::default()
         };
-        let (id, generation) = (link.id.clone(), link.refresh_generation);
-        self.db
-            .run(move |conn| links::settle(conn, &id, generation, &changes))
-            .await?;
+        let write = links::Settlement {
+            id: link.id.clone(),
+            generation: link.refresh_generation,
+            changes,
+        };
+        self.db.run(move |conn| links::settle(conn, &write)).await?;
         Ok(())
     }
 }

@@ -89,6 +89,20 @@ pub struct Returned {
     pub error: Option<String>,
 }
 
+impl Returned {
+    /// The returned code, parsed: none at all is `code_missing`; one that cannot be a code is
+    /// refused like a wrong one (Wise is not asked).
+    pub(super) fn code_for(&self, link: &LinkRow) -> Result<AuthorizationCode, LinkError> {
+        self.code
+            .as_deref()
+            .map(AuthorizationCode::parse)
+            .ok_or(LinkError::MissingCode)?
+            .map_err(|_| LinkError::InvalidCode {
+                attempts_remaining: link.attempts_remaining,
+            })
+    }
+}
+
 impl LinkService {
     /// The authorization URL for `link` with a new state (bound to a browser when `browser` is the
     /// hash of its cookie).
@@ -292,14 +306,7 @@ impl LinkService {
             );
             return Ok(Authorized::Declined(self.apply(t).await?));
         }
-        let code = returned
-            .code
-            .as_deref()
-            .map(AuthorizationCode::parse)
-            .ok_or(LinkError::MissingCode)?
-            .map_err(|_| LinkError::InvalidCode {
-                attempts_remaining: link.attempts_remaining,
-            })?;
+        let code = returned.code_for(&link)?;
         Ok(Authorized::Exchanged(
             self.submit_code(link, code, "customer").await?,
         ))

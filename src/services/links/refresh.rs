@@ -77,11 +77,17 @@ impl LinkService {
     }
 
     /// Renews `link`, whose refresh lease the caller has just claimed (its generation is the
-    /// row's), and settles the lease. Every Wise call ends within the lease.
+    /// row's), and settles the lease. Every Wise call ends 2 s before the lease does; a lease
+    /// already that close to its end is left alone (it lapses, and the link is taken up again, in
+    /// doubt) — a batch the refresher could not get through in time.
     pub async fn renew(&self, link: LinkRow) -> Result<Renewal, LinkError> {
-        let budget = (self.tokens.lease - chrono::Duration::seconds(2))
-            .to_std()
-            .unwrap_or_default();
+        let left = link
+            .refresh_leased_until
+            .map_or(self.tokens.lease, |until| until - self.clock.now())
+            - chrono::Duration::seconds(2);
+        let Some(budget) = left.to_std().ok().filter(|b| b.as_millis() >= 500) else {
+            return Ok(Renewal::Superseded);
+        };
         crate::wise::deadline::within(budget, self.renew_leased(link)).await
     }
 
@@ -190,20 +196,21 @@ impl LinkService {
                     .under_lease(link.refresh_generation)
                     .changes(changes);
                 match self.commit(vec![t], None).await {
-                    Ok(row) => Some(row),
-                    Err(LinkError::Busy | LinkError::WrongState(_)) => None,
+                    Ok(_) => true,
+                    Err(LinkError::Busy | LinkError::WrongState(_)) => false,
                     Err(e) => return Err(e),
                 }
             }
             None => self.settle(link, changes).await?,
         };
-        Ok(match written {
-            Some(row) => Renewal::Renewed(AccessToken {
+        Ok(if written {
+            Renewal::Renewed(AccessToken {
                 token: tokens.access_token.clone(),
                 expires_at: crate::clock::stored(tokens.expires_at),
-                profile_id: row.wise_profile_id,
-            }),
-            None => Renewal::Superseded,
+                profile_id: link.wise_profile_id,
+            })
+        } else {
+            Renewal::Superseded
         })
     }
 
@@ -292,7 +299,7 @@ impl LinkService {
                 Err(e) => return Err(e),
             }
         } else {
-            self.settle(link, changes).await?.is_some()
+            self.settle(link, changes).await?
         };
         Ok(if written {
             Renewal::Deferred {
@@ -305,16 +312,13 @@ impl LinkService {
         })
     }
 
-    /// Writes `changes` if the lease is still `link`'s.
-    async fn settle(
-        &self,
-        link: &LinkRow,
-        changes: LinkChanges,
-    ) -> Result<Option<LinkRow>, LinkError> {
-        let (id, generation) = (link.id.clone(), link.refresh_generation);
-        Ok(self
-            .db
-            .run(move |conn| links::settle(conn, &id, generation, &changes))
-            .await?)
+    /// Writes `changes` if the lease is still `link`'s; returns whether it was.
+    async fn settle(&self, link: &LinkRow, changes: LinkChanges) -> Result<bool, LinkError> {
+        let write = links::Settlement {
+            id: link.id.clone(),
+            generation: link.refresh_generation,
+            changes,
+        };
+        Ok(self.db.run(move |conn| links::settle(conn, &write)).await?)
     }
 }

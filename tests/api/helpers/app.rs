@@ -54,6 +54,25 @@ async fn start_app(
     mail: MailSink,
     overrides: &[(&str, &str)],
 ) -> TestApp {
+    let app = Application::build_with_clock(
+        wired_settings(database.url(), &sim, &mail, overrides),
+        sim.clock.clone(),
+    )
+    .await
+    .expect("application starts");
+    let db = app.db().clone();
+    let api_key = create_api_key(&db, "tests").await;
+    serving(app, api_key, mail, Some(database), sim)
+}
+
+/// Settings for an app on `database_url` that talks to `sim` and mails to `mail`, with the
+/// tests' short retry and relay timings, then `overrides`.
+fn wired_settings(
+    database_url: &str,
+    sim: &TestSim,
+    mail: &MailSink,
+    overrides: &[(&str, &str)],
+) -> wiselink::settings::Settings {
     let authorize = format!("{}/oauth/authorize/", sim.url);
     let smtp_url = mail.url();
     let mut vars = vec![
@@ -68,12 +87,7 @@ async fn start_app(
         ("WISELINK__MAIL__RETRY_MAX_SECS", "1"),
     ];
     vars.extend_from_slice(overrides);
-    let app = Application::build_with_clock(settings(database.url(), &vars), sim.clock.clone())
-        .await
-        .expect("application starts");
-    let db = app.db().clone();
-    let api_key = create_api_key(&db, "tests").await;
-    serving(app, api_key, mail, Some(database), sim)
+    settings(database_url, &vars)
 }
 
 /// Runs `app` in the background and wraps it for tests.
@@ -117,18 +131,7 @@ impl TestApp {
     /// simulator, clock and mail sink, answering to the same API key. Both keep serving.
     pub async fn second_instance(&self, overrides: &[(&str, &str)]) -> TestApp {
         let sim = self.sim().clone();
-        let authorize = format!("{}/oauth/authorize/", sim.url);
-        let smtp_url = self.mail.url();
-        let mut vars = vec![
-            ("WISELINK__WISE__API_URL", sim.url.as_str()),
-            ("WISELINK__WISE__AUTHORIZE_URL", authorize.as_str()),
-            ("WISELINK__WISE__RETRY_BASE_MS", "20"),
-            ("WISELINK__MAIL__TRANSPORT", "smtp"),
-            ("WISELINK__MAIL__SMTP_URL", smtp_url.as_str()),
-            ("WISELINK__MAIL__RELAY_INTERVAL_MS", "50"),
-        ];
-        vars.extend_from_slice(overrides);
-        let settings = settings(self.database().url(), &vars);
+        let settings = wired_settings(self.database().url(), &sim, &self.mail, overrides);
         let app = Application::build_with_clock(settings, sim.clock.clone())
             .await
             .expect("second instance starts");

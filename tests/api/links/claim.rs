@@ -38,6 +38,17 @@ async fn confirm_on_wise(app: &TestApp, to_wise: &url::Url) -> reqwest::Response
         .unwrap()
 }
 
+/// The browser, sent back by Wise's page (`back`, a redirect), arrives at wiselink's callback.
+async fn back_at_wiselink(app: &TestApp, back: reqwest::Response) -> reqwest::Response {
+    assert!(back.status().is_redirection(), "{}", back.status());
+    let back = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
+    app.client
+        .get(app.url(&format!("/oauth/callback?{}", back.query().unwrap())))
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_partner_created_customer_claims_the_account_and_the_registration_code_is_gone() {
     let app = spawn_app().await;
@@ -49,15 +60,7 @@ async fn a_partner_created_customer_claims_the_account_and_the_registration_code
     let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
     assert!(query.contains_key("claim_account_code") && query.contains_key("state"));
 
-    let back = confirm_on_wise(&app, &url).await;
-    assert!(back.status().is_redirection());
-    let back = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
-    let r = app
-        .client
-        .get(app.url(&format!("/oauth/callback?{}", back.query().unwrap())))
-        .send()
-        .await
-        .unwrap();
+    let r = back_at_wiselink(&app, confirm_on_wise(&app, &url).await).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/oauth/result?result=linked");
 
@@ -111,14 +114,7 @@ async fn a_lapsed_claim_code_is_refused_by_wise_and_a_new_one_works() {
     );
     let second = json(claim(&app, &id).await).await;
     let second = url::Url::parse(second["url"].as_str().unwrap()).unwrap();
-    let back = confirm_on_wise(&app, &second).await;
-    let back = url::Url::parse(back.headers()["location"].to_str().unwrap()).unwrap();
-    let r = app
-        .client
-        .get(app.url(&format!("/oauth/callback?{}", back.query().unwrap())))
-        .send()
-        .await
-        .unwrap();
+    let r = back_at_wiselink(&app, confirm_on_wise(&app, &second).await).await;
     assert_eq!(r.headers()["location"], "/oauth/result?result=linked");
 
     // An existing (linked, not created) user has nothing to claim.
