@@ -1,120 +1,17 @@
 //! The canary scan: one whole linking flow through the real binary at TRACE, then every secret
 //! that flow handled is looked for in the logs, the API responses, the emails and the database.
 
+mod probe;
+
 use crate::helpers::{
-    TestDatabase, TestSim, WISELINK, customer_body, free_port, key_secret, run_cli, spawn_sim,
-    wait_until_serving,
+    TestDatabase, customer_body, free_port, key_secret, run_cli, spawn_sim, wait_until_serving,
 };
 use crate::mail_sink::MailSink;
-use diesel::RunQueryDsl;
+use probe::{access_token, assert_absent, call, database_contents, serve};
 use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
+use serde_json::json;
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// `wiselink serve` at TRACE with JSON logs, talking to `sim`, mailing to `sink`.
-fn serve(db_url: &str, port: u16, sim: &TestSim, sink: &MailSink, log: &std::fs::File) -> Child {
-    Command::new(WISELINK)
-        .arg("serve")
-        .env_clear()
-        .env("WISELINK__DATABASE__URL", db_url)
-        .env("WISELINK__SERVER__PORT", port.to_string())
-        .env(
-            "WISELINK__SERVER__PUBLIC_URL",
-            format!("http://127.0.0.1:{port}"),
-        )
-        .env("WISELINK__SERVER__WORKERS", "1")
-        .env("WISELINK__LOG__FORMAT", "json")
-        .env("WISELINK__LOG__FILTER", "trace")
-        .env("WISELINK__WISE__API_URL", &sim.url)
-        .env(
-            "WISELINK__WISE__AUTHORIZE_URL",
-            sim.url("/oauth/authorize/"),
-        )
-        .env("WISELINK__MAIL__TRANSPORT", "smtp")
-        .env("WISELINK__MAIL__SMTP_URL", sink.url())
-        .env("WISELINK__MAIL__RELAY_INTERVAL_MS", "50")
-        .stdout(Stdio::null())
-        .stderr(log.try_clone().unwrap())
-        .spawn()
-        .unwrap()
-}
-
-/// Sends a request and keeps its body for the scan.
-async fn call(seen: &mut Vec<String>, request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    seen.push(body.clone());
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
-
-/// Every row of every table, as text, read with `db_url`'s own backend. SQLite's files are read
-/// raw instead, which also covers free pages and the write-ahead log.
-fn database_contents(database: &TestDatabase) -> String {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        row: String,
-    }
-    if !database.is_postgres() {
-        let path = database.url().trim_start_matches("sqlite://").to_owned();
-        return ["", "-wal", "-shm"]
-            .iter()
-            .filter_map(|suffix| std::fs::read(format!("{path}{suffix}")).ok())
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .collect();
-    }
-    use diesel::Connection;
-    let mut conn = diesel::PgConnection::establish(database.url()).unwrap();
-    let tables: Vec<Row> = diesel::sql_query(
-        "SELECT table_name::text AS row FROM information_schema.tables WHERE table_schema = 'public'",
-    )
-    .load(&mut conn)
-    .unwrap();
-    assert!(
-        tables.iter().any(|t| t.row == "outbox"),
-        "all tables listed"
-    );
-    let mut out = String::new();
-    for table in tables {
-        let rows: Vec<Row> =
-            diesel::sql_query(format!("SELECT t::text AS row FROM {} t", table.row))
-                .load(&mut conn)
-                .unwrap();
-        for r in rows {
-            out.push_str(&r.row);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// The access token the partner's endpoint hands out (the one response allowed to hold one).
-async fn access_token(client: &Client, url: &str, api_key: &str) -> String {
-    let body: Value = client
-        .post(url)
-        .bearer_auth(api_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
-}
-
-fn assert_absent(place: &str, haystack: &str, secrets: &[(&str, &str)]) {
-    for (name, secret) in secrets {
-        assert!(secret.len() >= 6, "{name} is too short to be a canary");
-        assert!(!haystack.contains(secret), "the {name} appears in {place}");
-        let hex = hex::encode(secret.as_bytes());
-        assert!(
-            !haystack.contains(&hex),
-            "the {name} appears hex-encoded in {place}"
-        );
-    }
-}
 
 #[tokio::test]
 async fn no_secret_appears_in_logs_responses_emails_or_the_database() {

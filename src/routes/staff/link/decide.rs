@@ -1,0 +1,144 @@
+//! `POST /staff/links/{id}/{action}`: a staff decision (approve, reject, unlock, unlink) with its
+//! reason, made on what the reviewer saw; approving asks for the password again when it was typed
+//! too long ago. A refused decision answers with the link's page as it is now.
+
+use super::Ctx;
+use crate::domain::{DecisionReason, LinkId};
+use crate::routes::link_errors;
+use crate::routes::staff::gate::{self, Form};
+use crate::routes::staff::pages::{self, Page};
+use crate::routes::staff::queue::label;
+use crate::services::links::{Approval, Decision, LinkError, LinkService};
+use crate::services::staff::StaffService;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use secrecy::SecretString;
+
+pub async fn decide(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    staff: web::Data<StaffService>,
+    links: web::Data<LinkService>,
+) -> HttpResponse {
+    let form: Form = match gate::read_form(&req, payload, &state.settings.server).await {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    let session =
+        match gate::gate(&req, &staff, &state.settings.server.public_url, Some(&form)).await {
+            Ok(s) => s,
+            Err(response) => return response,
+        };
+    let (raw_id, action) = path.into_inner();
+    let ctx = Ctx {
+        session: &session,
+        staff: &staff,
+        links: &links,
+        approvals_required: state.settings.staff.approvals_required,
+    };
+    let refuse =
+        |status: StatusCode, message: String| ctx.respond(&raw_id, status, Some(message), None);
+    let Some(id) = LinkId::parse(&raw_id) else {
+        return pages::not_found(Some(Page::chrome(&session)));
+    };
+    let reason = match DecisionReason::parse(form.get("reason").map(String::as_str).unwrap_or("")) {
+        Ok(r) => r,
+        Err(e) => {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Not decided: {}.", e.message),
+            )
+            .await;
+        }
+    };
+    let seen = form
+        .get("seen")
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(chrono::DateTime::from_timestamp_micros)
+        .map(|t| t.naive_utc());
+    if seen.is_none() {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Not decided: open the link again and retry.".to_owned(),
+        )
+        .await;
+    }
+    if action == "approve" && !staff.recently_authenticated(&session) {
+        let password = SecretString::from(form.get("password").cloned().unwrap_or_default());
+        match staff.reauthenticate(&session, &password).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "Not approved: that is not your password.".to_owned(),
+                )
+                .await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "re-authentication failed");
+                return pages::unavailable();
+            }
+        }
+    }
+    let actor = session.actor();
+    let decision = Decision {
+        actor: &actor,
+        reason: reason.as_str(),
+        seen,
+    };
+    let outcome = match action.as_str() {
+        "approve" => links
+            .approve(&id, decision, ctx.approvals_required)
+            .await
+            .map(|(_, a)| match a {
+                Approval::Activated => "approved",
+                Approval::AwaitingSecond => "first_approval",
+            }),
+        "reject" => links.reject(&id, decision).await.map(|_| "rejected"),
+        "unlock" => links.unlock(&id, decision).await.map(|_| "unlocked"),
+        "unlink" => links
+            .unlink_because(&id, &actor, reason.as_str(), seen)
+            .await
+            .map(|_| "unlinked"),
+        _ => return pages::not_found(Some(Page::chrome(&session))),
+    };
+    match outcome {
+        Ok(done) => {
+            metrics::counter!("wiselink_review_decisions_total", "decision" => done, "via" => "staff")
+                .increment(1);
+            pages::see_other(&format!("/staff/links/{id}?done={done}"))
+        }
+        Err(LinkError::AlreadyDecided { state, by }) => {
+            refuse(
+                StatusCode::CONFLICT,
+                format!(
+                    "Not decided: the link changed meanwhile — it is now {} (last by {by}).",
+                    label(state)
+                ),
+            )
+            .await
+        }
+        Err(LinkError::Busy) => {
+            refuse(
+                StatusCode::CONFLICT,
+                "Not decided: the link changed meanwhile. Here it is as it is now.".to_owned(),
+            )
+            .await
+        }
+        Err(e) => {
+            let problem = link_errors::problem(&e);
+            if problem.status().is_server_error() {
+                problem.log();
+            }
+            let detail = problem.detail.clone().unwrap_or_default();
+            refuse(
+                problem.status(),
+                format!("Not decided: {}. {detail}", problem.title),
+            )
+            .await
+        }
+    }
+}
