@@ -1,4 +1,4 @@
-//! The command line: `wiselink [serve|migrate|sim|keys …|api-key …|staff …]`.
+//! The command line: `wiselink [serve|migrate|demo|sim|keys …|api-key …|staff …]`.
 
 use clap::{Parser, Subcommand};
 
@@ -16,13 +16,57 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Where `serve` and `migrate` say their configuration comes from.
+macro_rules! config_layers {
+    () => {
+        "Configuration, later layers win: config/default.toml (built in) → \
+        config/$WISELINK_ENV.toml (WISELINK_ENV defaults to local; the folder is \
+        WISELINK_CONFIG_DIR, default ./config), or the file given with --config → \
+        WISELINK__SECTION__KEY environment variables (e.g. WISELINK__SERVER__PORT=9000). \
+        docs/configuration.md lists every key."
+    };
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP service (the default).
-    Serve,
+    /// Run the HTTP service (the default command).
+    #[command(long_about = concat!(
+        "Run the HTTP service (the default command): the partner API (/v1), the customer's pages \
+        (/link, /oauth), the staff review screen (/staff), /healthz, /readyz and /metrics, and the \
+        workers that send email, refresh Wise tokens and recover interrupted links. Applies pending \
+        migrations first when database.migrate_on_start is true. Stops on SIGINT/SIGTERM after \
+        letting requests in flight finish (server.shutdown_timeout_secs).\n\n",
+        config_layers!()
+    ))]
+    Serve(ServeArgs),
     /// Apply pending database migrations and exit.
-    Migrate,
+    #[command(long_about = concat!(
+        "Apply pending database migrations to database.url and exit, printing each one applied \
+        (or that the database is up to date). Safe to run while older instances still serve: \
+        every migration is additive until a release notes otherwise.\n\n",
+        config_layers!()
+    ))]
+    Migrate(ConfigArg),
+    /// Try the whole product in a browser: wiselink, a simulated Wise, sample customers.
+    #[command(
+        long_about = "Try the whole product in a browser, with nothing to set up: wiselink \
+        on a fresh SQLite file in --dir (recreated on each start), the Wise simulator in the same \
+        process, a generated encryption key, the dev mail transport (emails kept at /dev/mailbox, \
+        beside the simulated Wise's), a demo API key, two staff logins (reviewer and admin) and \
+        four sample customers. Prints the URLs and a walkthrough; Ctrl-C stops it.\n\n\
+        Reads the same configuration as serve, and refuses to start with a PostgreSQL \
+        database.url, a Wise URL that is not on this machine, a server.host other than a \
+        loopback address, or WISELINK_ENV=production."
+    )]
+    Demo(DemoArgs),
     /// Run the Wise simulator alone (the endpoints wiselink uses, plus the /__sim control API).
+    #[command(
+        long_about = "Run the Wise simulator alone: the Wise endpoints wiselink uses, its \
+        login and consent page, a mailbox, and the /__sim control API (docs/simulator.md). It \
+        registers one API client from wise.client_id, wise.client_secret and wise.redirect_uri, \
+        so `sim` and `serve` started with the same configuration work together. Listens on \
+        simulator.host:simulator.port unless --port is given."
+    )]
     Sim {
         /// Port to listen on; defaults to simulator.port.
         #[arg(long)]
@@ -47,6 +91,36 @@ pub enum Command {
     /// Manage the support staff who use the review screen (/staff).
     #[command(subcommand)]
     Staff(StaffCommand),
+}
+
+/// `--config FILE`: read this TOML file in place of config/$WISELINK_ENV.toml.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArg {
+    /// A TOML file read in place of config/$WISELINK_ENV.toml; it must exist.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Port to listen on, in place of server.port.
+    #[arg(long)]
+    pub port: Option<u16>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Port for wiselink (pages, API, mailbox).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Port for the simulated Wise.
+    #[arg(long, default_value_t = 8081)]
+    pub sim_port: u16,
+    /// Folder for the demo's SQLite file, which each start replaces.
+    #[arg(long, default_value = "data/demo", value_name = "DIR")]
+    pub dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

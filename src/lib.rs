@@ -5,6 +5,7 @@ pub mod clock;
 pub mod commands;
 pub mod crypto;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod mail;

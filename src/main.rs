@@ -1,6 +1,6 @@
 use clap::Parser;
 use std::process::ExitCode;
-use wiselink::cli::{ApiKeyCommand, Cli, Command, KeysCommand};
+use wiselink::cli::{ApiKeyCommand, Cli, Command, ConfigArg, KeysCommand, ServeArgs};
 use wiselink::settings::{Settings, Sources};
 use wiselink::{commands, telemetry};
 
@@ -11,17 +11,44 @@ fn main() -> ExitCode {
     if let Some(Command::Keys(KeysCommand::Generate { id })) = &cli.command {
         return exit_code(commands::keys_generate(id));
     }
-    let settings = match Settings::load(&Sources::from_process()) {
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let mut sources = Sources::from_process();
+    match &command {
+        Command::Serve(ServeArgs { port, config }) => {
+            sources.config_file.clone_from(&config.config);
+            if let Some(port) = port {
+                sources
+                    .env_vars
+                    .push(("WISELINK__SERVER__PORT".to_owned(), port.to_string()));
+            }
+        }
+        Command::Migrate(ConfigArg { config }) => sources.config_file.clone_from(config),
+        _ => {}
+    }
+    let settings = match Settings::load(&sources) {
         Ok(s) => s,
         Err(problems) => {
             eprintln!("{problems}");
             return ExitCode::from(2);
         }
     };
+    if let Command::Demo(args) = command {
+        return match wiselink::demo::settings(&sources, &settings, &args) {
+            Ok(demo) => {
+                telemetry::init(&demo.log);
+                exit_code(run_async(wiselink::demo::run(demo, args)))
+            }
+            Err(refusal) => {
+                eprintln!("{refusal}");
+                ExitCode::from(2)
+            }
+        };
+    }
     telemetry::init(&settings.log);
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => run_async(commands::serve(settings)),
-        Command::Migrate => commands::migrate(&settings),
+    let result = match command {
+        Command::Serve(_) => run_async(commands::serve(settings)),
+        Command::Demo(_) => unreachable!("handled above"),
+        Command::Migrate(_) => commands::migrate(&settings),
         Command::Sim {
             port,
             tls_cert,

@@ -1,6 +1,7 @@
 //! HTTP routes. Each module registers itself through `configure`.
 
 pub mod api;
+pub mod demo;
 pub mod dev;
 pub mod link_errors;
 pub mod ops;
@@ -18,6 +19,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
     staff::configure(cfg);
     if settings.mail.transport == MailTransport::Dev {
         dev::configure(cfg);
+    }
+    if let Some(info) = &settings.demo {
+        demo::configure(cfg, info.clone());
     }
 }
 

@@ -51,6 +51,9 @@ pub struct Settings {
     pub links: LinkSettings,
     pub staff: StaffSettings,
     pub tokens: TokenSettings,
+    /// Set by `wiselink demo` only, never from configuration: mounts the demo's start page.
+    #[serde(skip)]
+    pub demo: Option<std::sync::Arc<crate::demo::DemoInfo>>,
 }
 
 /// Where settings come from, so that tests and the CLI can point at other files and variables.
@@ -60,6 +63,8 @@ pub struct Sources {
     pub config_dir: PathBuf,
     /// `(key, value)` pairs in `WISELINK__SECTION__KEY` form.
     pub env_vars: Vec<(String, String)>,
+    /// A file read in place of `config_dir/<environment>.toml` (`serve --config`); it must exist.
+    pub config_file: Option<PathBuf>,
 }
 
 impl Sources {
@@ -75,6 +80,7 @@ impl Sources {
             env_vars: std::env::vars()
                 .filter(|(k, _)| k.starts_with("WISELINK__"))
                 .collect(),
+            config_file: None,
         }
     }
 
@@ -84,6 +90,7 @@ impl Sources {
             environment: Environment::Development("test".to_owned()),
             config_dir: PathBuf::from("/nonexistent"),
             env_vars,
+            config_file: None,
         }
     }
 }
@@ -108,7 +115,10 @@ impl std::error::Error for ConfigErrors {}
 
 impl Settings {
     pub fn load(sources: &Sources) -> Result<Self, ConfigErrors> {
-        let env_file = environment_file(&sources.config_dir, sources.environment.name());
+        let env_file = sources
+            .config_file
+            .clone()
+            .unwrap_or_else(|| environment_file(&sources.config_dir, sources.environment.name()));
         let env_source = EnvSource::with_prefix("WISELINK")
             .prefix_separator("__")
             .separator("__")
@@ -123,7 +133,7 @@ impl Settings {
             .add_source(
                 File::from(env_file)
                     .format(FileFormat::Toml)
-                    .required(false),
+                    .required(sources.config_file.is_some()),
             )
             .add_source(env_source)
             .build()

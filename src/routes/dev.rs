@@ -1,7 +1,11 @@
 //! `/dev/mailbox`: the messages the `dev` mail transport kept, as a page and as JSON (the newest
 //! 100, oldest first, like the simulator's mailbox; `sent_at` in RFC 3339). Mounted only when
 //! `mail.transport = "dev"`, which production refuses, and answered only to clients on the same
-//! machine: the messages hold link session tokens.
+//! machine: the messages hold link session tokens. The page shows each message as the customer
+//! would see it (its HTML part, in a sandboxed frame) beside its text part, and the simulated
+//! Wise's emails beside wiselink's.
+
+mod wise_mail;
 
 use crate::crypto::KeyRing;
 use crate::routes::api::customers::timestamp;
@@ -51,7 +55,33 @@ struct DevMessage {
 #[template(path = "dev/mailbox.html")]
 struct MailboxPage {
     to: Option<String>,
-    messages: Vec<DevMessage>,
+    messages: Vec<ShownMessage>,
+    wise: wise_mail::WiseBox,
+}
+
+/// A kept message as the page shows it.
+struct ShownMessage {
+    message: DevMessage,
+    /// The text part, escaped, its addresses made links.
+    text_html: String,
+    /// The HTML part for the frame, its links opening in the whole window.
+    frame: String,
+}
+
+impl ShownMessage {
+    fn of(message: DevMessage) -> Self {
+        Self {
+            text_html: wise_mail::linked_text(&message.text),
+            frame: format!("<base target=\"_top\">{}", message.html),
+            message,
+        }
+    }
+}
+
+impl wise_mail::WiseMail {
+    fn text_html(&self) -> String {
+        wise_mail::linked_text(&self.text)
+    }
 }
 
 async fn messages(
@@ -96,16 +126,18 @@ async fn page(
 ) -> HttpResponse {
     let to = filter.into_inner().to;
     let messages = match messages(&state, &keys, to.clone()).await {
-        Ok(m) => m,
+        Ok(m) => m.into_iter().map(ShownMessage::of).collect(),
         Err(e) => return unavailable(&e),
     };
-    match (MailboxPage { to, messages }).render() {
+    let wise = wise_mail::read(&state.settings.wise.api_url, to.as_deref()).await;
+    match (MailboxPage { to, messages, wise }).render() {
         Ok(html) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header(("Cache-Control", "no-store"))
             .insert_header((
                 "Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; \
+                 form-action 'none'; frame-ancestors 'none'",
             ))
             .body(html),
         Err(e) => unavailable(&e.into()),

@@ -6,6 +6,7 @@ mod canary;
 mod cli;
 mod contract;
 mod customers;
+mod demo;
 mod fault_matrix;
 mod helpers;
 mod idempotency;

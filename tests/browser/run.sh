@@ -78,3 +78,23 @@ if ! node --test --test-concurrency=1; then
     tail -n 50 "$work/serve.log" >&2
     exit 1
 fi
+
+# `wiselink demo` runs on SQLite alone (it refuses a PostgreSQL URL), so it is walked through once.
+if [ -z "$pg_admin" ]; then
+    demo_port=$(free_port)
+    demo_sim_port=$(free_port)
+    (cd "$work" && exec env -u WISELINK__DATABASE__URL -u WISELINK__SERVER__PORT -u WISELINK__SERVER__PUBLIC_URL \
+        -u WISELINK__WISE__API_URL -u WISELINK__WISE__AUTHORIZE_URL -u WISELINK__WISE__REDIRECT_URI \
+        "$bin" demo --port "$demo_port" --sim-port "$demo_sim_port" --dir "$work/demo" >"$work/demo.out" 2>"$work/demo.log") &
+    pids+=($!)
+    for _ in $(seq 1 300); do grep -q 'Ctrl-C stops the demo' "$work/demo.out" && break; sleep 0.1; done
+    export DEMO_URL="http://127.0.0.1:$demo_port"
+    DEMO_REVIEWER_PASSWORD=$(sed -n 's/.*staff login: reviewer \/ \([^,]*\),.*/\1/p' "$work/demo.out")
+    export DEMO_REVIEWER_PASSWORD
+    if ! node --test --test-concurrency=1 demo-walkthrough.mjs; then
+        echo "--- wiselink demo output and log ---" >&2
+        cat "$work/demo.out" >&2
+        tail -n 50 "$work/demo.log" >&2
+        exit 1
+    fi
+fi
