@@ -164,6 +164,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         logins.push((username, password));
     }
     let public_url = settings.server.public_url.clone();
+    sample_brand(&mut settings, &args.dir)?;
     settings.demo = Some(Arc::new(DemoInfo {
         api_key: key.token.clone(),
         sim_url: sim_url.clone(),
@@ -185,6 +186,23 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     println!("wiselink demo stopped");
     Ok(())
 }
+
+/// The demo's partner: a made-up bank with a logo, so every customer page and email shows what
+/// `[branding]` does.
+fn sample_brand(settings: &mut Settings, dir: &Path) -> anyhow::Result<()> {
+    let logo = dir.join("demo-bank-logo.svg");
+    std::fs::write(&logo, DEMO_LOGO).with_context(|| format!("cannot write {}", logo.display()))?;
+    let branding = &mut settings.branding;
+    branding.partner_name = "Demo Bank".to_owned();
+    branding.logo_file = logo.display().to_string();
+    branding.accent_colour = "#1b4d89".to_owned();
+    branding.support_contact = "help@demo-bank.example".to_owned();
+    branding.privacy_url = format!("{}/#privacy", settings.server.public_url);
+    Ok(())
+}
+
+const DEMO_LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 168 32" width="168" height="32" role="img" aria-label="Demo Bank"><rect width="32" height="32" rx="8" fill="#1b4d89"/><path d="M9 8h7a8 8 0 0 1 0 16H9z" fill="none" stroke="#fff" stroke-width="3"/><text x="42" y="23" font-family="system-ui, sans-serif" font-size="19" font-weight="700" fill="#0e0f0c">Demo Bank</text></svg>
+"##;
 
 /// Creates `dir` and removes the demo's SQLite file (and its journal) from an earlier start.
 fn fresh_database(dir: &Path) -> anyhow::Result<PathBuf> {

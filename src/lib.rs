@@ -1,5 +1,6 @@
 //! wiselink: links a partner's customers to their Wise accounts.
 
+pub mod brand;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -8,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod i18n;
 pub mod mail;
 pub mod routes;
 pub mod services;

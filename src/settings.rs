@@ -2,6 +2,7 @@
 //! One file per section, each with its own `problems()`; [`Settings::load`] reports them all, one
 //! line each.
 
+mod branding;
 mod crypto;
 mod database;
 mod database_url;
@@ -15,6 +16,7 @@ mod staff;
 mod tokens;
 mod wise;
 
+pub use branding::{BrandingSettings, EXAMPLE_PARTNER, logo_type as branding_logo_type};
 pub use crypto::{CryptoSettings, DEV_KEY_ID};
 pub use database::DatabaseSettings;
 pub use database_url::DatabaseUrl;
@@ -51,6 +53,7 @@ pub struct Settings {
     pub links: LinkSettings,
     pub staff: StaffSettings,
     pub tokens: TokenSettings,
+    pub branding: BrandingSettings,
     /// Set by `wiselink demo` only, never from configuration: mounts the demo's start page.
     #[serde(skip)]
     pub demo: Option<std::sync::Arc<crate::demo::DemoInfo>>,
@@ -162,6 +165,7 @@ impl Settings {
         self.limits.problems(&mut out);
         self.links.problems(&mut out);
         self.staff.problems(&mut out);
+        self.branding.problems(environment, &mut out);
         self.tokens.problems(self.wise.request_timeout_ms, &mut out);
         self.links.fits(
             self.wise.request_timeout_ms,

@@ -62,6 +62,7 @@ impl Application {
             .parse()
             .context("mail.from is not an email address")?;
         let keys = Arc::new(keys);
+        let brand = Arc::new(crate::brand::Brand::load(&settings.branding)?);
         let outbox_wake = Arc::new(tokio::sync::Notify::new());
         let links = Arc::new(LinkService::new(LinkDeps {
             db: db.clone(),
@@ -73,6 +74,7 @@ impl Application {
             policy: settings.links.policy(&settings.limits),
             tokens: settings.tokens.policy(),
             clock: clock.clone(),
+            brand: brand.clone(),
         }));
         tokio::spawn(workers::refresher::run(
             links.clone(),
@@ -110,6 +112,7 @@ impl Application {
             staff,
             login_limiter,
             links: web::Data::from(links.clone()),
+            brand: web::Data::from(brand),
             keys: web::Data::from(keys.clone()),
             ip_limiter: web::Data::new(IpLimiter::new(
                 settings.limits.code_submissions_per_ip_per_minute,
@@ -179,6 +182,7 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
 /// The parts handlers take one by one, besides [`AppState`].
 struct Parts {
     links: web::Data<LinkService>,
+    brand: web::Data<crate::brand::Brand>,
     keys: web::Data<KeyRing>,
     ip_limiter: web::Data<IpLimiter>,
     idempotency: web::Data<Idempotency>,
@@ -203,6 +207,7 @@ fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result
             .wrap(TracingLogger::<SafeRootSpan>::new())
             .app_data(data.clone())
             .app_data(parts.links.clone())
+            .app_data(parts.brand.clone())
             .app_data(parts.keys.clone())
             .app_data(parts.ip_limiter.clone())
             .app_data(parts.idempotency.clone())

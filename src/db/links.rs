@@ -23,7 +23,8 @@ mod transition;
 
 pub use events::{EventRow, WrongCodes, events, wrong_codes_since};
 pub use find::{
-    CustomerLink, ListFilter, batch_after, find, find_by_session, list, live_of_customer,
+    CustomerLink, ListFilter, batch_after, find, find_by_session, find_by_session_with_language,
+    language_of, list, live_of_customer,
 };
 pub use queue::{
     QUEUE_STATES, QueueFilter, QueueItem, SentEmail, emails_of, oldest_first, oldest_in_review,

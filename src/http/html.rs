@@ -3,13 +3,16 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 
-/// Pages load nothing but the stylesheet below, run no script, post only to themselves and cannot
-/// be framed.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                   base-uri 'none'; frame-ancestors 'none'";
+/// Pages load nothing but wiselink's own style sheets, images and one script (no inline script
+/// or style), post only to themselves and cannot be framed.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; \
+                   form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 pub const STYLESHEET_PATH: &str = "/assets/wiselink.css";
 const STYLESHEET: &str = include_str!("../../templates/pages/wiselink.css");
+
+pub const SCRIPT_PATH: &str = "/assets/wiselink.js";
+const SCRIPT: &str = include_str!("../../templates/pages/wiselink.js");
 
 /// A page as the customer's browser must get it: never cached, never framed, never referred.
 pub fn page(status: StatusCode, html: String) -> HttpResponse {
@@ -44,4 +47,13 @@ pub async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=86400"))
         .body(STYLESHEET)
+}
+
+/// The pages' progressive enhancement: local times, and a reload when a wait is over. Every page
+/// works without it.
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(SCRIPT)
 }

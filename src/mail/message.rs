@@ -1,5 +1,6 @@
 //! The messages wiselink sends, rendered from `templates/mail/` (a text and an HTML part each).
 
+use crate::i18n::{Arg, Words};
 use askama::Template;
 use chrono::NaiveDateTime;
 use lettre::message::{Mailbox, MultiPart, header};
@@ -24,144 +25,147 @@ impl std::fmt::Debug for Rendered {
     }
 }
 
+/// One paragraph of a message: a numbered step when `number` is set, with a link under it when
+/// `link` is.
+struct Block {
+    number: Option<u8>,
+    text: String,
+    link: Option<String>,
+}
+
+impl Block {
+    fn text(text: String) -> Self {
+        Self {
+            number: None,
+            text,
+            link: None,
+        }
+    }
+
+    fn step(number: u8, text: String, link: Option<&str>) -> Self {
+        Self {
+            number: Some(number),
+            text,
+            link: link.map(str::to_owned),
+        }
+    }
+}
+
+/// Every message wiselink sends has this shape: the partner's name, a greeting, paragraphs and
+/// a footer with the partner's contacts, as text and as HTML.
 #[derive(Template)]
-#[template(path = "mail/finish_linking.txt")]
-struct FinishLinkingText<'a> {
-    first_name: &'a str,
-    code_entry_url: &'a str,
-    expires_at: String,
+#[template(path = "mail/letter.txt")]
+struct LetterText<'a> {
+    partner: &'a str,
+    greeting: &'a str,
+    blocks: &'a [Block],
+    footer: &'a [String],
 }
 
 #[derive(Template)]
-#[template(path = "mail/finish_linking.html")]
-struct FinishLinkingHtml<'a> {
+#[template(path = "mail/letter.html")]
+struct LetterHtml<'a> {
+    lang: &'a str,
     subject: &'a str,
-    first_name: &'a str,
-    code_entry_url: &'a str,
-    expires_at: String,
+    partner: &'a str,
+    greeting: &'a str,
+    blocks: &'a [Block],
+    footer: &'a [String],
 }
 
-#[derive(Template)]
-#[template(path = "mail/linked.txt")]
-struct LinkedText<'a> {
-    first_name: &'a str,
-    email: &'a str,
-    created: bool,
-}
-
-#[derive(Template)]
-#[template(path = "mail/linked.html")]
-struct LinkedHtml<'a> {
-    subject: &'a str,
-    first_name: &'a str,
-    email: &'a str,
-    created: bool,
-}
-
-#[derive(Template)]
-#[template(path = "mail/not_linked.txt")]
-struct NotLinkedText<'a> {
-    first_name: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mail/not_linked.html")]
-struct NotLinkedHtml<'a> {
-    subject: &'a str,
-    first_name: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mail/reconnect.txt")]
-struct ReconnectText<'a> {
-    first_name: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mail/reconnect.html")]
-struct ReconnectHtml<'a> {
-    subject: &'a str,
-    first_name: &'a str,
-}
-
-fn when(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+fn letter(
+    words: &Words,
+    subject_key: &str,
+    first_name: &str,
+    blocks: &[Block],
+) -> Result<Rendered, askama::Error> {
+    let subject = words.t(subject_key);
+    let greeting = words.with("mail-hello", &[("name", Arg::from(first_name))]);
+    let mut footer = Vec::new();
+    if !words.brand.support.is_empty() {
+        footer.push(words.t("support-line"));
+    }
+    if let Some(url) = &words.brand.privacy_url {
+        footer.push(words.with("mail-privacy", &[("url", Arg::from(url.as_str()))]));
+    }
+    let partner = words.partner();
+    Ok(Rendered {
+        text: LetterText {
+            partner,
+            greeting: &greeting,
+            blocks,
+            footer: &footer,
+        }
+        .render()?,
+        html: LetterHtml {
+            lang: words.lang(),
+            subject: &subject,
+            partner,
+            greeting: &greeting,
+            blocks,
+            footer: &footer,
+        }
+        .render()?,
+        subject,
+    })
 }
 
 /// After Wise's 409: what to look for in Wise's email, and where to type the code.
 pub fn finish_linking(
+    words: &Words,
     first_name: &str,
     code_entry_url: &SecretString,
     expires_at: NaiveDateTime,
 ) -> Result<Rendered, askama::Error> {
-    let subject = "Finish linking your Wise account";
     let url = code_entry_url.expose_secret();
-    Ok(Rendered {
-        subject: subject.to_owned(),
-        text: FinishLinkingText {
-            first_name,
-            code_entry_url: url,
-            expires_at: when(expires_at),
-        }
-        .render()?,
-        html: FinishLinkingHtml {
-            subject,
-            first_name,
-            code_entry_url: url,
-            expires_at: when(expires_at),
-        }
-        .render()?,
-    })
+    let blocks = [
+        Block::text(words.t("mail-finish-intro")),
+        Block::step(1, words.t("mail-finish-step-wise"), None),
+        Block::step(2, words.t("mail-finish-step-enter"), Some(url)),
+        Block::text(words.when_text("mail-finish-until", expires_at, expires_at)),
+        Block::text(words.t("mail-finish-ignore")),
+    ];
+    letter(words, "mail-finish-subject", first_name, &blocks)
 }
 
 /// The link became active. `created` when Wise opened a new account for the partner.
-pub fn linked(first_name: &str, email: &str, created: bool) -> Result<Rendered, askama::Error> {
-    let subject = "Your Wise account is linked";
-    Ok(Rendered {
-        subject: subject.to_owned(),
-        text: LinkedText {
-            first_name,
-            email,
-            created,
-        }
-        .render()?,
-        html: LinkedHtml {
-            subject,
-            first_name,
-            email,
-            created,
-        }
-        .render()?,
-    })
+pub fn linked(
+    words: &Words,
+    first_name: &str,
+    email: &str,
+    created: bool,
+) -> Result<Rendered, askama::Error> {
+    let what = if created {
+        "mail-linked-created"
+    } else {
+        "mail-linked-existing"
+    };
+    let blocks = [
+        Block::text(words.with(what, &[("email", Arg::from(email))])),
+        Block::text(words.t("mail-linked-withdraw")),
+        Block::text(words.t("mail-linked-unexpected")),
+    ];
+    letter(words, "mail-linked-subject", first_name, &blocks)
 }
 
 /// Staff rejected the link. Neutral on purpose: it never says why (the customer may not be the
 /// person the partner thinks).
-pub fn not_linked(first_name: &str) -> Result<Rendered, askama::Error> {
-    let subject = "We could not link your Wise account";
-    Ok(Rendered {
-        subject: subject.to_owned(),
-        text: NotLinkedText { first_name }.render()?,
-        html: NotLinkedHtml {
-            subject,
-            first_name,
-        }
-        .render()?,
-    })
+pub fn not_linked(words: &Words, first_name: &str) -> Result<Rendered, askama::Error> {
+    let blocks = [
+        Block::text(words.t("mail-not-linked-body")),
+        Block::text(words.t("mail-not-linked-help")),
+    ];
+    letter(words, "mail-not-linked-subject", first_name, &blocks)
 }
 
 /// Wise refused the link's tokens for good: the customer must link again.
-pub fn reconnect(first_name: &str) -> Result<Rendered, askama::Error> {
-    let subject = "Reconnect your Wise account";
-    Ok(Rendered {
-        subject: subject.to_owned(),
-        text: ReconnectText { first_name }.render()?,
-        html: ReconnectHtml {
-            subject,
-            first_name,
-        }
-        .render()?,
-    })
+pub fn reconnect(words: &Words, first_name: &str) -> Result<Rendered, askama::Error> {
+    let blocks = [
+        Block::text(words.t("mail-reconnect-body")),
+        Block::text(words.t("mail-reconnect-how")),
+        Block::text(words.t("mail-reconnect-safe")),
+    ];
+    letter(words, "mail-reconnect-subject", first_name, &blocks)
 }
 
 /// A fresh `Message-ID`, under the sender's domain. Chosen once, when the message is queued, so
@@ -197,41 +201,4 @@ pub fn build(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finish_linking_carries_the_url_and_expiry_in_both_parts_and_escapes_html() {
-        let url = SecretString::from("https://link.example/link/wls_abc");
-        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 22)
-            .unwrap()
-            .and_hms_opt(14, 5, 0)
-            .unwrap();
-        let r = finish_linking("<Ada>", &url, at).unwrap();
-        assert_eq!(r.subject, "Finish linking your Wise account");
-        for part in [&r.text, &r.html] {
-            assert!(part.contains("https://link.example/link/wls_abc"), "{part}");
-            assert!(part.contains("2026-11-22 14:05"), "{part}");
-        }
-        assert!(r.text.contains("Hello <Ada>,"));
-        assert!(r.html.contains("Hello &#60;Ada&#62;,") || r.html.contains("Hello &lt;Ada&gt;,"));
-        assert!(!format!("{r:?}").contains("wls_abc"));
-    }
-
-    #[test]
-    fn the_built_message_keeps_the_given_message_id_and_has_two_parts() {
-        let from: Mailbox = "wiselink <no-reply@wiselink.test>".parse().unwrap();
-        let id = new_message_id(&from);
-        assert!(id.ends_with("@wiselink.test>"), "{id}");
-        let r = linked("Ada", "ada@example.com", false).unwrap();
-        let m = build(&from, "ada@example.com", &id, SystemTime::UNIX_EPOCH, &r).unwrap();
-        let raw = String::from_utf8(m.formatted()).unwrap();
-        assert!(raw.contains(&format!("Message-ID: {id}")), "{raw}");
-        assert!(
-            raw.contains("text/plain") && raw.contains("text/html"),
-            "{raw}"
-        );
-        assert!(raw.contains("Subject: Your Wise account is linked"));
-        assert!(build(&from, "not an address", &id, SystemTime::UNIX_EPOCH, &r).is_err());
-    }
-}
+mod tests;

@@ -5,6 +5,9 @@
 pub(crate) mod authorize;
 mod code_entry;
 
+pub(crate) use code_entry::browser_locale;
+
+use crate::brand;
 use crate::http::html;
 use crate::routes::resource;
 use actix_web::web;
@@ -17,5 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/oauth/callback", "GET").route(web::get().to(authorize::callback)))
     .service(resource("/oauth/result", "GET").route(web::get().to(authorize::result)))
-    .service(resource(html::STYLESHEET_PATH, "GET").route(web::get().to(html::stylesheet)));
+    .service(resource(html::STYLESHEET_PATH, "GET").route(web::get().to(html::stylesheet)))
+    .service(resource(html::SCRIPT_PATH, "GET").route(web::get().to(html::script)))
+    .service(resource("/assets/brand.css", "GET").route(web::get().to(brand::stylesheet)))
+    .service(resource("/assets/brand/logo", "GET").route(web::get().to(brand::logo)));
 }

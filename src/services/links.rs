@@ -42,6 +42,7 @@ pub use review::{Approval, Decision};
 pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
 pub use start::{Flow, Started};
 
+use crate::brand::Brand;
 use crate::clock::SharedClock;
 use crate::crypto::{Aad, KeyRing};
 use crate::db::Db;
@@ -68,6 +69,8 @@ pub struct LinkDeps {
     pub policy: LinkPolicy,
     pub tokens: TokenPolicy,
     pub clock: SharedClock,
+    /// The partner's name and contacts, on every email.
+    pub brand: Arc<Brand>,
 }
 
 pub struct LinkService {
@@ -80,6 +83,7 @@ pub struct LinkService {
     policy: LinkPolicy,
     tokens: TokenPolicy,
     clock: SharedClock,
+    brand: Arc<Brand>,
     /// One access-token caller per link at a time in this process goes to the database for the
     /// refresh lease; the others wait for it and then read what it stored.
     turns: access_token::Turns,
@@ -97,6 +101,7 @@ impl LinkService {
             policy: deps.policy,
             tokens: deps.tokens,
             clock: deps.clock,
+            brand: deps.brand,
             turns: access_token::Turns::default(),
         }
     }
@@ -111,6 +116,11 @@ impl LinkService {
 
     pub fn clock(&self) -> &SharedClock {
         &self.clock
+    }
+
+    /// The partner's brand, as customers see it.
+    pub fn brand(&self) -> &Arc<Brand> {
+        &self.brand
     }
 
     /// Runs one link step within the policy's Wise budget: every Wise call it makes fits in

@@ -2,6 +2,7 @@
 //! form posts, HTML answers. A real browser drives the same page in `tests/browser/`.
 
 mod code_form;
+mod language;
 mod new_code;
 mod outcomes;
 
@@ -27,9 +28,18 @@ async fn post_form(app: &TestApp, session: &str, fields: &[(&str, &str)]) -> Res
         .unwrap()
 }
 
+/// The page as sent, markup and all.
+async fn html(response: Response) -> String {
+    response.text().await.unwrap()
+}
+
 /// The page's text without markup, so that assertions read like what the customer sees.
 async fn text(response: Response) -> String {
-    let html = response.text().await.unwrap();
+    plain(&response.text().await.unwrap())
+}
+
+/// `html` without markup.
+fn plain(html: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     for c in html.chars() {

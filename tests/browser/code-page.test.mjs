@@ -129,4 +129,68 @@ test('every screen passes axe-core without serious or critical findings, at 375 
 
   await audit('closed', (page) => page.goto(`${api}/link/wls_no-such-link`));
   await audit('dev-mailbox', (page) => page.goto(`${api}/dev/mailbox`));
+
+  // The same screens in every language the pages speak, and every end of the redirect flow.
+  const waiting = await linkAwaitingCode('browser-axe-4', 'browser.axe4@example.com');
+  const waitingUrl = await pageUrlFromEmail('browser.axe4@example.com');
+  const screens = {
+    'enter-code': waitingUrl,
+    linked: url,
+    'under-review': await pageUrlFromEmail('browser.axe2@example.com'),
+    locked: await pageUrlFromEmail('browser.axe3@example.com'),
+    closed: `${api}/link/wls_no-such-link`,
+  };
+  for (const result of ['linked', 'in_review', 'not_linked', 'declined', 'refused', 'ended', 'failed']) {
+    screens[`result-${result}`] = `${api}/oauth/result?result=${result}`;
+  }
+  for (const lang of ['en', 'de', 'es']) {
+    for (const [name, address] of Object.entries(screens)) {
+      const glue = address.includes('?') ? '&' : '?';
+      await audit(`${lang}-${name}`, async (page) => {
+        await page.goto(`${address}${glue}lang=${lang}`);
+        assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
+      });
+    }
+    await audit(`${lang}-wrong-code`, async (page) => {
+      await page.goto(`${waitingUrl}?lang=${lang}`);
+      await page.locator('#code').fill('Wrong1');
+      await page.locator('button[type=submit]').first().click();
+      await page.getByRole('alert').waitFor();
+    });
+  }
+  assert.equal(waiting.state, 'awaiting_code');
+});
+
+test('times read in the browser\'s own zone, the language switch works, and the page works without script', async () => {
+  const email = 'browser.lang@example.com';
+  await linkAwaitingCode('browser-lang', email);
+  const url = await pageUrlFromEmail(email);
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, timezoneId: 'Asia/Tokyo', locale: 'de-DE' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  // The script rewrote the UTC time into Tokyo's, keeping the UTC text as the title.
+  const time = page.locator('time[data-local]').first();
+  assert.match(await time.getAttribute('title'), /UTC$/);
+  assert.match(await time.textContent(), /GMT\+9|JST/);
+  await page.getByRole('link', { name: 'Deutsch' }).click();
+  await page.getByRole('heading', { name: 'Code von Wise eingeben' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+  // The focused field shows a ring of its own.
+  await page.locator('#code').focus();
+  const outline = await page.locator('#code').evaluate((el) => getComputedStyle(el).outlineStyle);
+  assert.equal(outline, 'solid');
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  const noScript = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await noScript.newPage();
+  await plain.goto(`${url}?lang=es`);
+  assert.match(await plain.locator('time[data-local]').first().textContent(), /UTC$/);
+  await plain.locator('#code').fill(await wiseCode(email));
+  await plain.locator('button[type=submit]').first().click();
+  await plain.getByRole('heading', { name: 'Tu cuenta de Wise está vinculada' }).waitFor();
+  await noScript.close();
 });

@@ -43,15 +43,27 @@ async function startEmailCode(page, first, ref) {
   assert.match(answer, /"link_session_token": "\(hidden here/, 'the session token is not shown');
 }
 
+/** What a customer reads, in the two languages the walkthrough uses (Ben's is German). */
+const words = {
+  en: {
+    subject: 'Finish linking your Wise account', enter: 'Enter the code from Wise', label: 'Code from Wise',
+    submit: 'Link my Wise account', review: 'We are checking a few details', linked: 'Your Wise account is linked',
+  },
+  de: {
+    subject: 'Verknüpfung Ihres Wise-Kontos abschließen', enter: 'Code von Wise eingeben', label: 'Code von Wise',
+    submit: 'Mein Wise-Konto verknüpfen', review: 'Wir prüfen noch einige Angaben', linked: 'Ihr Wise-Konto ist verknüpft',
+  },
+};
+
 /** In the mailbox: Wise's email → Wise's login → the code; then wiselink's email → its page. */
-async function codeFromMailbox(page, email) {
+async function codeFromMailbox(page, email, say = words.en) {
   await page.getByRole('link', { name: 'open their mailbox' }).click();
   const ours = page.locator('section[aria-labelledby="ours"]');
   for (let i = 0; i < 50 && (await ours.locator('article').count()) === 0; i++) {
     await page.waitForTimeout(200);
     await page.reload();
   }
-  assert.equal(await ours.locator('.subject').first().textContent(), 'Finish linking your Wise account');
+  assert.equal(await ours.locator('.subject').first().textContent(), say.subject);
   const mailbox = page.url();
   const wise = page.locator('section[aria-labelledby="wise"]');
   assert.equal(await wise.locator('.subject').first().textContent(), 'Connect your Wise account');
@@ -63,7 +75,9 @@ async function codeFromMailbox(page, email) {
   assert.match(code, /^[A-Za-z0-9]{6}$/);
   await page.goto(mailbox);
   await ours.locator('pre a[href*="/link/"]').first().click();
-  await page.getByRole('heading', { name: 'Enter the code from Wise' }).waitFor();
+  await page.getByRole('heading', { name: say.enter }).waitFor();
+  // The partner is named, by its logo.
+  assert.equal(await page.locator('.masthead img').getAttribute('alt'), 'Demo Bank');
   return code;
 }
 
@@ -94,11 +108,14 @@ test('Ben, whose date of birth differs at Wise, waits for review until a reviewe
   const page = await context.newPage();
   const errors = watch(page);
   await startEmailCode(page, 'Ben', 'demo-ben');
-  const code = await codeFromMailbox(page, 'ben.keller@example.com');
+  const say = words.de;
+  const code = await codeFromMailbox(page, 'ben.keller@example.com', say);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
   const customerPage = page.url();
-  await page.getByLabel('Code from Wise').fill(code);
-  await page.getByRole('button', { name: 'Link my Wise account' }).click();
-  await page.getByRole('heading', { name: 'We are checking a few details' }).waitFor();
+  await page.getByLabel(say.label).fill(code);
+  await page.getByRole('button', { name: say.submit }).click();
+  await page.getByRole('heading', { name: say.review }).waitFor();
+  await audit('demo-ben-review', (p) => p.goto(customerPage));
 
   const staff = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const desk = await staff.newPage();
@@ -115,7 +132,9 @@ test('Ben, whose date of birth differs at Wise, waits for review until a reviewe
   await staff.close();
 
   await page.goto(customerPage);
-  await page.getByRole('heading', { name: 'Your Wise account is linked' }).waitFor();
+  await page.getByRole('heading', { name: say.linked }).waitFor();
+  await audit('demo-ben-linked', (p) => p.goto(customerPage));
+  await audit('demo-ben-mailbox', (p) => p.goto(`${demo}/dev/mailbox?to=ben.keller%40example.com`));
   assert.deepEqual(errors, []);
   await context.close();
 });

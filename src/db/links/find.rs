@@ -24,6 +24,29 @@ pub fn find_by_session(
         .pop())
 }
 
+/// The link a session token opens, with its customer's language (for the link page).
+pub fn find_by_session_with_language(
+    conn: &mut DbConnection,
+    token_hash: &[u8],
+) -> Result<Option<(LinkRow, String)>, DbError> {
+    Ok(links::table
+        .inner_join(customers::table)
+        .filter(links::session_token_hash.eq(token_hash))
+        .select((links::all_columns, customers::language))
+        .load::<(LinkRow, String)>(conn)?
+        .pop())
+}
+
+/// The language of a link's customer.
+pub fn language_of(conn: &mut DbConnection, id: &LinkId) -> Result<Option<String>, DbError> {
+    Ok(links::table
+        .inner_join(customers::table)
+        .filter(links::id.eq(id))
+        .select(customers::language)
+        .load::<String>(conn)?
+        .pop())
+}
+
 /// The customer's link that is not final, if any (there is at most one).
 pub fn live_of_customer(
     conn: &mut DbConnection,

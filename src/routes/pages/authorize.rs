@@ -4,7 +4,9 @@
 //! answers `no-store` and `no-referrer`, and never puts the code or the state into a URL it
 //! redirects to.
 
+use crate::db::links::LinkRow;
 use crate::http::html;
+use crate::i18n::Words;
 use crate::routes::link_errors;
 use crate::services::links::{
     Authorized, BrowserTrip, LinkError, LinkService, Returned, StateRefused,
@@ -47,6 +49,31 @@ impl Outcome {
         }
     }
 
+    /// The locale files' name for the outcome: `{key}-heading`, `{key}-intro`.
+    fn key(self) -> &'static str {
+        match self {
+            Self::Linked => "linked",
+            Self::InReview => "review",
+            Self::NotLinked => "rejected",
+            Self::Declined => "declined",
+            Self::Refused => "refused",
+            Self::Ended => "closed",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn title_key(self) -> &'static str {
+        match self {
+            Self::Linked => "title-linked",
+            Self::InReview => "title-review",
+            Self::NotLinked => "title-rejected",
+            Self::Declined => "title-declined",
+            Self::Refused => "title-refused",
+            Self::Ended => "title-closed",
+            Self::Failed => "title-unavailable",
+        }
+    }
+
     fn parse(raw: &str) -> Option<Self> {
         [
             Self::Linked,
@@ -66,10 +93,19 @@ impl Outcome {
 #[template(path = "pages/authorized.html")]
 struct ResultPage {
     outcome: Outcome,
+    words: Words,
 }
 
-fn render(outcome: Outcome, status: StatusCode) -> HttpResponse {
-    match (ResultPage { outcome }).render() {
+impl ResultPage {
+    /// The outcome's `heading` or `intro`.
+    fn text(&self, part: &str) -> String {
+        self.words.t(&format!("{}-{part}", self.outcome.key()))
+    }
+}
+
+fn render(outcome: Outcome, status: StatusCode, words: Words) -> HttpResponse {
+    let words = words.keeping(&format!("result={}", outcome.param()));
+    match (ResultPage { outcome, words }).render() {
         Ok(page) => html::page(status, page),
         Err(e) => {
             tracing::error!(error = %e, "result page could not be rendered");
@@ -126,6 +162,7 @@ pub async fn callback(req: HttpRequest, links: web::Data<LinkService>) -> HttpRe
         code: query.code,
         error: query.error,
     };
+    let words = Words::new(super::browser_locale(&req), links.brand().clone());
     let answer = match links.callback(returned, cookie.as_deref()).await {
         Ok(Authorized::Exchanged(done)) => {
             let outcome = match done.link.state {
@@ -133,17 +170,9 @@ pub async fn callback(req: HttpRequest, links: web::Data<LinkService>) -> HttpRe
                 crate::domain::LinkState::NeedsReview => Outcome::InReview,
                 _ => Outcome::NotLinked,
             };
-            back(
-                done.link.return_url.as_deref(),
-                done.link.id.as_str(),
-                outcome,
-            )
+            back(&links, &done.link, outcome).await
         }
-        Ok(Authorized::Declined(link)) => back(
-            link.return_url.as_deref(),
-            link.id.as_str(),
-            Outcome::Declined,
-        ),
+        Ok(Authorized::Declined(link)) => back(&links, &link, Outcome::Declined).await,
         Err(LinkError::BadState(refused)) => {
             tracing::info!(refused = refused.code(), "callback state refused");
             let status = match refused {
@@ -151,31 +180,45 @@ pub async fn callback(req: HttpRequest, links: web::Data<LinkService>) -> HttpRe
                 StateRefused::Expired => StatusCode::GONE,
                 _ => StatusCode::BAD_REQUEST,
             };
-            render(Outcome::Refused, status)
+            render(Outcome::Refused, status, words)
         }
         Err(e @ (LinkError::WrongState(_) | LinkError::CodeExpired)) => {
-            render(Outcome::Ended, link_errors::problem(&e).status())
+            render(Outcome::Ended, link_errors::problem(&e).status(), words)
         }
         Err(e) => {
             let problem = link_errors::problem(&e);
             problem.log();
-            render(Outcome::Failed, problem.status())
+            render(Outcome::Failed, problem.status(), words)
         }
     };
     forget_cookie(answer)
 }
 
 /// 303 to the link's `return_url` (with the link id and the outcome) or to wiselink's result
-/// page: never with the code or the state.
-fn back(return_url: Option<&str>, link_id: &str, outcome: Outcome) -> HttpResponse {
-    let location = match return_url.and_then(|u| url::Url::parse(u).ok()) {
+/// page in the customer's language: never with the code or the state.
+async fn back(links: &LinkService, link: &LinkRow, outcome: Outcome) -> HttpResponse {
+    let location = match link
+        .return_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+    {
         Some(mut url) => {
             url.query_pairs_mut()
-                .append_pair("link_id", link_id)
+                .append_pair("link_id", link.id.as_str())
                 .append_pair("result", outcome.param());
             String::from(url)
         }
-        None => format!("/oauth/result?result={}", outcome.param()),
+        None => {
+            // The language is only a nicety here: the page falls back to the browser's.
+            let lang = match links.locale_of(&link.id).await {
+                Ok(locale) => format!("&lang={}", locale.code()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "customer's language could not be read");
+                    String::new()
+                }
+            };
+            format!("/oauth/result?result={}{lang}", outcome.param())
+        }
     };
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))
@@ -198,9 +241,14 @@ pub struct ResultQuery {
 }
 
 /// `GET /oauth/result?result=…`: what the trip to Wise came to, in words.
-pub async fn result(query: web::Query<ResultQuery>) -> HttpResponse {
+pub async fn result(
+    req: HttpRequest,
+    query: web::Query<ResultQuery>,
+    links: web::Data<LinkService>,
+) -> HttpResponse {
+    let words = Words::new(super::browser_locale(&req), links.brand().clone());
     match query.result.as_deref().and_then(Outcome::parse) {
-        Some(outcome) => render(outcome, StatusCode::OK),
-        None => render(Outcome::Ended, StatusCode::NOT_FOUND),
+        Some(outcome) => render(outcome, StatusCode::OK, words),
+        None => render(Outcome::Ended, StatusCode::NOT_FOUND, words),
     }
 }

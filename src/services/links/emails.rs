@@ -5,6 +5,7 @@ use super::{LinkError, LinkService, SessionToken};
 use crate::db::customers::CustomerRow;
 use crate::db::outbox::{MessageKind, NewMessage};
 use crate::domain::LinkId;
+use crate::i18n::{Locale, Words};
 use crate::mail;
 use crate::services::outbox;
 use chrono::NaiveDateTime;
@@ -29,6 +30,7 @@ impl LinkService {
         code_expires_at: NaiveDateTime,
     ) -> Result<NewMessage, LinkError> {
         let rendered = mail::finish_linking(
+            &self.words_for(customer),
             &customer.first_name,
             &self.code_entry_url(session),
             code_expires_at,
@@ -50,8 +52,13 @@ impl LinkService {
         customer: &CustomerRow,
         created: bool,
     ) -> Result<NewMessage, LinkError> {
-        let rendered = mail::linked(&customer.first_name, signup_email, created)
-            .map_err(anyhow::Error::from)?;
+        let rendered = mail::linked(
+            &self.words_for(customer),
+            &customer.first_name,
+            signup_email,
+            created,
+        )
+        .map_err(anyhow::Error::from)?;
         self.prepare(link_id, MessageKind::Linked, signup_email, &rendered)
     }
 
@@ -62,7 +69,8 @@ impl LinkService {
         signup_email: &str,
         customer: &CustomerRow,
     ) -> Result<NewMessage, LinkError> {
-        let rendered = mail::not_linked(&customer.first_name).map_err(anyhow::Error::from)?;
+        let rendered = mail::not_linked(&self.words_for(customer), &customer.first_name)
+            .map_err(anyhow::Error::from)?;
         self.prepare(link_id, MessageKind::NotLinked, signup_email, &rendered)
     }
 
@@ -72,8 +80,14 @@ impl LinkService {
         link_id: &LinkId,
         customer: &CustomerRow,
     ) -> Result<NewMessage, LinkError> {
-        let rendered = mail::reconnect(&customer.first_name).map_err(anyhow::Error::from)?;
+        let rendered = mail::reconnect(&self.words_for(customer), &customer.first_name)
+            .map_err(anyhow::Error::from)?;
         self.prepare(link_id, MessageKind::Reconnect, &customer.email, &rendered)
+    }
+
+    /// The customer's language and the partner's brand.
+    fn words_for(&self, customer: &CustomerRow) -> Words {
+        Words::new(Locale::for_language(&customer.language), self.brand.clone())
     }
 
     fn prepare(

@@ -9,6 +9,7 @@ use crate::db::links::{
     SealedColumn, SentEmail, Transition,
 };
 use crate::domain::{LinkEvent, LinkId, LinkState, WiseSide};
+use crate::i18n::Locale;
 use chrono::NaiveDateTime;
 
 impl LinkService {
@@ -39,6 +40,35 @@ impl LinkService {
             .await?;
         let (now, grace) = (self.clock.now(), self.policy.session_grace);
         Ok(link.filter(|l| l.code_expires_at.is_some_and(|t| t + grace > now)))
+    }
+
+    /// [`Self::open_session`] for the link page: the link with the locale of its customer's
+    /// language, in one query.
+    pub async fn open_page(&self, token: &str) -> Result<Option<(LinkRow, Locale)>, DbError> {
+        if !token.starts_with(SESSION_PREFIX) {
+            return Ok(None);
+        }
+        let hash = session_hash(token);
+        let found = self
+            .db
+            .run(move |conn| links::find_by_session_with_language(conn, &hash))
+            .await?;
+        let (now, grace) = (self.clock.now(), self.policy.session_grace);
+        Ok(found
+            .filter(|(l, _)| l.code_expires_at.is_some_and(|t| t + grace > now))
+            .map(|(l, language)| (l, Locale::for_language(&language))))
+    }
+
+    /// The locale of the link's customer.
+    pub async fn locale_of(&self, id: &LinkId) -> Result<Locale, DbError> {
+        let id = id.clone();
+        let language = self
+            .db
+            .run(move |conn| links::language_of(conn, &id))
+            .await?;
+        Ok(Locale::for_language(
+            language.as_deref().unwrap_or_default(),
+        ))
     }
 
     /// The audit trail of a link, oldest first.

@@ -62,7 +62,10 @@ async fn a_partner_created_customer_claims_the_account_and_the_registration_code
 
     let r = back_at_wiselink(&app, confirm_on_wise(&app, &url).await).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/oauth/result?result=linked");
+    assert_eq!(
+        r.headers()["location"],
+        "/oauth/result?result=linked&lang=en"
+    );
 
     let link = app.get_json(&format!("/v1/links/{id}")).await;
     assert_eq!(link["state"], "active");
@@ -115,7 +118,10 @@ async fn a_lapsed_claim_code_is_refused_by_wise_and_a_new_one_works() {
     let second = json(claim(&app, &id).await).await;
     let second = url::Url::parse(second["url"].as_str().unwrap()).unwrap();
     let r = back_at_wiselink(&app, confirm_on_wise(&app, &second).await).await;
-    assert_eq!(r.headers()["location"], "/oauth/result?result=linked");
+    assert_eq!(
+        r.headers()["location"],
+        "/oauth/result?result=linked&lang=en"
+    );
 
     // An existing (linked, not created) user has nothing to claim.
     let linked = crate::tokens::active_link(&app, "cl-3").await;

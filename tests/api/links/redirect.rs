@@ -95,7 +95,7 @@ async fn the_round_trip_through_wises_page_links_the_customer() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     assert_eq!(r.headers()["referrer-policy"], "no-referrer");
     let location = r.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(location, "/oauth/result?result=linked");
+    assert_eq!(location, "/oauth/result?result=linked&lang=en");
     assert_eq!(token_calls(&app).await, before + 1, "one exchange");
     assert_eq!(
         app.get_json(&format!("/v1/links/{id}")).await["state"],

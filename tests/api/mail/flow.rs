@@ -21,7 +21,10 @@ async fn the_customer_gets_a_finish_linking_email_then_a_linked_email() {
     let page = format!("http://127.0.0.1:8080/link/{session}");
     // When the code stops working, as the API said (minute precision).
     let expires = link["next_action"]["code_expires_at"].as_str().unwrap();
-    let expires = expires[..16].replace('T', " ");
+    let expires = chrono::DateTime::parse_from_rfc3339(expires)
+        .unwrap()
+        .format("%-d %B %Y, %H:%M UTC")
+        .to_string();
     for part in [&finish.text, &finish.html] {
         assert!(part.contains(&page), "code-entry URL missing: {part}");
         assert!(part.contains(&expires), "expiry {expires} missing: {part}");

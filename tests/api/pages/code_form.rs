@@ -90,7 +90,17 @@ async fn wrong_and_malformed_codes_say_what_to_do_and_five_wrong_ones_lock() {
 
     let first = post_form(&app, &session, &[("code", wrong)]).await;
     assert_eq!(first.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body = text(first).await;
+    let markup = html(first).await;
+    // The error is tied to the field it is about.
+    assert!(
+        markup.contains(r#"<p class="error" role="alert" id="code-error">"#),
+        "{markup}"
+    );
+    assert!(
+        markup.contains(r#"aria-invalid="true" aria-describedby="code-error code-help""#),
+        "{markup}"
+    );
+    let body = plain(&markup);
     assert!(body.contains("Wise did not accept that code"), "{body}");
     assert!(body.contains("4 attempts left"), "{body}");
     assert!(

@@ -6,9 +6,15 @@ use super::*;
 async fn a_new_code_is_offered_but_not_before_wise_may_send_one() {
     let app = spawn_app().await;
     let (_, session, _) = awaiting_code(&app, "p-6", "again@example.com", json!({})).await;
-    let page = text(open(&app, &session).await).await;
-    assert!(page.contains("Email me a new code"), "{page}");
-    assert!(page.contains("You can ask for a new code from"), "{page}");
+    let page = html(open(&app, &session).await).await;
+    // The button is offered only once Wise may send again; until then the page says when.
+    assert!(!page.contains("Email me a new code"), "{page}");
+    assert!(
+        page.contains("You can ask for a new code in 59 seconds (at <time datetime=\"")
+            || page.contains("You can ask for a new code in 60 seconds (at <time datetime=\""),
+        "{page}"
+    );
+    assert!(page.contains("data-reload-at=\""), "{page}");
 
     let soon = post_form(&app, &session, &[("action", "resend")]).await;
     assert_eq!(soon.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -18,9 +24,19 @@ async fn a_new_code_is_offered_but_not_before_wise_may_send_one() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
-    let body = text(soon).await;
-    assert!(body.contains("You can ask for a new one in"), "{body}");
+    let body = html(soon).await;
+    // Not a mistake of the customer's: a notice, not an error.
+    assert!(
+        body.contains(r#"<p class="notice" role="status">Wise has only just sent a code. You can ask for a new one in"#),
+        "{body}"
+    );
+    assert!(!body.contains(r#"class="error""#), "{body}");
     assert_eq!(app.sim().mailbox("again@example.com").await.len(), 1);
+
+    app.advance(chrono::Duration::seconds(61));
+    let later = text(open(&app, &session).await).await;
+    assert!(later.contains("Email me a new code"), "{later}");
+    assert!(!later.contains("You can ask for a new code in"), "{later}");
 }
 
 #[tokio::test]
@@ -29,12 +45,14 @@ async fn a_new_code_from_the_page_resets_the_attempts_and_arrives_from_wise() {
     let (id, session, first) = awaiting_code(&app, "p-8", "resend@example.com", json!({})).await;
     let r = post_form(&app, &session, &[("code", "Wrong1")]).await;
     assert!(text(r).await.contains("4 attempts left"));
+    let page = text(open(&app, &session).await).await;
+    assert!(!page.contains("Email me a new code"), "not yet: {page}");
     app.advance(chrono::Duration::seconds(61));
 
     let r = post_form(&app, &session, &[("action", "resend")]).await;
     assert_eq!(r.status(), StatusCode::OK);
     let body = text(r).await;
-    assert!(body.contains("Wise is emailing you a new code"), "{body}");
+    assert!(body.contains("Wise is emailing you again."), "{body}");
     assert!(body.contains("5 attempts left"), "{body}");
     let mailbox = app.sim().mailbox("resend@example.com").await;
     assert_eq!(mailbox.len(), 2, "Wise sent a second email");

@@ -1,90 +1,71 @@
-//! What the page tells the customer, in their words.
+//! What the page tells the customer when a post did not do what they asked, in their language
+//! (the texts are in `templates/locales/`).
 
+use crate::i18n::Words;
 use crate::services::links::LinkError;
 
-pub const UNREADABLE_FORM: &str = "The form could not be read. Please try again.";
-pub const NEW_CODE_SENT: &str =
-    "Wise is emailing you a new code. Enter the new one: the old code no longer works.";
-pub const NOT_A_CODE: &str =
-    "That does not look like a code from Wise. Type the code from Wise's email.";
-pub const TYPE_THE_CODE: &str = "Type the code from Wise's email.";
-
-/// Too many attempts from one address.
-pub fn ip_limited(retry_after_secs: u64) -> String {
-    format!(
-        "Too many attempts from your network. Please wait {} and try again.",
-        wait(retry_after_secs)
-    )
+/// How the page says it: as an error tied to the code field, or as a calm notice.
+pub enum Said {
+    Error(String),
+    Notice(String),
 }
 
 /// What went wrong with a code or a request for a new one.
-pub fn error_message(e: &LinkError) -> String {
+pub fn about(e: &LinkError, words: &Words) -> Said {
     let secs = |s: i64| u64::try_from(s).unwrap_or(0);
+    let error = |key: &str| Said::Error(words.t(key));
     match e {
-        LinkError::InvalidCode { attempts_remaining } => format!(
-            "Wise did not accept that code. Check the email from Wise and try again: {} left.",
-            count(u64::try_from(*attempts_remaining).unwrap_or(0), "attempt")
-        ),
-        LinkError::CodeAlreadyUsed => {
-            "That code has already been used. Ask for a new code below.".to_owned()
+        LinkError::InvalidCode { attempts_remaining } => {
+            Said::Error(words.n("error-invalid-code", i64::from(*attempts_remaining).max(0)))
         }
-        LinkError::CodeExpired => {
-            "The time to enter this code has run out. Ask for a new code below.".to_owned()
+        LinkError::CodeAlreadyUsed => error("error-code-used"),
+        LinkError::CodeExpired => error("error-code-expired"),
+        LinkError::ExchangeLost => error("error-exchange-lost"),
+        LinkError::WiseUnavailable { .. } => error("error-wise-unavailable"),
+        LinkError::Busy => error("error-busy"),
+        LinkError::CustomerLimited { retry_after_secs } => {
+            Said::Error(words.waiting("error-customer-limited", secs(*retry_after_secs)))
         }
-        LinkError::ExchangeLost => "Wise did not answer when we checked that code, and a code \
-                                    works only once. Ask for a new code below."
-            .to_owned(),
-        LinkError::WiseUnavailable { .. } => {
-            "Wise is not answering right now. Please try again in a minute.".to_owned()
+        // Not a mistake: the code Wise just sent is still on its way.
+        LinkError::ResendTooSoon { retry_after_secs } => {
+            Said::Notice(words.waiting("notice-resend-too-soon", secs(*retry_after_secs)))
         }
-        LinkError::Busy => {
-            "We are still checking a code you sent. This page updates in a moment.".to_owned()
+        LinkError::ResendLimitReached { retry_after_secs } => {
+            Said::Error(words.waiting("error-resend-limit", secs(*retry_after_secs)))
         }
-        LinkError::CustomerLimited { retry_after_secs } => format!(
-            "Too many wrong codes today. You can try again in {}.",
-            wait(secs(*retry_after_secs))
-        ),
-        LinkError::ResendTooSoon { retry_after_secs } => format!(
-            "Wise has only just sent a code. You can ask for a new one in {}.",
-            wait(secs(*retry_after_secs))
-        ),
-        LinkError::ResendLimitReached { retry_after_secs } => format!(
-            "You have asked for as many new codes as a day allows. You can ask again in {}.",
-            wait(secs(*retry_after_secs))
-        ),
-        _ => "This cannot be done any more. Start again from the app.".to_owned(),
-    }
-}
-
-/// `40 seconds`, `3 minutes`, `5 hours`.
-fn wait(secs: u64) -> String {
-    match secs {
-        0..=90 => count(secs.max(1), "second"),
-        91..=5400 => count(secs.div_ceil(60), "minute"),
-        _ => count(secs.div_ceil(3600), "hour"),
-    }
-}
-
-/// `1 attempt`, `4 attempts`.
-fn count(n: u64, unit: &str) -> String {
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
+        _ => error("error-other"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::brand::Brand;
+    use crate::i18n::Locale;
 
     #[test]
-    fn waits_read_in_the_largest_sensible_unit() {
-        assert_eq!(wait(0), "1 second");
-        assert_eq!(wait(45), "45 seconds");
-        assert_eq!(wait(91), "2 minutes");
-        assert_eq!(wait(3600), "60 minutes");
-        assert_eq!(wait(86_000), "24 hours");
-        assert_eq!(count(1, "attempt"), "1 attempt");
+    fn a_resend_asked_too_early_is_a_notice_and_a_wrong_code_is_an_error() {
+        let words = Words::new(
+            Locale::En,
+            std::sync::Arc::new(Brand::named("Example Bank")),
+        );
+        let Said::Notice(text) = about(
+            &LinkError::ResendTooSoon {
+                retry_after_secs: 45,
+            },
+            &words,
+        ) else {
+            panic!("an error");
+        };
+        assert!(text.contains("45 seconds"), "{text}");
+        let Said::Error(text) = about(
+            &LinkError::InvalidCode {
+                attempts_remaining: 1,
+            },
+            &words,
+        ) else {
+            panic!("a notice");
+        };
+        assert!(text.ends_with("1 attempt left."), "{text}");
     }
 }

@@ -1,5 +1,5 @@
-use super::messages::{self, NEW_CODE_SENT, NOT_A_CODE, TYPE_THE_CODE, UNREADABLE_FORM};
-use super::{CodePage, closed, cross_site, unavailable};
+use super::messages::{self, Said};
+use super::{CodePage, closed, cross_site, page_locale, unavailable};
 use crate::domain::AuthorizationCode;
 use crate::http::rate_limit::IpLimiter;
 use crate::http::same_origin::is_cross_site;
@@ -31,22 +31,23 @@ pub async fn submit(
     limiter: web::Data<IpLimiter>,
 ) -> HttpResponse {
     if is_cross_site(&req, &state.settings.server.public_url) {
-        return cross_site();
+        return cross_site(&req, &links);
     }
-    let link = match links.open_session(&path).await {
-        Ok(Some(link)) => link,
-        Ok(None) => return closed(),
-        Err(e) => return unavailable(&link_errors::problem(&LinkError::Db(e))),
+    let (link, locale) = match links.open_page(&path).await {
+        Ok(Some((link, customer))) => (link, page_locale(&req, customer)),
+        Ok(None) => return closed(&req, &links),
+        Err(e) => return unavailable(&req, &links, &link_errors::problem(&LinkError::Db(e))),
     };
     tracing::Span::current().record("link.id", link.id.as_str());
-    let rejected = |status: StatusCode, message: &str| {
-        let mut page = CodePage::of(&link, &links);
-        page.error = Some(message.to_owned());
+    let rejected = |status: StatusCode, message: Option<String>, key: &str| {
+        let mut page = CodePage::of(&link, &links, locale);
+        page.error = Some(message.unwrap_or_else(|| page.words.t(key)));
         page.respond(status)
     };
     if let Err(retry_after_secs) = limiter.check_request(&req) {
-        let message = messages::ip_limited(retry_after_secs);
-        let response = rejected(StatusCode::TOO_MANY_REQUESTS, &message);
+        let words = crate::i18n::Words::new(locale, links.brand().clone());
+        let message = words.waiting("error-ip-limited", retry_after_secs);
+        let response = rejected(StatusCode::TOO_MANY_REQUESTS, Some(message), "");
         return with_retry_after(response, Some(retry_after_secs));
     }
     let form = match body::read_form(&req, payload, &state.settings.server).await {
@@ -56,58 +57,71 @@ pub async fn submit(
             | RequestError::PayloadTooLarge { .. }
             | RequestError::BodyTimeout { .. }),
         ) => {
-            return rejected(e.status_code(), UNREADABLE_FORM);
+            return rejected(e.status_code(), None, "error-unreadable-form");
         }
         Err(_) => None,
     };
     let Some(form) = form else {
-        return rejected(StatusCode::BAD_REQUEST, UNREADABLE_FORM);
+        return rejected(StatusCode::BAD_REQUEST, None, "error-unreadable-form");
     };
     let link_id = link.id.clone();
     if form.action.as_deref() == Some("continue") {
         return match links.continue_to_wise(&link).await {
             Ok(trip) => crate::routes::pages::authorize::to_wise(trip),
-            Err(LinkError::WrongState(_)) => CodePage::of(&link, &links).respond(StatusCode::OK),
-            Err(e) => unavailable(&link_errors::problem(&e)),
+            Err(LinkError::WrongState(_)) => {
+                CodePage::of(&link, &links, locale).respond(StatusCode::OK)
+            }
+            Err(e) => unavailable(&req, &links, &link_errors::problem(&e)),
         };
     }
     let outcome = match (form.action.as_deref(), form.code) {
         (Some("resend"), _) => links
             .resend(link, ACTOR)
             .await
-            .map(|resent| (resent.link, Some(NEW_CODE_SENT))),
+            .map(|resent| (resent.link, Some("notice-new-code"))),
         (None, Some(code)) => match AuthorizationCode::parse(&code) {
             Ok(code) => links
                 .submit_code(link, code, ACTOR)
                 .await
                 .map(|done| (done.link, None)),
-            Err(_) => return rejected(StatusCode::UNPROCESSABLE_ENTITY, NOT_A_CODE),
+            Err(_) => {
+                return rejected(StatusCode::UNPROCESSABLE_ENTITY, None, "error-not-a-code");
+            }
         },
-        _ => return rejected(StatusCode::UNPROCESSABLE_ENTITY, TYPE_THE_CODE),
+        _ => {
+            return rejected(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                "error-type-the-code",
+            );
+        }
     };
     match outcome {
         Ok((link, notice)) => {
-            let mut page = CodePage::of(&link, &links);
-            page.notice = notice.map(str::to_owned);
+            let mut page = CodePage::of(&link, &links, locale);
+            page.notice = notice.map(|key| page.words.t(key));
             page.respond(StatusCode::OK)
         }
         Err(e) => {
             let problem = link_errors::problem(&e);
             if let LinkError::Db(_) | LinkError::Unexpected(_) = e {
-                return unavailable(&problem);
+                return unavailable(&req, &links, &problem);
             }
             // The link as it is now, with what went wrong.
             let link = match links.find(&link_id).await {
                 Ok(link) => link,
-                Err(e) => return unavailable(&link_errors::problem(&e)),
+                Err(e) => return unavailable(&req, &links, &link_errors::problem(&e)),
             };
-            let mut page = CodePage::of(&link, &links);
+            let mut page = CodePage::of(&link, &links, locale);
             let status = match e {
                 // The page for the link's state says it all.
                 LinkError::WrongState(_) => StatusCode::OK,
                 LinkError::Locked => problem.status(),
                 _ => {
-                    page.error = Some(messages::error_message(&e));
+                    match messages::about(&e, &page.words) {
+                        Said::Error(text) => page.error = Some(text),
+                        Said::Notice(text) => page.notice = Some(text),
+                    }
                     problem.status()
                 }
             };

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# How fast `wiselink serve` (release build) renders the customer's link page, `GET /link/{token}`
+# (session lookup joined with the customer's language, the Fluent texts, the askama template),
+# against a static asset of the same service (`GET /assets/wiselink.css`), with wrk in the same
+# run, alternating, at the same concurrency.
+#
+#   scripts/bench-link-page.sh                       # SQLite (the default)
+#   BENCH_DATABASE=postgres scripts/bench-link-page.sh
+#   BENCH_CONNECTIONS=16 BENCH_DURATION=10s BENCH_ROUNDS=3 scripts/bench-link-page.sh
+#
+# Target: the page's throughput is at least 50 % of the static asset's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+connections="${BENCH_CONNECTIONS:-16}"
+duration="${BENCH_DURATION:-10s}"
+rounds="${BENCH_ROUNDS:-3}"
+backend="${BENCH_DATABASE:-sqlite}"
+pg_admin="${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
+if [ -n "${BENCH_BIN:-}" ]; then
+    bin="$BENCH_BIN"
+else
+    cargo build --release --quiet
+    bin="$(scripts/target-dir.sh)/release/wiselink"
+fi
+
+port=18393
+sim_port=18394
+work=$(mktemp -d)
+pids=()
+db=""
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    [ -n "$db" ] && psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+case "$backend" in
+    sqlite) export WISELINK__DATABASE__URL="sqlite://$work/bench.sqlite3" ;;
+    postgres)
+        db="wiselink_bench_page_$$"
+        psql -q "$pg_admin" -c "CREATE DATABASE $db"
+        base="${pg_admin%%\?*}"
+        export WISELINK__DATABASE__URL="${base%/*}/$db?sslmode=disable"
+        ;;
+    *) echo "BENCH_DATABASE is sqlite or postgres" >&2; exit 2 ;;
+esac
+export WISELINK__SERVER__PORT=$port
+export WISELINK__SERVER__PUBLIC_URL="http://127.0.0.1:$port"
+export WISELINK__WISE__API_URL="http://127.0.0.1:$sim_port"
+export WISELINK__MAIL__TRANSPORT=dev
+export WISELINK__LOG__FILTER=warn
+"$bin" migrate >/dev/null
+key=$("$bin" api-key create --name bench | tail -n 1)
+"$bin" sim --port "$sim_port" >"$work/sim.log" 2>&1 &
+pids+=($!)
+"$bin" serve >"$work/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+    curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" \
+        && curl -fs -o /dev/null "http://127.0.0.1:$sim_port/__sim/mailbox" && break
+    sleep 0.1
+done
+
+# One customer, German-speaking, with a link awaiting Wise's code: the page most customers see.
+curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' \
+    -d '{"email":"bench@example.com","date_of_birth":"1990-04-17","first_name":"Ada","last_name":"Lovelace"}' \
+    "http://127.0.0.1:$sim_port/__sim/users"
+curl -fs -o /dev/null -X PUT -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+    -d '{"email":"bench@example.com","date_of_birth":"1990-04-17","first_name":"Ada","last_name":"Lovelace","language":"de"}' \
+    "http://127.0.0.1:$port/v1/customers/bench-1"
+token=$(curl -fs -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+    -d '{"customer_ref":"bench-1"}' "http://127.0.0.1:$port/v1/links" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["link_session_token"])')
+page="/link/$token"
+status=$(curl -s -o "$work/page.html" -w '%{http_code}' "http://127.0.0.1:$port$page")
+grep -q '<html lang="de">' "$work/page.html" || { echo "the page is not the German code page" >&2; exit 1; }
+echo "== $backend: link page $status, $(wc -c <"$work/page.html") bytes; wiselink.css $(curl -s "http://127.0.0.1:$port/assets/wiselink.css" | wc -c) bytes =="
+echo "wrk -t2 -c$connections -d$duration, $rounds rounds, alternating"
+
+rate() { wrk -t2 -c"$connections" -d"$duration" --latency "http://127.0.0.1:$port$1" >"$work/wrk.txt"
+    grep -q 'Non-2xx' "$work/wrk.txt" && { cat "$work/wrk.txt" >&2; exit 1; }
+    awk '/Requests\/sec/ {print $2}' "$work/wrk.txt"
+    awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} END {print p50, p99}' "$work/wrk.txt" >"$work/lat.txt"; }
+total_page=0
+total_static=0
+for round in $(seq 1 "$rounds"); do
+    s=$(rate /assets/wiselink.css); sl=$(cat "$work/lat.txt")
+    p=$(rate "$page"); pl=$(cat "$work/lat.txt")
+    printf 'round %d: static %8.0f req/s (p50 %s, p99 %s)   link page %8.0f req/s (p50 %s, p99 %s)   %5.1f %%\n' \
+        "$round" "$s" ${sl% *} ${sl#* } "$p" ${pl% *} ${pl#* } "$(echo "100 * $p / $s" | bc -l)"
+    total_page=$(echo "$total_page + $p" | bc -l)
+    total_static=$(echo "$total_static + $s" | bc -l)
+done
+printf 'mean: link page %.0f req/s = %.1f %% of the static asset (%.0f req/s); target >= 50 %%\n' \
+    "$(echo "$total_page / $rounds" | bc -l)" "$(echo "100 * $total_page / $total_static" | bc -l)" \
+    "$(echo "$total_static / $rounds" | bc -l)"
