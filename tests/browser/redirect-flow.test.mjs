@@ -52,7 +52,7 @@ test('a customer continues to Wise, allows the link and comes back linked', asyn
   await page.getByLabel('Password').fill('any password will do');
   const before = await tokenCalls();
   await page.getByRole('button', { name: 'Allow access' }).click();
-  await page.waitForURL(`${api}/oauth/result?result=linked`);
+  await page.waitForURL(`${api}/oauth/result?result=linked&lang=en`);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Your Wise account is linked');
   assert.equal(await tokenCalls(), before + 1, 'one code exchange');
   const now = await partner('GET', `/v1/links/${link.id}`);
@@ -75,7 +75,7 @@ test('the continue page, a declined trip and a refused return are plain pages th
   await page.getByRole('button', { name: 'Continue to Wise' }).click();
   await page.waitForURL(`${sim}/oauth/authorize/**`);
   await page.getByRole('button', { name: 'Deny' }).click();
-  await page.waitForURL(`${api}/oauth/result?result=declined`);
+  await page.waitForURL(`${api}/oauth/result?result=declined&lang=en`);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Your Wise account is not linked yet');
   // Still restartable: the link page offers Wise again.
   await page.goto(`${api}/link/${link.link_session_token}`);
