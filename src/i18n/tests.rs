@@ -84,3 +84,31 @@ fn plurals_and_dates_follow_the_language() {
     assert_eq!(Locale::En.wait(86_000), "24 hours");
     assert_eq!(Locale::De.wait(45), "45 Sekunden");
 }
+
+#[test]
+fn a_time_in_a_sentence_is_a_time_element_and_everything_else_is_escaped() {
+    let brand = std::sync::Arc::new(crate::brand::Brand::named("Bank <b>&</b>"));
+    let words = Words::new(Locale::En, brand);
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 12, 2)
+        .unwrap()
+        .and_hms_opt(18, 54, 0)
+        .unwrap();
+    let at = now + chrono::Duration::minutes(28);
+    let html = words.when_html("continue-until", at, now);
+    assert_eq!(
+        html,
+        "Possible until <time datetime=\"2026-12-02T19:22:00Z\" data-local>2 December 2026, \
+         19:22 UTC</time> (in 28 minutes). Bank &lt;b&gt;&amp;&lt;/b&gt; never sees your Wise \
+         password."
+    );
+    assert_eq!(
+        Locale::from_accept_language("fr-CH, es;q=0.9, de;q=0.8"),
+        Some(Locale::Es)
+    );
+    assert_eq!(Locale::from_accept_language("fr, it"), None);
+    assert_eq!(
+        Locale::from_query("result=linked&lang=de"),
+        Some(Locale::De)
+    );
+    assert_eq!(Locale::from_query("lang=DE"), None);
+}
