@@ -3,6 +3,7 @@
 
 use super::{Arg, Locale};
 use crate::brand::Brand;
+use crate::http::html::escape;
 use chrono::NaiveDateTime;
 use std::sync::Arc;
 
@@ -124,20 +125,4 @@ impl Words {
             })
             .collect()
     }
-}
-
-/// The five characters HTML gives meaning to, as entities.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

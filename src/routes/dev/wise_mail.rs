@@ -1,6 +1,7 @@
 //! The simulated Wise's emails, beside wiselink's on the dev mailbox page, when `wise.api_url` is
 //! on this machine (the simulator: the demo's, or `wiselink sim`). Real Wise is never asked.
 
+use crate::http::html::escape;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -77,21 +78,6 @@ fn find_url(s: &str) -> Option<usize> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

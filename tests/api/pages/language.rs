@@ -3,6 +3,11 @@
 use super::*;
 use crate::helpers::customer_body;
 
+/// The page at `path`, as the customer's browser gets it.
+async fn get(app: &TestApp, path: &str) -> Response {
+    app.client.get(app.url(path)).send().await.unwrap()
+}
+
 /// A customer who speaks `language`, with a link awaiting the code: (session, email).
 async fn speaking(app: &TestApp, customer_ref: &str, language: &str) -> (String, String) {
     let email = format!("{customer_ref}@example.com");
@@ -64,12 +69,7 @@ async fn the_language_switch_overrides_the_customers_language_and_keeps_to_its_c
         "{spanish}"
     );
 
-    let english = app
-        .client
-        .get(app.url(&format!("/link/{session}?lang=en")))
-        .send()
-        .await
-        .unwrap();
+    let english = get(&app, &format!("/link/{session}?lang=en")).await;
     let english = html(english).await;
     assert!(english.contains(r#"<html lang="en">"#), "{english}");
     assert!(
@@ -77,12 +77,7 @@ async fn the_language_switch_overrides_the_customers_language_and_keeps_to_its_c
         "{english}"
     );
     // An unknown language is no language: the customer's own is kept.
-    let odd = app
-        .client
-        .get(app.url(&format!("/link/{session}?lang=xx")))
-        .send()
-        .await
-        .unwrap();
+    let odd = get(&app, &format!("/link/{session}?lang=xx")).await;
     assert!(html(odd).await.contains(r#"<html lang="es">"#));
 }
 
@@ -103,12 +98,7 @@ async fn a_page_without_a_customer_speaks_the_browsers_language() {
             .contains("<h1>Dieser Link ist abgelaufen</h1>")
     );
 
-    let result = app
-        .client
-        .get(app.url("/oauth/result?result=linked&lang=es"))
-        .send()
-        .await
-        .unwrap();
+    let result = get(&app, "/oauth/result?result=linked&lang=es").await;
     let result = html(result).await;
     assert!(
         result.contains("<h1>Tu cuenta de Wise está vinculada</h1>"),
@@ -161,12 +151,7 @@ async fn the_partners_brand_is_on_the_page_its_assets_and_its_emails() {
     );
     assert!(page.contains(r#"<a href="https://bank.example/privacy">Privacy policy</a>"#));
 
-    let served = app
-        .client
-        .get(app.url("/assets/brand/logo"))
-        .send()
-        .await
-        .unwrap();
+    let served = get(&app, "/assets/brand/logo").await;
     assert_eq!(served.status(), StatusCode::OK);
     assert_eq!(served.headers()["content-type"], "image/svg+xml");
     assert!(
@@ -179,12 +164,7 @@ async fn the_partners_brand_is_on_the_page_its_assets_and_its_emails() {
         served.text().await.unwrap(),
         std::fs::read_to_string(&logo).unwrap()
     );
-    let css = app
-        .client
-        .get(app.url("/assets/brand.css"))
-        .send()
-        .await
-        .unwrap();
+    let css = get(&app, "/assets/brand.css").await;
     let css = css.text().await.unwrap();
     assert!(
         css.contains("--accent: #0a66c2; --on-accent: #ffffff;"),
@@ -213,11 +193,6 @@ async fn without_a_logo_the_page_names_the_partner_and_no_logo_is_served() {
         "{page}"
     );
     assert!(!page.contains("/assets/brand/logo"), "{page}");
-    let served = app
-        .client
-        .get(app.url("/assets/brand/logo"))
-        .send()
-        .await
-        .unwrap();
+    let served = get(&app, "/assets/brand/logo").await;
     assert_eq!(served.status(), StatusCode::NOT_FOUND);
 }
