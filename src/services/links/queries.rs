@@ -30,33 +30,35 @@ impl LinkService {
     /// policy's grace period after (so a customer can still read how it ended). The same rule for
     /// the app and the page.
     pub async fn open_session(&self, token: &str) -> Result<Option<LinkRow>, DbError> {
-        if !token.starts_with(SESSION_PREFIX) {
+        let Some(hash) = session_key(token) else {
             return Ok(None);
-        }
-        let hash = session_hash(token);
+        };
         let link = self
             .db
             .run(move |conn| links::find_by_session(conn, &hash))
             .await?;
-        let (now, grace) = (self.clock.now(), self.policy.session_grace);
-        Ok(link.filter(|l| l.code_expires_at.is_some_and(|t| t + grace > now)))
+        Ok(link.filter(|l| self.session_open(l)))
     }
 
     /// [`Self::open_session`] for the link page: the link with the locale of its customer's
     /// language, in one query.
     pub async fn open_page(&self, token: &str) -> Result<Option<(LinkRow, Locale)>, DbError> {
-        if !token.starts_with(SESSION_PREFIX) {
+        let Some(hash) = session_key(token) else {
             return Ok(None);
-        }
-        let hash = session_hash(token);
+        };
         let found = self
             .db
             .run(move |conn| links::find_by_session_with_language(conn, &hash))
             .await?;
-        let (now, grace) = (self.clock.now(), self.policy.session_grace);
         Ok(found
-            .filter(|(l, _)| l.code_expires_at.is_some_and(|t| t + grace > now))
+            .filter(|(l, _)| self.session_open(l))
             .map(|(l, language)| (l, Locale::for_language(&language))))
+    }
+
+    /// Whether a link's session still opens it: its code window, and the grace period after.
+    fn session_open(&self, link: &LinkRow) -> bool {
+        let (now, grace) = (self.clock.now(), self.policy.session_grace);
+        link.code_expires_at.is_some_and(|t| t + grace > now)
     }
 
     /// The locale of the link's customer.
@@ -155,4 +157,11 @@ impl LinkService {
         tracing::info!(link.id = %id, "link unlinked");
         Ok(link)
     }
+}
+
+/// What a session token is looked up by; `None` for a string that cannot be one.
+fn session_key(token: &str) -> Option<Vec<u8>> {
+    token
+        .starts_with(SESSION_PREFIX)
+        .then(|| session_hash(token))
 }

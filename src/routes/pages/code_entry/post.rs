@@ -4,6 +4,7 @@ use crate::domain::AuthorizationCode;
 use crate::http::rate_limit::IpLimiter;
 use crate::http::same_origin::is_cross_site;
 use crate::http::{RequestError, body};
+use crate::i18n::Words;
 use crate::routes::link_errors;
 use crate::services::links::{LinkError, LinkService};
 use crate::state::AppState;
@@ -39,15 +40,16 @@ pub async fn submit(
         Err(e) => return unavailable(&req, &links, &link_errors::problem(&LinkError::Db(e))),
     };
     tracing::Span::current().record("link.id", link.id.as_str());
-    let rejected = |status: StatusCode, message: Option<String>, key: &str| {
+    // The link's page again, with what was wrong with the post.
+    let rejected = |status: StatusCode, error: String| {
         let mut page = CodePage::of(&link, &links, locale);
-        page.error = Some(message.unwrap_or_else(|| page.words.t(key)));
+        page.error = Some(error);
         page.respond(status)
     };
+    let words = Words::new(locale, links.brand().clone());
     if let Err(retry_after_secs) = limiter.check_request(&req) {
-        let words = crate::i18n::Words::new(locale, links.brand().clone());
         let message = words.waiting("error-ip-limited", retry_after_secs);
-        let response = rejected(StatusCode::TOO_MANY_REQUESTS, Some(message), "");
+        let response = rejected(StatusCode::TOO_MANY_REQUESTS, message);
         return with_retry_after(response, Some(retry_after_secs));
     }
     let form = match body::read_form(&req, payload, &state.settings.server).await {
@@ -57,12 +59,12 @@ pub async fn submit(
             | RequestError::PayloadTooLarge { .. }
             | RequestError::BodyTimeout { .. }),
         ) => {
-            return rejected(e.status_code(), None, "error-unreadable-form");
+            return rejected(e.status_code(), words.t("error-unreadable-form"));
         }
         Err(_) => None,
     };
     let Some(form) = form else {
-        return rejected(StatusCode::BAD_REQUEST, None, "error-unreadable-form");
+        return rejected(StatusCode::BAD_REQUEST, words.t("error-unreadable-form"));
     };
     let link_id = link.id.clone();
     if form.action.as_deref() == Some("continue") {
@@ -85,14 +87,16 @@ pub async fn submit(
                 .await
                 .map(|done| (done.link, None)),
             Err(_) => {
-                return rejected(StatusCode::UNPROCESSABLE_ENTITY, None, "error-not-a-code");
+                return rejected(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    words.t("error-not-a-code"),
+                );
             }
         },
         _ => {
             return rejected(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                "error-type-the-code",
+                words.t("error-type-the-code"),
             );
         }
     };
