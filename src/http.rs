@@ -7,6 +7,7 @@ pub mod client_ip;
 pub mod fields;
 pub mod html;
 pub mod idempotency;
+pub mod local_host;
 pub mod metrics;
 pub mod problem;
 pub mod rate_limit;

@@ -17,11 +17,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
     api::configure(cfg);
     pages::configure(cfg);
     staff::configure(cfg);
+    // Routes that exist only on a developer's machine answer only requests naming it.
+    let local = || crate::http::local_host::guard(&settings.server.public_url);
     if settings.mail.transport == MailTransport::Dev {
-        dev::configure(cfg);
+        dev::configure(cfg, local);
     }
     if let Some(info) = &settings.demo {
-        demo::configure(cfg, info.clone());
+        demo::configure(cfg, info.clone(), local);
     }
 }
 

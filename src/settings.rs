@@ -122,6 +122,11 @@ impl Settings {
             .config_file
             .clone()
             .unwrap_or_else(|| environment_file(&sources.config_dir, sources.environment.name()));
+        if sources.config_file.is_none()
+            && let Some(problem) = sources.environment.problem(env_file.is_file())
+        {
+            return Err(ConfigErrors(vec![problem]));
+        }
         let env_source = EnvSource::with_prefix("WISELINK")
             .prefix_separator("__")
             .separator("__")

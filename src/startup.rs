@@ -203,6 +203,7 @@ fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "no-referrer")),
             )
+            .wrap_fn(crate::http::html::docs_headers)
             .wrap_fn(metrics::observe)
             .wrap(TracingLogger::<SafeRootSpan>::new())
             .app_data(data.clone())

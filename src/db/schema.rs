@@ -157,6 +157,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
         authenticated_at -> Timestamp,
+        reauth_failures -> Integer,
     }
 }
 

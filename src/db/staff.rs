@@ -51,6 +51,7 @@ pub struct SessionRow {
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
     pub authenticated_at: NaiveDateTime,
+    pub reauth_failures: i32,
 }
 
 /// One row of the sign-in record.
@@ -158,7 +159,8 @@ pub fn session(
         .optional()?)
 }
 
-/// Marks a session used now (and, when the password was just typed again, authenticated now).
+/// Marks a session used now (and, when the password was just typed again, authenticated now,
+/// with the account's and the session's failures forgotten).
 pub fn touch(
     conn: &mut DbConnection,
     id_hash: &[u8],
@@ -167,18 +169,55 @@ pub fn touch(
 ) -> Result<(), DbError> {
     let session = staff_sessions::table.filter(staff_sessions::id_hash.eq(id_hash));
     if authenticated {
-        diesel::update(session)
-            .set((
-                staff_sessions::last_seen_at.eq(now),
-                staff_sessions::authenticated_at.eq(now),
-            ))
-            .execute(conn)?;
+        conn.transaction(|c| {
+            let ids: Vec<i64> = diesel::update(session)
+                .set((
+                    staff_sessions::last_seen_at.eq(now),
+                    staff_sessions::authenticated_at.eq(now),
+                    staff_sessions::reauth_failures.eq(0),
+                ))
+                .returning(staff_sessions::staff_id)
+                .get_results(c)?;
+            diesel::update(staff_users::table.filter(staff_users::id.eq_any(ids)))
+                .set((
+                    staff_users::failed_logins.eq(0),
+                    staff_users::last_failed_at.eq(None::<NaiveDateTime>),
+                ))
+                .execute(c)?;
+            Ok::<_, diesel::result::Error>(())
+        })?;
     } else {
         diesel::update(session)
             .set(staff_sessions::last_seen_at.eq(now))
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// A wrong password in a session's re-prompt: one more failure for the account and for the
+/// session. Returns the session's failures since its password was last confirmed.
+pub fn record_reauth_failure(
+    conn: &mut DbConnection,
+    id_hash: &[u8],
+    staff_id: i64,
+    now: NaiveDateTime,
+) -> Result<i32, DbError> {
+    Ok(conn.transaction(|c| {
+        diesel::update(staff_users::table.find(staff_id))
+            .set((
+                staff_users::failed_logins.eq(staff_users::failed_logins + 1),
+                staff_users::last_failed_at.eq(now),
+            ))
+            .execute(c)?;
+        let failures: Option<i32> = diesel::update(
+            staff_sessions::table.filter(staff_sessions::id_hash.eq(id_hash)),
+        )
+        .set(staff_sessions::reauth_failures.eq(staff_sessions::reauth_failures + 1))
+        .returning(staff_sessions::reauth_failures)
+        .get_result(c)
+        .optional()?;
+        Ok::<_, diesel::result::Error>(failures.unwrap_or(0))
+    })?)
 }
 
 pub fn end_session(conn: &mut DbConnection, id_hash: &[u8]) -> Result<(), DbError> {
@@ -236,4 +275,63 @@ pub fn take_totp_step(conn: &mut DbConnection, id: i64, step: i64) -> Result<boo
     .set(staff_users::totp_last_step.eq(step))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Accounts with a sealed TOTP secret after `after` (by id), oldest first: `(id, username,
+/// sealed)`, for key rotation.
+pub fn sealed_totp_after(
+    conn: &mut DbConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, Vec<u8>)>, DbError> {
+    let rows: Vec<(i64, String, Option<Vec<u8>>)> = staff_users::table
+        .select((
+            staff_users::id,
+            staff_users::username,
+            staff_users::totp_secret,
+        ))
+        .filter(staff_users::id.gt(after))
+        .filter(staff_users::totp_secret.is_not_null())
+        .order(staff_users::id.asc())
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name, s)| s.map(|s| (id, name, s)))
+        .collect())
+}
+
+/// Replaces an account's sealed TOTP secret only if it still holds exactly `old`.
+pub fn replace_totp(
+    conn: &mut DbConnection,
+    id: i64,
+    old: &[u8],
+    new: &[u8],
+) -> Result<bool, DbError> {
+    let n = diesel::update(
+        staff_users::table
+            .filter(staff_users::id.eq(id))
+            .filter(staff_users::totp_secret.eq(old)),
+    )
+    .set(staff_users::totp_secret.eq(new))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Who created `subject` (an account's username, or `api_key:<id>`) at or after `since`, as
+/// the creation's audit row names them (`staff:<user>`, `cli`), if that happened then.
+pub fn created_since_by(
+    conn: &mut DbConnection,
+    subject: &str,
+    since: NaiveDateTime,
+) -> Result<Option<String>, DbError> {
+    let actor: Option<Option<String>> = staff_audit::table
+        .select(staff_audit::actor)
+        .filter(staff_audit::username.eq(subject))
+        .filter(staff_audit::event.eq_any(["added", "api_key_created"]))
+        .filter(staff_audit::created_at.ge(since))
+        .order(staff_audit::id.asc())
+        .first(conn)
+        .optional()?;
+    Ok(actor.flatten())
 }

@@ -1,12 +1,23 @@
 //! HTML responses: the security headers every page carries, and the one stylesheet pages use.
 
-use actix_web::HttpResponse;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{Error, HttpResponse};
+use std::future::Future;
 
 /// Pages load nothing but wiselink's own style sheets, images and one script (no inline script
 /// or style), post only to themselves and cannot be framed.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; \
                    form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The API documentation (Swagger UI at `/docs/`, and `/openapi.json`): Swagger UI's own script
+/// and style files, the inline styles and `data:` images it sets from script, and calls for the
+/// document on the same origin. Nothing else, and never framed.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                        img-src 'self' data:; connect-src 'self'; form-action 'none'; \
+                        base-uri 'none'; frame-ancestors 'none'";
 
 pub const STYLESHEET_PATH: &str = "/assets/wiselink.css";
 const STYLESHEET: &str = include_str!("../../templates/pages/wiselink.css");
@@ -40,6 +51,41 @@ pub fn page_with_form_to(status: StatusCode, html: String, origin: Option<&str>)
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Referrer-Policy", "no-referrer"))
         .body(html)
+}
+
+/// Middleware: the documentation's answers get the headers every page carries.
+pub fn docs_headers<S, B>(
+    req: ServiceRequest,
+    service: &S,
+) -> impl Future<Output = Result<ServiceResponse<B>, Error>> + use<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: 'static,
+    B: MessageBody,
+{
+    let path = req.path();
+    let docs = path == "/docs" || path.starts_with("/docs/") || path == "/openapi.json";
+    let call = service.call(req);
+    async move {
+        let mut res = call.await?;
+        if docs {
+            let headers = res.headers_mut();
+            for (name, value) in [
+                ("content-security-policy", DOCS_CSP),
+                ("x-frame-options", "DENY"),
+                (
+                    "strict-transport-security",
+                    "max-age=63072000; includeSubDomains",
+                ),
+            ] {
+                headers.insert(
+                    HeaderName::from_static(name),
+                    HeaderValue::from_static(value),
+                );
+            }
+        }
+        Ok(res)
+    }
 }
 
 pub async fn stylesheet() -> HttpResponse {

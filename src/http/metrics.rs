@@ -38,6 +38,28 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
+/// The methods counted by name; any other (a client can send any token) is `other`, so labels
+/// come from a closed set whatever arrives.
+const METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
+];
+
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    METHODS
+        .into_iter()
+        .find(|m| *m == method.as_str())
+        .unwrap_or("other")
+}
+
+/// The route pattern that matched (a fixed set: the app's routes), or `unmatched`; a request's
+/// own path never becomes a label.
+fn route_label(pattern: Option<String>) -> String {
+    match pattern {
+        Some(p) if p.starts_with('/') && p.len() <= 100 => p,
+        _ => "unmatched".to_owned(),
+    }
+}
+
 /// Renders the exposition text, refreshing the pool gauges first.
 pub fn render(handle: &PrometheusHandle, db: &Db) -> String {
     let (open, idle, max) = db.pool_state();
@@ -61,18 +83,15 @@ where
     B: MessageBody,
 {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
     let call = service.call(req);
     async move {
         let mut res = call.await?;
         let elapsed = started.elapsed();
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
+        let route = route_label(res.request().match_pattern());
         let status = res.status().as_u16();
-        metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()).increment(1);
+        metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status.to_string()).increment(1);
         tracing::info!(
             http.route = %route,
             http.status_code = status,
@@ -86,5 +105,20 @@ where
                 .insert(HeaderName::from_static("x-request-id"), id);
         }
         Ok(res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::Method;
+
+    #[test]
+    fn labels_come_from_closed_sets() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::from_bytes(b"PROPFIND").unwrap()), "other");
+        assert_eq!(method_label(&Method::from_bytes(&[b'X'; 200]).unwrap()), "other");
+        assert_eq!(route_label(Some("/v1/links/{id}".into())), "/v1/links/{id}");
+        assert_eq!(route_label(None), "unmatched");
     }
 }

@@ -1,5 +1,7 @@
-//! Per-client-IP limits for the endpoints apps and browsers call with a link session token.
-//! Counted in memory per instance, in fixed one-minute windows.
+//! Per-client-IP limits for the endpoints apps and browsers call with a link session token, and
+//! for staff sign-in. Counted in memory per instance, in fixed one-minute windows. An IPv4 client
+//! is its address; an IPv6 client is its /64, the block one subscriber or host is given (it can
+//! use any of its 2^64 addresses, so counting single addresses would be no limit at all).
 
 use super::client_ip::TrustedProxies;
 use actix_web::HttpRequest;
@@ -41,6 +43,7 @@ impl IpLimiter {
     }
 
     fn check_at(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+        let ip = client_block(ip);
         // A poisoned lock only means another thread panicked mid-count; the map is still usable.
         let mut windows = self
             .windows
@@ -62,9 +65,42 @@ impl IpLimiter {
     }
 }
 
+/// What one client is counted as: an IPv4 address (IPv4-mapped IPv6 too), or an IPv6 address's
+/// /64 network.
+fn client_block(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let bits = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(bits.into())
+            }
+        },
+        v4 => v4,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let limiter = IpLimiter::new(2, TrustedProxies::default());
+        let t0 = Instant::now();
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:fffe".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(limiter.check_at(a, t0), Ok(()));
+        assert_eq!(limiter.check_at(b, t0), Ok(()));
+        assert!(limiter.check_at(a, t0).is_err(), "one /64, one budget");
+        assert_eq!(limiter.check_at(other, t0), Ok(()), "another /64");
+        let mapped: IpAddr = "::ffff:10.0.0.7".parse().unwrap();
+        let v4: IpAddr = "10.0.0.7".parse().unwrap();
+        assert_eq!(limiter.check_at(mapped, t0), Ok(()));
+        assert_eq!(limiter.check_at(v4, t0), Ok(()));
+        assert!(limiter.check_at(v4, t0).is_err(), "a mapped address is its IPv4 address");
+    }
 
     #[test]
     fn allows_the_limit_per_window_per_address_then_says_how_long_to_wait() {

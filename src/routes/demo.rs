@@ -14,12 +14,29 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub fn configure(cfg: &mut web::ServiceConfig, demo: Arc<DemoInfo>) {
+/// `local` admits only requests from this machine that name it (see `http::local_host`).
+pub fn configure<G: actix_web::guard::Guard + 'static>(
+    cfg: &mut web::ServiceConfig,
+    demo: Arc<DemoInfo>,
+    local: impl Fn() -> G,
+) {
     use crate::routes::resource;
     cfg.app_data(web::Data::from(demo))
-        .service(resource("/", "GET").route(web::get().to(landing)))
-        .service(resource("/demo/links", "POST").route(web::post().to(start)))
-        .service(resource("/demo/links/{id}/claim", "POST").route(web::post().to(claim)));
+        .service(
+            resource("/", "GET")
+                .guard(local())
+                .route(web::get().to(landing)),
+        )
+        .service(
+            resource("/demo/links", "POST")
+                .guard(local())
+                .route(web::post().to(start)),
+        )
+        .service(
+            resource("/demo/links/{id}/claim", "POST")
+                .guard(local())
+                .route(web::post().to(claim)),
+        );
 }
 
 #[derive(Template)]

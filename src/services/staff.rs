@@ -20,8 +20,8 @@ mod session;
 mod totp;
 
 pub use accounts::{AccountError, StaffSummary};
-pub use session::{LoginError, NewSession, StaffSession};
-pub use totp::Enrolment;
+pub use session::{LoginError, NewSession, Reauth, StaffSession};
+pub use totp::{Enrolment, totp_aad};
 
 use crate::clock::SharedClock;
 use crate::crypto::KeyRing;

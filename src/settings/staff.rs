@@ -15,6 +15,9 @@ pub struct StaffSettings {
     pub session_absolute_hours: i64,
     /// Approving asks for the password again when it was last typed longer ago than this.
     pub reauth_minutes: i64,
+    /// Wrong passwords a session's re-prompt takes before the session ends (the account's sign-in
+    /// delay counts them too).
+    pub reauth_failures_allowed: i32,
     /// Staff with the `admin` role must sign in with a TOTP code too.
     pub require_totp_for_admin: bool,
     /// Sign-in attempts per client IP per minute.
@@ -47,6 +50,9 @@ impl StaffSettings {
         }
         if !(1..=60).contains(&self.reauth_minutes) {
             out.push("staff.reauth_minutes must be between 1 and 60".to_owned());
+        }
+        if !(1..=10).contains(&self.reauth_failures_allowed) {
+            out.push("staff.reauth_failures_allowed must be between 1 and 10".to_owned());
         }
         if !(1..=1000).contains(&self.logins_per_ip_per_minute) {
             out.push("staff.logins_per_ip_per_minute must be between 1 and 1000".to_owned());

@@ -1,7 +1,7 @@
 //! `/staff/admin`: staff accounts (add, role, disable, enable) and API keys (list, create — the
 //! key is shown once — and revoke), with the recent sign-in record.
 
-use super::gate::{self, Form};
+use super::gate::{self, Confirmation, Form};
 use super::pages::{self, Chrome, Page};
 use crate::services::api_keys::IssuedKey;
 use crate::services::staff::{AccountError, StaffService, StaffSession, StaffSummary};
@@ -120,6 +120,23 @@ async fn admitted(
     Ok((session, form))
 }
 
+/// The admin's password, typed again in `your_password`: creating someone who could act (a
+/// staff account, an API key) is never done on a session alone.
+async fn confirmed(
+    session: &StaffSession,
+    staff: &StaffService,
+    form: &Form,
+    what: &str,
+) -> Result<(), HttpResponse> {
+    match gate::confirm_password(staff, session, form.get("your_password"), what).await {
+        Confirmation::Confirmed => Ok(()),
+        Confirmation::Refused(status, message) => {
+            Err(respond(session, staff, status, Some(message), None, None).await)
+        }
+        Confirmation::Answered(response) => Err(response),
+    }
+}
+
 /// The admin page after a change: the notice, or what was wrong.
 async fn after(
     session: &StaffSession,
@@ -152,6 +169,9 @@ pub async fn add_staff(
         Ok(ok) => ok,
         Err(response) => return response,
     };
+    if let Err(response) = confirmed(&session, &staff, &form, "added").await {
+        return response;
+    }
     let field = |name: &str| form.get(name).cloned().unwrap_or_default();
     let (username, role) = (field("username"), field("role"));
     let password = SecretString::from(field("password"));
@@ -219,6 +239,9 @@ pub async fn create_key(
         Ok(ok) => ok,
         Err(response) => return response,
     };
+    if let Err(response) = confirmed(&session, &staff, &form, "created").await {
+        return response;
+    }
     let name = form.get("name").cloned().unwrap_or_default();
     match staff.create_api_key(&name, &session.actor()).await {
         Ok(key) => respond(&session, &staff, StatusCode::OK, None, None, Some(key)).await,

@@ -161,3 +161,48 @@ mod tests {
         assert!(route_of(&get, "/staff/links/").is_none());
     }
 }
+
+/// What asking for the password again came to, for the page to answer.
+pub enum Confirmation {
+    Confirmed,
+    /// Not confirmed: the status and the sentence to show on the page.
+    Refused(StatusCode, String),
+    /// The answer is already made: the session ended (back to sign-in), or the service failed.
+    Answered(HttpResponse),
+}
+
+/// Checks the password typed again in `typed` before `what` ("approved", "added", "created")
+/// happens. Too many wrong ones end the session: the browser goes back to the sign-in page.
+pub async fn confirm_password(
+    staff: &StaffService,
+    session: &StaffSession,
+    typed: Option<&String>,
+    what: &str,
+) -> Confirmation {
+    use crate::services::staff::Reauth;
+    let password = secrecy::SecretString::from(typed.cloned().unwrap_or_default());
+    match staff.reauthenticate(session, &password).await {
+        Ok(Reauth::Confirmed) => Confirmation::Confirmed,
+        Ok(Reauth::Wrong { left }) => Confirmation::Refused(
+            StatusCode::UNAUTHORIZED,
+            format!(
+                "Not {what}: that is not your password. {left} more wrong and you are signed out."
+            ),
+        ),
+        Ok(Reauth::Waiting) => Confirmation::Refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Not {what}: your account had too many wrong passwords. Wait a few minutes, then try again."
+            ),
+        ),
+        Ok(Reauth::SessionEnded) => {
+            let mut response = pages::to_login();
+            let _ = response.add_cookie(&cleared_cookie());
+            Confirmation::Answered(response)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "re-authentication failed");
+            Confirmation::Answered(pages::unavailable())
+        }
+    }
+}

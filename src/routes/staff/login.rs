@@ -15,8 +15,10 @@ use secrecy::SecretString;
 /// The per-IP limit on sign-in attempts (its own, apart from the code page's).
 pub struct LoginLimiter(pub IpLimiter);
 
-/// The one answer to every failed sign-in.
-const REFUSED: &str = "Wrong username, password or code. Check them and try again.";
+/// The one answer to every failed sign-in, whatever was wrong (an administrator who must enrol an
+/// authenticator first gets it too: a different answer would confirm the password).
+const REFUSED: &str = "Wrong username, password or code. Check them and try again. If your \
+    role needs an authenticator code and none is set up for you, ask an administrator to enrol one.";
 
 #[derive(Template)]
 #[template(path = "staff/login.html")]
@@ -100,14 +102,6 @@ pub async fn submit(
             response
         }
         Err(LoginError::Refused) => page(StatusCode::UNAUTHORIZED, username, Some(REFUSED), None),
-        Err(LoginError::TotpEnrolmentRequired) => page(
-            StatusCode::UNAUTHORIZED,
-            username,
-            Some(
-                "Your role needs an authenticator code, and none is set up for your account. Ask an administrator to enrol one (wiselink staff totp enroll).",
-            ),
-            None,
-        ),
         Err(LoginError::Unexpected(e)) => {
             tracing::error!(error = %e, "staff sign-in failed");
             pages::unavailable()

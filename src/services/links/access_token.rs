@@ -14,9 +14,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-/// A usable access token, when it expires, and the profile it acts for.
+/// A usable access token, until when it may be used, and the profile it acts for.
 pub struct AccessToken {
     pub token: SecretString,
+    /// Until when nobody replaces the token (a refresh kills it): its expiry less the hand-out
+    /// margin, or the refresher's next renewal, whichever is sooner.
     pub expires_at: NaiveDateTime,
     pub profile_id: Option<WiseProfileId>,
 }
@@ -108,11 +110,15 @@ impl LinkService {
     }
 
     /// While a failed refresh waits for its next try: the stored token if no refresh of it is in
-    /// doubt and it has not expired (better than nothing for the minutes it has left), else
-    /// "unavailable, try again when the refresh is due".
+    /// doubt and it has not expired (better than nothing for the minutes it has left, and nobody
+    /// replaces it before that next try), else "unavailable, try again when the refresh is due".
     fn between_tries(&self, link: &LinkRow, now: NaiveDateTime) -> Result<AccessToken, LinkError> {
         if !link.refresh_unsettled(now)
-            && let Some(token) = self.stored_token(link, chrono::Duration::zero())?
+            && let Some(until) = link.access_expires_at.map(|t| match link.refresh_due_at {
+                Some(due) => t.min(due),
+                None => t,
+            })
+            && let Some(token) = self.stored_token(link, until)?
         {
             return Ok(token);
         }
@@ -148,32 +154,45 @@ impl LinkService {
         Ok(())
     }
 
-    /// The stored access token, if nobody is refreshing it, no refresh of it is in doubt, and it
-    /// outlives the hand-out margin.
+    /// The stored access token, if nobody is refreshing it, no refresh of it is in doubt, and
+    /// nobody will replace it for a while: handed out with the moment it may be replaced.
     fn handable(&self, link: &LinkRow) -> Result<Option<AccessToken>, LinkError> {
         let now = self.clock.now();
         if link.refresh_leased(now) || link.refresh_unsettled(now) {
             return Ok(None);
         }
-        self.stored_token(link, self.tokens.hand_out_margin)
+        match replaceable_from(link, self.tokens.hand_out_margin) {
+            Some(until) => self.stored_token(link, until),
+            None => Ok(None),
+        }
     }
 
-    /// The stored access token, if it outlives `margin`.
+    /// The stored access token, handed out as good until `until`, if that is still ahead.
     fn stored_token(
         &self,
         link: &LinkRow,
-        margin: chrono::Duration,
+        until: NaiveDateTime,
     ) -> Result<Option<AccessToken>, LinkError> {
-        let (Some(_), Some(expires_at)) = (&link.access_token, link.access_expires_at) else {
-            return Ok(None);
-        };
-        if expires_at - margin <= self.clock.now() {
+        if link.access_token.is_none() || until <= self.clock.now() {
             return Ok(None);
         }
         Ok(Some(AccessToken {
             token: self.open_secret(link, SealedColumn::AccessToken)?,
-            expires_at,
+            expires_at: until,
             profile_id: link.wise_profile_id,
         }))
     }
+}
+
+/// From when the link's stored access token may be replaced — and so killed at Wise, since a
+/// refresh ends the previous access token at once: when the refresher renews it
+/// (`refresh_due_at`), or `margin` before it expires, when an access-token call renews it
+/// first, whichever is sooner. Nobody refreshes it earlier, so a partner may use the token until
+/// then; it is the `expires_at` the partner is given.
+pub fn replaceable_from(link: &LinkRow, margin: chrono::Duration) -> Option<NaiveDateTime> {
+    let expiry = link.access_expires_at? - margin;
+    Some(match link.refresh_due_at {
+        Some(due) => expiry.min(due),
+        None => expiry,
+    })
 }

@@ -62,7 +62,10 @@ impl LinkService {
             let row = self.decide(&link, vec![t], None).await?;
             return Ok((row, Approval::AwaitingSecond));
         }
-        if approvals_required >= 2 && link.first_approved_by.as_deref() == Some(decision.actor) {
+        if approvals_required >= 2
+            && let Some(first) = &link.first_approved_by
+            && self.same_approver(&link.id, first, decision.actor).await?
+        {
             return Err(LinkError::SecondApproverNeeded);
         }
         let customer = self.customer_of(&link).await?;
@@ -130,6 +133,32 @@ impl LinkService {
         .map(|resent| resent.link)
     }
 
+    /// Whether `second` is the same person as `first`, who gave the link's first approval. Any
+    /// API key stands for the partner (one approver, whatever key); a staff account or API key
+    /// created after the first approval stands for whoever created it, so an approver cannot
+    /// make themselves a second one.
+    async fn same_approver(
+        &self,
+        id: &LinkId,
+        first: &str,
+        second: &str,
+    ) -> Result<bool, LinkError> {
+        let (id, first, second) = (id.clone(), first.to_owned(), second.to_owned());
+        Ok(self
+            .db
+            .run(move |conn| {
+                let since = links::events(conn, &id)?
+                    .into_iter()
+                    .rev()
+                    .find(|e| e.event.as_deref() == Some(LinkEvent::ApprovalRecorded.as_str()))
+                    .map(|e| e.created_at);
+                Ok::<_, crate::db::DbError>(
+                    approver(conn, &first, since)? == approver(conn, &second, since)?,
+                )
+            })
+            .await?)
+    }
+
     /// The link to decide, if it is in one of `states` and unchanged since the decider saw it.
     async fn to_decide(
         &self,
@@ -176,4 +205,35 @@ impl LinkService {
             by: last.map(|e| e.actor).unwrap_or_default(),
         }
     }
+}
+
+/// Who stands behind `actor` (`staff:<user>` or `api_key:<id>`) for four-eyes: an account or key
+/// created by a staff member at or after `since` stands for that staff member (followed back a
+/// few steps: an account created by an account created meanwhile); any other API key stands for
+/// the partner.
+fn approver(
+    conn: &mut crate::db::DbConnection,
+    actor: &str,
+    since: Option<NaiveDateTime>,
+) -> Result<String, crate::db::DbError> {
+    let mut actor = actor.to_owned();
+    if let Some(since) = since {
+        for _ in 0..8 {
+            let subject = match actor.strip_prefix("staff:") {
+                Some(username) => username.to_owned(),
+                None => actor.clone(),
+            };
+            match crate::db::staff::created_since_by(conn, &subject, since)? {
+                Some(creator) if creator.starts_with("staff:") && creator != actor => {
+                    actor = creator;
+                }
+                _ => break,
+            }
+        }
+    }
+    Ok(if actor.starts_with("api_key:") {
+        "partner".to_owned()
+    } else {
+        actor
+    })
 }

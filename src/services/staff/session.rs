@@ -13,15 +13,42 @@ use subtle::ConstantTimeEq;
 /// Why a sign-in failed. `Refused` is all a caller may tell the person signing in.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    /// Unknown user, wrong password, wrong or missing TOTP code, disabled account, or an account
-    /// that must wait after too many failures: one answer for all.
+    /// Unknown user, wrong password, wrong or missing TOTP code, disabled account, an account
+    /// that must wait after too many failures, or an admin who must enrol a second factor first:
+    /// one answer for all.
     #[error("sign-in refused")]
     Refused,
-    /// The password was right but the account must enrol a second factor first.
-    #[error("a TOTP second factor is required for this role")]
-    TotpEnrolmentRequired,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+/// How one sign-in attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    SignedIn,
+    /// The password was right, but the role needs a second factor the account has not enrolled
+    /// (recorded as such; answered as any refusal, and counted).
+    NeedsEnrolment,
+    /// `counts`: one more failure toward the account's sign-in delay.
+    Refused { counts: bool },
+}
+
+impl Outcome {
+    fn counts(self) -> bool {
+        matches!(self, Self::NeedsEnrolment | Self::Refused { counts: true })
+    }
+}
+
+/// What typing the password again came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reauth {
+    Confirmed,
+    /// Wrong; `left` more wrong ones end the session.
+    Wrong { left: i32 },
+    /// The account waits out earlier failures: nothing was checked.
+    Waiting,
+    /// Too many wrong passwords: the session has ended.
+    SessionEnded,
 }
 
 impl From<crate::db::DbError> for LoginError {
@@ -75,7 +102,9 @@ fn csrf_token(id: &str) -> String {
 
 impl StaffService {
     /// Signs in: checks the password (and the TOTP code, if the account has one) and starts a
-    /// new session. Every attempt is recorded.
+    /// new session. Every attempt is recorded. Whatever was wrong, the answer is the same
+    /// `Refused`: a right password with a wrong code, an admin without a second factor where one
+    /// is required, or a secret that cannot be opened never tell the password was right.
     pub async fn login(
         &self,
         username: &str,
@@ -101,13 +130,13 @@ impl StaffService {
             .map(|n| n.to_string())
             .unwrap_or_else(|| "(invalid username)".to_owned());
         let outcome = match &row {
-            Some(row) if matched => self.second_step(row, totp_code, now).await,
-            _ => Err(LoginError::Refused),
+            Some(row) => self.check(row, matched, totp_code, now).await,
+            None => Outcome::Refused { counts: false },
         };
-        let event = match &outcome {
-            Ok(()) => "login",
-            Err(LoginError::TotpEnrolmentRequired) => "login_needs_totp_enrolment",
-            Err(_) => "login_failed",
+        let event = match outcome {
+            Outcome::SignedIn => "login",
+            Outcome::NeedsEnrolment => "login_needs_totp_enrolment",
+            Outcome::Refused { .. } => "login_failed",
         };
         let ip = client_ip.map(str::to_owned);
         let session = SessionId::generate();
@@ -115,19 +144,20 @@ impl StaffService {
             row.as_ref().map(|r| r.id),
             id_hash(session.0.expose_secret()),
         );
-        let succeeded = outcome.is_ok();
         let audited = recorded_name.clone();
         self.db
             .run(move |conn| {
-                match (succeeded, staff_id) {
-                    (true, Some(id)) => staff::start_session(conn, id, &hash, now)?,
-                    (false, Some(id)) if !matched => staff::record_failure(conn, id, now)?,
+                match (outcome, staff_id) {
+                    (Outcome::SignedIn, Some(id)) => staff::start_session(conn, id, &hash, now)?,
+                    (o, Some(id)) if o.counts() => staff::record_failure(conn, id, now)?,
                     _ => {}
                 }
                 staff::audit(conn, &audited, event, None, ip.as_deref(), now)
             })
             .await?;
-        outcome?;
+        if outcome != Outcome::SignedIn {
+            return Err(LoginError::Refused);
+        }
         tracing::info!(staff.username = %recorded_name, "staff signed in");
         Ok(NewSession {
             id: session.0,
@@ -135,30 +165,44 @@ impl StaffService {
         })
     }
 
-    /// After a correct password: the account is enabled, not waiting out failures, and gives its
-    /// TOTP code if it has (or must have) one.
-    async fn second_step(
+    /// What a sign-in attempt on an existing account comes to. While the account waits out
+    /// earlier failures nothing is checked or counted, so the wait reveals nothing about the
+    /// password either.
+    async fn check(
         &self,
         row: &StaffRow,
+        password_matched: bool,
         totp_code: Option<&str>,
         now: NaiveDateTime,
-    ) -> Result<(), LoginError> {
+    ) -> Outcome {
         if row.disabled_at.is_some() || self.must_wait(row, now) {
-            return Err(LoginError::Refused);
+            return Outcome::Refused { counts: false };
         }
-        match &row.totp_secret {
-            Some(_) => {
-                let code = totp_code.ok_or(LoginError::Refused)?;
-                if !self.take_totp(row, code).await? {
-                    return Err(LoginError::Refused);
+        if !password_matched {
+            return Outcome::Refused { counts: true };
+        }
+        match (&row.totp_secret, totp_code) {
+            (Some(_), Some(code)) => match self.take_totp(row, code).await {
+                Ok(true) => Outcome::SignedIn,
+                Ok(false) => Outcome::Refused { counts: true },
+                Err(e) => {
+                    // Answered like a wrong code: an unreadable secret must not tell the password
+                    // was right. The operator learns it here.
+                    tracing::error!(staff.username = %row.username, error = %e, "TOTP secret could not be checked");
+                    Outcome::Refused { counts: true }
                 }
-            }
-            None if self.settings.require_totp_for_admin && row.role == Role::Admin.as_str() => {
-                return Err(LoginError::TotpEnrolmentRequired);
-            }
-            None => {}
+            },
+            (Some(_), None) => Outcome::Refused { counts: true },
+            (None, _) if self.totp_required(row) => Outcome::NeedsEnrolment,
+            (None, _) => Outcome::SignedIn,
         }
-        Ok(())
+    }
+
+    /// Whether the account's role needs a second factor it does not have.
+    fn totp_required(&self, row: &StaffRow) -> bool {
+        self.settings.require_totp_for_admin
+            && row.role == Role::Admin.as_str()
+            && row.totp_secret.is_none()
     }
 
     /// Whether the account must still wait after its last failure: none for the first
@@ -229,6 +273,11 @@ impl StaffService {
         if row.disabled_at.is_some() {
             return Some("session_ended_disabled");
         }
+        // A session from before `require_totp_for_admin` was turned on keeps no admin rights
+        // that a sign-in now would not give.
+        if self.totp_required(row) {
+            return Some("session_ended_totp_required");
+        }
         if now - s.last_seen_at >= Duration::minutes(self.settings.session_idle_minutes) {
             return Some("session_idle_timeout");
         }
@@ -270,35 +319,60 @@ impl StaffService {
             < Duration::minutes(self.settings.reauth_minutes)
     }
 
-    /// Asks for the password again (before an approval); records the outcome.
+    /// Asks for the password again (before an approval, or creating staff accounts and API
+    /// keys); records the outcome. The sign-in delay applies: while the account waits nothing is
+    /// checked. A wrong password counts toward that delay, and `staff.reauth_failures_allowed`
+    /// of them end the session; the right one forgets every failure.
     pub async fn reauthenticate(
         &self,
         session: &StaffSession,
         password: &SecretString,
-    ) -> Result<bool, LoginError> {
+    ) -> Result<Reauth, LoginError> {
         let username = session.username.clone();
         let lookup = username.clone();
         let row = self.db.run(move |conn| staff::find(conn, &lookup)).await?;
         let matched = self
             .verify_password(password, row.as_ref().map(|r| r.password_hash.as_str()))
             .await?;
-        let (hash, now, staff_id) = (session.id_hash.clone(), self.clock.now(), session.staff_id);
+        let now = self.clock.now();
+        if row.as_ref().is_none_or(|r| self.must_wait(r, now)) {
+            let audited = username.clone();
+            self.db
+                .run(move |conn| {
+                    staff::audit(conn, &audited, "reauthentication_waiting", None, None, now)
+                })
+                .await?;
+            return Ok(Reauth::Waiting);
+        }
+        let (hash, staff_id) = (session.id_hash.clone(), session.staff_id);
+        let allowed = self.settings.reauth_failures_allowed;
         self.db
             .run(move |conn| {
                 if matched {
                     staff::touch(conn, &hash, now, true)?;
-                } else {
-                    staff::record_failure(conn, staff_id, now)?;
+                    staff::audit(conn, &username, "reauthenticated", None, None, now)?;
+                    return Ok(Reauth::Confirmed);
                 }
-                let event = if matched {
-                    "reauthenticated"
-                } else {
-                    "reauthentication_failed"
-                };
-                staff::audit(conn, &username, event, None, None, now)
+                let failures = staff::record_reauth_failure(conn, &hash, staff_id, now)?;
+                staff::audit(conn, &username, "reauthentication_failed", None, None, now)?;
+                if failures < allowed {
+                    return Ok(Reauth::Wrong {
+                        left: allowed - failures,
+                    });
+                }
+                staff::end_session(conn, &hash)?;
+                staff::audit(
+                    conn,
+                    &username,
+                    "session_ended_reauth_failures",
+                    None,
+                    None,
+                    now,
+                )?;
+                Ok(Reauth::SessionEnded)
             })
-            .await?;
-        Ok(matched)
+            .await
+            .map_err(LoginError::from)
     }
 }
 

@@ -17,7 +17,8 @@ pub struct Enrolment {
     pub qr: String,
 }
 
-fn aad(username: &str) -> Aad<'_> {
+/// What binds a sealed TOTP secret to its account (also used by key rotation).
+pub fn totp_aad(username: &str) -> Aad<'_> {
     Aad {
         table: "staff_users",
         column: "totp_secret",
@@ -57,7 +58,7 @@ impl StaffService {
             .quiet_zone(true)
             .build();
         let changes = StaffChanges {
-            totp_secret: Some(Some(self.keys.seal(&secret, aad(&name)))),
+            totp_secret: Some(Some(self.keys.seal(&secret, totp_aad(&name)))),
             totp_last_step: Some(None),
             ..StaffChanges::default()
         };
@@ -86,7 +87,7 @@ impl StaffService {
         let Some(sealed) = &row.totp_secret else {
             return Ok(false);
         };
-        let secret = self.keys.open(sealed, aad(&row.username))?;
+        let secret = self.keys.open(sealed, totp_aad(&row.username))?;
         let totp = totp(secret, &row.username)?;
         let now = self.clock.now_utc().timestamp().max(0) as u64;
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
@@ -102,7 +103,7 @@ impl StaffService {
 
     /// The current code for an account's secret: for tests and the demo, never served.
     pub fn totp_code_for(&self, sealed: &[u8], username: &str) -> anyhow::Result<String> {
-        let totp = totp(self.keys.open(sealed, aad(username))?, username)?;
+        let totp = totp(self.keys.open(sealed, totp_aad(username))?, username)?;
         let now = self.clock.now_utc().timestamp().max(0) as u64;
         Ok(totp.generate(now).to_string())
     }

@@ -13,6 +13,8 @@ use utoipa::ToSchema;
 #[derive(Serialize, ToSchema)]
 pub struct AccessTokenView {
     access_token: String,
+    /// Until when the token may be used: nobody replaces it (a refresh ends the previous access
+    /// token at Wise) before then. Cache it until this moment, then ask again.
     expires_at: String,
     #[schema(value_type = Option<i64>)]
     profile_id: Option<WiseProfileId>,
@@ -20,8 +22,10 @@ pub struct AccessTokenView {
 
 /// Get a valid Wise access token for an active link (partner API key only).
 ///
-/// Refreshed first when it expires within `links.refresh_margin_secs` (five minutes by default). Links in any other state are refused:
-/// `needs_review` tokens stay sealed until staff approve.
+/// The stored token is handed out until the moment it may be replaced (the refresher's next
+/// renewal, or `tokens.hand_out_margin_secs` before Wise's expiry); from then on it is refreshed
+/// first, once however many callers ask. Links in any other state are refused: `needs_review`
+/// tokens stay sealed until staff approve.
 #[utoipa::path(
     post,
     path = "/v1/links/{link_id}/access-token",

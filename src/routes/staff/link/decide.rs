@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::domain::{DecisionReason, LinkId};
 use crate::routes::link_errors;
-use crate::routes::staff::gate::{self, Form};
+use crate::routes::staff::gate::{self, Confirmation, Form};
 use crate::routes::staff::pages::{self, Page};
 use crate::routes::staff::queue::label;
 use crate::services::links::{Approval, Decision, LinkError, LinkService};
@@ -13,7 +13,6 @@ use crate::services::staff::StaffService;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use secrecy::SecretString;
 
 pub async fn decide(
     req: HttpRequest,
@@ -67,20 +66,10 @@ pub async fn decide(
         .await;
     }
     if action == "approve" && !staff.recently_authenticated(&session) {
-        let password = SecretString::from(form.get("password").cloned().unwrap_or_default());
-        match staff.reauthenticate(&session, &password).await {
-            Ok(true) => {}
-            Ok(false) => {
-                return refuse(
-                    StatusCode::UNAUTHORIZED,
-                    "Not approved: that is not your password.".to_owned(),
-                )
-                .await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "re-authentication failed");
-                return pages::unavailable();
-            }
+        match gate::confirm_password(&staff, &session, form.get("password"), "approved").await {
+            Confirmation::Confirmed => {}
+            Confirmation::Refused(status, message) => return refuse(status, message).await,
+            Confirmation::Answered(response) => return response,
         }
     }
     let actor = session.actor();
