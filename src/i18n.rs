@@ -36,7 +36,11 @@ impl Locale {
     pub fn from_query(query: &str) -> Option<Self> {
         url::form_urlencoded::parse(query.as_bytes())
             .find(|(k, _)| k == "lang")
-            .and_then(|(_, v)| Self::ALL.into_iter().find(|l| l.code() == v))
+            .and_then(|(_, v)| {
+                Self::ALL
+                    .into_iter()
+                    .find(|l| l.code().eq_ignore_ascii_case(v.trim()))
+            })
     }
 
     /// The first of a browser's `Accept-Language` choices that is one of ours (the order given

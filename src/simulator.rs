@@ -22,6 +22,11 @@ use actix_web::{App, HttpRequest, HttpServer, middleware, web};
 use secrecy::ExposeSecret;
 use state::{SimState, UserState};
 use std::net::TcpListener;
+
+/// Idle keep-alive connections stay open longer than a client keeps them in its pool, as a
+/// well-run server's do: a connection the server closes just as a client reuses it would fail
+/// that request for no reason of the client's (actix's default is 5 s).
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(120);
 use std::sync::{Mutex, MutexGuard};
 
 /// The simulated Wise: its clock, its one registered API client and its state.
@@ -89,6 +94,7 @@ pub fn serve(
 ) -> std::io::Result<Server> {
     let server = HttpServer::new(move || App::new().app_data(sim.clone()).configure(configure))
         .workers(workers.max(1))
+        .keep_alive(KEEP_ALIVE)
         .listen(listener)?
         .run();
     Ok(server)
@@ -104,6 +110,7 @@ pub fn serve_tls(
     let config = tls::server_config(tls)?;
     let server = HttpServer::new(move || App::new().app_data(sim.clone()).configure(configure))
         .workers(workers.max(1))
+        .keep_alive(KEEP_ALIVE)
         .listen_rustls_0_23(listener, config)?
         .run();
     Ok(server)

@@ -207,6 +207,7 @@ fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result
             .wrap_fn(metrics::observe)
             .wrap(TracingLogger::<SafeRootSpan>::new())
             .app_data(data.clone())
+            .app_data(web::QueryConfig::default().error_handler(problem::invalid_query))
             .app_data(parts.links.clone())
             .app_data(parts.brand.clone())
             .app_data(parts.keys.clone())
@@ -218,6 +219,7 @@ fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result
             .default_service(web::to(problem::not_found))
     })
     .shutdown_timeout(server_settings.shutdown_timeout_secs)
+    .keep_alive(Duration::from_secs(server_settings.keep_alive_secs))
     // The head of a request must arrive within this; the body has its own deadline (`body.rs`).
     .client_request_timeout(Duration::from_secs(
         server_settings.request_read_timeout_secs,

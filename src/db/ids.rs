@@ -1,7 +1,9 @@
 //! The typed ids and the link state read and written as their plain column types, on either
 //! backend. A stored state the domain does not know is an error, never quietly another state.
 
-use crate::domain::{CustomerId, LinkId, LinkState, ReviewReason, WiseProfileId, WiseUserId};
+use crate::domain::{
+    CustomerId, LinkFlow, LinkId, LinkState, ReviewReason, WiseProfileId, WiseUserId,
+};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
@@ -59,6 +61,25 @@ where
         let raw = String::from_sql(bytes)?;
         LinkState::parse(&raw)
             .ok_or_else(|| format!("unknown link state {raw:?} in storage").into())
+    }
+}
+
+impl<DB: Backend> FromSql<Text, DB> for LinkFlow
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let raw = String::from_sql(bytes)?;
+        LinkFlow::parse(&raw).ok_or_else(|| format!("unknown link flow {raw:?} in storage").into())
+    }
+}
+
+impl<DB: Backend> ToSql<Text, DB> for LinkFlow
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
     }
 }
 

@@ -34,4 +34,6 @@ pub use recovery::{claim, stale_in_flight};
 pub use refresh::{Settlement, TokenHealth, claim_due, claim_one, settle, token_health};
 pub use row::{LinkChanges, LinkRow, NewLink};
 pub use sealed::{SealedColumn, replace_sealed};
-pub use transition::{Pin, Refused, SpentCode, Transition, apply, apply_all, insert, update};
+pub use transition::{
+    Pin, Refused, SpentCode, Subject, Transition, apply, apply_all, insert, update,
+};

@@ -108,6 +108,16 @@ pub fn change(
     })?)
 }
 
+/// Whether `username` is an enabled administrator and no other is.
+pub fn only_enabled_admin(conn: &mut DbConnection, username: &str) -> Result<bool, DbError> {
+    let admins: Vec<String> = staff_users::table
+        .select(staff_users::username)
+        .filter(staff_users::role.eq("admin"))
+        .filter(staff_users::disabled_at.is_null())
+        .load(conn)?;
+    Ok(admins == [username])
+}
+
 /// A wrong password: one more failure for the account, if it exists.
 pub fn record_failure(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<(), DbError> {
     diesel::update(staff_users::table.find(id))

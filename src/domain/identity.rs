@@ -12,6 +12,9 @@ pub struct WiseIdentity {
     pub email: Option<String>,
     /// Each profile the token can see.
     pub profiles: Vec<WiseProfile>,
+    /// Whether `profiles` is Wise's list of profiles. `false` when Wise refused to list them
+    /// and `profiles` holds at most what `/v1/me` mirrors: nothing is vouched for then.
+    pub profiles_listed: bool,
 }
 
 /// One profile as the check sees it.
@@ -36,8 +39,8 @@ pub struct Assessment {
 
 /// `IdentityMatched` only when the personal profile's DOB equals the partner's DOB, the Wise
 /// email equals the email used at signup, and the Wise user is the one pinned for the customer (if
-/// any). No profile at all is `NoProfile` (Wise requires rejecting it); anything else doubtful
-/// goes to staff review.
+/// any). No profile at all is `NoProfile` (Wise requires rejecting it); anything else doubtful —
+/// profiles Wise would not list included — goes to staff review.
 pub fn assess(
     dob: DateOfBirth,
     signup_email: &EmailAddress,
@@ -66,6 +69,9 @@ pub fn assess(
     };
     let doubtful =
         |why: ReviewReason| verdict(LinkEvent::IdentityDoubtful, why.describe(), Some(why));
+    if !wise.profiles_listed {
+        return doubtful(ReviewReason::ProfileUnreadable);
+    }
     let Some(personal) = looked_at else {
         return verdict(
             LinkEvent::NoProfile,
@@ -125,6 +131,15 @@ mod tests {
             user_id: WiseUserId::new(7),
             email: Some(email.into()),
             profiles,
+            profiles_listed: true,
+        };
+        let unlisted = |profiles: Vec<WiseProfile>| WiseIdentity {
+            profiles_listed: false,
+            ..identity("ada@example.com", profiles)
+        };
+        let from_me = WiseProfile {
+            id: None,
+            ..personal(Some("1990-04-17"))
         };
         type Case = (
             &'static str,
@@ -202,6 +217,22 @@ mod tests {
                 None,
                 None,
             ),
+            (
+                "profiles refused, /v1/me matches",
+                None,
+                unlisted(vec![from_me]),
+                LinkEvent::IdentityDoubtful,
+                None,
+                Some(ReviewReason::ProfileUnreadable),
+            ),
+            (
+                "profiles refused, /v1/me has no date of birth",
+                None,
+                unlisted(vec![]),
+                LinkEvent::IdentityDoubtful,
+                None,
+                Some(ReviewReason::ProfileUnreadable),
+            ),
         ];
         for (name, pinned, wise, event, profile, review_reason) in cases {
             let got = assess(customer_dob, &email, pinned.map(WiseUserId::new), &wise);
@@ -217,6 +248,7 @@ mod tests {
             user_id: WiseUserId::new(7),
             email: None,
             profiles: vec![personal(Some("1990-04-17"))],
+            profiles_listed: true,
         };
         assert_eq!(
             assess(customer_dob, &email, None, &no_email).event,

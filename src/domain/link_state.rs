@@ -86,6 +86,55 @@ impl fmt::Display for LinkState {
     }
 }
 
+/// How the customer gives Wise their consent, which decides where a link waits for them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum LinkFlow {
+    /// Wise emails a code, typed into the partner's app or wiselink's page.
+    EmailCode,
+    /// Wise's authorization page in the customer's browser.
+    Redirect,
+}
+
+impl LinkFlow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EmailCode => "email_code",
+            Self::Redirect => "redirect",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::EmailCode, Self::Redirect]
+            .into_iter()
+            .find(|f| f.as_str() == raw)
+    }
+
+    /// Where a link of this flow waits for the customer: a code typed in, or a trip to Wise's
+    /// page.
+    pub fn waiting_state(self) -> LinkState {
+        match self {
+            Self::EmailCode => LinkState::AwaitingCode,
+            Self::Redirect => LinkState::AwaitingAuthorization,
+        }
+    }
+}
+
+impl fmt::Display for LinkFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What happened to a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkEvent {
@@ -238,8 +287,14 @@ impl fmt::Display for IllegalTransition {
 
 impl std::error::Error for IllegalTransition {}
 
-/// The whole state machine.
-pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, IllegalTransition> {
+/// The whole state machine. `flow` decides one thing: where a link goes back to when the
+/// customer must act again after an exchange that did not give tokens (a refused, lost or
+/// deferred exchange) — the code entry for the email flow, Wise's page for the redirect flow.
+pub fn transition(
+    from: LinkState,
+    event: LinkEvent,
+    flow: LinkFlow,
+) -> Result<LinkState, IllegalTransition> {
     use LinkEvent as E;
     use LinkState as S;
     let to = match (from, event) {
@@ -254,7 +309,9 @@ pub fn transition(from: LinkState, event: LinkEvent) -> Result<LinkState, Illega
         (S::AwaitingCode | S::AwaitingAuthorization, E::CodeWindowClosed) => S::Expired,
         (S::AwaitingCode | S::Expired, E::CodeResent) => S::AwaitingCode,
 
-        (S::Exchanging, E::CodeRefused | E::ExchangeLost | E::ExchangeDeferred) => S::AwaitingCode,
+        (S::Exchanging, E::CodeRefused | E::ExchangeLost | E::ExchangeDeferred) => {
+            flow.waiting_state()
+        }
         (S::Exchanging, E::TooManyWrongCodes) => S::Locked,
         (S::Exchanging, E::TokensStored) => S::Verifying,
 

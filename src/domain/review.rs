@@ -37,15 +37,20 @@ pub enum ReviewReason {
     EmailMismatch,
     /// Another Wise user than the one the customer's earlier link was verified with.
     DifferentWiseUser,
+    /// Wise refused to list the account's profiles (a 4xx from `/v2/profiles`): whether it has
+    /// a personal profile, and its date of birth, could not be read. (`/v1/me`'s details, if any,
+    /// are shown to the reviewer.)
+    ProfileUnreadable,
 }
 
 impl ReviewReason {
-    pub const ALL: [ReviewReason; 5] = [
+    pub const ALL: [ReviewReason; 6] = [
         Self::DobMismatch,
         Self::DobMissing,
         Self::BusinessOnly,
         Self::EmailMismatch,
         Self::DifferentWiseUser,
+        Self::ProfileUnreadable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +60,7 @@ impl ReviewReason {
             Self::BusinessOnly => "business_only",
             Self::EmailMismatch => "email_mismatch",
             Self::DifferentWiseUser => "different_wise_user",
+            Self::ProfileUnreadable => "profile_unreadable",
         }
     }
 
@@ -70,6 +76,7 @@ impl ReviewReason {
             Self::BusinessOnly => "the Wise account has only business profiles",
             Self::EmailMismatch => "the Wise account's email differs from the signup email",
             Self::DifferentWiseUser => "a different Wise user than the customer's earlier link",
+            Self::ProfileUnreadable => "Wise refused to list the account's profiles",
         }
     }
 }

@@ -279,6 +279,18 @@ impl ResponseError for RequestError {
 }
 
 /// The answer to any path no route matches.
+/// A query string the route cannot read (a parameter given twice, a malformed escape): a 400
+/// problem, never the framework's plain-text error.
+pub fn invalid_query(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    tracing::debug!(error = %err, "query string refused");
+    Problem::new(StatusCode::BAD_REQUEST, "invalid_query", "Query string not valid")
+        .detail("Give each query parameter at most once, URL-encoded.")
+        .into()
+}
+
 pub async fn not_found() -> HttpResponse {
     Problem::new(StatusCode::NOT_FOUND, "not_found", "No such resource").response()
 }

@@ -110,5 +110,6 @@ fn a_time_in_a_sentence_is_a_time_element_and_everything_else_is_escaped() {
         Locale::from_query("result=linked&lang=de"),
         Some(Locale::De)
     );
-    assert_eq!(Locale::from_query("lang=DE"), None);
+    assert_eq!(Locale::from_query("lang=DE"), Some(Locale::De), "any case");
+    assert_eq!(Locale::from_query("lang=fr"), None);
 }

@@ -76,7 +76,7 @@ pub fn problem(e: &LinkError) -> Problem {
             "code_exchange_failed",
             "The code could not be exchanged",
         )
-        .detail("Wise did not answer. The code cannot be used again: ask for a new code."),
+        .detail("Wise did not answer. The code cannot be used again: ask for a new code, or (redirect flow) send the customer to Wise's page again with a new URL from POST /v1/links/{id}/authorization-url."),
         LinkError::RelinkRequired => {
             Problem::new(S::CONFLICT, "relink_required", "Wise revoked access")
                 .detail("The customer must link their Wise account again.")

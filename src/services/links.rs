@@ -234,6 +234,10 @@ fn wiped() -> LinkChanges {
         refresh_due_at: Some(None),
         refresh_leased_until: Some(None),
         refresh_in_doubt_at: Some(None),
+        // No tokens, no refresh to be failing.
+        refresh_failures: Some(0),
+        refresh_failing_since: Some(None),
+        refresh_flagged_at: Some(None),
         ..LinkChanges::default()
     }
 }

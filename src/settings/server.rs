@@ -12,11 +12,16 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     pub request_read_timeout_secs: u64,
     pub shutdown_timeout_secs: u64,
+    /// How long an idle keep-alive connection stays open.
+    pub keep_alive_secs: u64,
     pub workers: usize,
 }
 
 impl ServerSettings {
     pub(super) fn problems(&self, environment: &Environment, out: &mut Vec<String>) {
+        if !(1..=3600).contains(&self.keep_alive_secs) {
+            out.push("server.keep_alive_secs must be between 1 and 3600".to_owned());
+        }
         if !(1..=300).contains(&self.request_read_timeout_secs) {
             out.push("server.request_read_timeout_secs must be between 1 and 300".to_owned());
         }

@@ -17,10 +17,22 @@ pub fn scope() -> Scope {
         .route("/faults", web::get().to(list_faults))
         .route("/faults", web::delete().to(clear_faults))
         .route("/calls", web::get().to(calls))
+        .route("/access-tokens/{token}", web::get().to(access_token))
         .route("/calls", web::delete().to(clear_calls))
         .route("/clock", web::post().to(advance_clock))
         .route("/variants", web::get().to(get_variants))
         .route("/variants", web::post().to(set_variants))
+}
+
+/// `GET /__sim/access-tokens/{token}`: whether Wise takes the token now, and when a refresh
+/// replaced it (RFC 3339, simulator clock), if one did.
+async fn access_token(path: web::Path<String>, sim: web::Data<Simulator>) -> HttpResponse {
+    let token = path.into_inner();
+    let state = sim.lock();
+    HttpResponse::Ok().json(json!({
+        "live": state.tokens.access_token(&token).is_some(),
+        "replaced_at": state.tokens.replaced_at(&token).map(|t| t.to_rfc3339()),
+    }))
 }
 
 fn bad_request(message: impl Into<String>) -> HttpResponse {

@@ -89,12 +89,15 @@ async fn token(
                 let invalid = || WiseReply::invalid_grant(400, "Invalid authorization code");
                 let entry = state.codes.auth_code_mut(code).ok_or_else(invalid)?;
                 let fresh = now - entry.created_at < Duration::minutes(AUTH_CODE_MINUTES);
-                if entry.used
-                    || !fresh
-                    || entry.client_id != client_id
-                    || entry.redirect_uri != redirect_uri
-                {
+                if entry.used || !fresh || entry.client_id != client_id {
                     return Err(invalid());
+                }
+                if entry.redirect_uri != redirect_uri {
+                    // RFC 6749 §5.2's case for invalid_grant; the code is not used up.
+                    return Err(WiseReply::invalid_grant(
+                        400,
+                        "Invalid redirect_uri: it does not match the registered one",
+                    ));
                 }
                 entry.used = true;
                 entry.user_id

@@ -60,6 +60,9 @@ pub struct WiseClient {
     pub(super) client_token: Mutex<Option<CachedToken>>,
 }
 
+/// How long an idle connection to Wise stays in the pool.
+const POOL_IDLE_SECS: u64 = 50;
+
 impl WiseClient {
     /// Builds the client: rustls, explicit timeouts, no redirects followed, optional mTLS identity.
     pub fn new(settings: WiseSettings) -> Result<Self, WiseError> {
@@ -67,6 +70,9 @@ impl WiseClient {
             .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
             .timeout(Duration::from_millis(settings.request_timeout_ms))
             .redirect(reqwest::redirect::Policy::none())
+            // An idle connection is dropped before a server's keep-alive would end it (50 s is
+            // shorter than most), so a request is never sent on a connection being closed.
+            .pool_idle_timeout(Duration::from_secs(POOL_IDLE_SECS))
             .user_agent(concat!("wiselink/", env!("CARGO_PKG_VERSION")));
         if !settings.mtls_cert.is_empty() {
             let mut pem = std::fs::read(&settings.mtls_cert).map_err(|e| {

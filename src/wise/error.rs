@@ -161,6 +161,23 @@ impl WiseError {
             .is_some_and(|e| e.body.oauth_error() == Some("invalid_grant"))
     }
 
+    /// The exchange was refused for its `redirect_uri` (`invalid_grant` or `invalid_request`
+    /// whose description names the redirect URI): `wise.redirect_uri` is not the URL registered
+    /// with Wise — wiselink's misconfiguration, not the customer's code. (Wise does not document
+    /// the description; RFC 6749 §5.2 puts this case under `invalid_grant`.)
+    pub fn is_redirect_uri_refused(&self) -> bool {
+        self.api().is_some_and(|e| match &e.body {
+            ErrorBody::OAuth {
+                error,
+                description: Some(description),
+            } => {
+                matches!(error.as_str(), "invalid_grant" | "invalid_request")
+                    && description.to_ascii_lowercase().contains("redirect")
+            }
+            _ => false,
+        })
+    }
+
     /// 401 `invalid_token`: the bearer token is unknown, expired or revoked.
     pub fn is_invalid_token(&self) -> bool {
         self.api()

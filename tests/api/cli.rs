@@ -103,6 +103,26 @@ fn configuration_problems_are_listed_one_per_line() {
 }
 
 #[test]
+fn an_environment_name_in_any_case_keeps_its_rules_and_an_unknown_one_is_refused() {
+    // Production's rules in capitals too: the development key is refused.
+    let out = run_cli(&["migrate"], &[("WISELINK_ENV", "PRODUCTION")], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("WISELINK_ENV=production"), "{err}");
+    let demo = run_cli(&["demo"], &[("WISELINK_ENV", "Production")], None);
+    assert_eq!(demo.status.code(), Some(2));
+    assert!(stderr(&demo).contains("production"), "{}", stderr(&demo));
+
+    let typo = run_cli(&["migrate"], &[("WISELINK_ENV", "prodution")], None);
+    assert_eq!(typo.status.code(), Some(2));
+    let err = stderr(&typo);
+    assert!(
+        err.contains("WISELINK_ENV=prodution is unknown") && err.contains("config/prodution.toml"),
+        "{err}"
+    );
+}
+
+#[test]
 fn unreachable_postgres_fails_clearly_and_never_creates_an_sqlite_file() {
     let cwd = tempfile::tempdir().unwrap();
     let out = run_cli(

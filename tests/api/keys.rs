@@ -88,7 +88,7 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("examined 3 links, 6 queued emails and 3 stored responses: re-sealed 21 values with key k2026"),
+        stdout.contains("examined 3 links, 6 queued emails, 3 stored responses and 0 staff TOTP secrets: re-sealed 21 values with key k2026"),
         "{stdout}"
     );
 

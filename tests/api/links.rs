@@ -8,6 +8,7 @@ mod lost_answers;
 mod queries;
 mod races;
 mod redirect;
+mod redirect_again;
 mod resend;
 mod spent_codes;
 mod start;

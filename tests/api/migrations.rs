@@ -76,7 +76,55 @@ fn schema(conn: &mut DbConnection) -> Vec<String> {
             "SELECT type || ' ' || name || ' ' || coalesce(sql, '') AS item FROM sqlite_master \
               WHERE name NOT LIKE '__diesel%' AND name NOT LIKE 'sqlite_%' ORDER BY 1",
         )
-        .load::<Item>(c),
+        .load::<Item>(c)
+        .map(|rows| {
+            rows.into_iter()
+                .map(|r| Item {
+                    item: sqlite_columns_in_any_order(&r.item),
+                })
+                .collect()
+        }),
     };
     rows.unwrap().into_iter().map(|r| r.item).collect()
+}
+
+/// A `CREATE TABLE` statement as its sorted column and constraint definitions (comments and
+/// spacing aside): SQLite changes a column's CHECK only by adding a replacement column at the end,
+/// so a down migration restores the same definitions, though not their order. Anything else is
+/// left as it is.
+fn sqlite_columns_in_any_order(item: &str) -> String {
+    let Some(rest) = item.strip_prefix("table ") else {
+        return item.to_owned();
+    };
+    let Some(open) = rest.find('(') else {
+        return item.to_owned();
+    };
+    let body: String = rest[open + 1..]
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body = body.trim_end();
+    let body = body.strip_suffix(')').unwrap_or(body);
+    let (mut parts, mut depth, mut current) = (Vec::new(), 0, String::new());
+    for ch in body.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(ch);
+    }
+    parts.push(current);
+    let mut parts: Vec<String> = parts
+        .iter()
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.sort();
+    format!("table {} ({})", rest[..open].trim(), parts.join(", "))
 }

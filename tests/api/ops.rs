@@ -242,3 +242,51 @@ async fn a_flood_of_invented_methods_and_paths_leaves_the_metrics_bounded() {
     let grown = after.lines().count().saturating_sub(before.lines().count());
     assert!(grown < 3_000, "the exposition grew by {grown} lines");
 }
+
+#[tokio::test]
+async fn the_api_documentation_cannot_be_framed_and_runs_only_its_own_script() {
+    let app = spawn_app().await;
+    for path in ["/docs/", "/docs/swagger-ui.css", "/openapi.json"] {
+        let r = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-eval"), "{path}: {csp}");
+        assert_eq!(r.headers()["x-frame-options"], "DENY", "{path}");
+        assert!(r.headers().contains_key("strict-transport-security"));
+    }
+}
+
+#[tokio::test]
+async fn a_query_string_given_a_parameter_twice_gets_a_problem_not_plain_text() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/oauth/result?result=linked&result=declined"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json")
+    );
+    assert_eq!(problem(r).await["code"], "invalid_query");
+
+    // The staff queue says it on its own page.
+    app.add_staff("rita", "reviewer");
+    let rita = app.staff("rita").await;
+    let r = rita.get("/staff?state=needs_review&state=locked").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Filter not valid"), "{page}");
+}

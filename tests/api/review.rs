@@ -159,8 +159,20 @@ async fn four_eyes_needs_a_second_different_approver() {
     assert_eq!(same.status(), StatusCode::CONFLICT);
     assert_eq!(problem(same).await["code"], "second_approver_needed");
 
+    // Another key of the partner is the same approver.
     let other_key = create_api_key(&app.db, "second reviewer").await;
-    let second = json(app.decide(&other_key, &id, "approve", "agreed").await).await;
+    let same_partner = app.decide(&other_key, &id, "approve", "agreed").await;
+    assert_eq!(same_partner.status(), StatusCode::CONFLICT);
+    assert_eq!(problem(same_partner).await["code"], "second_approver_needed");
+
+    app.add_staff("sam", "reviewer");
+    let sam = app.staff("sam").await;
+    let page = format!("/staff/links/{id}");
+    let approved = sam
+        .post(&page, &format!("{page}/approve"), &[("reason", "agreed")])
+        .await;
+    assert_eq!(approved.status(), StatusCode::SEE_OTHER);
+    let second = app.get_json(&format!("/v1/links/{id}")).await;
     assert_eq!(second["state"], "active");
     assert_eq!(second["approvals"], 2);
     let events = app.event_names(&id).await;

@@ -3,6 +3,9 @@
 //! the review screen's decisions.
 
 mod accounts;
+mod four_eyes;
+mod reauth;
+mod second_factor;
 mod matrix;
 mod review_screen;
 mod sessions;

@@ -4,6 +4,7 @@
 
 mod crash;
 mod failures;
+mod hand_out;
 mod lost_answers;
 mod refresher;
 mod relink;

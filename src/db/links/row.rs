@@ -1,7 +1,9 @@
 //! The link row as read, as inserted, and the columns a transition may change.
 
 use crate::db::schema::links;
-use crate::domain::{CustomerId, LinkId, LinkState, ReviewReason, WiseProfileId, WiseUserId};
+use crate::domain::{
+    CustomerId, LinkFlow, LinkId, LinkState, ReviewReason, WiseProfileId, WiseUserId,
+};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -11,7 +13,7 @@ use diesel::prelude::*;
 pub struct LinkRow {
     pub id: LinkId,
     pub customer_id: CustomerId,
-    pub flow: String,
+    pub flow: LinkFlow,
     pub origin: Option<String>,
     /// An unknown stored state fails the read instead of becoming another state.
     pub state: LinkState,
@@ -73,7 +75,7 @@ impl LinkRow {
 pub struct NewLink<'a> {
     pub id: &'a LinkId,
     pub customer_id: CustomerId,
-    pub flow: &'a str,
+    pub flow: LinkFlow,
     pub signup_email: &'a str,
     pub registration_code: Option<&'a [u8]>,
     pub return_url: Option<&'a str>,
@@ -87,7 +89,7 @@ pub struct NewLink<'a> {
 #[derive(Default, Clone, AsChangeset)]
 #[diesel(table_name = links)]
 pub struct LinkChanges {
-    pub flow: Option<String>,
+    pub flow: Option<LinkFlow>,
     pub signup_email: Option<String>,
     pub return_url: Option<Option<String>>,
     pub origin: Option<String>,

@@ -7,15 +7,39 @@ use crate::db::outbox::{self, NewMessage};
 use crate::db::schema::{link_events, links, spent_codes};
 use crate::db::{DbConnection, DbError, is_unique_violation};
 use crate::domain::{
-    CustomerId, IllegalTransition, LinkEvent, LinkId, LinkState, WiseUserId, transition,
+    CustomerId, IllegalTransition, LinkEvent, LinkFlow, LinkId, LinkState, WiseUserId, transition,
 };
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
+/// Which link a transition is for: its id, and its flow (which decides where a link that must
+/// wait for the customer again goes).
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub id: LinkId,
+    pub flow: LinkFlow,
+}
+
+impl Subject {
+    pub fn new(id: &LinkId, flow: LinkFlow) -> Self {
+        Self {
+            id: id.clone(),
+            flow,
+        }
+    }
+}
+
+impl From<&LinkRow> for Subject {
+    fn from(link: &LinkRow) -> Self {
+        Self::new(&link.id, link.flow)
+    }
+}
+
 /// One state change to record.
 pub struct Transition {
     pub link_id: LinkId,
+    pub flow: LinkFlow,
     pub from: LinkState,
     pub event: LinkEvent,
     pub changes: LinkChanges,
@@ -46,14 +70,16 @@ pub enum SpentCode {
 
 impl Transition {
     pub fn new(
-        link_id: &LinkId,
+        link: impl Into<Subject>,
         from: LinkState,
         event: LinkEvent,
         actor: &str,
         reason: &str,
     ) -> Self {
+        let Subject { id, flow } = link.into();
         Self {
-            link_id: link_id.clone(),
+            link_id: id,
+            flow,
             from,
             event,
             changes: LinkChanges::default(),
@@ -202,7 +228,7 @@ fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refu
         if t.from != plan.to {
             return Err(Refused::Stale(t.from));
         }
-        let to = transition(t.from, t.event)?;
+        let to = transition(t.from, t.event, t.flow)?;
         plan.to = to;
         plan.changes = std::mem::take(&mut plan.changes).then(t.changes.clone());
         plan.events.push(NewEvent::of(t, to, now));

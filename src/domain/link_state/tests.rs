@@ -56,24 +56,73 @@ const TABLE: &[(S, E, S)] = &[
     (S::Expired, E::WiseUserCreated, S::Active),
 ];
 
+/// Where the redirect flow differs from [`TABLE`] (the email flow): an exchange that gave no
+/// tokens sends the customer back to Wise's page, not to a code Wise never emails.
+const REDIRECT: &[(S, E, S)] = &[
+    (S::Exchanging, E::CodeRefused, S::AwaitingAuthorization),
+    (S::Exchanging, E::ExchangeLost, S::AwaitingAuthorization),
+    (S::Exchanging, E::ExchangeDeferred, S::AwaitingAuthorization),
+];
+
+const FLOWS: [LinkFlow; 2] = [LinkFlow::EmailCode, LinkFlow::Redirect];
+
+/// The table's answer for `flow`.
+fn expected(from: S, event: E, flow: LinkFlow) -> Option<S> {
+    let find = |table: &[(S, E, S)]| {
+        table
+            .iter()
+            .find(|(f, e, _)| *f == from && *e == event)
+            .map(|(_, _, to)| *to)
+    };
+    match flow {
+        LinkFlow::Redirect => find(REDIRECT).or_else(|| find(TABLE)),
+        LinkFlow::EmailCode => find(TABLE),
+    }
+}
+
 #[test]
 fn every_state_and_event_pair_matches_the_table() {
-    for from in LinkState::ALL {
-        for event in LinkEvent::ALL {
-            let expected = TABLE
-                .iter()
-                .find(|(f, e, _)| *f == from && *e == event)
-                .map(|(_, _, to)| *to);
-            assert_eq!(transition(from, event).ok(), expected, "{from} + {event:?}");
+    for flow in FLOWS {
+        for from in LinkState::ALL {
+            for event in LinkEvent::ALL {
+                assert_eq!(
+                    transition(from, event, flow).ok(),
+                    expected(from, event, flow),
+                    "{flow}: {from} + {event:?}"
+                );
+            }
         }
     }
 }
 
 #[test]
+fn a_redirect_link_never_waits_for_a_code_after_an_exchange() {
+    for event in LinkEvent::ALL {
+        assert_ne!(
+            transition(S::Exchanging, event, LinkFlow::Redirect).ok(),
+            Some(S::AwaitingCode),
+            "{event:?}"
+        );
+    }
+}
+
+#[test]
+fn flows_round_trip() {
+    for flow in FLOWS {
+        assert_eq!(LinkFlow::parse(flow.as_str()), Some(flow));
+    }
+    assert_eq!(LinkFlow::parse("REDIRECT"), None);
+}
+
+#[test]
 fn final_states_only_leave_by_a_resend_of_an_expired_code_or_a_relink() {
-    for from in LinkState::ALL.into_iter().filter(|s| s.is_final()) {
+    for (from, flow) in LinkState::ALL
+        .into_iter()
+        .filter(|s| s.is_final())
+        .flat_map(|s| FLOWS.map(|f| (s, f)))
+    {
         for event in LinkEvent::ALL {
-            if let Ok(to) = transition(from, event) {
+            if let Ok(to) = transition(from, event, flow) {
                 assert!(
                     [
                         (S::Expired, E::CodeResent, S::AwaitingCode),
@@ -118,7 +167,7 @@ fn every_state_is_reachable_from_pending() {
     let mut frontier = vec![S::Pending];
     while let Some(s) = frontier.pop() {
         for e in LinkEvent::ALL {
-            if let Ok(to) = transition(s, e)
+            if let Ok(to) = transition(s, e, LinkFlow::EmailCode)
                 && seen.insert(to)
             {
                 frontier.push(to);
@@ -145,7 +194,7 @@ proptest! {
         let mut vouched = false;
         for i in events {
             let event = LinkEvent::ALL[i];
-            match transition(state, event) {
+            match transition(state, event, LinkFlow::EmailCode) {
                 Ok(next) => {
                     prop_assert!(TABLE.contains(&(state, event, next)));
                     if next == S::Active && state != S::Active {

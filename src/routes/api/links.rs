@@ -3,6 +3,7 @@
 
 mod access_token;
 mod authorization;
+mod authorization_url;
 mod claim;
 mod code;
 mod decide;
@@ -18,6 +19,7 @@ mod view;
 
 pub use access_token::{__path_access_token, AccessTokenView};
 pub use authorization::{__path_authorization, AuthorizationInput};
+pub use authorization_url::{AuthorizationUrlView, __path_authorization_url};
 pub use claim::{__path_claim, ClaimView};
 pub use code::{__path_submit_code, CodeInput};
 pub use decide::{__path_approve, __path_reject, DecisionInput};
@@ -90,6 +92,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         resource("/v1/links/{link_id}/authorization", "POST")
             .route(web::post().to(authorization::authorization)),
+    )
+    .service(
+        resource("/v1/links/{link_id}/authorization-url", "POST")
+            .route(web::post().to(authorization_url::authorization_url)),
     )
     .service(resource("/v1/links/{link_id}/claim", "POST").route(web::post().to(claim::claim)))
     .service(resource("/v1/links/{link_id}/relink", "POST").route(web::post().to(relink::relink)))

@@ -27,6 +27,7 @@ use utoipa_swagger_ui::SwaggerUi;
         links::get_link,
         links::submit_code,
         links::authorization,
+        links::authorization_url,
         links::resend,
         links::relink,
         links::claim,

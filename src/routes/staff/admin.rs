@@ -149,7 +149,9 @@ async fn after(
         }
         Err(AccountError::Invalid(e)) => (StatusCode::UNPROCESSABLE_ENTITY, e.message),
         Err(e @ AccountError::NotFound(_)) => (StatusCode::NOT_FOUND, e.to_string()),
-        Err(e @ AccountError::Exists(_)) => (StatusCode::CONFLICT, e.to_string()),
+        Err(e @ (AccountError::Exists(_) | AccountError::LastAdmin(_))) => {
+            (StatusCode::CONFLICT, e.to_string())
+        }
         Err(e) => {
             tracing::error!(error = %e, "admin change failed");
             return pages::unavailable();

@@ -88,7 +88,6 @@ pub fn why(link: &crate::db::links::LinkRow) -> String {
 
 pub async fn show(
     req: HttpRequest,
-    query: web::Query<Query>,
     state: web::Data<AppState>,
     staff: web::Data<StaffService>,
     links: web::Data<LinkService>,
@@ -98,6 +97,19 @@ pub async fn show(
         Err(response) => return response,
     };
     let chrome = Page::chrome(&session);
+    // Read here rather than by the extractor, so a query the page cannot read (a filter given
+    // twice) gets this page's answer rather than a plain-text error.
+    let query = match web::Query::<Query>::from_query(req.query_string()) {
+        Ok(q) => q.into_inner(),
+        Err(_) => {
+            return pages::message(
+                StatusCode::BAD_REQUEST,
+                Some(chrome),
+                "Filter not valid",
+                "Choose one state and one search at a time.",
+            );
+        }
+    };
     let filter = match parse(&query) {
         Ok(f) => f,
         Err(message) => {

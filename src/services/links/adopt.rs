@@ -5,8 +5,8 @@
 
 use super::{LinkError, LinkService, unavailable};
 use crate::db::customers::CustomerRow;
-use crate::db::links::{LinkChanges, LinkRow, Pin, Transition};
-use crate::domain::{LinkEvent, LinkId, LinkState, WiseUserId};
+use crate::db::links::{LinkChanges, LinkRow, Pin, Subject, Transition};
+use crate::domain::{LinkEvent, LinkState, WiseUserId};
 use crate::wise::{UserTokens, WiseError};
 use secrecy::SecretString;
 
@@ -46,19 +46,20 @@ impl LinkService {
             ),
         };
         let Adopt {
-            link_id,
+            link,
             from,
             customer,
             actor,
             changes,
         } = adopt;
+        let link_id = &link.id;
         let mut changes = changes.then(self.token_changes(link_id, &user.tokens));
         changes.origin = Some("created".into());
         changes.wise_user_id = Some(Some(user_id));
         changes.code_expires_at = Some(None);
         let mail = self.linked_mail(link_id, signup_email, customer, true)?;
         let t = Transition::new(
-            link_id,
+            link.clone(),
             from,
             LinkEvent::WiseUserCreated,
             actor,
@@ -77,7 +78,7 @@ impl LinkService {
 
 /// The link a partner-created Wise user is adopted into.
 pub(super) struct Adopt<'a> {
-    pub link_id: &'a LinkId,
+    pub link: Subject,
     pub from: LinkState,
     pub customer: &'a CustomerRow,
     pub actor: &'a str,
@@ -87,13 +88,13 @@ pub(super) struct Adopt<'a> {
 
 impl<'a> Adopt<'a> {
     pub fn new(
-        link_id: &'a LinkId,
+        link: impl Into<Subject>,
         from: LinkState,
         customer: &'a CustomerRow,
         actor: &'a str,
     ) -> Self {
         Self {
-            link_id,
+            link: link.into(),
             from,
             customer,
             actor,

@@ -95,7 +95,7 @@ impl LinkService {
             ..LinkChanges::default()
         });
         let t = Transition::new(
-            &leased.id,
+            &leased,
             LinkState::Active,
             LinkEvent::AccountClaimed,
             "customer",

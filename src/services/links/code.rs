@@ -38,7 +38,7 @@ impl LinkService {
         }
         if link.code_expires_at.is_some_and(|t| t <= self.clock.now()) {
             let t = Transition::new(
-                &link.id,
+                &link,
                 from,
                 LinkEvent::CodeWindowClosed,
                 actor,
@@ -51,7 +51,7 @@ impl LinkService {
         let spent = secrets::code_hash(code.expose());
         // Refused (code_already_used) if this code was ever sent to Wise for the link.
         let recovery_point = Transition::new(
-            &link.id,
+            &link,
             from,
             LinkEvent::CodeSubmitted,
             actor,
@@ -64,7 +64,7 @@ impl LinkService {
         match self.wise.authorization_code_grant(&secret).await {
             Ok(tokens) => {
                 let stored = Transition::new(
-                    &link.id,
+                    &link,
                     LinkState::Exchanging,
                     LinkEvent::TokensStored,
                     actor,
@@ -79,6 +79,21 @@ impl LinkService {
                     customer_ref: customer.customer_ref,
                 })
             }
+            Err(e) if e.is_redirect_uri_refused() => {
+                // wiselink's own settings are wrong: the customer's code is not to blame and no
+                // attempt is counted. The code stays spent (Wise may not take it again).
+                tracing::error!(link.id = %link.id, wise.trace_id = e.trace_id(), "Wise refused the exchange's redirect_uri: wise.redirect_uri is not the URL registered with Wise");
+                let t = Transition::new(
+                    &link,
+                    LinkState::Exchanging,
+                    LinkEvent::ExchangeLost,
+                    actor,
+                    "Wise refused wiselink's redirect_uri (a configuration error); no attempt counted",
+                )
+                .trace(e.trace_id());
+                self.apply(t).await?;
+                Err(LinkError::ExchangeLost)
+            }
             Err(e) if e.is_invalid_grant() => {
                 // Counted from the row this request moved to `exchanging`, which no one else
                 // changes until it leaves that state.
@@ -88,7 +103,7 @@ impl LinkService {
                 } else {
                     (LinkEvent::CodeRefused, "Wise refused the code")
                 };
-                let t = Transition::new(&link.id, LinkState::Exchanging, event, actor, reason)
+                let t = Transition::new(&link, LinkState::Exchanging, event, actor, reason)
                     .changes(LinkChanges {
                         attempts_remaining: Some(left),
                         ..LinkChanges::default()
@@ -106,7 +121,7 @@ impl LinkService {
             Err(e) if e.proves_unprocessed() => {
                 // Wise did not look at the code: it stays good and costs no attempt.
                 let t = Transition::new(
-                    &link.id,
+                    &link,
                     LinkState::Exchanging,
                     LinkEvent::ExchangeDeferred,
                     actor,
@@ -120,7 +135,7 @@ impl LinkService {
             Err(e) => {
                 // The outcome is unknown: Wise may have used the code up. Never send it again.
                 let t = Transition::new(
-                    &link.id,
+                    &link,
                     LinkState::Exchanging,
                     LinkEvent::ExchangeLost,
                     actor,

@@ -149,7 +149,7 @@ impl LinkService {
             ..wiped()
         };
         let mut t =
-            Transition::new(id, link.state, LinkEvent::Unlinked, actor, reason).changes(changes);
+            Transition::new(&link, link.state, LinkEvent::Unlinked, actor, reason).changes(changes);
         if let Some(seen) = seen {
             t = t.unchanged_since(seen);
         }

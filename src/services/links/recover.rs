@@ -63,7 +63,7 @@ impl LinkService {
         match link.state {
             LinkState::Exchanging => {
                 let t = Transition::new(
-                    &link.id,
+                    &link,
                     LinkState::Exchanging,
                     LinkEvent::ExchangeLost,
                     ACTOR,
@@ -78,9 +78,8 @@ impl LinkService {
             LinkState::Pending => {
                 let customer = self.customer_of(&link).await?;
                 let code = self.open_secret(&link, SealedColumn::RegistrationCode)?;
-                let redirect = link.flow == "redirect";
                 match self
-                    .signup(&link.id, &customer, &code, ACTOR, true, redirect)
+                    .signup((&link).into(), &customer, &code, ACTOR, true)
                     .await
                 {
                     Ok(started) => Ok(started.link.link.state),

@@ -181,6 +181,19 @@ impl LinkService {
             .unwrap_or_default()
     }
 
+    /// A fresh authorization URL for a link awaiting authorization, for a native app whose
+    /// earlier URL's state expired or was spent (a declined, refused or lost trip): a new
+    /// one-time state, bound to no browser.
+    pub async fn authorization_url(&self, link: &LinkRow) -> Result<Redirect, LinkError> {
+        if link.state != LinkState::AwaitingAuthorization {
+            return Err(LinkError::WrongState(link.state));
+        }
+        if link.code_expires_at.is_some_and(|t| t <= self.clock.now()) {
+            return Err(LinkError::CodeExpired);
+        }
+        self.issue_state(&link.id, None).await
+    }
+
     /// "Continue to Wise" on wiselink's page: a new state bound to a new cookie for this browser.
     pub async fn continue_to_wise(&self, link: &LinkRow) -> Result<BrowserTrip, LinkError> {
         if link.state != LinkState::AwaitingAuthorization {
@@ -298,7 +311,7 @@ impl LinkService {
                 ),
             };
             let t = Transition::new(
-                &link.id,
+                &link,
                 LinkState::AwaitingAuthorization,
                 LinkEvent::AuthorizationDeclined,
                 "customer",

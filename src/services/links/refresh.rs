@@ -192,7 +192,7 @@ impl LinkService {
                     }
                     _ => "refreshes work again",
                 };
-                let t = Transition::new(&link.id, LinkState::Active, event, "refresher", reason)
+                let t = Transition::new(link, LinkState::Active, event, "refresher", reason)
                     .under_lease(link.refresh_generation)
                     .changes(changes);
                 match self.commit(vec![t], None).await {
@@ -236,7 +236,7 @@ impl LinkService {
             registration_code: Some(None),
             ..LinkChanges::default()
         });
-        let t = Transition::new(&link.id, LinkState::Active, event, "refresher", reason)
+        let t = Transition::new(link, LinkState::Active, event, "refresher", reason)
             .under_lease(link.refresh_generation)
             .changes(changes)
             .queue(Some(mail));
@@ -281,7 +281,7 @@ impl LinkService {
             link.refresh_flagged_at.is_none() && now - failing_since >= self.tokens.failing_after;
         let written = if flag {
             let t = Transition::new(
-                &link.id,
+                link,
                 LinkState::Active,
                 LinkEvent::RefreshFailing,
                 "refresher",

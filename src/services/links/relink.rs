@@ -5,7 +5,7 @@
 use super::secrets;
 use super::{Flow, LinkError, LinkService, Started};
 use crate::db::links::{LinkChanges, LinkRow, SealedColumn, Transition};
-use crate::domain::{LinkEvent, LinkState};
+use crate::domain::{LinkEvent, LinkFlow, LinkState};
 
 impl LinkService {
     /// Starts `link` again with `flow`: a new signup (a new registration code, a new code window
@@ -30,12 +30,12 @@ impl LinkService {
         }
         let customer = self.customer_of(&link).await?;
         let code = secrets::registration_code();
-        let (flow_name, return_url, redirect) = match &flow {
-            Flow::EmailCode => ("email_code", None, false),
-            Flow::Redirect { return_url } => ("redirect", return_url.clone(), true),
+        let (link_flow, return_url) = match &flow {
+            Flow::EmailCode => (LinkFlow::EmailCode, None),
+            Flow::Redirect { return_url } => (LinkFlow::Redirect, return_url.clone()),
         };
         let changes = LinkChanges {
-            flow: Some(flow_name.to_owned()),
+            flow: Some(link_flow),
             signup_email: Some(customer.email.clone()),
             return_url: Some(return_url),
             registration_code: Some(Some(self.seal(
@@ -57,9 +57,9 @@ impl LinkService {
             refresh_in_doubt_at: Some(None),
             ..LinkChanges::default()
         };
-        let reason = format!("re-link started ({flow_name})");
+        let reason = format!("re-link started ({link_flow})");
         let t = Transition::new(
-            &link.id,
+            &link,
             link.state,
             LinkEvent::RelinkStarted,
             actor,
@@ -68,8 +68,8 @@ impl LinkService {
         .unchanged_since(link.updated_at)
         .changes(changes);
         let pending = self.apply(t).await?;
-        tracing::info!(link.id = %pending.id, flow = flow_name, "re-link started");
-        self.signup(&pending.id, &customer, &code, actor, false, redirect)
+        tracing::info!(link.id = %pending.id, flow = link_flow.as_str(), "re-link started");
+        self.signup((&pending).into(), &customer, &code, actor, false)
             .await
     }
 }

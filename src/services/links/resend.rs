@@ -108,7 +108,7 @@ impl LinkService {
                                     .transpose()?,
                             ),
                         };
-                        let t = Transition::new(&link.id, from, event, actor, reason)
+                        let t = Transition::new(&link, from, event, actor, reason)
                             .changes(changes)
                             .trace(trace_id.as_deref())
                             .queue(mail);
@@ -149,7 +149,7 @@ impl LinkService {
         };
         let adopt = Adopt {
             changes: new_session,
-            ..Adopt::new(&link.id, from, &customer, actor)
+            ..Adopt::new(&link, from, &customer, actor)
         };
         Ok(Resent {
             link: self.adopt(adopt, &link.signup_email, user).await?,

@@ -47,7 +47,7 @@ impl LinkService {
         let seen = decision.seen.unwrap_or(link.updated_at);
         if approvals_required >= 2 && link.approvals == 0 {
             let t = Transition::new(
-                id,
+                &link,
                 LinkState::NeedsReview,
                 LinkEvent::ApprovalRecorded,
                 decision.actor,
@@ -71,7 +71,7 @@ impl LinkService {
         let customer = self.customer_of(&link).await?;
         let mail = self.linked_mail(id, &link.signup_email, &customer, false)?;
         let t = Transition::new(
-            id,
+            &link,
             LinkState::NeedsReview,
             LinkEvent::StaffApproved,
             decision.actor,
@@ -101,7 +101,7 @@ impl LinkService {
         let customer = self.customer_of(&link).await?;
         let mail = self.not_linked_mail(id, &link.signup_email, &customer)?;
         let t = Transition::new(
-            id,
+            &link,
             link.state,
             LinkEvent::StaffRejected,
             decision.actor,

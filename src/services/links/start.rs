@@ -7,9 +7,9 @@ use super::secrets::{self, SessionToken};
 use super::{LinkError, LinkService, WiseFieldError, unavailable};
 use crate::db::customers::{self, CustomerRow};
 use crate::db::links::{
-    self, CustomerLink, LinkChanges, LinkRow, NewLink, Refused, SealedColumn, Transition,
+    self, CustomerLink, LinkChanges, LinkRow, NewLink, Refused, SealedColumn, Subject, Transition,
 };
-use crate::domain::{CustomerRef, LinkEvent, LinkId, LinkState, WiseUserId};
+use crate::domain::{CustomerRef, LinkEvent, LinkFlow, LinkId, LinkState, WiseUserId};
 use crate::wise::{CreateUserOutcome, ErrorBody, WiseError};
 use secrecy::SecretString;
 
@@ -32,10 +32,10 @@ pub enum Flow {
 }
 
 impl Flow {
-    fn name(&self) -> &'static str {
+    fn link_flow(&self) -> LinkFlow {
         match self {
-            Self::EmailCode => "email_code",
-            Self::Redirect { .. } => "redirect",
+            Self::EmailCode => LinkFlow::EmailCode,
+            Self::Redirect { .. } => LinkFlow::Redirect,
         }
     }
 }
@@ -64,7 +64,7 @@ impl LinkService {
             Flow::Redirect { return_url } => return_url.clone(),
             Flow::EmailCode => None,
         };
-        let flow_name = flow.name();
+        let link_flow = flow.link_flow();
         let link_id = LinkId::generate();
         let code = secrets::registration_code();
         let sealed_code = self.seal(&link_id, SealedColumn::RegistrationCode, &code);
@@ -81,7 +81,7 @@ impl LinkService {
                 let link = NewLink {
                     id: &id,
                     customer_id: customer.id,
-                    flow: flow_name,
+                    flow: link_flow,
                     signup_email: &customer.email,
                     registration_code: Some(&sealed_code),
                     return_url: return_url.as_deref(),
@@ -112,15 +112,13 @@ impl LinkService {
         match resumed {
             None => {
                 tracing::info!(link.id = %link_id, customer.id = %customer.id, "link started");
-                let redirect = flow != Flow::EmailCode;
-                self.signup(&link_id, &customer, &code, actor, false, redirect)
+                self.signup(Subject::new(&link_id, link_flow), &customer, &code, actor, false)
                     .await
             }
             Some(pending) => {
                 tracing::info!(link.id = %pending.id, customer.id = %customer.id, "pending link resumed");
                 let code = self.open_secret(&pending, SealedColumn::RegistrationCode)?;
-                let redirect = pending.flow == "redirect";
-                self.signup(&pending.id, &customer, &code, actor, true, redirect)
+                self.signup((&pending).into(), &customer, &code, actor, true)
                     .await
             }
         }
@@ -130,17 +128,17 @@ impl LinkService {
     /// pending link on. `repeat` is set when an earlier signup of this link may have reached Wise
     /// (recovery, a retried start): its lost answer may have been a new user made with our
     /// registration code, which a 409 now hides — the registration-code grant tells them apart.
-    /// In the redirect flow (`redirect`) Wise sends no email: a 409 hands out the authorization
-    /// URL instead.
+    /// In the redirect flow Wise sends no email: a 409 hands out the authorization URL instead.
     pub(super) async fn signup(
         &self,
-        link_id: &LinkId,
+        link: Subject,
         customer: &CustomerRow,
         code: &SecretString,
         actor: &str,
         repeat: bool,
-        redirect: bool,
     ) -> Result<Started, LinkError> {
+        let link_id = &link.id;
+        let redirect = link.flow == LinkFlow::Redirect;
         let outcome = self
             .wise
             .create_user(&customer.email, code, &customer.language, !redirect)
@@ -162,7 +160,7 @@ impl LinkService {
                             id: None,
                             trace_id,
                         };
-                        let adopt = Adopt::new(link_id, LinkState::Pending, customer, actor);
+                        let adopt = Adopt::new(link.clone(), LinkState::Pending, customer, actor);
                         return Ok(started(
                             self.adopt(adopt, &customer.email, user).await?,
                             None,
@@ -185,7 +183,7 @@ impl LinkService {
                     ..LinkChanges::default()
                 };
                 let t = Transition::new(
-                    link_id,
+                    link.clone(),
                     LinkState::Pending,
                     LinkEvent::RedirectIssued,
                     actor,
@@ -208,7 +206,7 @@ impl LinkService {
                     ..LinkChanges::default()
                 };
                 let t = Transition::new(
-                    link_id,
+                    link.clone(),
                     LinkState::Pending,
                     LinkEvent::WiseUserExists,
                     actor,
@@ -230,7 +228,7 @@ impl LinkService {
                     id: Some(WiseUserId::new(created.id)),
                     trace_id: created.trace_id,
                 };
-                let adopt = Adopt::new(link_id, LinkState::Pending, customer, actor);
+                let adopt = Adopt::new(link.clone(), LinkState::Pending, customer, actor);
                 Ok(started(
                     self.adopt(adopt, &customer.email, user).await?,
                     None,
@@ -241,7 +239,7 @@ impl LinkService {
                 let names: Vec<&str> = fields.iter().map(|f| f.code.as_str()).collect();
                 let reason = format!("Wise refused the signup ({})", names.join(", "));
                 let t = Transition::new(
-                    link_id,
+                    link.clone(),
                     LinkState::Pending,
                     LinkEvent::SignupRefused,
                     actor,

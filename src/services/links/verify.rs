@@ -51,32 +51,35 @@ impl LinkService {
         // Independent reads: asked at once, so the customer waits for one round trip to Wise.
         let (me, profiles) = tokio::join!(self.wise.me(access), self.wise.profiles(access));
         let me = me.map_err(|e| unavailable(&e))?;
-        let profiles = match profiles {
-            Ok(p) => p
-                .into_iter()
-                .map(|p| WiseProfile {
-                    id: Some(WiseProfileId::new(p.id)),
-                    personal: p.kind == ProfileKind::Personal,
-                    date_of_birth: p.date_of_birth,
-                })
-                .collect(),
+        let (profiles, profiles_listed) = match profiles {
+            Ok(p) => (
+                p.into_iter()
+                    .map(|p| WiseProfile {
+                        id: Some(WiseProfileId::new(p.id)),
+                        personal: p.kind == ProfileKind::Personal,
+                        date_of_birth: p.date_of_birth,
+                    })
+                    .collect(),
+                true,
+            ),
             Err(e) if e.is_transient() => return Err(unavailable(&e)),
-            // Fall back to /v1/me, whose details mirror the personal profile.
-            Err(_) => me
-                .date_of_birth()
-                .map(|d| {
-                    vec![WiseProfile {
-                        id: None,
-                        personal: true,
-                        date_of_birth: Some(d),
-                    }]
-                })
-                .unwrap_or_default(),
+            // Wise refused the list (403, 404, …): `/v1/me`'s details, which mirror the personal
+            // profile, are kept for the reviewer, but vouch for nothing on their own.
+            Err(e) => {
+                tracing::warn!(error = %e, "Wise refused to list the profiles; the link goes to review");
+                let mirrored = me.date_of_birth().map(|d| WiseProfile {
+                    id: None,
+                    personal: true,
+                    date_of_birth: Some(d),
+                });
+                (mirrored.into_iter().collect(), false)
+            }
         };
         Ok(WiseIdentity {
             user_id: WiseUserId::new(me.id),
             email: me.email.clone(),
             profiles,
+            profiles_listed,
         })
     }
 
@@ -116,7 +119,7 @@ impl LinkService {
             .transpose()?;
         tracing::info!(link.id = %link.id, event = verdict.event.as_str(), review_reason = verdict.review_reason.map(|r| r.as_str()), "link verified");
         let t = Transition::new(
-            &link.id,
+            link,
             LinkState::Verifying,
             verdict.event,
             actor,

@@ -7,6 +7,7 @@ use crate::db::staff::{self, NewStaff, StaffChanges, StaffRow};
 use crate::db::{DbError, is_unique_violation};
 use crate::domain::{Invalid, Role, Username, check_password};
 use chrono::NaiveDateTime;
+use diesel::Connection;
 use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +18,9 @@ pub enum AccountError {
     NotFound(String),
     #[error("a staff member {0} already exists")]
     Exists(String),
+    /// The change would leave no enabled administrator: nobody could manage staff from the web.
+    #[error("{0} is the only enabled administrator; make another administrator first")]
+    LastAdmin(String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -179,18 +183,31 @@ impl StaffService {
     ) -> Result<(), AccountError> {
         let name = Username::parse(username)?.to_string();
         let end_sessions = !matches!(change, Change::Enabled);
+        // From the back office, disabling or demoting never takes away the last enabled
+        // administrator: nobody could manage staff there any more. (The operator's CLI can, and
+        // is also how a new administrator is made.)
+        let from_back_office = actor.starts_with("staff:");
+        let removes_admin = from_back_office
+            && (matches!(change, Change::Disabled)
+                || (matches!(change, Change::RoleChanged)
+                    && changes.role.as_deref() != Some(Role::Admin.as_str())));
         let (now, actor) = (self.clock.now(), actor.to_owned());
         let found = {
             let name = name.clone();
             self.db
                 .run(move |conn| {
-                    let found = staff::change(conn, &name, &changes, end_sessions, now)?;
-                    if found {
-                        staff::audit(conn, &name, change.event(), Some(&actor), None, now)?;
-                    }
-                    Ok::<_, DbError>(found)
+                    conn.transaction(|conn| {
+                        if removes_admin && staff::only_enabled_admin(conn, &name)? {
+                            return Ok(Err(AccountError::LastAdmin(name.clone())));
+                        }
+                        let found = staff::change(conn, &name, &changes, end_sessions, now)?;
+                        if found {
+                            staff::audit(conn, &name, change.event(), Some(&actor), None, now)?;
+                        }
+                        Ok::<_, DbError>(Ok(found))
+                    })
                 })
-                .await?
+                .await??
         };
         if !found {
             return Err(AccountError::NotFound(name));

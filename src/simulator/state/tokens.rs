@@ -53,6 +53,9 @@ pub struct Tokens {
     access: HashMap<String, AccessToken>,
     refresh: HashMap<String, RefreshToken>,
     by_user: HashMap<i64, UserTokens>,
+    /// When a refresh ended each access token it replaced (for tests: was a token handed out
+    /// as good until some moment killed before it?).
+    replaced_at: HashMap<String, DateTime<Utc>>,
 }
 
 /// How a refresh is answered where Wise's documentation allows two behaviours.
@@ -145,6 +148,9 @@ impl Tokens {
             return Err(WiseReply::invalid_grant(400, "Invalid refresh token"));
         }
         if let Some(old) = &r.current_access {
+            if self.access.contains_key(old) {
+                self.replaced_at.insert(old.clone(), now);
+            }
             self.remove_access(old);
         }
         let access = self.user_access(client_id, r.user_id, now);
@@ -200,6 +206,11 @@ impl Tokens {
 
     pub fn access_token(&self, token: &str) -> Option<&AccessToken> {
         self.access.get(token)
+    }
+
+    /// When a refresh replaced (and so ended) `token`, if one did.
+    pub fn replaced_at(&self, token: &str) -> Option<DateTime<Utc>> {
+        self.replaced_at.get(token).copied()
     }
 
     fn insert_access(&mut self, token: String, access: AccessToken) {

@@ -104,6 +104,9 @@ fn serving(
     tokio::spawn(app.run_until_stopped());
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // Shorter than the servers' keep-alive: the client always drops an idle connection
+        // before a server could close it under a request.
+        .pool_idle_timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("HTTP client");
     TestApp {

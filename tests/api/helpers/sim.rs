@@ -37,6 +37,9 @@ pub async fn spawn_sim_with(overrides: &[(&str, &str)]) -> TestSim {
     let wise = wiselink::wise::WiseClient::new(settings.wise.clone()).expect("client");
     let http = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // Shorter than the servers' keep-alive: the client always drops an idle connection
+        // before a server could close it under a request.
+        .pool_idle_timeout(std::time::Duration::from_secs(30))
         .build()
         .unwrap();
     TestSim {

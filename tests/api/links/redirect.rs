@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// A redirect-flow link for an existing Wise user: (link id, session token, Wise's URL).
-async fn redirect_link(app: &TestApp, customer_ref: &str) -> (String, String, url::Url) {
+pub(super) async fn redirect_link(app: &TestApp, customer_ref: &str) -> (String, String, url::Url) {
     let email = format!("{customer_ref}@example.com");
     customer(app, customer_ref, &email, Some(json!({}))).await;
     let r = app
@@ -28,7 +28,7 @@ async fn redirect_link(app: &TestApp, customer_ref: &str) -> (String, String, ur
     )
 }
 
-fn param(url: &url::Url, name: &str) -> Option<String> {
+pub(super) fn param(url: &url::Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
@@ -36,7 +36,7 @@ fn param(url: &url::Url, name: &str) -> Option<String> {
 
 /// The customer logs in on the simulator's page and allows (or denies): returns the URL Wise's
 /// page sends the browser back to.
-async fn on_wise_page(app: &TestApp, to_wise: &url::Url, email: &str, decision: &str) -> url::Url {
+pub(super) async fn on_wise_page(app: &TestApp, to_wise: &url::Url, email: &str, decision: &str) -> url::Url {
     let mut form: Vec<(String, String)> = to_wise.query_pairs().into_owned().collect();
     form.push(("email".into(), email.into()));
     form.push(("password".into(), "correct horse".into()));
@@ -54,7 +54,7 @@ async fn on_wise_page(app: &TestApp, to_wise: &url::Url, email: &str, decision: 
 }
 
 /// The browser arrives at wiselink's callback with what Wise's page gave it.
-async fn callback(app: &TestApp, back: &url::Url, cookie: Option<&str>) -> reqwest::Response {
+pub(super) async fn callback(app: &TestApp, back: &url::Url, cookie: Option<&str>) -> reqwest::Response {
     let mut req = app
         .client
         .get(app.url(&format!("/oauth/callback?{}", back.query().unwrap_or(""))));
@@ -64,7 +64,7 @@ async fn callback(app: &TestApp, back: &url::Url, cookie: Option<&str>) -> reqwe
     req.send().await.unwrap()
 }
 
-async fn token_calls(app: &TestApp) -> usize {
+pub(super) async fn token_calls(app: &TestApp) -> usize {
     app.sim().calls_to("/oauth/token").await
 }
 

@@ -90,3 +90,50 @@ async fn identity_doubts_go_to_review_and_accounts_without_a_profile_are_rejecte
         "only verified links pin a Wise user"
     );
 }
+
+#[tokio::test]
+async fn profiles_wise_will_not_list_send_the_link_to_review_never_active_or_rejected() {
+    let app = spawn_app().await;
+    for (customer_ref, wise) in [
+        // /v1/me mirrors a matching date of birth: still not vouched for.
+        ("pr-match", json!({})),
+        // Business only: /v1/me has no date of birth; not rejected either.
+        ("pr-biz", json!({"business": true})),
+    ] {
+        let email = format!("{customer_ref}@example.com");
+        let (id, session, code) = awaiting_code(&app, customer_ref, &email, wise).await;
+        let status = if customer_ref == "pr-match" { 403 } else { 404 };
+        app.sim()
+            .fault(json!({"endpoint": "/v2/profiles", "status": status, "count": 1}))
+            .await;
+        let done = json(submit(&app, &id, &session, &code).await).await;
+        assert_eq!(done["state"], "needs_review", "{customer_ref}: {done}");
+        assert_eq!(done["review_reason"], "profile_unreadable", "{customer_ref}");
+        assert!(done["wise_profile_id"].is_null());
+        let r = app.access_token(&id).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT, "no token in review");
+        assert_eq!(problem(r).await["code"], "invalid_state");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM links WHERE state = 'active'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_uri_wise_refuses_costs_the_customer_no_attempt() {
+    // wiselink's redirect_uri is not the one registered with (the simulated) Wise.
+    let app = crate::helpers::spawn_app_with(&[(
+        "WISELINK__WISE__REDIRECT_URI",
+        "https://partner.example/not-registered",
+    )])
+    .await;
+    let (id, session, code) = awaiting_code(&app, "ru-1", "ru-1@example.com", json!({})).await;
+    let r = submit(&app, &id, &session, &code).await;
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(problem(r).await["code"], "code_exchange_failed");
+    let link = app.get_json(&format!("/v1/links/{id}")).await;
+    assert_eq!(link["state"], "awaiting_code");
+    assert_eq!(link["attempts_remaining"], 5, "the customer is not to blame");
+}

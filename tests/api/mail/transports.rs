@@ -137,3 +137,46 @@ async fn the_file_transport_writes_one_eml_per_message() {
     );
     assert!(raw.contains("Subject: Finish linking your Wise account"));
 }
+
+#[tokio::test]
+async fn the_dev_mailbox_answers_only_requests_that_name_this_machine() {
+    // A page on another name, re-pointed at 127.0.0.1 by its DNS (rebinding), reaches the port
+    // from this machine — but its requests carry its own name.
+    let app = spawn_app_with(&[
+        ("WISELINK__MAIL__TRANSPORT", "dev"),
+        ("WISELINK__SERVER__PUBLIC_URL", "http://wiselink.test:8080"),
+    ])
+    .await;
+    let port = app.address.rsplit(':').next().unwrap().to_owned();
+    for path in ["/dev/mailbox", "/dev/mailbox.json"] {
+        for host in [
+            format!("rebind.example:{port}"),
+            format!("127.0.0.1.nip.io:{port}"),
+            "localhost.evil.example".to_owned(),
+        ] {
+            let r = app
+                .client
+                .get(app.url(path))
+                .header("Host", &host)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path} for {host}");
+            assert!(!r.text().await.unwrap().contains("Finish linking"));
+        }
+        for host in [
+            format!("127.0.0.1:{port}"),
+            format!("localhost:{port}"),
+            "wiselink.test:8080".to_owned(),
+        ] {
+            let r = app
+                .client
+                .get(app.url(path))
+                .header("Host", &host)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path} for {host}");
+        }
+    }
+}

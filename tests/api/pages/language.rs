@@ -79,6 +79,9 @@ async fn the_language_switch_overrides_the_customers_language_and_keeps_to_its_c
     // An unknown language is no language: the customer's own is kept.
     let odd = get(&app, &format!("/link/{session}?lang=xx")).await;
     assert!(html(odd).await.contains(r#"<html lang="es">"#));
+    // A language is a language in any case.
+    let upper = get(&app, &format!("/link/{session}?lang=DE")).await;
+    assert!(html(upper).await.contains(r#"<html lang="de">"#));
 }
 
 #[tokio::test]

@@ -167,6 +167,7 @@ async fn every_post_needs_our_origin_and_the_sessions_form_token() {
             ("username", "eve".to_owned()),
             ("role", "admin".to_owned()),
             ("password", STAFF_PASSWORD.to_owned()),
+            ("your_password", STAFF_PASSWORD.to_owned()),
         ]
     };
     let as_refs = |v: &Vec<(&'static str, String)>| {

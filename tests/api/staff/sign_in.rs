@@ -155,3 +155,38 @@ async fn a_flood_of_wrong_sign_ins_is_limited_per_ip_and_leaves_the_service_answ
     assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(answer.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn an_ipv6_client_is_limited_by_its_64_not_by_each_address() {
+    let app = spawn_app_with(&[
+        ("WISELINK__LIMITS__TRUSTED_PROXIES", "127.0.0.1"),
+        ("WISELINK__STAFF__LOGINS_PER_IP_PER_MINUTE", "3"),
+    ])
+    .await;
+    let attempt = |from: &'static str| {
+        let app = &app;
+        async move {
+            app.anonymous()
+                .send_form_with(
+                    "/staff/login",
+                    &[("username", "nobody"), ("password", "not-a-password-at-all")],
+                    &[("Sec-Fetch-Site", "same-origin"), ("X-Forwarded-For", from)],
+                )
+                .await
+                .status()
+        }
+    };
+    for from in ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:aaaa:bbbb:cccc:dddd"] {
+        assert_eq!(attempt(from).await, StatusCode::UNAUTHORIZED, "{from}");
+    }
+    assert_eq!(
+        attempt("2001:db8:1:2:ffff:ffff:ffff:ffff").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a fresh address of the same /64 has no fresh budget"
+    );
+    assert_eq!(
+        attempt("2001:db8:1:3::1").await,
+        StatusCode::UNAUTHORIZED,
+        "another /64 is another client"
+    );
+}

@@ -99,3 +99,26 @@ async fn a_relink_to_another_wise_account_goes_to_review_and_redirect_works_from
             .contains("state=")
     );
 }
+
+#[tokio::test]
+async fn a_link_that_must_be_relinked_keeps_no_failing_refresh() {
+    let app = spawn_app().await;
+    let id = active_link(&app, "rl-failing").await;
+    // Refreshes had been failing for days when Wise revoked access.
+    app.execute(
+        "UPDATE links SET refresh_failures = 7, refresh_failing_since = created_at, \
+         refresh_flagged_at = created_at",
+    )
+    .await
+    .unwrap();
+    revoked(&app, &id).await;
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) AS n FROM links WHERE state = 'relink_required' \
+             AND refresh_failures = 0 AND refresh_failing_since IS NULL \
+             AND refresh_flagged_at IS NULL"
+        )
+        .await,
+        1
+    );
+}

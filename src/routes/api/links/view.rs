@@ -55,7 +55,8 @@ pub struct NextAction {
     pub resend_available_at: Option<String>,
     /// `redirect`, only in the answer that started the link: Wise's authorization page with a
     /// one-time `state`. Open it in the system browser (never a web view). Later reads of the
-    /// link leave it out; `GET /link/{link_session_token}` offers a fresh one.
+    /// link leave it out: `POST /v1/links/{id}/authorization-url` issues a fresh one (and
+    /// `GET /link/{link_session_token}` offers one in the browser).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// `redirect`: until when `url` can be used (its state lives 10 minutes).
@@ -92,7 +93,7 @@ impl LinkView {
             id: link.id.clone(),
             customer_ref: of.customer_ref.clone(),
             state: link.state.as_str(),
-            flow: link.flow.clone(),
+            flow: link.flow.as_str().to_owned(),
             origin: link.origin.clone(),
             wise_user_id: link.wise_user_id,
             wise_profile_id: link.wise_profile_id,

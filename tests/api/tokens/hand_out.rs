@@ -1,0 +1,146 @@
+//! What `expires_at` promises: a handed-out access token is good until then — nobody refreshes
+//! (and so kills) it earlier — so a partner may cache it that long. Checked by caching one through
+//! the refresher's renewals, and by a storm of callers on two instances while the clock runs.
+
+use super::{active_link, pass, works_at_wise};
+use crate::helpers::{TestApp, json, spawn_app};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+use wiselink::workers::refresher::run_once;
+
+/// `(token, expires_at)` from one access-token call, or `None` when it did not answer 200.
+async fn handed_out(app: &TestApp, id: &str) -> Option<(String, DateTime<Utc>)> {
+    let r = app.access_token(id).await;
+    if r.status() != reqwest::StatusCode::OK {
+        return None;
+    }
+    let body = json(r).await;
+    let expires = DateTime::parse_from_rfc3339(body["expires_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    Some((body["access_token"].as_str().unwrap().to_owned(), expires))
+}
+
+/// When Wise's refresh ended `token`, if one did.
+async fn replaced_at(app: &TestApp, token: &str) -> Option<DateTime<Utc>> {
+    let r = app
+        .sim()
+        .http
+        .get(app.sim().url(&format!("/__sim/access-tokens/{token}")))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    body["replaced_at"]
+        .as_str()
+        .map(|t| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc))
+}
+
+#[tokio::test]
+async fn a_cached_token_works_until_its_expires_at_while_the_refresher_runs() {
+    let app = spawn_app().await;
+    let id = active_link(&app, "ho-1").await;
+    let now = app.sim().clock.now_utc();
+    let (token, expires_at) = handed_out(&app, &id).await.unwrap();
+    // Not Wise's 12 hours: the refresher renews it about 6 hours before that.
+    assert!(expires_at <= now + Duration::hours(6) + Duration::minutes(1), "{expires_at}");
+    assert!(expires_at >= now + Duration::hours(4), "{expires_at}");
+
+    // The partner uses the cached token until a second before its expires_at; the refresher
+    // runs every 20 minutes meanwhile, and other calls for the link come and go.
+    while app.sim().clock.now_utc() + Duration::minutes(20) < expires_at {
+        app.advance(Duration::minutes(20));
+        run_once(&app.links, pass()).await;
+        let (again, _) = handed_out(&app, &id).await.unwrap();
+        assert_eq!(again, token, "the same token until its expires_at");
+        assert!(works_at_wise(&app, &token).await);
+    }
+    let left = expires_at - app.sim().clock.now_utc() - Duration::seconds(1);
+    app.advance(left);
+    run_once(&app.links, pass()).await;
+    assert!(works_at_wise(&app, &token).await, "a second before expires_at");
+
+    // From expires_at on it is renewed, and the partner gets the new one.
+    app.advance(Duration::seconds(2));
+    let (renewed, later) = handed_out(&app, &id).await.unwrap();
+    assert_ne!(renewed, token);
+    assert!(later > expires_at);
+    assert!(!works_at_wise(&app, &token).await);
+    assert!(works_at_wise(&app, &renewed).await);
+}
+
+#[tokio::test]
+async fn no_token_is_handed_out_that_a_refresh_ends_before_its_expires_at_in_a_storm() {
+    let first = spawn_app().await;
+    let second = first.second_instance(&[]).await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        ids.push(active_link(&first, &format!("ho-storm-{i}")).await);
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Callers on both instances, asking all the time.
+    let mut callers = Vec::new();
+    for c in 0..8 {
+        let app = if c % 2 == 0 { &first } else { &second };
+        let (client, base, key) = (app.client.clone(), app.address.clone(), app.api_key.clone());
+        let (ids, stop) = (ids.clone(), stop.clone());
+        callers.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut n = c;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let id = &ids[n % ids.len()];
+                n += 1;
+                let r = client
+                    .post(format!("{base}/v1/links/{id}/access-token"))
+                    .bearer_auth(&key)
+                    .send()
+                    .await
+                    .unwrap();
+                if r.status() == reqwest::StatusCode::OK {
+                    let body: Value = r.json().await.unwrap();
+                    got.push((
+                        body["access_token"].as_str().unwrap().to_owned(),
+                        body["expires_at"].as_str().unwrap().to_owned(),
+                    ));
+                }
+            }
+            got
+        }));
+    }
+    // Meanwhile the clock runs through three renewals of every link, in 10-minute steps, and
+    // both instances' refreshers drain what is due.
+    for _ in 0..(36 * 6) {
+        first.advance(Duration::minutes(10));
+        let (a, b) = tokio::join!(run_once(&first.links, pass()), run_once(&second.links, pass()));
+        let _ = (a, b);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut answers = Vec::new();
+    for caller in callers {
+        answers.extend(caller.await.unwrap());
+    }
+    let mut tokens: std::collections::HashMap<String, DateTime<Utc>> = Default::default();
+    for (token, expires_at) in &answers {
+        let at = DateTime::parse_from_rfc3339(expires_at).unwrap().with_timezone(&Utc);
+        let entry = tokens.entry(token.clone()).or_insert(at);
+        *entry = (*entry).max(at);
+    }
+    let mut ended_early = 0;
+    for (token, promised) in &tokens {
+        if let Some(ended) = replaced_at(&first, token).await
+            && ended < *promised
+        {
+            ended_early += 1;
+        }
+    }
+    println!(
+        "storm: {} answers, {} distinct tokens, {} ended before their expires_at",
+        answers.len(),
+        tokens.len(),
+        ended_early
+    );
+    assert!(answers.len() > 500, "the storm ran: {} answers", answers.len());
+    assert!(tokens.len() >= ids.len() * 3, "tokens were renewed: {}", tokens.len());
+    assert_eq!(ended_early, 0);
+}
