@@ -219,13 +219,12 @@ pub fn record_reauth_failure(
                 staff_users::last_failed_at.eq(now),
             ))
             .execute(c)?;
-        let failures: Option<i32> = diesel::update(
-            staff_sessions::table.filter(staff_sessions::id_hash.eq(id_hash)),
-        )
-        .set(staff_sessions::reauth_failures.eq(staff_sessions::reauth_failures + 1))
-        .returning(staff_sessions::reauth_failures)
-        .get_result(c)
-        .optional()?;
+        let failures: Option<i32> =
+            diesel::update(staff_sessions::table.filter(staff_sessions::id_hash.eq(id_hash)))
+                .set(staff_sessions::reauth_failures.eq(staff_sessions::reauth_failures + 1))
+                .returning(staff_sessions::reauth_failures)
+                .get_result(c)
+                .optional()?;
         Ok::<_, diesel::result::Error>(failures.unwrap_or(0))
     })?)
 }

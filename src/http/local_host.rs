@@ -33,7 +33,11 @@ pub fn names_this_machine(host: &str, public_host: Option<&str>) -> bool {
     if name == "localhost" || name.ends_with(".localhost") {
         return true;
     }
-    if let Ok(ip) = name.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+    if let Ok(ip) = name
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
         return ip.is_loopback();
     }
     public_host.is_some_and(|p| p.trim_start_matches('[').trim_end_matches(']') == name)
@@ -83,7 +87,10 @@ mod tests {
             !admits(forwarded.head(), None),
             "a proxy header does not make a client local"
         );
-        assert!(!admits(TestRequest::default().to_http_request().head(), None));
+        assert!(!admits(
+            TestRequest::default().to_http_request().head(),
+            None
+        ));
     }
 
     #[test]

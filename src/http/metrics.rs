@@ -116,8 +116,14 @@ mod tests {
     #[test]
     fn labels_come_from_closed_sets() {
         assert_eq!(method_label(&Method::GET), "GET");
-        assert_eq!(method_label(&Method::from_bytes(b"PROPFIND").unwrap()), "other");
-        assert_eq!(method_label(&Method::from_bytes(&[b'X'; 200]).unwrap()), "other");
+        assert_eq!(
+            method_label(&Method::from_bytes(b"PROPFIND").unwrap()),
+            "other"
+        );
+        assert_eq!(
+            method_label(&Method::from_bytes(&[b'X'; 200]).unwrap()),
+            "other"
+        );
         assert_eq!(route_label(Some("/v1/links/{id}".into())), "/v1/links/{id}");
         assert_eq!(route_label(None), "unmatched");
     }

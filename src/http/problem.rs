@@ -286,9 +286,13 @@ pub fn invalid_query(
     _req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
     tracing::debug!(error = %err, "query string refused");
-    Problem::new(StatusCode::BAD_REQUEST, "invalid_query", "Query string not valid")
-        .detail("Give each query parameter at most once, URL-encoded.")
-        .into()
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+        "Query string not valid",
+    )
+    .detail("Give each query parameter at most once, URL-encoded.")
+    .into()
 }
 
 pub async fn not_found() -> HttpResponse {

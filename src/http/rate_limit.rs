@@ -99,7 +99,10 @@ mod tests {
         let v4: IpAddr = "10.0.0.7".parse().unwrap();
         assert_eq!(limiter.check_at(mapped, t0), Ok(()));
         assert_eq!(limiter.check_at(v4, t0), Ok(()));
-        assert!(limiter.check_at(v4, t0).is_err(), "a mapped address is its IPv4 address");
+        assert!(
+            limiter.check_at(v4, t0).is_err(),
+            "a mapped address is its IPv4 address"
+        );
     }
 
     #[test]

@@ -58,7 +58,9 @@ pub enum RotationError {
         key: String,
         reason: crate::crypto::CryptoError,
     },
-    #[error("the TOTP secret of staff member {username} does not open with any key in crypto.keys: {reason}")]
+    #[error(
+        "the TOTP secret of staff member {username} does not open with any key in crypto.keys: {reason}"
+    )]
     UnreadableTotp {
         username: String,
         reason: crate::crypto::CryptoError,
@@ -223,7 +225,10 @@ mod tests {
         let mut table = String::new();
         let mut out = BTreeSet::new();
         for line in schema.lines().map(str::trim) {
-            if let Some(name) = line.strip_suffix('{').and_then(|l| l.split_whitespace().next()) {
+            if let Some(name) = line
+                .strip_suffix('{')
+                .and_then(|l| l.split_whitespace().next())
+            {
                 table = name.to_owned();
             } else if let Some((column, kind)) = line.split_once("->")
                 && kind.contains("Binary")
@@ -255,9 +260,15 @@ mod tests {
             .collect();
         assert_eq!(
             links,
-            SealedColumn::ALL.map(SealedColumn::name).into_iter().collect(),
+            SealedColumn::ALL
+                .map(SealedColumn::name)
+                .into_iter()
+                .collect(),
             "the links walk re-seals exactly these"
         );
-        assert!(binary_columns().len() > SEALED_COLUMNS.len(), "hashes are read too");
+        assert!(
+            binary_columns().len() > SEALED_COLUMNS.len(),
+            "hashes are read too"
+        );
     }
 }

@@ -220,8 +220,14 @@ async fn a_flood_of_invented_methods_and_paths_leaves_the_metrics_bounded() {
         assert!(r.status().is_client_error(), "{path}: {}", r.status());
     }
     let after = metrics().await;
-    assert!(!after.contains("FLOOD"), "an invented method became a label");
-    assert!(!after.contains("/flood-"), "a request's path became a label");
+    assert!(
+        !after.contains("FLOOD"),
+        "an invented method became a label"
+    );
+    assert!(
+        !after.contains("/flood-"),
+        "a request's path became a label"
+    );
     let methods = label_values(&after, "method");
     let known = [
         "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "other",

@@ -163,7 +163,10 @@ async fn four_eyes_needs_a_second_different_approver() {
     let other_key = create_api_key(&app.db, "second reviewer").await;
     let same_partner = app.decide(&other_key, &id, "approve", "agreed").await;
     assert_eq!(same_partner.status(), StatusCode::CONFLICT);
-    assert_eq!(problem(same_partner).await["code"], "second_approver_needed");
+    assert_eq!(
+        problem(same_partner).await["code"],
+        "second_approver_needed"
+    );
 
     app.add_staff("sam", "reviewer");
     let sam = app.staff("sam").await;

@@ -4,9 +4,9 @@
 
 mod accounts;
 mod four_eyes;
-mod reauth;
-mod second_factor;
 mod matrix;
+mod reauth;
 mod review_screen;
+mod second_factor;
 mod sessions;
 mod sign_in;

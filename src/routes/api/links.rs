@@ -19,7 +19,7 @@ mod view;
 
 pub use access_token::{__path_access_token, AccessTokenView};
 pub use authorization::{__path_authorization, AuthorizationInput};
-pub use authorization_url::{AuthorizationUrlView, __path_authorization_url};
+pub use authorization_url::{__path_authorization_url, AuthorizationUrlView};
 pub use claim::{__path_claim, ClaimView};
 pub use code::{__path_submit_code, CodeInput};
 pub use decide::{__path_approve, __path_reject, DecisionInput};

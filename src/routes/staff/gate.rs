@@ -143,25 +143,6 @@ fn unreadable() -> HttpResponse {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_find_their_routes() {
-        let get = Method::GET;
-        let post = Method::POST;
-        assert_eq!(route_of(&get, "/staff").unwrap().path, "/staff");
-        assert_eq!(
-            route_of(&post, "/staff/links/lnk_1/approve").unwrap().path,
-            "/staff/links/{link_id}/approve"
-        );
-        assert!(route_of(&post, "/staff/links/lnk_1/delete").is_none());
-        assert!(route_of(&get, "/staff/links/lnk_1/approve").is_none());
-        assert!(route_of(&get, "/staff/links/").is_none());
-    }
-}
-
 /// What asking for the password again came to, for the page to answer.
 pub enum Confirmation {
     Confirmed,
@@ -204,5 +185,24 @@ pub async fn confirm_password(
             tracing::error!(error = %e, "re-authentication failed");
             Confirmation::Answered(pages::unavailable())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_find_their_routes() {
+        let get = Method::GET;
+        let post = Method::POST;
+        assert_eq!(route_of(&get, "/staff").unwrap().path, "/staff");
+        assert_eq!(
+            route_of(&post, "/staff/links/lnk_1/approve").unwrap().path,
+            "/staff/links/{link_id}/approve"
+        );
+        assert!(route_of(&post, "/staff/links/lnk_1/delete").is_none());
+        assert!(route_of(&get, "/staff/links/lnk_1/approve").is_none());
+        assert!(route_of(&get, "/staff/links/").is_none());
     }
 }

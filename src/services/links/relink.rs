@@ -58,15 +58,9 @@ impl LinkService {
             ..LinkChanges::default()
         };
         let reason = format!("re-link started ({link_flow})");
-        let t = Transition::new(
-            &link,
-            link.state,
-            LinkEvent::RelinkStarted,
-            actor,
-            &reason,
-        )
-        .unchanged_since(link.updated_at)
-        .changes(changes);
+        let t = Transition::new(&link, link.state, LinkEvent::RelinkStarted, actor, &reason)
+            .unchanged_since(link.updated_at)
+            .changes(changes);
         let pending = self.apply(t).await?;
         tracing::info!(link.id = %pending.id, flow = link_flow.as_str(), "re-link started");
         self.signup((&pending).into(), &customer, &code, actor, false)

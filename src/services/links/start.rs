@@ -112,8 +112,14 @@ impl LinkService {
         match resumed {
             None => {
                 tracing::info!(link.id = %link_id, customer.id = %customer.id, "link started");
-                self.signup(Subject::new(&link_id, link_flow), &customer, &code, actor, false)
-                    .await
+                self.signup(
+                    Subject::new(&link_id, link_flow),
+                    &customer,
+                    &code,
+                    actor,
+                    false,
+                )
+                .await
             }
             Some(pending) => {
                 tracing::info!(link.id = %pending.id, customer.id = %customer.id, "pending link resumed");

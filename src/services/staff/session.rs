@@ -30,7 +30,9 @@ enum Outcome {
     /// (recorded as such; answered as any refusal, and counted).
     NeedsEnrolment,
     /// `counts`: one more failure toward the account's sign-in delay.
-    Refused { counts: bool },
+    Refused {
+        counts: bool,
+    },
 }
 
 impl Outcome {
@@ -44,7 +46,9 @@ impl Outcome {
 pub enum Reauth {
     Confirmed,
     /// Wrong; `left` more wrong ones end the session.
-    Wrong { left: i32 },
+    Wrong {
+        left: i32,
+    },
     /// The account waits out earlier failures: nothing was checked.
     Waiting,
     /// Too many wrong passwords: the session has ended.

@@ -36,7 +36,12 @@ pub(super) fn param(url: &url::Url, name: &str) -> Option<String> {
 
 /// The customer logs in on the simulator's page and allows (or denies): returns the URL Wise's
 /// page sends the browser back to.
-pub(super) async fn on_wise_page(app: &TestApp, to_wise: &url::Url, email: &str, decision: &str) -> url::Url {
+pub(super) async fn on_wise_page(
+    app: &TestApp,
+    to_wise: &url::Url,
+    email: &str,
+    decision: &str,
+) -> url::Url {
     let mut form: Vec<(String, String)> = to_wise.query_pairs().into_owned().collect();
     form.push(("email".into(), email.into()));
     form.push(("password".into(), "correct horse".into()));
@@ -54,7 +59,11 @@ pub(super) async fn on_wise_page(app: &TestApp, to_wise: &url::Url, email: &str,
 }
 
 /// The browser arrives at wiselink's callback with what Wise's page gave it.
-pub(super) async fn callback(app: &TestApp, back: &url::Url, cookie: Option<&str>) -> reqwest::Response {
+pub(super) async fn callback(
+    app: &TestApp,
+    back: &url::Url,
+    cookie: Option<&str>,
+) -> reqwest::Response {
     let mut req = app
         .client
         .get(app.url(&format!("/oauth/callback?{}", back.query().unwrap_or(""))));

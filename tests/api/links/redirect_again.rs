@@ -165,5 +165,8 @@ async fn an_email_code_link_has_no_authorization_url_and_a_stranger_none_at_all(
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "another link's session");
     let r = new_url(&app, &other, "not-a-session").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(new_url(&app, &other, &other_session).await.status(), StatusCode::OK);
+    assert_eq!(
+        new_url(&app, &other, &other_session).await.status(),
+        StatusCode::OK
+    );
 }

@@ -108,7 +108,10 @@ async fn profiles_wise_will_not_list_send_the_link_to_review_never_active_or_rej
             .await;
         let done = json(submit(&app, &id, &session, &code).await).await;
         assert_eq!(done["state"], "needs_review", "{customer_ref}: {done}");
-        assert_eq!(done["review_reason"], "profile_unreadable", "{customer_ref}");
+        assert_eq!(
+            done["review_reason"], "profile_unreadable",
+            "{customer_ref}"
+        );
         assert!(done["wise_profile_id"].is_null());
         let r = app.access_token(&id).await;
         assert_eq!(r.status(), StatusCode::CONFLICT, "no token in review");
@@ -135,5 +138,8 @@ async fn a_redirect_uri_wise_refuses_costs_the_customer_no_attempt() {
     assert_eq!(problem(r).await["code"], "code_exchange_failed");
     let link = app.get_json(&format!("/v1/links/{id}")).await;
     assert_eq!(link["state"], "awaiting_code");
-    assert_eq!(link["attempts_remaining"], 5, "the customer is not to blame");
+    assert_eq!(
+        link["attempts_remaining"], 5,
+        "the customer is not to blame"
+    );
 }

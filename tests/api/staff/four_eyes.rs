@@ -48,12 +48,18 @@ async fn key_from_admin_page(admin: &StaffBrowser<'_>) -> String {
         .post(
             "/staff/admin",
             "/staff/admin/keys",
-            &[("name", "second thoughts"), ("your_password", STAFF_PASSWORD)],
+            &[
+                ("name", "second thoughts"),
+                ("your_password", STAFF_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(answer.status(), StatusCode::OK);
     let page = answer.text().await.unwrap();
-    let start = page.find("<code class=\"secret\">").expect("the new key is shown") + 21;
+    let start = page
+        .find("<code class=\"secret\">")
+        .expect("the new key is shown")
+        + 21;
     let end = page[start..].find('<').unwrap() + start;
     page[start..end].to_owned()
 }
@@ -149,7 +155,10 @@ async fn two_keys_of_the_partner_are_one_approver_and_a_reviewer_is_another() {
     assert_eq!(state(&app, &id).await, ("needs_review".into(), 1));
     let same_partner = approve_with_key(&app, &id, &other_key).await;
     assert_eq!(same_partner.status(), StatusCode::CONFLICT);
-    assert_eq!(problem(same_partner).await["code"], "second_approver_needed");
+    assert_eq!(
+        problem(same_partner).await["code"],
+        "second_approver_needed"
+    );
 
     app.add_staff("rita", "reviewer");
     let rita = app.staff("rita").await;
@@ -223,5 +232,11 @@ async fn creating_staff_or_keys_asks_for_the_admins_password() {
         )
         .await;
     assert_eq!(added.status(), StatusCode::OK);
-    assert!(added.text().await.unwrap().contains("Added eve as reviewer"));
+    assert!(
+        added
+            .text()
+            .await
+            .unwrap()
+            .contains("Added eve as reviewer")
+    );
 }

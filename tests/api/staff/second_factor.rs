@@ -3,16 +3,26 @@
 //! wrong one — not with a wrong code, not for an admin without a second factor where one is
 //! required, not when the secret cannot be opened.
 
-use crate::helpers::{
-    STAFF_PASSWORD, StaffBrowser, TestApp, run_cli, spawn_app, spawn_app_with,
-};
+use crate::helpers::{STAFF_PASSWORD, StaffBrowser, TestApp, run_cli, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use wiselink::crypto::KeyRing;
 
-/// Enrols a TOTP secret for `username`; returns the base32 secret.
+/// Enrols a TOTP secret for `username`, sealed with the development key; returns the base32
+/// secret.
 fn enrol(app: &TestApp, username: &str) -> String {
-    let out = app.staff_cli(&["staff", "totp", "enroll", username], None);
-    assert!(out.status.success());
+    enrol_with_keys(app, username, None)
+}
+
+/// Enrols a TOTP secret for `username`, sealed with `keys` (`crypto.keys`) when given.
+fn enrol_with_keys(app: &TestApp, username: &str, keys: Option<&str>) -> String {
+    let mut envs = vec![("WISELINK__DATABASE__URL", app.database().url())];
+    envs.extend(keys.map(|k| ("WISELINK__CRYPTO__KEYS", k)));
+    let out = run_cli(&["staff", "totp", "enroll", username], &envs, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let uri = stdout
         .lines()
@@ -44,7 +54,11 @@ fn wrong_code(right: &str) -> String {
     format!("{:06}", (n + 1) % 1_000_000)
 }
 
-async fn sign_in(browser: &mut StaffBrowser<'_>, password: &str, code: &str) -> (StatusCode, String) {
+async fn sign_in(
+    browser: &mut StaffBrowser<'_>,
+    password: &str,
+    code: &str,
+) -> (StatusCode, String) {
     let answer = browser
         .login_with(&[("username", "ada"), ("password", password), ("totp", code)])
         .await;
@@ -63,11 +77,16 @@ async fn wrong_codes_with_the_right_password_count_and_bring_the_wait() {
         let code = wrong_code(&code_now(&app, &secret));
         let (status, page) = sign_in(&mut browser, STAFF_PASSWORD, &code).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert_eq!(page, wrong_password_page, "a right password is not told apart");
+        assert_eq!(
+            page, wrong_password_page,
+            "a right password is not told apart"
+        );
     }
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM staff_users WHERE username = 'ada' AND failed_logins = 5")
-            .await,
+        app.count(
+            "SELECT COUNT(*) AS n FROM staff_users WHERE username = 'ada' AND failed_logins = 5"
+        )
+        .await,
         1,
         "wrong codes are failures like wrong passwords"
     );
@@ -91,7 +110,7 @@ async fn totp_users_sign_in_after_a_key_rotation_drops_the_old_key() {
     let new = KeyRing::generate_entry("k2026");
     let first = spawn_app_with(&[("WISELINK__CRYPTO__KEYS", old.as_str())]).await;
     first.add_staff("ada", "admin");
-    let secret = enrol(&first, "ada");
+    let secret = enrol_with_keys(&first, "ada", Some(&old));
     let ring = format!("{old},{new}");
     let app = first
         .restart_with(&[("WISELINK__CRYPTO__KEYS", ring.as_str())])
@@ -105,7 +124,11 @@ async fn totp_users_sign_in_after_a_key_rotation_drops_the_old_key() {
         None,
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("1 staff TOTP secrets"), "{stdout}");
     let app = app
         .restart_with(&[("WISELINK__CRYPTO__KEYS", new.as_str())])
@@ -125,7 +148,7 @@ async fn an_unreadable_secret_answers_a_right_password_like_a_wrong_one() {
     let other = KeyRing::generate_entry("k2026");
     let first = spawn_app_with(&[("WISELINK__CRYPTO__KEYS", old.as_str())]).await;
     first.add_staff("ada", "admin");
-    let secret = enrol(&first, "ada");
+    let secret = enrol_with_keys(&first, "ada", Some(&old));
     // The old key removed without a rotation: the secret cannot be opened.
     let app = first
         .restart_with(&[("WISELINK__CRYPTO__KEYS", other.as_str())])
@@ -152,11 +175,17 @@ async fn an_admin_without_a_required_second_factor_is_refused_like_anyone_and_lo
     let mut old = app.anonymous();
     old.cookie = cookie;
     let answer = old.get("/staff/admin").await;
-    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "the earlier session ended");
+    assert_eq!(
+        answer.status(),
+        StatusCode::SEE_OTHER,
+        "the earlier session ended"
+    );
     assert_eq!(answer.headers()["location"], "/staff/login");
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM staff_audit WHERE event = 'session_ended_totp_required'")
-            .await,
+        app.count(
+            "SELECT COUNT(*) AS n FROM staff_audit WHERE event = 'session_ended_totp_required'"
+        )
+        .await,
         1
     );
 
@@ -168,8 +197,10 @@ async fn an_admin_without_a_required_second_factor_is_refused_like_anyone_and_lo
     assert_eq!(right.0, StatusCode::UNAUTHORIZED);
     assert_eq!(right, wrong, "the right password is not confirmed");
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM staff_audit WHERE event = 'login_needs_totp_enrolment'")
-            .await,
+        app.count(
+            "SELECT COUNT(*) AS n FROM staff_audit WHERE event = 'login_needs_totp_enrolment'"
+        )
+        .await,
         1,
         "the operator can see why"
     );

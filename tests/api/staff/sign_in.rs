@@ -169,14 +169,21 @@ async fn an_ipv6_client_is_limited_by_its_64_not_by_each_address() {
             app.anonymous()
                 .send_form_with(
                     "/staff/login",
-                    &[("username", "nobody"), ("password", "not-a-password-at-all")],
+                    &[
+                        ("username", "nobody"),
+                        ("password", "not-a-password-at-all"),
+                    ],
                     &[("Sec-Fetch-Site", "same-origin"), ("X-Forwarded-For", from)],
                 )
                 .await
                 .status()
         }
     };
-    for from in ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:aaaa:bbbb:cccc:dddd"] {
+    for from in [
+        "2001:db8:1:2::1",
+        "2001:db8:1:2::2",
+        "2001:db8:1:2:aaaa:bbbb:cccc:dddd",
+    ] {
         assert_eq!(attempt(from).await, StatusCode::UNAUTHORIZED, "{from}");
     }
     assert_eq!(

@@ -43,7 +43,10 @@ async fn a_cached_token_works_until_its_expires_at_while_the_refresher_runs() {
     let now = app.sim().clock.now_utc();
     let (token, expires_at) = handed_out(&app, &id).await.unwrap();
     // Not Wise's 12 hours: the refresher renews it about 6 hours before that.
-    assert!(expires_at <= now + Duration::hours(6) + Duration::minutes(1), "{expires_at}");
+    assert!(
+        expires_at <= now + Duration::hours(6) + Duration::minutes(1),
+        "{expires_at}"
+    );
     assert!(expires_at >= now + Duration::hours(4), "{expires_at}");
 
     // The partner uses the cached token until a second before its expires_at; the refresher
@@ -58,7 +61,10 @@ async fn a_cached_token_works_until_its_expires_at_while_the_refresher_runs() {
     let left = expires_at - app.sim().clock.now_utc() - Duration::seconds(1);
     app.advance(left);
     run_once(&app.links, pass()).await;
-    assert!(works_at_wise(&app, &token).await, "a second before expires_at");
+    assert!(
+        works_at_wise(&app, &token).await,
+        "a second before expires_at"
+    );
 
     // From expires_at on it is renewed, and the partner gets the new one.
     app.advance(Duration::seconds(2));
@@ -111,7 +117,10 @@ async fn no_token_is_handed_out_that_a_refresh_ends_before_its_expires_at_in_a_s
     // both instances' refreshers drain what is due.
     for _ in 0..(36 * 6) {
         first.advance(Duration::minutes(10));
-        let (a, b) = tokio::join!(run_once(&first.links, pass()), run_once(&second.links, pass()));
+        let (a, b) = tokio::join!(
+            run_once(&first.links, pass()),
+            run_once(&second.links, pass())
+        );
         let _ = (a, b);
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
@@ -122,7 +131,9 @@ async fn no_token_is_handed_out_that_a_refresh_ends_before_its_expires_at_in_a_s
     }
     let mut tokens: std::collections::HashMap<String, DateTime<Utc>> = Default::default();
     for (token, expires_at) in &answers {
-        let at = DateTime::parse_from_rfc3339(expires_at).unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339(expires_at)
+            .unwrap()
+            .with_timezone(&Utc);
         let entry = tokens.entry(token.clone()).or_insert(at);
         *entry = (*entry).max(at);
     }
@@ -140,7 +151,15 @@ async fn no_token_is_handed_out_that_a_refresh_ends_before_its_expires_at_in_a_s
         tokens.len(),
         ended_early
     );
-    assert!(answers.len() > 500, "the storm ran: {} answers", answers.len());
-    assert!(tokens.len() >= ids.len() * 3, "tokens were renewed: {}", tokens.len());
+    assert!(
+        answers.len() > 500,
+        "the storm ran: {} answers",
+        answers.len()
+    );
+    assert!(
+        tokens.len() >= ids.len() * 3,
+        "tokens were renewed: {}",
+        tokens.len()
+    );
     assert_eq!(ended_early, 0);
 }
