@@ -159,6 +159,16 @@ async fn the_demo_starts_everything_with_sample_customers_and_starts_fresh_each_
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(body["email"], email);
     }
+    // A page on another name that DNS re-pointed at this machine gets nothing.
+    for (method, path) in [("GET", "/"), ("POST", "/demo/links"), ("GET", "/dev/mailbox")] {
+        let rebound = client
+            .request(method.parse().unwrap(), format!("{}{path}", demo.base))
+            .header("Host", "rebind.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rebound.status(), StatusCode::NOT_FOUND, "{method} {path}");
+    }
     let start = client.get(format!("{}/", demo.base)).send().await.unwrap();
     assert_eq!(start.status(), StatusCode::OK);
     let html = start.text().await.unwrap();

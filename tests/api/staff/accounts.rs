@@ -185,3 +185,51 @@ fn totp_now(secret: &str) -> String {
         .unwrap();
     totp.generate_current().to_string()
 }
+
+#[tokio::test]
+async fn the_last_enabled_admin_cannot_be_disabled_or_demoted_from_the_back_office() {
+    let app = spawn_app().await;
+    app.add_staff("root", "admin");
+    let root = app.staff("root").await;
+    for (change, form) in [("disable", vec![]), ("role", vec![("role", "reviewer")])] {
+        let answer = root
+            .post(
+                "/staff/admin",
+                &format!("/staff/admin/staff/root/{change}"),
+                &form,
+            )
+            .await;
+        assert_eq!(answer.status(), StatusCode::CONFLICT, "{change}");
+        assert!(
+            answer
+                .text()
+                .await
+                .unwrap()
+                .contains("the only enabled administrator"),
+            "{change}"
+        );
+    }
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) AS n FROM staff_users WHERE username = 'root' \
+             AND role = 'admin' AND disabled_at IS NULL"
+        )
+        .await,
+        1
+    );
+    // With a second admin, stepping down is allowed (and ends one's own session).
+    app.add_staff("ops", "admin");
+    let answer = root
+        .post(
+            "/staff/admin",
+            "/staff/admin/staff/root/role",
+            &[("role", "reviewer")],
+        )
+        .await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    let ops = app.staff("ops").await;
+    let answer = ops
+        .post("/staff/admin", "/staff/admin/staff/ops/disable", &[])
+        .await;
+    assert_eq!(answer.status(), StatusCode::CONFLICT, "ops is the last one now");
+}
