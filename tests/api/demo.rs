@@ -160,7 +160,11 @@ async fn the_demo_starts_everything_with_sample_customers_and_starts_fresh_each_
         assert_eq!(body["email"], email);
     }
     // A page on another name that DNS re-pointed at this machine gets nothing.
-    for (method, path) in [("GET", "/"), ("POST", "/demo/links"), ("GET", "/dev/mailbox")] {
+    for (method, path) in [
+        ("GET", "/"),
+        ("POST", "/demo/links"),
+        ("GET", "/dev/mailbox"),
+    ] {
         let rebound = client
             .request(method.parse().unwrap(), format!("{}{path}", demo.base))
             .header("Host", "rebind.example")

@@ -101,6 +101,12 @@ impl LinkService {
         } else {
             Doubt::Clear
         };
+        // A holder that stalled past its lease (a frozen process, a slow check above) sends
+        // nothing: someone else may hold the link now, and two refreshes would kill the token
+        // that one of them hands out.
+        if !link.refresh_leased(self.clock.now()) {
+            return Ok(Renewal::Superseded);
+        }
         let refresh = self.open_secret(&link, SealedColumn::RefreshToken)?;
         match self.wise.refresh(&refresh).await {
             Ok(tokens) => self.store_renewed(&link, &tokens, None).await,

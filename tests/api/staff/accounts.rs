@@ -231,5 +231,9 @@ async fn the_last_enabled_admin_cannot_be_disabled_or_demoted_from_the_back_offi
     let answer = ops
         .post("/staff/admin", "/staff/admin/staff/ops/disable", &[])
         .await;
-    assert_eq!(answer.status(), StatusCode::CONFLICT, "ops is the last one now");
+    assert_eq!(
+        answer.status(),
+        StatusCode::CONFLICT,
+        "ops is the last one now"
+    );
 }
