@@ -69,6 +69,30 @@ pub enum RotationError {
     Db(#[from] DbError),
 }
 
+impl Rotation {
+    /// One sealed value: left alone if the newest key sealed it, else opened and sealed again
+    /// (`reseal`) and written only if it still holds what was read (`replace`); counted either way.
+    fn one(
+        &mut self,
+        keys: &KeyRing,
+        sealed: &[u8],
+        reseal: impl FnOnce() -> Result<Vec<u8>, RotationError>,
+        replace: impl FnOnce(&[u8]) -> Result<bool, DbError>,
+    ) -> Result<(), RotationError> {
+        if !keys.needs_rotation(sealed) {
+            self.already_current += 1;
+            return Ok(());
+        }
+        let resealed = reseal()?;
+        if replace(&resealed)? {
+            self.resealed += 1;
+        } else {
+            self.changed_meanwhile += 1;
+        }
+        Ok(())
+    }
+}
+
 /// Walks every link, then every outbox message that still holds content, every stored
 /// response, and every staff TOTP secret. Every instance of the service must already have the new key in its ring (as the
 /// newest) before this runs, or they could not open what it writes.
@@ -90,28 +114,47 @@ pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, Rotat
                 let Some(sealed) = column.of(link) else {
                     continue;
                 };
-                if !keys.needs_rotation(sealed) {
-                    done.already_current += 1;
-                    continue;
-                }
                 let aad = Aad {
                     table: "links",
                     column: column.name(),
                     row: link.id.as_str(),
                 };
-                let resealed =
-                    keys.reseal(sealed, aad)
-                        .map_err(|reason| RotationError::Unreadable {
-                            link: link.id.to_string(),
-                            column: column.name(),
-                            reason,
-                        })?;
-                if links::replace_sealed(conn, link.id.as_str(), column, sealed, &resealed)? {
-                    done.resealed += 1;
-                } else {
-                    done.changed_meanwhile += 1;
-                }
+                done.one(
+                    keys,
+                    sealed,
+                    || {
+                        keys.reseal(sealed, aad)
+                            .map_err(|reason| RotationError::Unreadable {
+                                link: link.id.to_string(),
+                                column: column.name(),
+                                reason,
+                            })
+                    },
+                    |new| links::replace_sealed(conn, link.id.as_str(), column, sealed, new),
+                )?;
             }
+        }
+    }
+}
+
+/// Rows keyed by an id, as `(id, name, sealed value)`, a batch after the given id at a time.
+type ById = fn(&mut DbConnection, i64, i64) -> Result<Vec<(i64, String, Vec<u8>)>, DbError>;
+
+/// Calls `each` for every row `fetch` gives, in id order, a batch at a time.
+fn each_by_id(
+    conn: &mut DbConnection,
+    fetch: ById,
+    mut each: impl FnMut(&mut DbConnection, i64, &str, &[u8]) -> Result<(), RotationError>,
+) -> Result<(), RotationError> {
+    let mut after = 0;
+    loop {
+        let batch = fetch(conn, after, BATCH)?;
+        let Some((last, _, _)) = batch.last() else {
+            return Ok(());
+        };
+        after = *last;
+        for (id, name, sealed) in &batch {
+            each(conn, *id, name, sealed)?;
         }
     }
 }
@@ -121,28 +164,22 @@ fn rotate_outbox(
     keys: &KeyRing,
     done: &mut Rotation,
 ) -> Result<(), RotationError> {
-    let mut after = 0;
-    loop {
-        let batch = outbox::sealed_after(conn, after, BATCH)?;
-        let Some((last, _, _)) = batch.last() else {
-            return Ok(());
-        };
-        after = *last;
-        for (id, message_id, sealed) in &batch {
+    each_by_id(
+        conn,
+        outbox::sealed_after,
+        |conn, id, message_id, sealed| {
             done.messages += 1;
-            if !keys.needs_rotation(sealed) {
-                done.already_current += 1;
-                continue;
-            }
-            let resealed = crate::services::outbox::reseal(keys, message_id, sealed)
-                .map_err(|reason| RotationError::UnreadableMessage { id: *id, reason })?;
-            if outbox::replace_payload(conn, *id, sealed, &resealed)? {
-                done.resealed += 1;
-            } else {
-                done.changed_meanwhile += 1;
-            }
-        }
-    }
+            done.one(
+                keys,
+                sealed,
+                || {
+                    crate::services::outbox::reseal(keys, message_id, sealed)
+                        .map_err(|reason| RotationError::UnreadableMessage { id, reason })
+                },
+                |new| outbox::replace_payload(conn, id, sealed, new),
+            )
+        },
+    )
 }
 
 fn rotate_responses(
@@ -159,23 +196,20 @@ fn rotate_responses(
         after = (scope.clone(), key.clone());
         for (scope, key, sealed) in &batch {
             done.responses += 1;
-            if !keys.needs_rotation(sealed) {
-                done.already_current += 1;
-                continue;
-            }
             let row = idempotency::row_name(scope, key);
-            let resealed = keys
-                .reseal(sealed, idempotency::aad(&row))
-                .map_err(|reason| RotationError::UnreadableResponse {
-                    scope: scope.clone(),
-                    key: key.clone(),
-                    reason,
-                })?;
-            if idempotency::replace_body(conn, scope, key, sealed, &resealed)? {
-                done.resealed += 1;
-            } else {
-                done.changed_meanwhile += 1;
-            }
+            done.one(
+                keys,
+                sealed,
+                || {
+                    keys.reseal(sealed, idempotency::aad(&row))
+                        .map_err(|reason| RotationError::UnreadableResponse {
+                            scope: scope.clone(),
+                            key: key.clone(),
+                            reason,
+                        })
+                },
+                |new| idempotency::replace_body(conn, scope, key, sealed, new),
+            )?;
         }
     }
 }
@@ -185,32 +219,25 @@ fn rotate_totp(
     keys: &KeyRing,
     done: &mut Rotation,
 ) -> Result<(), RotationError> {
-    let mut after = 0;
-    loop {
-        let batch = staff::sealed_totp_after(conn, after, BATCH)?;
-        let Some((last, _, _)) = batch.last() else {
-            return Ok(());
-        };
-        after = *last;
-        for (id, username, sealed) in &batch {
+    each_by_id(
+        conn,
+        staff::sealed_totp_after,
+        |conn, id, username, sealed| {
             done.staff += 1;
-            if !keys.needs_rotation(sealed) {
-                done.already_current += 1;
-                continue;
-            }
-            let resealed = keys
-                .reseal(sealed, crate::services::staff::totp_aad(username))
-                .map_err(|reason| RotationError::UnreadableTotp {
-                    username: username.clone(),
-                    reason,
-                })?;
-            if staff::replace_totp(conn, *id, sealed, &resealed)? {
-                done.resealed += 1;
-            } else {
-                done.changed_meanwhile += 1;
-            }
-        }
-    }
+            done.one(
+                keys,
+                sealed,
+                || {
+                    keys.reseal(sealed, crate::services::staff::totp_aad(username))
+                        .map_err(|reason| RotationError::UnreadableTotp {
+                            username: username.to_owned(),
+                            reason,
+                        })
+                },
+                |new| staff::replace_totp(conn, id, sealed, new),
+            )
+        },
+    )
 }
 
 #[cfg(test)]

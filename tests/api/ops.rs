@@ -62,15 +62,7 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_pool() {
     for _ in 0..3 {
         app.get_customer("metrics-probe").await;
     }
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&app).await;
     let line = text
         .lines()
         .find(|l| {
@@ -178,6 +170,18 @@ async fn the_service_recovers_after_postgres_drops_its_connections() {
     );
 }
 
+/// What `/metrics` shows now.
+async fn metrics_text(app: &crate::helpers::TestApp) -> String {
+    app.client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Label values of `name` in the exposition text.
 fn label_values(text: &str, name: &str) -> std::collections::BTreeSet<String> {
     let key = format!("{name}=\"");
@@ -191,17 +195,7 @@ fn label_values(text: &str, name: &str) -> std::collections::BTreeSet<String> {
 #[tokio::test]
 async fn a_flood_of_invented_methods_and_paths_leaves_the_metrics_bounded() {
     let app = spawn_app().await;
-    let metrics = || async {
-        app.client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
-    let before = metrics().await;
+    let before = metrics_text(&app).await;
     // One keep-alive connection's worth of requests, each with a method and a path never seen.
     for i in 0..400 {
         let method = format!("FLOOD{i:04}{}", "X".repeat(190));
@@ -219,7 +213,7 @@ async fn a_flood_of_invented_methods_and_paths_leaves_the_metrics_bounded() {
             .unwrap();
         assert!(r.status().is_client_error(), "{path}: {}", r.status());
     }
-    let after = metrics().await;
+    let after = metrics_text(&app).await;
     assert!(
         !after.contains("FLOOD"),
         "an invented method became a label"

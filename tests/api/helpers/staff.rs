@@ -32,6 +32,21 @@ impl TestApp {
         }
     }
 
+    /// `wiselink staff totp enroll USER` against this app's database, its secret sealed with
+    /// `keys` (`crypto.keys`; the development key when `None`); returns the standard output
+    /// (the `otpauth://` URI and the QR code).
+    pub fn enrol_totp(&self, username: &str, keys: Option<&str>) -> String {
+        let mut envs = vec![("WISELINK__DATABASE__URL", self.database().url())];
+        envs.extend(keys.map(|k| ("WISELINK__CRYPTO__KEYS", k)));
+        let out = run_cli(&["staff", "totp", "enroll", username], &envs, None);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Signs `username` in with the staff password; panics unless it works.
     pub async fn staff(&self, username: &str) -> StaffBrowser<'_> {
         let mut browser = StaffBrowser {
@@ -151,4 +166,18 @@ pub fn try_form_value(page: &str, name: &str) -> Option<String> {
 
 pub fn form_value(page: &str, name: &str) -> String {
     try_form_value(page, name).unwrap_or_else(|| panic!("no {name} field in the page"))
+}
+
+/// The base32 secret in the `otpauth://` URI an enrolment printed.
+pub fn totp_secret(printed: &str) -> String {
+    let uri = printed
+        .lines()
+        .find(|l| l.starts_with("otpauth://totp/"))
+        .expect("an otpauth URI");
+    url::Url::parse(uri)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "secret")
+        .map(|(_, v)| v.to_string())
+        .expect("a secret")
 }

@@ -6,6 +6,17 @@ use crate::helpers::{TestApp, awaiting_code, json, problem, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// What a native app forwards from its deep link: the code and state Wise's page sent back.
+async fn forward_trip(
+    app: &TestApp,
+    id: &str,
+    session: &str,
+    back: &url::Url,
+) -> reqwest::Response {
+    let body = json!({"code": param(back, "code"), "state": param(back, "state")});
+    forward(app, id, session, body).await
+}
+
 /// What a native app forwards from its deep link.
 async fn forward(app: &TestApp, id: &str, session: &str, body: Value) -> reqwest::Response {
     app.client
@@ -63,13 +74,7 @@ async fn a_lost_exchange_returns_the_link_to_wises_page_and_a_new_url_links_it()
     app.sim()
         .fault(json!({"endpoint": "/oauth/token", "drop_response": true, "count": 1}))
         .await;
-    let lost = forward(
-        &app,
-        &id,
-        &session,
-        json!({"code": param(&back, "code"), "state": param(&back, "state")}),
-    )
-    .await;
+    let lost = forward_trip(&app, &id, &session, &back).await;
     assert_eq!(lost.status(), StatusCode::BAD_GATEWAY);
     assert_eq!(problem(lost).await["code"], "code_exchange_failed");
     waiting_for_wise(&app, &id, &session).await;
@@ -81,13 +86,7 @@ async fn a_lost_exchange_returns_the_link_to_wises_page_and_a_new_url_links_it()
     let url = url::Url::parse(again["url"].as_str().unwrap()).unwrap();
     assert!(again["expires_at"].is_string());
     let back = on_wise_page(&app, &url, "ra-lost@example.com", "allow").await;
-    let done = forward(
-        &app,
-        &id,
-        &session,
-        json!({"code": param(&back, "code"), "state": param(&back, "state")}),
-    )
-    .await;
+    let done = forward_trip(&app, &id, &session, &back).await;
     assert_eq!(done.status(), StatusCode::OK);
     assert_eq!(json(done).await["state"], "active");
 }
@@ -139,13 +138,7 @@ async fn a_native_app_gets_a_new_url_after_the_first_state_expires() {
     assert_ne!(state, first_state);
     assert_eq!(token_calls(&app).await, calls, "issuing a URL calls nobody");
     let back = on_wise_page(&app, &url, "ra-late@example.com", "allow").await;
-    let done = forward(
-        &app,
-        &id,
-        &session,
-        json!({"code": param(&back, "code"), "state": param(&back, "state")}),
-    )
-    .await;
+    let done = forward_trip(&app, &id, &session, &back).await;
     assert_eq!(json(done).await["state"], "active");
     // Once linked, there is no trip to make.
     let r = new_url(&app, &id, &session).await;

@@ -1,6 +1,6 @@
 //! `wiselink staff …`: accounts from the command line.
 
-use crate::helpers::{STAFF_PASSWORD, spawn_app};
+use crate::helpers::{STAFF_PASSWORD, spawn_app, totp_secret};
 use reqwest::StatusCode;
 
 fn text(out: &std::process::Output) -> String {
@@ -124,22 +124,10 @@ async fn staff_accounts_are_managed_from_the_cli_with_strong_passwords_only() {
 async fn totp_enrolment_prints_an_otpauth_uri_and_then_sign_in_needs_the_code() {
     let app = spawn_app().await;
     app.add_staff("ada", "admin");
-    let out = app.staff_cli(&["staff", "totp", "enroll", "ada"], None);
-    assert!(out.status.success(), "{}", text(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let uri = stdout
-        .lines()
-        .find(|l| l.starts_with("otpauth://totp/"))
-        .expect("an otpauth URI")
-        .to_owned();
-    assert!(uri.contains("issuer=wiselink"), "{uri}");
+    let stdout = app.enrol_totp("ada", None);
+    assert!(stdout.contains("issuer=wiselink"), "{stdout}");
     assert!(stdout.contains('█'), "a QR code for the terminal");
-    let secret = url::Url::parse(&uri)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "secret")
-        .map(|(_, v)| v.to_string())
-        .unwrap();
+    let secret = totp_secret(&stdout);
     assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM staff_users WHERE totp_secret IS NOT NULL")
             .await,

@@ -42,6 +42,34 @@ async fn state(app: &TestApp, id: &str) -> (String, i64) {
     )
 }
 
+/// A reviewer the operator adds (CLI) is a second person: their approval activates the link.
+async fn a_second_person_approves(app: &TestApp, id: &str) {
+    app.add_staff("rita", "reviewer");
+    let rita = app.staff("rita").await;
+    assert_eq!(
+        approve_on_screen(&rita, id).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(state(app, id).await, ("active".into(), 2));
+}
+
+/// `admin` adds a reviewer on the admin page (typing their own password again).
+async fn add_on_admin_page(admin: &StaffBrowser<'_>, username: &str) {
+    let added = admin
+        .post(
+            "/staff/admin",
+            "/staff/admin/staff",
+            &[
+                ("username", username),
+                ("role", "reviewer"),
+                ("password", STAFF_PASSWORD),
+                ("your_password", STAFF_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::OK, "{username} added");
+}
+
 /// The key an admin creates on the admin page (shown once, in the page).
 async fn key_from_admin_page(admin: &StaffBrowser<'_>) -> String {
     let answer = admin
@@ -93,19 +121,7 @@ async fn an_admin_cannot_second_their_own_approval_with_an_account_they_add_afte
         approve_on_screen(&root, &id).await.status(),
         StatusCode::SEE_OTHER
     );
-    let added = root
-        .post(
-            "/staff/admin",
-            "/staff/admin/staff",
-            &[
-                ("username", "sock"),
-                ("role", "reviewer"),
-                ("password", STAFF_PASSWORD),
-                ("your_password", STAFF_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(added.status(), StatusCode::OK);
+    add_on_admin_page(&root, "sock").await;
     let sock = app.staff("sock").await;
     let second = approve_on_screen(&sock, &id).await;
     assert_eq!(second.status(), StatusCode::CONFLICT);
@@ -115,19 +131,7 @@ async fn an_admin_cannot_second_their_own_approval_with_an_account_they_add_afte
         .await
         .unwrap();
     let sock = app.staff("sock").await;
-    let added = sock
-        .post(
-            "/staff/admin",
-            "/staff/admin/staff",
-            &[
-                ("username", "puppet"),
-                ("role", "reviewer"),
-                ("password", STAFF_PASSWORD),
-                ("your_password", STAFF_PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(added.status(), StatusCode::OK);
+    add_on_admin_page(&sock, "puppet").await;
     let puppet = app.staff("puppet").await;
     assert_eq!(
         approve_on_screen(&puppet, &id).await.status(),
@@ -135,14 +139,7 @@ async fn an_admin_cannot_second_their_own_approval_with_an_account_they_add_afte
     );
     assert_eq!(state(&app, &id).await, ("needs_review".into(), 1));
 
-    // An account the operator adds (CLI) is a second person.
-    app.add_staff("rita", "reviewer");
-    let rita = app.staff("rita").await;
-    assert_eq!(
-        approve_on_screen(&rita, &id).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(state(&app, &id).await, ("active".into(), 2));
+    a_second_person_approves(&app, &id).await;
 }
 
 #[tokio::test]
@@ -160,13 +157,7 @@ async fn two_keys_of_the_partner_are_one_approver_and_a_reviewer_is_another() {
         "second_approver_needed"
     );
 
-    app.add_staff("rita", "reviewer");
-    let rita = app.staff("rita").await;
-    assert_eq!(
-        approve_on_screen(&rita, &id).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(state(&app, &id).await, ("active".into(), 2));
+    a_second_person_approves(&app, &id).await;
 }
 
 #[tokio::test]

@@ -3,38 +3,20 @@
 //! wrong one — not with a wrong code, not for an admin without a second factor where one is
 //! required, not when the secret cannot be opened.
 
-use crate::helpers::{STAFF_PASSWORD, StaffBrowser, TestApp, run_cli, spawn_app, spawn_app_with};
+use crate::helpers::{
+    STAFF_PASSWORD, StaffBrowser, TestApp, run_cli, spawn_app, spawn_app_with, totp_secret,
+};
 use reqwest::StatusCode;
 use wiselink::crypto::KeyRing;
 
-/// Enrols a TOTP secret for `username`, sealed with the development key; returns the base32
-/// secret.
-fn enrol(app: &TestApp, username: &str) -> String {
-    enrol_with_keys(app, username, None)
+/// Enrols a TOTP secret for `username`, sealed with `keys` (the development key when `None`);
+/// returns the base32 secret.
+fn enrol_with_keys(app: &TestApp, username: &str, keys: Option<&str>) -> String {
+    totp_secret(&app.enrol_totp(username, keys))
 }
 
-/// Enrols a TOTP secret for `username`, sealed with `keys` (`crypto.keys`) when given.
-fn enrol_with_keys(app: &TestApp, username: &str, keys: Option<&str>) -> String {
-    let mut envs = vec![("WISELINK__DATABASE__URL", app.database().url())];
-    envs.extend(keys.map(|k| ("WISELINK__CRYPTO__KEYS", k)));
-    let out = run_cli(&["staff", "totp", "enroll", username], &envs, None);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let uri = stdout
-        .lines()
-        .find(|l| l.starts_with("otpauth://totp/"))
-        .expect("an otpauth URI")
-        .to_owned();
-    url::Url::parse(&uri)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "secret")
-        .map(|(_, v)| v.to_string())
-        .unwrap()
+fn enrol(app: &TestApp, username: &str) -> String {
+    enrol_with_keys(app, username, None)
 }
 
 /// The code for `secret` at the app's clock (RFC 6238: SHA-1, 6 digits, 30 s).
