@@ -171,3 +171,49 @@ async fn no_token_is_handed_out_that_a_refresh_ends_before_its_expires_at_in_a_s
     );
     assert_eq!(ended_early, 0);
 }
+
+#[tokio::test]
+async fn a_holder_whose_lease_ended_sends_no_refresh_over_the_next_holders() {
+    let first = spawn_app().await;
+    let second = first.second_instance(&[]).await;
+    let id = active_link(&first, "ho-late").await;
+    // In doubt: the next holder first asks Wise whether the stored token still works, and that
+    // answer is slow for the first holder only.
+    first
+        .execute("UPDATE links SET refresh_in_doubt_at = created_at")
+        .await
+        .unwrap();
+    first
+        .sim()
+        .fault(serde_json::json!({"endpoint": "/v1/me", "latency_ms": 1500}))
+        .await;
+    let late = tokio::spawn({
+        let (client, url, key) = (
+            first.client.clone(),
+            first.url(&format!("/v1/links/{id}/access-token")),
+            first.api_key.clone(),
+        );
+        async move {
+            let r = client.post(url).bearer_auth(key).send().await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::OK);
+            r.json::<Value>().await.unwrap()["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Its lease ends while it waits; the other instance takes the link and renews it.
+    first.advance(Duration::minutes(2));
+    let (renewed, _) = handed_out(&second, &id).await.unwrap();
+    assert_eq!(super::refreshes(&first).await.len(), 1);
+
+    let from_late = late.await.unwrap();
+    assert_eq!(
+        super::refreshes(&first).await.len(),
+        1,
+        "the late holder sent nothing"
+    );
+    assert_eq!(from_late, renewed, "it hands out what the other stored");
+    assert!(works_at_wise(&first, &renewed).await);
+}
