@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod i18n;
+pub mod local_names;
 pub mod mail;
 pub mod routes;
 pub mod services;

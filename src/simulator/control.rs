@@ -2,13 +2,29 @@
 
 use super::Simulator;
 use super::state::{Fault, ProfileKind, Revoked, UserState, Variants};
-use actix_web::{HttpResponse, Scope, web};
+use actix_web::{HttpResponse, Scope, guard, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 
+/// The control API answers only requests whose `Host` names this machine or the simulator's own
+/// public host: what it shows (the mailbox's codes, the calls with their bodies) is not for a
+/// page on a DNS-rebound name. Other requests fall through to the simulated Wise (404).
 pub fn scope() -> Scope {
     web::scope("/__sim")
+        .guard(guard::fn_guard(|ctx| {
+            let public_host = ctx
+                .app_data::<web::Data<Simulator>>()
+                .and_then(|sim| url::Url::parse(&sim.public_url).ok())
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+            ctx.head()
+                .headers
+                .get(actix_web::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .is_some_and(|host| {
+                    crate::local_names::names_this_machine(host, public_host.as_deref())
+                })
+        }))
         .route("/users", web::post().to(seed_user))
         .route("/users/{id}/{action}", web::post().to(user_action))
         .route("/linked-users", web::post().to(seed_linked_users))

@@ -130,3 +130,27 @@ async fn control_api_refuses_bad_input() {
         .unwrap();
     assert_eq!(listed, json!([]));
 }
+
+#[tokio::test]
+async fn the_control_api_answers_only_requests_naming_this_machine() {
+    let sim = spawn_sim().await;
+    sim.seed("rebind@example.com", json!({})).await;
+    let port = sim.url.rsplit(':').next().unwrap().to_owned();
+    for (host, expected) in [
+        (format!("rebind.example:{port}"), StatusCode::NOT_FOUND),
+        ("localhost.evil.example".to_owned(), StatusCode::NOT_FOUND),
+        (format!("127.0.0.1:{port}"), StatusCode::OK),
+        (format!("localhost:{port}"), StatusCode::OK),
+    ] {
+        for path in ["/__sim/mailbox?to=rebind@example.com", "/__sim/calls"] {
+            let r = sim
+                .http
+                .get(sim.url(path))
+                .header("Host", &host)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), expected, "{path} for {host}");
+        }
+    }
+}
