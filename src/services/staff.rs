@@ -16,11 +16,13 @@
 mod accounts;
 mod admin_keys;
 mod password;
+mod reauth;
 mod session;
 mod totp;
 
 pub use accounts::{AccountError, StaffSummary};
-pub use session::{LoginError, NewSession, Reauth, StaffSession};
+pub use reauth::Reauth;
+pub use session::{LoginError, NewSession, StaffSession};
 pub use totp::{Enrolment, totp_aad};
 
 use crate::clock::SharedClock;

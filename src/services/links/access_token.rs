@@ -114,10 +114,7 @@ impl LinkService {
     /// replaces it before that next try), else "unavailable, try again when the refresh is due".
     fn between_tries(&self, link: &LinkRow, now: NaiveDateTime) -> Result<AccessToken, LinkError> {
         if !link.refresh_unsettled(now)
-            && let Some(until) = link.access_expires_at.map(|t| match link.refresh_due_at {
-                Some(due) => t.min(due),
-                None => t,
-            })
+            && let Some(until) = replaceable_from(link, chrono::Duration::zero())
             && let Some(token) = self.stored_token(link, until)?
         {
             return Ok(token);
