@@ -65,7 +65,7 @@ for backend in $backends; do
     case "$backend" in
     sqlite)
         echo "== tests on SQLite (unit + black-box) =="
-        env -u TEST_DATABASE_URL cargo test --lib --bins --tests -- --test-threads "$threads"
+        env -u TEST_DATABASE_URL cargo test --workspace --lib --bins --tests -- --test-threads "$threads"
         if [ "$browser" = 1 ]; then
             ensure_browser
             echo "== browser tests on SQLite =="

@@ -6,12 +6,12 @@ use crate::db::{Db, migrations};
 use crate::services::api_keys;
 use crate::services::staff::StaffService;
 use crate::settings::Settings;
-use crate::simulator::{self, Simulator};
 use crate::startup::Application;
 use actix_web::web;
 use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
+use wiselink_simulator::{self as simulator, Simulator};
 
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;

@@ -9,7 +9,6 @@ pub mod authorization_states;
 mod connection;
 pub mod customers;
 pub mod idempotency;
-mod ids;
 pub mod links;
 pub mod migrations;
 pub mod outbox;

@@ -13,7 +13,6 @@ use crate::crypto::KeyRing;
 use crate::services::api_keys;
 use crate::services::staff::StaffService;
 use crate::settings::{DatabaseUrl, Settings, Sources};
-use crate::simulator::{self, Simulator};
 use crate::startup::{Application, open_database};
 use actix_web::web;
 use anyhow::Context;
@@ -22,6 +21,7 @@ use std::net::{IpAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use wiselink_simulator::{self as simulator, Simulator};
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 

@@ -57,7 +57,7 @@ fn main() -> ExitCode {
         } => {
             let tls = tls_cert
                 .zip(tls_key)
-                .map(|(cert, key)| wiselink::simulator::tls::TlsFiles {
+                .map(|(cert, key)| wiselink_simulator::tls::TlsFiles {
                     cert,
                     key,
                     client_ca,

@@ -161,7 +161,7 @@ impl Settings {
         self.server.problems(environment, &mut out);
         self.database.problems(&mut out);
         self.log.problems(&mut out);
-        self.wise.problems(environment, &mut out);
+        wise::problems(&self.wise, environment, &mut out);
         self.crypto.problems(environment, &mut out);
         self.workers.problems(&mut out);
         self.auth.problems(&mut out);

@@ -1,29 +1,9 @@
 //! `[wise]` and `[simulator]`.
 
 use super::Environment;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WiseSettings {
-    pub api_url: String,
-    pub authorize_url: String,
-    pub client_id: String,
-    pub client_secret: SecretString,
-    pub redirect_uri: String,
-    pub mtls_cert: String,
-    pub mtls_key: String,
-    /// A PEM CA trusted for `api_url` instead of the system's roots; empty for the system's.
-    #[serde(default)]
-    pub ca_cert: String,
-    pub connect_timeout_ms: u64,
-    pub request_timeout_ms: u64,
-    pub max_attempts: u32,
-    pub retry_base_ms: u64,
-    pub retry_after_cap_secs: u64,
-    pub token_refresh_margin_secs: u64,
-}
+pub use wiselink_wise::WiseSettings;
 
 /// The client secret the defaults pair with the simulator; refused in production.
 pub const DEV_CLIENT_SECRET: &str = "wiselink-dev-secret";
@@ -35,9 +15,9 @@ pub struct SimulatorSettings {
     pub port: u16,
 }
 
-impl WiseSettings {
-    pub(super) fn problems(&self, environment: &Environment, out: &mut Vec<String>) {
-        let w = self;
+/// What is wrong with `[wise]` for `environment`, appended to `out`.
+pub(super) fn problems(w: &WiseSettings, environment: &Environment, out: &mut Vec<String>) {
+    {
         for (key, value) in [
             ("wise.api_url", &w.api_url),
             ("wise.authorize_url", &w.authorize_url),

@@ -20,7 +20,7 @@ pub struct TestSim {
 /// Starts the simulator; `overrides` adjust the `[wise]` settings the client and simulator share.
 pub async fn spawn_sim_with(overrides: &[(&str, &str)]) -> TestSim {
     use actix_web::web;
-    use wiselink::simulator::{self, Simulator};
+    use wiselink_simulator::{self as simulator, Simulator};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let authorize = format!("{url}/oauth/authorize/");

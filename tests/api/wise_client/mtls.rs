@@ -8,8 +8,8 @@ use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, 
 use reqwest::StatusCode;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use wiselink::simulator::{self, Simulator, tls::TlsFiles};
 use wiselink::startup::Application;
+use wiselink_simulator::{self as simulator, Simulator, tls::TlsFiles};
 
 /// A CA: its certificate (PEM) and what signs with it.
 struct Ca {

@@ -6,10 +6,12 @@ mod client;
 pub mod deadline;
 mod error;
 mod operations;
+mod settings;
 mod types;
 
 pub use client::WiseClient;
 pub use error::{ApiError, ErrorBody, ErrorItem, WiseError};
+pub use settings::WiseSettings;
 pub use types::{
     CreateUserOutcome, CreatedUser, Profile, ProfileKind, User, UserDetails, UserTokens,
 };

@@ -1,7 +1,7 @@
 //! Access and refresh tokens, indexed by value and by user, so that granting, refreshing and
 //! revoking touch only that user's.
 
-use crate::simulator::errors::WiseReply;
+use crate::errors::WiseReply;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
 

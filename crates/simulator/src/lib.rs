@@ -15,13 +15,13 @@ mod users;
 pub use errors::WiseReply;
 pub use state::{Client, Fault, Variants};
 
-use crate::clock::{Clock, SharedClock};
-use crate::settings::WiseSettings;
 use actix_web::dev::Server;
 use actix_web::{App, HttpRequest, HttpServer, middleware, web};
 use secrecy::ExposeSecret;
 use state::{SimState, UserState};
 use std::net::TcpListener;
+use wiselink_domain::clock::{Clock, SharedClock};
+use wiselink_wise::WiseSettings;
 
 /// Idle keep-alive connections stay open longer than a client keeps them in its pool, as a
 /// well-run server's do: a connection the server closes just as a client reuses it would fail

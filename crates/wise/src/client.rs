@@ -1,6 +1,6 @@
 use super::deadline;
 use super::error::{ApiError, ErrorBody, WiseError};
-use crate::settings::WiseSettings;
+use crate::WiseSettings;
 use rand::Rng;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, RETRY_AFTER};

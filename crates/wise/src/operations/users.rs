@@ -1,9 +1,9 @@
 //! Users: reads, signup, the existence check, claim account and the authorize URL.
 
 use super::decode;
-use crate::wise::client::{Auth, Body, Request, Retry};
-use crate::wise::types::{CreateUserOutcome, CreatedUser, User};
-use crate::wise::{WiseClient, WiseError};
+use crate::client::{Auth, Body, Request, Retry};
+use crate::types::{CreateUserOutcome, CreatedUser, User};
+use crate::{WiseClient, WiseError};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;

@@ -24,7 +24,7 @@ pub async fn within<F: Future>(budget: Duration, step: F) -> F::Output {
 
 /// Time left for Wise in the current step; `None` outside any step (no bound but the client's
 /// own timeouts).
-pub(crate) fn remaining() -> Option<Duration> {
+pub fn remaining() -> Option<Duration> {
     DEADLINE
         .try_with(|d| d.saturating_duration_since(Instant::now()))
         .ok()

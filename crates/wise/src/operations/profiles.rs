@@ -1,7 +1,7 @@
 //! Profiles, as the identity check reads them.
 
-use crate::wise::types::Profile;
-use crate::wise::{WiseClient, WiseError};
+use crate::types::Profile;
+use crate::{WiseClient, WiseError};
 use secrecy::SecretString;
 use serde_json::Value;
 

@@ -1,5 +1,5 @@
 //! Typed ids, so a customer's id cannot be passed where a Wise user's is expected. Each reads and
-//! writes as its plain column type (the `diesel` impls are in `db/ids.rs`).
+//! writes as its plain column type (the `diesel` impls are in `sql.rs`).
 
 use diesel::deserialize::FromSqlRow;
 use diesel::expression::AsExpression;

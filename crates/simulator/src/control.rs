@@ -22,7 +22,7 @@ pub fn scope() -> Scope {
                 .get(actix_web::http::header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .is_some_and(|host| {
-                    crate::local_names::names_this_machine(host, public_host.as_deref())
+                    wiselink_domain::local_names::names_this_machine(host, public_host.as_deref())
                 })
         }))
         .route("/users", web::post().to(seed_user))

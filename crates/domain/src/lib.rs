@@ -1,8 +1,11 @@
-//! Pure types and rules. Nothing in here performs I/O.
+//! wiselink's domain: pure types and rules. Nothing in here performs I/O, and nothing depends on
+//! the service, the Wise client or the simulator — the crate graph keeps it so.
 //!
 //! Every value that crosses the HTTP boundary is parsed into one of these types exactly once;
-//! code that holds a `DateOfBirth` or an `EmailAddress` never checks it again.
+//! code that holds a `DateOfBirth` or an `EmailAddress` never checks it again. The one clock
+//! (`clock`) is here too: every layer reads time from it, so tests move it instead of sleeping.
 
+pub mod clock;
 mod code;
 mod customer;
 mod customer_ref;
@@ -13,9 +16,11 @@ mod ids;
 mod language;
 mod link_policy;
 mod link_state;
+pub mod local_names;
 mod person_name;
 mod resend;
 mod review;
+mod sql;
 mod staff;
 mod token_policy;
 

@@ -2,9 +2,9 @@
 //! and the user grants.
 
 use super::{decode, secret};
-use crate::wise::client::{Answer, Auth, Body, CachedToken, Request, Retry};
-use crate::wise::types::{TokenResponse, UserTokens};
-use crate::wise::{WiseClient, WiseError};
+use crate::client::{Answer, Auth, Body, CachedToken, Request, Retry};
+use crate::types::{TokenResponse, UserTokens};
+use crate::{WiseClient, WiseError};
 use chrono::Utc;
 use reqwest::Method;
 use secrecy::SecretString;

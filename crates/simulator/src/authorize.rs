@@ -20,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Template)]
-#[template(path = "sim/authorize.html")]
+#[template(path = "authorize.html")]
 struct AuthorizePage {
     action: String,
     client_id: String,
@@ -33,13 +33,13 @@ struct AuthorizePage {
 }
 
 #[derive(Template)]
-#[template(path = "sim/show_code.html")]
+#[template(path = "show_code.html")]
 struct ShowCode {
     code: String,
 }
 
 #[derive(Template)]
-#[template(path = "sim/error.html")]
+#[template(path = "error.html")]
 struct ErrorPage {
     message: String,
 }

@@ -1,9 +1,7 @@
 //! The typed ids and the link state read and written as their plain column types, on either
 //! backend. A stored state the domain does not know is an error, never quietly another state.
 
-use crate::domain::{
-    CustomerId, LinkFlow, LinkId, LinkState, ReviewReason, WiseProfileId, WiseUserId,
-};
+use crate::{CustomerId, LinkFlow, LinkId, LinkState, ReviewReason, WiseProfileId, WiseUserId};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
