@@ -1,16 +1,15 @@
 //! The partner's brand as the customer sees it, loaded once from `[branding]`: its name, logo,
 //! accent colour, support contact and privacy policy, and the two assets wiselink serves for it
-//! (`/assets/brand/logo`, `/assets/brand.css`).
+//! (served by `routes/pages/brand.rs` at `/assets/brand/logo` and `/assets/brand.css`).
 
 use crate::settings::BrandingSettings;
-use actix_web::{HttpResponse, web};
 use anyhow::Context;
 
 pub struct Brand {
     pub partner: String,
     pub support: String,
     pub privacy_url: Option<String>,
-    logo: Option<(&'static str, web::Bytes)>,
+    logo: Option<(&'static str, bytes::Bytes)>,
     css: String,
 }
 
@@ -29,7 +28,7 @@ impl Brand {
                 .context("branding.logo_file has an unknown type")?;
             let bytes = std::fs::read(path)
                 .with_context(|| format!("cannot read branding.logo_file {}", path.display()))?;
-            Some((content_type, web::Bytes::from(bytes)))
+            Some((content_type, bytes::Bytes::from(bytes)))
         };
         Ok(Self {
             partner: settings.partner_name.trim().to_owned(),
@@ -54,6 +53,16 @@ impl Brand {
     pub fn has_logo(&self) -> bool {
         self.logo.is_some()
     }
+
+    /// The logo's content type and bytes, when one is configured.
+    pub fn logo(&self) -> Option<&(&'static str, bytes::Bytes)> {
+        self.logo.as_ref()
+    }
+
+    /// The stylesheet carrying the accent colour.
+    pub fn css(&self) -> &str {
+        &self.css
+    }
 }
 
 /// The accent colour, and black or white text on it, whichever contrasts more (WCAG's relative
@@ -75,33 +84,6 @@ fn stylesheet_for(accent: &str) -> String {
         "#ffffff"
     };
     format!(":root {{ --accent: {accent}; --on-accent: {on_accent}; }}\n")
-}
-
-pub async fn logo(brand: web::Data<Brand>) -> HttpResponse {
-    match &brand.logo {
-        Some((content_type, bytes)) => HttpResponse::Ok()
-            .content_type(*content_type)
-            .insert_header(("Cache-Control", "public, max-age=3600"))
-            // An SVG opened on its own runs nothing and loads nothing.
-            .insert_header((
-                "Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'",
-            ))
-            .body(bytes.clone()),
-        None => crate::http::Problem::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "not_found",
-            "No logo is configured",
-        )
-        .response(),
-    }
-}
-
-pub async fn stylesheet(brand: web::Data<Brand>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(brand.css.clone())
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! What each CLI command does, once settings are loaded and telemetry is running.
 
+pub mod demo;
+
 use crate::cli::{StaffCommand, TotpCommand};
 use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};

@@ -1,7 +1,6 @@
 //! HTTP plumbing shared by every route: problem responses, body reading, authentication,
 //! idempotency, request metrics, page headers.
 
-pub mod auth;
 pub mod body;
 pub mod client_ip;
 pub mod fields;

@@ -33,10 +33,10 @@ fn main() -> ExitCode {
         }
     };
     if let Command::Demo(args) = command {
-        return match wiselink::demo::settings(&sources, &settings, &args) {
+        return match wiselink::commands::demo::settings(&sources, &settings, &args) {
             Ok(demo) => {
                 telemetry::init(&demo.log);
-                exit_code(run_async(wiselink::demo::run(demo, args)))
+                exit_code(run_async(wiselink::commands::demo::run(demo, args)))
             }
             Err(refusal) => {
                 eprintln!("{refusal}");

@@ -12,7 +12,11 @@ use crate::http::problem::method_not_allowed;
 use crate::settings::{MailTransport, Settings};
 use actix_web::{Resource, web};
 
-pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
+pub fn configure(
+    cfg: &mut web::ServiceConfig,
+    settings: &Settings,
+    demo: Option<std::sync::Arc<crate::demo::DemoInfo>>,
+) {
     ops::configure(cfg);
     api::configure(cfg);
     pages::configure(cfg);
@@ -22,8 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: &Settings) {
     if settings.mail.transport == MailTransport::Dev {
         dev::configure(cfg, local);
     }
-    if let Some(info) = &settings.demo {
-        demo::configure(cfg, info.clone(), local);
+    if let Some(info) = demo {
+        demo::configure(cfg, info, local);
     }
 }
 

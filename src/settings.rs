@@ -10,6 +10,7 @@ mod environment;
 mod limits;
 mod links;
 mod mail;
+mod proxies;
 mod runtime;
 mod server;
 mod staff;
@@ -24,6 +25,7 @@ pub use environment::Environment;
 pub use limits::LimitSettings;
 pub use links::LinkSettings;
 pub use mail::{MailSettings, MailTransport};
+pub use proxies::TrustedProxies;
 pub use runtime::{AuthSettings, IdempotencySettings, WorkerSettings};
 pub use server::{LogFormat, LogSettings, ServerSettings};
 pub use staff::StaffSettings;
@@ -54,9 +56,6 @@ pub struct Settings {
     pub staff: StaffSettings,
     pub tokens: TokenSettings,
     pub branding: BrandingSettings,
-    /// Set by `wiselink demo` only, never from configuration: mounts the demo's start page.
-    #[serde(skip)]
-    pub demo: Option<std::sync::Arc<crate::demo::DemoInfo>>,
 }
 
 /// Where settings come from, so that tests and the CLI can point at other files and variables.

@@ -3,6 +3,7 @@
 use crate::clock::{Clock, SharedClock};
 use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};
+use crate::demo::DemoInfo;
 use crate::http::idempotency::Idempotency;
 use crate::http::rate_limit::IpLimiter;
 use crate::http::{metrics, problem};
@@ -41,6 +42,16 @@ impl Application {
 
     /// [`Application::build`] reading time from `clock` (tests share one with the simulator).
     pub async fn build_with_clock(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        Self::build_with(settings, clock, None).await
+    }
+
+    /// [`Application::build_with_clock`] for `wiselink demo`, whose start page and API calls
+    /// need `demo` (mounted only when given).
+    pub async fn build_with(
+        settings: Settings,
+        clock: SharedClock,
+        demo: Option<Arc<DemoInfo>>,
+    ) -> anyhow::Result<Self> {
         let db = open_database(&settings).await?;
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
@@ -130,7 +141,7 @@ impl Application {
             metrics: metrics::handle(),
             api_keys: Arc::new(key_cache),
         };
-        let server = serve(listener, state, parts)?;
+        let server = serve(listener, state, parts, demo)?;
         Ok(Self {
             server,
             port,
@@ -190,7 +201,12 @@ struct Parts {
     login_limiter: web::Data<LoginLimiter>,
 }
 
-fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result<Server> {
+fn serve(
+    listener: TcpListener,
+    state: AppState,
+    parts: Parts,
+    demo: Option<Arc<DemoInfo>>,
+) -> anyhow::Result<Server> {
     let server_settings = state.settings.server.clone();
     let pool_size = state.settings.database.pool_size as usize;
     let settings = state.settings.clone();
@@ -215,7 +231,7 @@ fn serve(listener: TcpListener, state: AppState, parts: Parts) -> anyhow::Result
             .app_data(parts.idempotency.clone())
             .app_data(parts.staff.clone())
             .app_data(parts.login_limiter.clone())
-            .configure(|cfg| routes::configure(cfg, &settings))
+            .configure(|cfg| routes::configure(cfg, &settings, demo.clone()))
             .default_service(web::to(problem::not_found))
     })
     .shutdown_timeout(server_settings.shutdown_timeout_secs)

@@ -4,41 +4,12 @@
 //! address that is not one of the configured trusted proxies (`limits.trusted_proxies`), and the
 //! headers are read only when the peer itself is one of them.
 
+pub use crate::settings::TrustedProxies;
 use actix_web::HttpRequest;
 use actix_web::http::header::HeaderMap;
-use ipnet::IpNet;
 use std::net::IpAddr;
 
-/// The configured proxies, as networks.
-#[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(Vec<IpNet>);
-
 impl TrustedProxies {
-    /// Parses CIDRs (`10.0.0.0/8`) or single addresses (`127.0.0.1`), skipping empty entries;
-    /// returns the entries that are neither.
-    pub fn parse(entries: &[String]) -> Result<Self, Vec<String>> {
-        let (mut nets, mut bad) = (Vec::new(), Vec::new());
-        for entry in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
-            match entry
-                .parse::<IpNet>()
-                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-            {
-                Ok(net) => nets.push(net),
-                Err(_) => bad.push(entry.to_owned()),
-            }
-        }
-        if bad.is_empty() {
-            Ok(Self(nets))
-        } else {
-            Err(bad)
-        }
-    }
-
-    fn trusts(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        self.0.iter().any(|net| net.contains(&ip))
-    }
-
     /// The client of `req`: the peer, unless the peer is a trusted proxy, in which case the
     /// right-most forwarded address that is not a trusted proxy.
     pub fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {

@@ -1,5 +1,6 @@
 //! HTML responses: the security headers every page carries, and the one stylesheet pages use.
 
+pub use crate::markup::escape;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -102,21 +103,4 @@ pub async fn script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=86400"))
         .body(SCRIPT)
-}
-
-/// `s` with the five characters HTML gives meaning to written as entities, for text placed in
-/// markup built outside a template.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

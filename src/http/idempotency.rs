@@ -60,8 +60,8 @@ pub struct Idempotency {
 impl Idempotency {
     /// Runs `handler` at most once per (scope, Idempotency-Key), replaying its stored response to
     /// repeats of the same request. Without a key the handler simply runs. `scope` is the caller
-    /// ([`ApiKeyAuth::idempotency_scope`](super::auth::ApiKeyAuth::idempotency_scope)); `body` is
-    /// the request body as read (empty for bodiless requests). A handler's error is answered
+    /// (an API key's or a link session's scope, from the API's authentication); `body` is the
+    /// request body as read (empty for bodiless requests). A handler's error is answered
     /// (and stored) like any other response.
     pub async fn run<Fut, E>(
         &self,

@@ -3,7 +3,7 @@
 
 use super::{Arg, Locale};
 use crate::brand::Brand;
-use crate::http::html::escape;
+use crate::markup::escape;
 use chrono::NaiveDateTime;
 use std::sync::Arc;
 

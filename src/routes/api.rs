@@ -1,5 +1,6 @@
 //! The partner-facing JSON API under `/v1`.
 
+pub mod auth;
 pub mod customers;
 pub mod links;
 

@@ -3,11 +3,11 @@
 //! return from Wise.
 
 pub(crate) mod authorize;
+mod brand;
 mod code_entry;
 
 pub(crate) use code_entry::browser_locale;
 
-use crate::brand;
 use crate::http::html;
 use crate::routes::resource;
 use actix_web::web;

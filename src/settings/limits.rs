@@ -1,6 +1,6 @@
 //! `[limits]`.
 
-use crate::http::client_ip::TrustedProxies;
+use super::TrustedProxies;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]

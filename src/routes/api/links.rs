@@ -33,8 +33,8 @@ pub use unlink::__path_unlink;
 pub use view::{LinkView, NextAction};
 
 use crate::domain::LinkId;
-use crate::http::auth::LinkCaller;
 use crate::http::rate_limit::IpLimiter;
+use crate::routes::api::auth::LinkCaller;
 use crate::services::links::{LinkError, LinkService};
 use actix_web::{HttpRequest, web};
 use error::LinkApiError;

@@ -1,8 +1,8 @@
 use super::CustomerView;
 use crate::db::DbError;
 use crate::domain::CustomerRef;
-use crate::http::auth::ApiKeyAuth;
 use crate::http::{FieldError, Problem, RequestError};
+use crate::routes::api::auth::ApiKeyAuth;
 use crate::services::customers;
 use crate::state::AppState;
 use actix_web::http::StatusCode;

@@ -4,10 +4,10 @@ use crate::db::customers::Upserted;
 use crate::domain::{
     CustomerDetails, CustomerRef, DateOfBirth, EmailAddress, Language, PersonName,
 };
-use crate::http::auth::ApiKeyAuth;
 use crate::http::fields::ObjectReader;
 use crate::http::idempotency::Idempotency;
 use crate::http::{FieldError, Problem, RequestError, body};
+use crate::routes::api::auth::ApiKeyAuth;
 use crate::services::customers;
 use crate::state::AppState;
 use actix_web::http::StatusCode;

@@ -1,7 +1,7 @@
 use super::error::LinkApiError;
 use crate::domain::WiseProfileId;
 use crate::http::Problem;
-use crate::http::auth::ApiKeyAuth;
+use crate::routes::api::auth::ApiKeyAuth;
 use crate::routes::api::customers::timestamp;
 use crate::services::links::LinkService;
 use actix_web::{HttpResponse, web};

@@ -1,10 +1,10 @@
 use super::error::LinkApiError;
 use super::{LinkView, limit_ip, load};
-use crate::http::auth::LinkCaller;
 use crate::http::fields::ObjectReader;
 use crate::http::idempotency::Idempotency;
 use crate::http::rate_limit::IpLimiter;
 use crate::http::{Problem, body};
+use crate::routes::api::auth::LinkCaller;
 use crate::services::links::{LinkService, Returned};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -1,8 +1,8 @@
 use super::error::LinkApiError;
 use super::{limit_ip, load};
 use crate::http::Problem;
-use crate::http::auth::LinkCaller;
 use crate::http::rate_limit::IpLimiter;
+use crate::routes::api::auth::LinkCaller;
 use crate::routes::api::customers::timestamp;
 use crate::services::links::LinkService;
 use actix_web::{HttpRequest, HttpResponse, web};

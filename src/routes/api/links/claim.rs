@@ -1,7 +1,7 @@
 use super::error::LinkApiError;
 use super::load;
 use crate::http::Problem;
-use crate::http::auth::LinkCaller;
+use crate::routes::api::auth::LinkCaller;
 use crate::services::links::LinkService;
 use actix_web::{HttpResponse, web};
 use secrecy::ExposeSecret;

@@ -5,10 +5,10 @@
 use super::LinkView;
 use super::error::LinkApiError;
 use crate::domain::DecisionReason;
-use crate::http::auth::ApiKeyAuth;
 use crate::http::fields::ObjectReader;
 use crate::http::idempotency::Idempotency;
 use crate::http::{Problem, body};
+use crate::routes::api::auth::ApiKeyAuth;
 use crate::services::links::{Approval, Decision, LinkService};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};

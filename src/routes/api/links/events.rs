@@ -1,6 +1,6 @@
 use super::error::LinkApiError;
 use crate::http::Problem;
-use crate::http::auth::ApiKeyAuth;
+use crate::routes::api::auth::ApiKeyAuth;
 use crate::routes::api::customers::timestamp;
 use crate::services::links::LinkService;
 use actix_web::{HttpResponse, web};

@@ -1,7 +1,7 @@
 use super::error::LinkApiError;
 use super::{LinkView, load};
 use crate::http::Problem;
-use crate::http::auth::LinkCaller;
+use crate::routes::api::auth::LinkCaller;
 use crate::services::links::LinkService;
 use actix_web::{HttpResponse, web};
 

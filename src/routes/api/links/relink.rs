@@ -1,10 +1,10 @@
 use super::LinkView;
 use super::error::LinkApiError;
 use super::start::{read_flow, started_view};
-use crate::http::auth::ApiKeyAuth;
 use crate::http::fields::ObjectReader;
 use crate::http::idempotency::Idempotency;
 use crate::http::{Problem, body};
+use crate::routes::api::auth::ApiKeyAuth;
 use crate::services::links::LinkService;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -1,9 +1,9 @@
 use super::error::LinkApiError;
 use super::{LinkView, limit_ip, load};
 use crate::http::Problem;
-use crate::http::auth::LinkCaller;
 use crate::http::idempotency::Idempotency;
 use crate::http::rate_limit::IpLimiter;
+use crate::routes::api::auth::LinkCaller;
 use crate::services::links::LinkService;
 use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::ExposeSecret;

@@ -1,8 +1,8 @@
 use super::LinkView;
 use super::error::LinkApiError;
 use crate::http::Problem;
-use crate::http::auth::ApiKeyAuth;
 use crate::http::idempotency::Idempotency;
+use crate::routes::api::auth::ApiKeyAuth;
 use crate::services::links::LinkService;
 use actix_web::{HttpRequest, HttpResponse, web};
 

@@ -1,9 +1,9 @@
 //! Who is calling: `Authorization: Bearer <api key>` for the partner's backend, or a link
 //! session token (`wls_…`) for the app or page acting on one link.
 
-use super::RequestError;
 use crate::db::links::LinkRow;
 use crate::domain::LinkId;
+use crate::http::RequestError;
 use crate::services::api_keys::{self, Cached};
 use crate::services::links::{LinkService, SESSION_PREFIX};
 use crate::state::AppState;
