@@ -61,7 +61,10 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
-        let key_cache = KeyCache::new(Duration::from_secs(settings.auth.key_cache_secs));
+        let key_cache = KeyCache::new(
+            Duration::from_secs(settings.auth.key_cache_secs),
+            clock.clone(),
+        );
         let wise =
             WiseClient::new(settings.wise.clone()).context("cannot build the Wise client")?;
         let keys = KeyRing::parse(&settings.crypto.keys)

@@ -2,16 +2,18 @@
 //! SHA-256 hash (the secret is random, so a slow password hash adds nothing), compared in constant
 //! time, revocable.
 
+use crate::clock::SharedClock;
 use crate::db::{self, DbConnection, DbError, api_keys};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 const PREFIX: &str = "wl_";
@@ -110,12 +112,13 @@ pub fn verify(
 /// working on every instance within `ttl`. A `ttl` of zero disables the cache.
 pub struct KeyCache {
     ttl: Duration,
+    clock: SharedClock,
     entries: Mutex<HashMap<String, CachedKey>>,
 }
 
 struct CachedKey {
     secret_hash: [u8; 32],
-    verified_at: Instant,
+    verified_at: DateTime<Utc>,
 }
 
 /// The result of looking a token up in the cache.
@@ -126,11 +129,18 @@ pub enum Cached {
 }
 
 impl KeyCache {
-    pub fn new(ttl: Duration) -> Self {
+    /// A cache keeping each verification for `ttl` by `clock`.
+    pub fn new(ttl: Duration, clock: SharedClock) -> Self {
         Self {
             ttl,
+            clock,
             entries: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether a verification made at `at` is still good.
+    fn fresh(&self, at: DateTime<Utc>) -> bool {
+        (self.clock.now_utc() - at).to_std().unwrap_or_default() < self.ttl
     }
 
     pub fn check(&self, presented: &SecretString) -> Cached {
@@ -141,7 +151,7 @@ impl KeyCache {
             return Cached::Unknown;
         };
         match entries.get(id) {
-            Some(entry) if entry.verified_at.elapsed() < self.ttl => {
+            Some(entry) if self.fresh(entry.verified_at) => {
                 if same_hash(&hash(secret), &entry.secret_hash) {
                     Cached::Valid(id.to_owned())
                 } else {
@@ -161,12 +171,13 @@ impl KeyCache {
             return;
         };
         if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, e| e.verified_at.elapsed() < self.ttl);
+            let now = self.clock.now_utc();
+            entries.retain(|_, e| (now - e.verified_at).to_std().unwrap_or_default() < self.ttl);
             entries.insert(
                 id.to_owned(),
                 CachedKey {
                     secret_hash: hash(secret),
-                    verified_at: Instant::now(),
+                    verified_at: now,
                 },
             );
         }
@@ -223,7 +234,8 @@ mod tests {
         let secret = "B".repeat(43);
         let good = SecretString::from(format!("wl_0123456789ab_{secret}"));
         let wrong = SecretString::from(format!("wl_0123456789ab_{}", "C".repeat(43)));
-        let cache = KeyCache::new(Duration::from_millis(50));
+        let clock = crate::clock::Clock::system();
+        let cache = KeyCache::new(Duration::from_millis(50), clock.clone());
         assert!(matches!(cache.check(&good), Cached::Unknown));
         cache.remember(&good);
         assert!(matches!(cache.check(&good), Cached::Valid(id) if id == "0123456789ab"));
@@ -232,10 +244,10 @@ mod tests {
             cache.check(&SecretString::from("junk".to_owned())),
             Cached::Invalid
         ));
-        std::thread::sleep(Duration::from_millis(60));
+        clock.advance(chrono::Duration::milliseconds(60));
         assert!(matches!(cache.check(&good), Cached::Unknown));
 
-        let off = KeyCache::new(Duration::ZERO);
+        let off = KeyCache::new(Duration::ZERO, clock);
         off.remember(&good);
         assert!(matches!(off.check(&good), Cached::Unknown));
     }

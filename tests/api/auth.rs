@@ -77,7 +77,12 @@ async fn a_revoked_key_that_was_in_use_stops_working_within_the_cache_time() {
     tokio::task::spawn_blocking(move || api_keys::revoke(&mut db.get().unwrap(), &id).unwrap())
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        app.get_customer("c").await.status(),
+        StatusCode::NOT_FOUND,
+        "still cached: the cache time has not passed"
+    );
+    app.advance(chrono::Duration::milliseconds(1100));
     let response = app.get_customer("c").await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(problem(response).await["code"], "invalid_credentials");

@@ -128,8 +128,11 @@ async fn run_case(app: &TestApp, n: usize, case: &str, endpoint: &str, phase: Ph
                     break;
                 }
                 match body["code"].as_str() {
-                    // Wise did not process it: the same code, after Retry-After.
-                    Some("wise_unavailable") => tokio::time::sleep(Duration::from_secs(1)).await,
+                    // Wise did not process it: the same code, after Retry-After (the shared
+                    // clock moves past it; nothing in wiselink or the simulator sleeps for it).
+                    Some("wise_unavailable") => {
+                        app.advance(chrono::Duration::seconds(5));
+                    }
                     // Spent: a new code.
                     Some("code_exchange_failed" | "code_already_used") => {
                         app.advance(chrono::Duration::seconds(61));

@@ -240,12 +240,25 @@ async fn tokens_are_stored_before_the_identity_is_read() {
         link["link_session_token"].as_str().unwrap(),
     );
     let code = app.sim().latest_code("early@example.com").await;
+    // Wise answers `/v1/me` slowly after it has seen the call: once the simulator has recorded
+    // it, wiselink is waiting on Wise's answer.
     app.sim()
-        .fault(json!({"endpoint": "/v1/me", "latency_ms": 1500}))
+        .fault(json!({"endpoint": "/v1/me", "answer_latency_ms": 3000}))
         .await;
     let (done, during) = tokio::join!(app.submit_code(id, session, &code), async {
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        app.get_json(&format!("/v1/links/{id}")).await
+        for _ in 0..200 {
+            let asked = app
+                .sim()
+                .calls()
+                .await
+                .iter()
+                .any(|c| c["path"] == "/v1/me");
+            if asked {
+                return app.get_json(&format!("/v1/links/{id}")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("wiselink never asked Wise who the customer is");
     });
     assert_eq!(during["state"], "verifying", "while Wise is read: {during}");
     assert_eq!(json(done).await["state"], "active");

@@ -42,13 +42,23 @@ async fn expired_access_tokens_are_refreshed_on_demand_and_revocation_means_reli
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM links WHERE state = 'relink_required' AND access_token IS NULL AND refresh_token IS NULL").await, 1);
 }
 
-/// The secret columns of a link row.
-type SealedColumns = (
+/// A link's stored secrets: its id, the sealed registration code, access token and refresh
+/// token, and the session token's hash.
+type SecretColumns = (
+    String,
     Option<Vec<u8>>,
     Option<Vec<u8>>,
     Option<Vec<u8>>,
     Option<Vec<u8>>,
 );
+
+/// `secret` as stored plainly, or hex- or base64-encoded.
+fn readable_forms(secret: &str) -> [String; 4] {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+    [secret.to_owned(), hex::encode(secret), b64, url]
+}
 
 #[tokio::test]
 async fn secrets_are_sealed_at_rest() {
@@ -68,36 +78,74 @@ async fn secrets_are_sealed_at_rest() {
         .unwrap()
         .to_owned();
     let db = app.db.clone();
-    let rows: Vec<Vec<u8>> = tokio::task::spawn_blocking(move || {
-        use diesel::prelude::*;
-        use wiselink::db::schema::links;
-        let row: SealedColumns = links::table
-            .select((
-                links::registration_code,
-                links::access_token,
-                links::refresh_token,
-                links::session_token_hash,
-            ))
-            .first(&mut **db.get().unwrap())
-            .unwrap();
-        vec![
-            row.0.unwrap(),
-            row.1.unwrap(),
-            row.2.unwrap(),
-            row.3.unwrap(),
-        ]
-    })
-    .await
-    .unwrap();
-    for column in &rows {
-        let text = String::from_utf8_lossy(column);
-        for secret in [
-            access.as_str(),
-            registration.as_str(),
-            session.as_str(),
-            code.as_str(),
-        ] {
-            assert!(!text.contains(secret), "a secret is stored in plaintext");
+    let (row_id, sealed_code, sealed_access, sealed_refresh, session_hash): SecretColumns =
+        tokio::task::spawn_blocking(move || {
+            use diesel::prelude::*;
+            use wiselink::db::schema::links;
+            links::table
+                .select((
+                    links::id,
+                    links::registration_code,
+                    links::access_token,
+                    links::refresh_token,
+                    links::session_token_hash,
+                ))
+                .first(&mut **db.get().unwrap())
+                .unwrap()
+        })
+        .await
+        .unwrap();
+    assert_eq!(row_id, id);
+
+    // Each sealed column opens with the app's key ring, bound to its row and column, to the
+    // value wiselink sent or handed out: storage that only encodes (hex, base64) fails here.
+    let keys = wiselink::crypto::KeyRing::parse(
+        &crate::helpers::settings(app.database().url(), &[])
+            .crypto
+            .keys,
+    )
+    .expect("the development key ring");
+    let open = |sealed: &Option<Vec<u8>>, column: &str| -> String {
+        let sealed = sealed
+            .as_deref()
+            .unwrap_or_else(|| panic!("{column} is stored"));
+        let aad = wiselink::crypto::Aad {
+            table: "links",
+            column,
+            row: &id,
+        };
+        String::from_utf8(
+            keys.open(sealed, aad)
+                .unwrap_or_else(|e| panic!("{column} opens: {e}")),
+        )
+        .expect("UTF-8")
+    };
+    assert_eq!(open(&sealed_code, "registration_code"), registration);
+    assert_eq!(open(&sealed_access, "access_token"), access);
+    let refresh = open(&sealed_refresh, "refresh_token");
+    assert!(!refresh.is_empty());
+    let wrong_row = wiselink::crypto::Aad {
+        table: "links",
+        column: "access_token",
+        row: "other",
+    };
+    assert!(
+        keys.open(sealed_access.as_deref().unwrap(), wrong_row)
+            .is_err(),
+        "a sealed value moved to another row does not open"
+    );
+
+    for (column, stored) in [
+        ("registration_code", sealed_code.unwrap()),
+        ("access_token", sealed_access.unwrap()),
+        ("refresh_token", sealed_refresh.unwrap()),
+        ("session_token_hash", session_hash.expect("a session hash")),
+    ] {
+        let text = String::from_utf8_lossy(&stored);
+        for secret in [&access, &refresh, &registration, &session, &code] {
+            for form in readable_forms(secret) {
+                assert!(!text.contains(&form), "{column} holds a secret readably");
+            }
         }
     }
 }
