@@ -16,7 +16,7 @@ use crate::settings::Settings;
 use crate::state::AppState;
 use crate::telemetry::SafeRootSpan;
 use crate::wise::WiseClient;
-use crate::workers;
+use crate::workers::{self, Workers};
 use actix_web::dev::Server;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
@@ -31,6 +31,8 @@ pub struct Application {
     port: u16,
     db: Db,
     links: Arc<LinkService>,
+    /// The background workers, stopped after the server.
+    workers: Workers,
 }
 
 impl Application {
@@ -90,20 +92,24 @@ impl Application {
             clock: clock.clone(),
             brand: brand.clone(),
         }));
-        tokio::spawn(workers::refresher::run(
-            links.clone(),
-            workers::refresher::Refresher {
-                every: Duration::from_secs(settings.tokens.refresh_interval_secs),
-                batch: settings.tokens.batch_size,
-                concurrency: settings.tokens.concurrency,
-            },
-        ));
-        tokio::spawn(workers::recovery::run(
-            links.clone(),
-            Duration::from_millis(settings.workers.recovery_interval_ms),
-            chrono::Duration::seconds(settings.workers.recovery_stale_after_secs.into()),
-        ));
-        tokio::spawn(workers::outbox::run(workers::outbox::Relay {
+        let mut workers = Workers::new(Duration::from_secs(1));
+        let refresher = workers::refresher::Refresher {
+            every: Duration::from_secs(settings.tokens.refresh_interval_secs),
+            batch: settings.tokens.batch_size,
+            concurrency: settings.tokens.concurrency,
+        };
+        let refreshing = links.clone();
+        workers.spawn("refresher", move |stop| {
+            workers::refresher::run(refreshing.clone(), refresher, stop)
+        });
+        let recovering = links.clone();
+        let every = Duration::from_millis(settings.workers.recovery_interval_ms);
+        let stale_after =
+            chrono::Duration::seconds(settings.workers.recovery_stale_after_secs.into());
+        workers.spawn("recovery", move |stop| {
+            workers::recovery::run(recovering.clone(), every, stale_after, stop)
+        });
+        let relay = Arc::new(workers::outbox::Relay {
             db: db.clone(),
             keys: keys.clone(),
             mailer: Arc::new(mailer),
@@ -111,7 +117,10 @@ impl Application {
             settings: settings.mail.clone(),
             wake: outbox_wake,
             clock,
-        }));
+        });
+        workers.spawn("outbox", move |stop| {
+            workers::outbox::run(relay.clone(), stop)
+        });
         let staff = web::Data::new(StaffService::new(
             db.clone(),
             keys.clone(),
@@ -150,6 +159,7 @@ impl Application {
             port,
             db,
             links,
+            workers,
         })
     }
 
@@ -166,10 +176,12 @@ impl Application {
         &self.links
     }
 
-    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish (up to
-    /// `server.shutdown_timeout_secs`).
+    /// Serves until SIGINT/SIGTERM: stops taking requests, lets in-flight ones finish (up to
+    /// `server.shutdown_timeout_secs`), then stops the workers, each after the item it is on.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.workers.stop().await;
+        served
     }
 }
 

@@ -1,5 +1,152 @@
-//! Background work that runs inside `wiselink serve`.
+//! Background work that runs inside `wiselink serve`, owned by the [`Application`]: each worker
+//! runs in a supervised task that logs a panic and starts the worker again, and stops between
+//! items when the application shuts down, so no item (a refresh, a delivery) is cut in half and
+//! every lease it took is released by finishing it.
+//!
+//! [`Application`]: crate::startup::Application
 
 pub mod outbox;
 pub mod recovery;
 pub mod refresher;
+
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A worker's view of shutdown: checked between items, awaited beside every wait.
+#[derive(Clone)]
+pub struct Stop(watch::Receiver<bool>);
+
+impl Stop {
+    /// Whether shutdown has been asked for.
+    pub fn requested(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Waits `pause`, or less if shutdown is asked for meanwhile; returns whether it was.
+    pub async fn sleep(&mut self, pause: Duration) -> bool {
+        tokio::select! {
+            () = tokio::time::sleep(pause) => self.requested(),
+            () = self.asked() => true,
+        }
+    }
+
+    /// Completes once shutdown is asked for.
+    pub async fn asked(&mut self) {
+        // An error means the sender is gone, which is shutdown too.
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}
+
+/// The supervised workers of one application.
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    restart_after: Duration,
+}
+
+impl Workers {
+    /// Workers started again `restart_after` after a panic.
+    pub fn new(restart_after: Duration) -> Self {
+        Self {
+            stop: watch::channel(false).0,
+            tasks: Vec::new(),
+            restart_after,
+        }
+    }
+
+    /// Runs `start(stop)` under supervision: a panic is logged (and counted in
+    /// `wiselink_worker_restarts_total`) and the worker started again; a worker that returns
+    /// has seen shutdown and is done.
+    pub fn spawn<F, Fut>(&mut self, name: &'static str, start: F)
+    where
+        F: Fn(Stop) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let mut stop = Stop(self.stop.subscribe());
+        let restart_after = self.restart_after;
+        self.tasks.push(tokio::spawn(async move {
+            loop {
+                match tokio::spawn(start(stop.clone())).await {
+                    Ok(()) => return,
+                    Err(e) if e.is_panic() => {
+                        tracing::error!(worker = name, "worker panicked; starting it again");
+                        metrics::counter!("wiselink_worker_restarts_total", "worker" => name)
+                            .increment(1);
+                        if stop.sleep(restart_after).await {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                }
+            }
+        }));
+    }
+
+    /// Asks every worker to stop and waits until each has finished the item it was on.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn a_panicking_worker_is_started_again() {
+        let starts = Arc::new(AtomicUsize::new(0));
+        let mut workers = Workers::new(Duration::from_millis(10));
+        let counted = starts.clone();
+        workers.spawn("test", move |mut stop| {
+            let starts = counted.clone();
+            async move {
+                if starts.fetch_add(1, Ordering::SeqCst) < 2 {
+                    panic!("planted");
+                }
+                stop.asked().await;
+            }
+        });
+        for _ in 0..200 {
+            if starts.load(Ordering::SeqCst) >= 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(starts.load(Ordering::SeqCst), 3, "two panics, three starts");
+        workers.stop().await;
+    }
+
+    #[tokio::test]
+    async fn stopping_lets_the_current_item_finish_and_starts_no_other() {
+        let (started, finished) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let mut workers = Workers::new(Duration::from_millis(10));
+        let (s, f) = (started.clone(), finished.clone());
+        workers.spawn("test", move |stop| {
+            let (started, finished) = (s.clone(), f.clone());
+            async move {
+                while !stop.requested() {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    finished.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        while started.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        workers.stop().await;
+        let (s, f) = (
+            started.load(Ordering::SeqCst),
+            finished.load(Ordering::SeqCst),
+        );
+        assert!(s >= 1);
+        assert_eq!(s, f, "every item started was finished");
+    }
+}

@@ -4,6 +4,7 @@
 //! Every attempt sends the same Message-ID, so a receiver can drop a duplicate that a lost
 //! answer caused.
 
+use super::Stop;
 use crate::clock::SharedClock;
 use crate::crypto::KeyRing;
 use crate::db::{Db, outbox};
@@ -38,15 +39,16 @@ pub struct Relay {
     pub clock: SharedClock,
 }
 
-/// Runs forever: a pass every `mail.relay_interval_ms`, or at once when a message is queued.
-pub async fn run(relay: Relay) {
+/// Runs until `stop`: a pass every `mail.relay_interval_ms`, or at once when a message is queued.
+pub async fn run(relay: Arc<Relay>, mut stop: Stop) {
     let every = StdDuration::from_millis(relay.settings.relay_interval_ms);
     loop {
         // A full batch means more may be waiting: go on without sleeping.
-        while run_once(&relay).await == BATCH as usize {}
+        while !stop.requested() && run_once(&relay).await == BATCH as usize {}
         tokio::select! {
             () = relay.wake.notified() => {}
             () = tokio::time::sleep(every) => {}
+            () = stop.asked() => return,
         }
     }
 }

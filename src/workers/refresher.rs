@@ -4,6 +4,7 @@
 //! lock held across the Wise call), so any number of instances share the work and each link is
 //! refreshed by one of them at a time.
 
+use super::Stop;
 use crate::services::links::LinkService;
 use futures_util::StreamExt;
 use rand::Rng;
@@ -18,17 +19,18 @@ pub struct Refresher {
     pub concurrency: usize,
 }
 
-/// Runs forever: a look every `every` (jittered by up to a fifth, so instances started together
+/// Runs until `stop`: a look every `every` (jittered by up to a fifth, so instances started together
 /// drift apart), draining every due link before sleeping again.
-pub async fn run(links: Arc<LinkService>, refresher: Refresher) {
+pub async fn run(links: Arc<LinkService>, refresher: Refresher, mut stop: Stop) {
     loop {
         let fifth = refresher.every.as_millis() as u64 / 5;
         let jitter = rand::rng().random_range(0..=fifth);
-        tokio::time::sleep(
-            refresher.every - Duration::from_millis(fifth) + Duration::from_millis(jitter * 2),
-        )
-        .await;
-        while run_once(&links, refresher).await == refresher.batch as usize {}
+        let pause =
+            refresher.every - Duration::from_millis(fifth) + Duration::from_millis(jitter * 2);
+        if stop.sleep(pause).await {
+            return;
+        }
+        while !stop.requested() && run_once(&links, refresher).await == refresher.batch as usize {}
     }
 }
 
