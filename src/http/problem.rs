@@ -221,6 +221,12 @@ pub enum RequestError {
     /// A stored response does not open with the key ring (a key was dropped too early).
     #[error("a stored response does not open: {0}")]
     StoredResponseUnreadable(String),
+    /// Too many requests from the client's address (`limits.code_submissions_per_ip_per_minute`).
+    #[error("too many requests from this address")]
+    IpLimited { retry_after_secs: u64 },
+    /// A part the app was built without (a wiring mistake, never the client's).
+    #[error("{0} is missing from the app's data")]
+    NotWired(&'static str),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -256,9 +262,22 @@ impl RequestError {
             Self::StoredResponseUnreadable(reason) => {
                 Problem::unexpected(&anyhow::anyhow!("stored response: {reason}"))
             }
+            Self::IpLimited { retry_after_secs } => ip_limited(*retry_after_secs),
+            Self::NotWired(part) => Problem::unexpected(&anyhow::anyhow!("{part} is not wired")),
             Self::Db(e) => Problem::database(e),
         }
     }
+}
+
+/// Too many requests from one client address (counted per instance).
+pub fn ip_limited(retry_after_secs: u64) -> Problem {
+    Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "Too many requests",
+    )
+    .detail("Too many codes from this address. Wait for the time in Retry-After.")
+    .retry_after(retry_after_secs)
 }
 
 impl ResponseError for RequestError {

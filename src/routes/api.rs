@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod customers;
 pub mod links;
+pub mod write;
 
 use actix_web::web;
 

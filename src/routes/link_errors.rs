@@ -161,13 +161,4 @@ pub fn problem(e: &LinkError) -> Problem {
     }
 }
 
-/// Too many code submissions from one client address (counted per instance).
-pub fn ip_limited(retry_after_secs: u64) -> Problem {
-    Problem::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        "Too many requests",
-    )
-    .detail("Too many codes from this address. Wait for the time in Retry-After.")
-    .retry_after(retry_after_secs)
-}
+pub use crate::http::problem::ip_limited;

@@ -33,14 +33,16 @@ pub use unlink::__path_unlink;
 pub use view::{LinkView, NextAction};
 
 use crate::domain::LinkId;
+use crate::http::RequestError;
 use crate::http::rate_limit::IpLimiter;
 use crate::routes::api::auth::LinkCaller;
 use crate::services::links::{LinkError, LinkService};
 use actix_web::{HttpRequest, web};
 use error::LinkApiError;
 
-/// Counts a request from an app or browser (link session) against its IP's limit. The partner's
-/// own calls (API key) all come from its servers and are not counted.
+/// Counts a request from an app or browser (link session) against its IP's limit, for the one
+/// link call that is not a write (writes go through `Write`). The partner's own calls (API key)
+/// all come from its servers and are not counted.
 fn limit_ip(
     req: &HttpRequest,
     limiter: &IpLimiter,
@@ -51,7 +53,7 @@ fn limit_ip(
     }
     limiter
         .check_request(req)
-        .map_err(|retry_after_secs| LinkApiError::IpLimited { retry_after_secs })
+        .map_err(|retry_after_secs| RequestError::IpLimited { retry_after_secs }.into())
 }
 
 /// The link id in the path. Anything that cannot be a link id is simply not found.

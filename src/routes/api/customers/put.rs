@@ -5,13 +5,13 @@ use crate::domain::{
     CustomerDetails, CustomerRef, DateOfBirth, EmailAddress, Language, PersonName,
 };
 use crate::http::fields::ObjectReader;
-use crate::http::idempotency::Idempotency;
 use crate::http::{FieldError, Problem, RequestError, body};
 use crate::routes::api::auth::ApiKeyAuth;
+use crate::routes::api::write::Write;
 use crate::services::customers;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, ResponseError, web};
 use serde_json::{Map, Value};
 
 #[derive(Debug, thiserror::Error)]
@@ -70,23 +70,11 @@ impl PutCustomerError {
 )]
 #[tracing::instrument(name = "put_customer", skip_all)]
 pub async fn put_customer(
-    auth: ApiKeyAuth,
+    write: Write<ApiKeyAuth>,
     path: web::Path<String>,
-    req: HttpRequest,
-    payload: web::Payload,
     state: web::Data<AppState>,
-    idempotency: web::Data<Idempotency>,
-) -> Result<HttpResponse, PutCustomerError> {
-    let body = body::read_json(&req, payload, &state.settings.server).await?;
-    let response = idempotency
-        .run(
-            &auth.idempotency_scope(),
-            &req,
-            &body,
-            upsert(&state, &path, &body),
-        )
-        .await?;
-    Ok(response)
+) -> Result<HttpResponse, RequestError> {
+    write.run(upsert(&state, &path, write.body())).await
 }
 
 async fn upsert(

@@ -1,14 +1,13 @@
 use super::error::LinkApiError;
-use super::{LinkView, limit_ip, load};
+use super::{LinkView, load};
 use crate::domain::AuthorizationCode;
+use crate::http::RequestError;
 use crate::http::fields::ObjectReader;
-use crate::http::idempotency::Idempotency;
-use crate::http::rate_limit::IpLimiter;
 use crate::http::{Problem, body};
 use crate::routes::api::auth::LinkCaller;
+use crate::routes::api::write::Write;
 use crate::services::links::LinkService;
-use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use utoipa::ToSchema;
 
 /// The body of `POST /v1/links/{link_id}/code`.
@@ -47,26 +46,13 @@ pub struct CodeInput {
 )]
 #[tracing::instrument(name = "submit_code", skip_all, fields(link.id = %path))]
 pub async fn submit_code(
-    caller: LinkCaller,
+    write: Write<LinkCaller>,
     path: web::Path<String>,
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
     links: web::Data<LinkService>,
-    // What every link write from an app passes through: the per-IP limit, then Idempotency-Key.
-    (limiter, idempotency): (web::Data<IpLimiter>, web::Data<Idempotency>),
-) -> Result<HttpResponse, LinkApiError> {
-    limit_ip(&req, &limiter, &caller)?;
-    let body = body::read_json(&req, payload, &state.settings.server).await?;
-    let response = idempotency
-        .run(
-            &caller.idempotency_scope(),
-            &req,
-            &body,
-            take_code(&links, &caller, &path, &body),
-        )
-        .await?;
-    Ok(response)
+) -> Result<HttpResponse, RequestError> {
+    write
+        .run(take_code(&links, &write.caller, &path, write.body()))
+        .await
 }
 
 async fn take_code(

@@ -5,21 +5,15 @@
 use super::LinkView;
 use super::error::LinkApiError;
 use crate::domain::DecisionReason;
+use crate::http::RequestError;
 use crate::http::fields::ObjectReader;
-use crate::http::idempotency::Idempotency;
 use crate::http::{Problem, body};
 use crate::routes::api::auth::ApiKeyAuth;
+use crate::routes::api::write::Write;
 use crate::services::links::{Approval, Decision, LinkService};
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use utoipa::ToSchema;
-
-/// What both decisions reach through `web::Data`.
-type Parts = (
-    web::Data<AppState>,
-    web::Data<LinkService>,
-    web::Data<Idempotency>,
-);
 
 /// The body of `POST /v1/links/{link_id}/approve` and `/reject`.
 #[derive(ToSchema)]
@@ -57,15 +51,17 @@ pub struct DecisionInput {
 )]
 #[tracing::instrument(name = "approve_link", skip_all, fields(link.id = %path))]
 pub async fn approve(
-    auth: ApiKeyAuth,
+    write: Write<ApiKeyAuth>,
     path: web::Path<String>,
-    req: HttpRequest,
-    payload: web::Payload,
-    (state, links, idempotency): Parts,
-) -> Result<HttpResponse, LinkApiError> {
-    let required = state.settings.staff.approvals_required;
-    let parts = (state, links, idempotency);
-    once(auth, &path, req, payload, parts, Some(required)).await
+    state: web::Data<AppState>,
+    links: web::Data<LinkService>,
+) -> Result<HttpResponse, RequestError> {
+    let verdict = Verdict::Approve {
+        required: state.settings.staff.approvals_required,
+    };
+    write
+        .run(decide(&links, &write.caller, &path, write.body(), verdict))
+        .await
 }
 
 /// Reject a link in review or locked (→ `rejected`; partner API key only).
@@ -90,29 +86,30 @@ pub async fn approve(
 )]
 #[tracing::instrument(name = "reject_link", skip_all, fields(link.id = %path))]
 pub async fn reject(
-    auth: ApiKeyAuth,
+    write: Write<ApiKeyAuth>,
     path: web::Path<String>,
-    req: HttpRequest,
-    payload: web::Payload,
-    (state, links, idempotency): Parts,
-) -> Result<HttpResponse, LinkApiError> {
-    let parts = (state, links, idempotency);
-    once(auth, &path, req, payload, parts, None).await
+    links: web::Data<LinkService>,
+) -> Result<HttpResponse, RequestError> {
+    write
+        .run(decide(
+            &links,
+            &write.caller,
+            &path,
+            write.body(),
+            Verdict::Reject,
+        ))
+        .await
 }
 
 /// Reads the body and decides once per `Idempotency-Key`.
-async fn once(
-    auth: ApiKeyAuth,
-    path: &str,
-    req: HttpRequest,
-    payload: web::Payload,
-    (state, links, idempotency): Parts,
-    approve: Option<i32>,
-) -> Result<HttpResponse, LinkApiError> {
-    let body = body::read_json(&req, payload, &state.settings.server).await?;
-    let scope = auth.idempotency_scope();
-    let decision = decide(&links, &auth, path, &body, approve);
-    Ok(idempotency.run(&scope, &req, &body, decision).await?)
+/// What the partner decided.
+#[derive(Debug, Clone, Copy)]
+enum Verdict {
+    /// Approve, counting toward `required` approvals (`staff.approvals_required`).
+    Approve {
+        required: i32,
+    },
+    Reject,
 }
 
 /// Approves (with the approvals required) or, given `None`, rejects.
@@ -121,7 +118,7 @@ async fn decide(
     auth: &ApiKeyAuth,
     path: &str,
     body: &[u8],
-    approve: Option<i32>,
+    verdict: Verdict,
 ) -> Result<HttpResponse, LinkApiError> {
     let mut reader = ObjectReader::new(body::parse_object(body)?);
     let reason = reader.required("reason", DecisionReason::parse);
@@ -134,12 +131,12 @@ async fn decide(
         reason: reason.as_str(),
         seen: None,
     };
-    let (link, done) = match approve {
-        Some(required) => match links.approve(&id, decision, required).await? {
+    let (link, done) = match verdict {
+        Verdict::Approve { required } => match links.approve(&id, decision, required).await? {
             (link, Approval::Activated) => (link, "approved"),
             (link, Approval::AwaitingSecond) => (link, "first_approval"),
         },
-        None => (links.reject(&id, decision).await?, "rejected"),
+        Verdict::Reject => (links.reject(&id, decision).await?, "rejected"),
     };
     metrics::counter!("wiselink_review_decisions_total", "decision" => done, "via" => "api")
         .increment(1);

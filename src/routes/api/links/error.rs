@@ -12,8 +12,6 @@ pub enum LinkApiError {
     Request(#[from] RequestError),
     #[error("invalid request")]
     Validation(Vec<FieldError>),
-    #[error("too many requests from this address")]
-    IpLimited { retry_after_secs: u64 },
     #[error(transparent)]
     Link(#[from] LinkError),
 }
@@ -33,7 +31,6 @@ impl LinkApiError {
         match self {
             Self::Request(e) => e.problem(),
             Self::Validation(errors) => Problem::validation(errors.clone()),
-            Self::IpLimited { retry_after_secs } => link_errors::ip_limited(*retry_after_secs),
             Self::Link(e) => link_errors::problem(e),
         }
     }

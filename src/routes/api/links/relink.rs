@@ -1,13 +1,14 @@
 use super::LinkView;
 use super::error::LinkApiError;
 use super::start::{read_flow, started_view};
+use crate::http::RequestError;
 use crate::http::fields::ObjectReader;
-use crate::http::idempotency::Idempotency;
 use crate::http::{Problem, body};
 use crate::routes::api::auth::ApiKeyAuth;
+use crate::routes::api::write::Write;
 use crate::services::links::LinkService;
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use utoipa::ToSchema;
 
 /// The body of `POST /v1/links/{link_id}/relink` (may be empty: `{}` re-links by email code).
@@ -48,30 +49,16 @@ pub struct RelinkInput {
 )]
 #[tracing::instrument(name = "relink", skip_all, fields(link.id = %path))]
 pub async fn relink(
-    auth: ApiKeyAuth,
+    write: Write<ApiKeyAuth>,
     path: web::Path<String>,
-    req: HttpRequest,
-    payload: web::Payload,
     state: web::Data<AppState>,
     links: web::Data<LinkService>,
-    idempotency: web::Data<Idempotency>,
-) -> Result<HttpResponse, LinkApiError> {
-    let body = body::read_json(&req, payload, &state.settings.server).await?;
-    let response = idempotency
-        .run(
-            &auth.idempotency_scope(),
-            &req,
-            &body,
-            relink_link(
-                &links,
-                &state.settings.links.return_urls,
-                &path,
-                &body,
-                &auth.actor(),
-            ),
-        )
-        .await?;
-    Ok(response)
+) -> Result<HttpResponse, RequestError> {
+    let allowed = &state.settings.links.return_urls;
+    let actor = write.caller.actor();
+    write
+        .run(relink_link(&links, allowed, &path, write.body(), &actor))
+        .await
 }
 
 async fn relink_link(

@@ -1,11 +1,11 @@
 use super::error::LinkApiError;
-use super::{LinkView, limit_ip, load};
+use super::{LinkView, load};
 use crate::http::Problem;
-use crate::http::idempotency::Idempotency;
-use crate::http::rate_limit::IpLimiter;
+use crate::http::RequestError;
 use crate::routes::api::auth::LinkCaller;
+use crate::routes::api::write::{Bodiless, Write};
 use crate::services::links::LinkService;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use secrecy::ExposeSecret;
 
 /// Ask Wise to email the customer a new code (API key, or the link's session token).
@@ -32,23 +32,11 @@ use secrecy::ExposeSecret;
 )]
 #[tracing::instrument(name = "resend", skip_all, fields(link.id = %path))]
 pub async fn resend(
-    caller: LinkCaller,
+    write: Write<LinkCaller, Bodiless>,
     path: web::Path<String>,
-    req: HttpRequest,
     links: web::Data<LinkService>,
-    limiter: web::Data<IpLimiter>,
-    idempotency: web::Data<Idempotency>,
-) -> Result<HttpResponse, LinkApiError> {
-    limit_ip(&req, &limiter, &caller)?;
-    let response = idempotency
-        .run(
-            &caller.idempotency_scope(),
-            &req,
-            b"",
-            resend_code(&links, &caller, &path),
-        )
-        .await?;
-    Ok(response)
+) -> Result<HttpResponse, RequestError> {
+    write.run(resend_code(&links, &write.caller, &path)).await
 }
 
 async fn resend_code(

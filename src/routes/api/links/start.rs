@@ -1,13 +1,14 @@
 use super::LinkView;
 use super::error::LinkApiError;
 use crate::domain::{CustomerRef, Invalid};
+use crate::http::RequestError;
 use crate::http::fields::ObjectReader;
-use crate::http::idempotency::Idempotency;
 use crate::http::{Problem, body};
 use crate::routes::api::auth::ApiKeyAuth;
+use crate::routes::api::write::Write;
 use crate::services::links::{Flow, LinkService, Started};
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use secrecy::ExposeSecret;
 use utoipa::ToSchema;
 
@@ -54,25 +55,15 @@ pub struct StartInput {
 )]
 #[tracing::instrument(name = "start_link", skip_all)]
 pub async fn start_link(
-    auth: ApiKeyAuth,
-    req: HttpRequest,
-    payload: web::Payload,
+    write: Write<ApiKeyAuth>,
     state: web::Data<AppState>,
     links: web::Data<LinkService>,
-    idempotency: web::Data<Idempotency>,
-) -> Result<HttpResponse, LinkApiError> {
-    let body = body::read_json(&req, payload, &state.settings.server).await?;
-    let actor = auth.actor();
-    let scope = auth.idempotency_scope();
-    let response = idempotency
-        .run(
-            &scope,
-            &req,
-            &body,
-            start(&links, &state.settings.links.return_urls, &body, &actor),
-        )
-        .await?;
-    Ok(response)
+) -> Result<HttpResponse, RequestError> {
+    let allowed = &state.settings.links.return_urls;
+    let actor = write.caller.actor();
+    write
+        .run(start(&links, allowed, write.body(), &actor))
+        .await
 }
 
 async fn start(

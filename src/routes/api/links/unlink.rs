@@ -1,10 +1,11 @@
 use super::LinkView;
 use super::error::LinkApiError;
 use crate::http::Problem;
-use crate::http::idempotency::Idempotency;
+use crate::http::RequestError;
 use crate::routes::api::auth::ApiKeyAuth;
+use crate::routes::api::write::{Bodiless, Write};
 use crate::services::links::LinkService;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
 /// Unlink (partner API key only): the tokens and the registration code are destroyed and the link
 /// becomes `unlinked`. Not possible while a code is being exchanged or verified. The link itself
@@ -28,21 +29,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 )]
 #[tracing::instrument(name = "unlink", skip_all, fields(link.id = %path))]
 pub async fn unlink(
-    auth: ApiKeyAuth,
+    write: Write<ApiKeyAuth, Bodiless>,
     path: web::Path<String>,
-    req: HttpRequest,
     links: web::Data<LinkService>,
-    idempotency: web::Data<Idempotency>,
-) -> Result<HttpResponse, LinkApiError> {
-    let response = idempotency
-        .run(
-            &auth.idempotency_scope(),
-            &req,
-            b"",
-            unlink_link(&links, &path, &auth.actor()),
-        )
-        .await?;
-    Ok(response)
+) -> Result<HttpResponse, RequestError> {
+    let actor = write.caller.actor();
+    write.run(unlink_link(&links, &path, &actor)).await
 }
 
 async fn unlink_link(
