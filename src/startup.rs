@@ -130,6 +130,7 @@ impl Application {
         let login_limiter = web::Data::new(LoginLimiter(IpLimiter::new(
             settings.staff.logins_per_ip_per_minute,
             settings.limits.proxies(),
+            links.clock().clone(),
         )));
         let parts = Parts {
             staff,
@@ -140,6 +141,7 @@ impl Application {
             ip_limiter: web::Data::new(IpLimiter::new(
                 settings.limits.code_submissions_per_ip_per_minute,
                 settings.limits.proxies(),
+                links.clock().clone(),
             )),
             idempotency: web::Data::new(Idempotency {
                 db: db.clone(),

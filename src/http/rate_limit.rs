@@ -4,11 +4,13 @@
 //! use any of its 2^64 addresses, so counting single addresses would be no limit at all).
 
 use super::client_ip::TrustedProxies;
+use crate::clock::SharedClock;
 use actix_web::HttpRequest;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const WINDOW: Duration = Duration::from_secs(60);
 /// Above this many tracked addresses, windows that have ended are dropped.
@@ -17,21 +19,24 @@ const PRUNE_ABOVE: usize = 10_000;
 pub struct IpLimiter {
     per_window: u32,
     proxies: TrustedProxies,
-    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    clock: SharedClock,
+    windows: Mutex<HashMap<IpAddr, (DateTime<Utc>, u32)>>,
 }
 
 impl IpLimiter {
-    pub fn new(per_minute: u32, proxies: TrustedProxies) -> Self {
+    /// `per_minute` requests per client address in each one-minute window of `clock`.
+    pub fn new(per_minute: u32, proxies: TrustedProxies, clock: SharedClock) -> Self {
         Self {
             per_window: per_minute,
             proxies,
+            clock,
             windows: Mutex::new(HashMap::new()),
         }
     }
 
     /// Counts one request from `ip`. `Err(seconds)` when over the limit: retry after that long.
     pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        self.check_at(ip, Instant::now())
+        self.check_at(ip, self.clock.now_utc())
     }
 
     /// Counts one request from the client of `req` (behind trusted proxies, the address they
@@ -42,7 +47,8 @@ impl IpLimiter {
             .map_or(Ok(()), |ip| self.check(ip))
     }
 
-    fn check_at(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+    fn check_at(&self, ip: IpAddr, now: DateTime<Utc>) -> Result<(), u64> {
+        let since = |start: DateTime<Utc>| (now - start).to_std().unwrap_or_default();
         let ip = client_block(ip);
         // A poisoned lock only means another thread panicked mid-count; the map is still usable.
         let mut windows = self
@@ -50,14 +56,14 @@ impl IpLimiter {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if windows.len() > PRUNE_ABOVE {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+            windows.retain(|_, (start, _)| since(*start) < WINDOW);
         }
         let entry = windows.entry(ip).or_insert((now, 0));
-        if now.duration_since(entry.0) >= WINDOW {
+        if since(entry.0) >= WINDOW {
             *entry = (now, 0);
         }
         if entry.1 >= self.per_window {
-            let left = WINDOW.saturating_sub(now.duration_since(entry.0));
+            let left = WINDOW.saturating_sub(since(entry.0));
             return Err(left.as_secs().max(1));
         }
         entry.1 += 1;
@@ -86,8 +92,8 @@ mod tests {
 
     #[test]
     fn ipv6_clients_are_counted_by_their_64() {
-        let limiter = IpLimiter::new(2, TrustedProxies::default());
-        let t0 = Instant::now();
+        let limiter = IpLimiter::new(2, TrustedProxies::default(), crate::clock::Clock::system());
+        let t0 = Utc::now();
         let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
         let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:fffe".parse().unwrap();
         let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
@@ -107,20 +113,23 @@ mod tests {
 
     #[test]
     fn allows_the_limit_per_window_per_address_then_says_how_long_to_wait() {
-        let limiter = IpLimiter::new(3, TrustedProxies::default());
+        let limiter = IpLimiter::new(3, TrustedProxies::default(), crate::clock::Clock::system());
         let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
-        let t0 = Instant::now();
+        let t0 = Utc::now();
         for _ in 0..3 {
             assert_eq!(limiter.check_at(a, t0), Ok(()));
         }
-        assert_eq!(limiter.check_at(a, t0 + Duration::from_secs(15)), Err(45));
+        assert_eq!(
+            limiter.check_at(a, t0 + chrono::Duration::seconds(15)),
+            Err(45)
+        );
         assert_eq!(
             limiter.check_at(b, t0),
             Ok(()),
             "addresses are counted apart"
         );
         assert_eq!(
-            limiter.check_at(a, t0 + WINDOW),
+            limiter.check_at(a, t0 + chrono::Duration::seconds(60)),
             Ok(()),
             "a new window starts"
         );

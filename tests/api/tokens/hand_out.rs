@@ -183,9 +183,20 @@ async fn a_holder_whose_lease_ended_sends_no_refresh_over_the_next_holders() {
         .execute("UPDATE links SET refresh_in_doubt_at = created_at")
         .await
         .unwrap();
+    let me_calls = || async {
+        first
+            .sim()
+            .calls()
+            .await
+            .iter()
+            .filter(|c| c["path"] == "/v1/me")
+            .count()
+    };
+    let asked_before = me_calls().await;
+    // Wise answers the first holder's check slowly, after it has seen the call.
     first
         .sim()
-        .fault(serde_json::json!({"endpoint": "/v1/me", "latency_ms": 1500}))
+        .fault(serde_json::json!({"endpoint": "/v1/me", "answer_latency_ms": 1500}))
         .await;
     let late = tokio::spawn({
         let (client, url, key) = (
@@ -202,7 +213,16 @@ async fn a_holder_whose_lease_ended_sends_no_refresh_over_the_next_holders() {
                 .to_owned()
         }
     });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for _ in 0..300 {
+        if me_calls().await > asked_before {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        me_calls().await > asked_before,
+        "the first holder asked Wise"
+    );
     // Its lease ends while it waits; the other instance takes the link and renews it.
     first.advance(Duration::minutes(2));
     let (renewed, _) = handed_out(&second, &id).await.unwrap();
