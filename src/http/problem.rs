@@ -4,9 +4,11 @@
 //! - **Domain parsers** (`domain::*::parse`) return [`Invalid`](crate::domain::Invalid): a field's
 //!   code and sentence. Handlers collect them into [`FieldError`]s → 422 `validation_failed`.
 //! - **Before a handler's own logic** (body, credentials, idempotency): [`RequestError`].
-//! - **Services** return their own enum (`LinkError`, …) and know nothing of HTTP. Each route
-//!   family maps it to a [`Problem`] in one place (`routes/link_errors.rs` for links, shared by
-//!   the API and the code-entry page).
+//! - **Services** return their own enum (`LinkError`, …) and know nothing of HTTP. Each maps to
+//!   a [`Problem`] in one place, a `From` impl (`routes/link_errors.rs` for links, shared by the
+//!   API and the code-entry page); so do [`RequestError`] and `DbError`.
+//! - **Route handlers** return `Result<_, Problem>` and use `?`: there is no error enum per
+//!   route, and one way from any error to its response.
 //! - **The unexpected** (`Unexpected(anyhow::Error)`, a failed query) becomes an opaque 500 (or a
 //!   503 when the database is unreachable). Building the problem does not log; the cause is
 //!   logged once, when the problem becomes a response ([`Problem::response`], or
@@ -179,6 +181,18 @@ impl Problem {
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({})", self.title, self.code)
+    }
+}
+
+impl From<RequestError> for Problem {
+    fn from(e: RequestError) -> Self {
+        e.problem()
+    }
+}
+
+impl From<DbError> for Problem {
+    fn from(e: DbError) -> Self {
+        Problem::database(&e)
     }
 }
 

@@ -162,3 +162,9 @@ pub fn problem(e: &LinkError) -> Problem {
 }
 
 pub use crate::http::problem::ip_limited;
+
+impl From<LinkError> for Problem {
+    fn from(e: LinkError) -> Self {
+        problem(&e)
+    }
+}

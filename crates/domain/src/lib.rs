@@ -33,7 +33,7 @@ pub use identity::{Assessment, WiseIdentity, WiseProfile, assess};
 pub use ids::{CustomerId, LinkId, WiseProfileId, WiseUserId};
 pub use language::Language;
 pub use link_policy::LinkPolicy;
-pub use link_state::{IllegalTransition, LinkEvent, LinkFlow, LinkState, transition};
+pub use link_state::{IllegalTransition, LinkEvent, LinkFlow, LinkOrigin, LinkState, transition};
 pub use person_name::PersonName;
 pub use resend::{ResendDecision, ResendPolicy, resend_decision};
 pub use review::{DecisionReason, ReviewReason, WiseSide, dob_hint};

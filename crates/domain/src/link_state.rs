@@ -135,6 +135,40 @@ impl fmt::Display for LinkFlow {
     }
 }
 
+/// Whose Wise account a link reaches, once Wise has answered the signup.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum LinkOrigin {
+    /// The email already had a Wise account (signup answered 409): the customer links it.
+    Linked,
+    /// The partner created the Wise user (signup answered 200): it can later be claimed.
+    Created,
+}
+
+impl LinkOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Linked => "linked",
+            Self::Created => "created",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Linked, Self::Created]
+            .into_iter()
+            .find(|o| o.as_str() == raw)
+    }
+}
+
 /// What happened to a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkEvent {

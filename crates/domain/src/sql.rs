@@ -1,7 +1,9 @@
 //! The typed ids and the link state read and written as their plain column types, on either
 //! backend. A stored state the domain does not know is an error, never quietly another state.
 
-use crate::{CustomerId, LinkFlow, LinkId, LinkState, ReviewReason, WiseProfileId, WiseUserId};
+use crate::{
+    CustomerId, LinkFlow, LinkId, LinkOrigin, LinkState, ReviewReason, WiseProfileId, WiseUserId,
+};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
@@ -93,6 +95,26 @@ where
 }
 
 impl<DB: Backend> ToSql<Text, DB> for ReviewReason
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
+    }
+}
+
+impl<DB: Backend> FromSql<Text, DB> for LinkOrigin
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let raw = String::from_sql(bytes)?;
+        LinkOrigin::parse(&raw)
+            .ok_or_else(|| format!("unknown link origin {raw:?} in storage").into())
+    }
+}
+
+impl<DB: Backend> ToSql<Text, DB> for LinkOrigin
 where
     str: ToSql<Text, DB>,
 {

@@ -2,7 +2,7 @@
 
 use crate::db::schema::links;
 use crate::domain::{
-    CustomerId, LinkFlow, LinkId, LinkState, ReviewReason, WiseProfileId, WiseUserId,
+    CustomerId, LinkFlow, LinkId, LinkOrigin, LinkState, ReviewReason, WiseProfileId, WiseUserId,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -14,7 +14,7 @@ pub struct LinkRow {
     pub id: LinkId,
     pub customer_id: CustomerId,
     pub flow: LinkFlow,
-    pub origin: Option<String>,
+    pub origin: Option<LinkOrigin>,
     /// An unknown stored state fails the read instead of becoming another state.
     pub state: LinkState,
     pub signup_email: String,
@@ -92,7 +92,7 @@ pub struct LinkChanges {
     pub flow: Option<LinkFlow>,
     pub signup_email: Option<String>,
     pub return_url: Option<Option<String>>,
-    pub origin: Option<String>,
+    pub origin: Option<LinkOrigin>,
     pub registration_code: Option<Option<Vec<u8>>>,
     pub access_token: Option<Option<Vec<u8>>>,
     pub refresh_token: Option<Option<Vec<u8>>>,

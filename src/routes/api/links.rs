@@ -7,7 +7,6 @@ mod authorization_url;
 mod claim;
 mod code;
 mod decide;
-pub mod error;
 mod events;
 mod get;
 mod list;
@@ -33,12 +32,12 @@ pub use unlink::__path_unlink;
 pub use view::{LinkView, NextAction};
 
 use crate::domain::LinkId;
+use crate::http::Problem;
 use crate::http::RequestError;
 use crate::http::rate_limit::IpLimiter;
 use crate::routes::api::auth::LinkCaller;
 use crate::services::links::{LinkError, LinkService};
 use actix_web::{HttpRequest, web};
-use error::LinkApiError;
 
 /// Counts a request from an app or browser (link session) against its IP's limit, for the one
 /// link call that is not a write (writes go through `Write`). The partner's own calls (API key)
@@ -47,18 +46,18 @@ fn limit_ip(
     req: &HttpRequest,
     limiter: &IpLimiter,
     caller: &LinkCaller,
-) -> Result<(), LinkApiError> {
+) -> Result<(), RequestError> {
     if !matches!(caller, LinkCaller::Session { .. }) {
         return Ok(());
     }
     limiter
         .check_request(req)
-        .map_err(|retry_after_secs| RequestError::IpLimited { retry_after_secs }.into())
+        .map_err(|retry_after_secs| RequestError::IpLimited { retry_after_secs })
 }
 
 /// The link id in the path. Anything that cannot be a link id is simply not found.
-fn link_id(raw: &str) -> Result<LinkId, LinkApiError> {
-    LinkId::parse(raw).ok_or(LinkApiError::Link(LinkError::LinkNotFound))
+fn link_id(raw: &str) -> Result<LinkId, LinkError> {
+    LinkId::parse(raw).ok_or(LinkError::LinkNotFound)
 }
 
 /// Loads a link the caller may see; any other id is simply not found. A session caller's link
@@ -67,7 +66,7 @@ async fn load(
     links: &LinkService,
     caller: &LinkCaller,
     raw_id: &str,
-) -> Result<crate::db::links::LinkRow, LinkApiError> {
+) -> Result<crate::db::links::LinkRow, Problem> {
     let id = link_id(raw_id)?;
     if !caller.may_access(&id) {
         return Err(LinkError::LinkNotFound.into());

@@ -6,7 +6,7 @@
 use super::{LinkError, LinkService, unavailable};
 use crate::db::customers::CustomerRow;
 use crate::db::links::{LinkChanges, LinkRow, Pin, Subject, Transition};
-use crate::domain::{LinkEvent, LinkState, WiseUserId};
+use crate::domain::{LinkEvent, LinkOrigin, LinkState, WiseUserId};
 use crate::wise::{UserTokens, WiseError};
 use secrecy::SecretString;
 
@@ -54,7 +54,7 @@ impl LinkService {
         } = adopt;
         let link_id = &link.id;
         let mut changes = changes.then(self.token_changes(link_id, &user.tokens));
-        changes.origin = Some("created".into());
+        changes.origin = Some(LinkOrigin::Created);
         changes.wise_user_id = Some(Some(user_id));
         changes.code_expires_at = Some(None);
         let mail = self.linked_mail(link_id, signup_email, customer, true)?;

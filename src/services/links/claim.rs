@@ -7,7 +7,7 @@
 use super::redirect::{Authorized, Purpose, Redirect, Returned};
 use super::{LinkError, LinkService, unavailable};
 use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
-use crate::domain::{LinkEvent, LinkId, LinkState};
+use crate::domain::{LinkEvent, LinkId, LinkOrigin, LinkState};
 use chrono::Duration;
 use secrecy::SecretString;
 
@@ -129,7 +129,7 @@ impl LinkService {
 
 /// Only an active link of a user the partner created, not claimed yet, can be claimed.
 fn claimable(link: &LinkRow) -> Result<(), LinkError> {
-    let created = link.origin.as_deref() == Some("created");
+    let created = link.origin == Some(LinkOrigin::Created);
     if link.state != LinkState::Active
         || !created
         || link.claimed_at.is_some()

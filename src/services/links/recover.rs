@@ -2,6 +2,7 @@
 //! `verifying`. Each stale link is claimed with a compare-and-set on `updated_at`, so any number
 //! of instances sharing one PostgreSQL can run this and no link is handled twice at once.
 
+use super::start::Signup;
 use super::{LinkError, LinkService};
 use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
 use crate::domain::{LinkEvent, LinkState};
@@ -79,7 +80,7 @@ impl LinkService {
                 let customer = self.customer_of(&link).await?;
                 let code = self.open_secret(&link, SealedColumn::RegistrationCode)?;
                 match self
-                    .signup((&link).into(), &customer, &code, ACTOR, true)
+                    .signup((&link).into(), &customer, &code, ACTOR, Signup::Repeat)
                     .await
                 {
                     Ok(started) => Ok(started.link.link.state),

@@ -23,7 +23,7 @@
 
 use super::{AccessToken, LinkError, LinkService, wiped};
 use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
-use crate::domain::{LinkEvent, LinkState};
+use crate::domain::{LinkEvent, LinkOrigin, LinkState};
 use crate::wise::{UserTokens, WiseError};
 use chrono::NaiveDateTime;
 
@@ -146,7 +146,7 @@ impl LinkService {
         link: &LinkRow,
         event: LinkEvent,
     ) -> Result<Renewal, LinkError> {
-        let created = link.origin.as_deref() == Some("created") && link.registration_code.is_some();
+        let created = link.origin == Some(LinkOrigin::Created) && link.registration_code.is_some();
         if !created {
             return self.relink_required(link, event, None).await;
         }

@@ -3,6 +3,7 @@
 //! its customer's pinned Wise user: the identity check sends a different Wise user to review.
 
 use super::secrets;
+use super::start::Signup;
 use super::{Flow, LinkError, LinkService, Started};
 use crate::db::links::{LinkChanges, LinkRow, SealedColumn, Transition};
 use crate::domain::{LinkEvent, LinkFlow, LinkState};
@@ -63,7 +64,7 @@ impl LinkService {
             .changes(changes);
         let pending = self.apply(t).await?;
         tracing::info!(link.id = %pending.id, flow = link_flow.as_str(), "re-link started");
-        self.signup((&pending).into(), &customer, &code, actor, false)
+        self.signup((&pending).into(), &customer, &code, actor, Signup::First)
             .await
     }
 }

@@ -9,7 +9,7 @@ use crate::db::customers::{self, CustomerRow};
 use crate::db::links::{
     self, CustomerLink, LinkChanges, LinkRow, NewLink, Refused, SealedColumn, Subject, Transition,
 };
-use crate::domain::{CustomerRef, LinkEvent, LinkFlow, LinkId, LinkState, WiseUserId};
+use crate::domain::{CustomerRef, LinkEvent, LinkFlow, LinkId, LinkOrigin, LinkState, WiseUserId};
 use crate::wise::{CreateUserOutcome, ErrorBody, WiseError};
 use secrecy::SecretString;
 
@@ -117,31 +117,32 @@ impl LinkService {
                     &customer,
                     &code,
                     actor,
-                    false,
+                    Signup::First,
                 )
                 .await
             }
             Some(pending) => {
                 tracing::info!(link.id = %pending.id, customer.id = %customer.id, "pending link resumed");
                 let code = self.open_secret(&pending, SealedColumn::RegistrationCode)?;
-                self.signup((&pending).into(), &customer, &code, actor, true)
+                self.signup((&pending).into(), &customer, &code, actor, Signup::Repeat)
                     .await
             }
         }
     }
 
     /// Asks Wise to create the user (emailing a code if the email has an account) and moves the
-    /// pending link on. `repeat` is set when an earlier signup of this link may have reached Wise
-    /// (recovery, a retried start): its lost answer may have been a new user made with our
-    /// registration code, which a 409 now hides — the registration-code grant tells them apart.
-    /// In the redirect flow Wise sends no email: a 409 hands out the authorization URL instead.
+    /// pending link on. After an earlier signup of this link that may have reached Wise
+    /// ([`Signup::Repeat`]: recovery, a retried start) the lost answer may have been a new user
+    /// made with our registration code, which a 409 now hides — the registration-code grant tells
+    /// them apart. In the redirect flow Wise sends no email: a 409 hands out the authorization
+    /// URL instead.
     pub(super) async fn signup(
         &self,
         link: Subject,
         customer: &CustomerRow,
         code: &SecretString,
         actor: &str,
-        repeat: bool,
+        attempt: Signup,
     ) -> Result<Started, LinkError> {
         let link_id = &link.id;
         let redirect = link.flow == LinkFlow::Redirect;
@@ -158,7 +159,7 @@ impl LinkService {
             redirect: None,
         };
         let outcome = match outcome {
-            Ok(CreateUserOutcome::AlreadyExists { trace_id }) if repeat => {
+            Ok(CreateUserOutcome::AlreadyExists { trace_id }) if attempt == Signup::Repeat => {
                 match self.created_by_us(&customer.email, code).await {
                     Ok(Some(tokens)) => {
                         let user = NewUser {
@@ -183,7 +184,7 @@ impl LinkService {
                 let session = SessionToken::generate();
                 let trip = self.issue_state(link_id, None).await?;
                 let changes = LinkChanges {
-                    origin: Some("linked".into()),
+                    origin: Some(LinkOrigin::Linked),
                     code_expires_at: Some(Some(self.clock.now() + self.policy.code_window)),
                     session_token_hash: Some(Some(session.hash.clone())),
                     ..LinkChanges::default()
@@ -206,7 +207,7 @@ impl LinkService {
                 let expires = self.clock.now() + self.policy.code_window;
                 let mail = self.finish_linking_mail(link_id, customer, &session, expires)?;
                 let changes = LinkChanges {
-                    origin: Some("linked".into()),
+                    origin: Some(LinkOrigin::Linked),
                     code_expires_at: Some(Some(expires)),
                     session_token_hash: Some(Some(session.hash.clone())),
                     ..LinkChanges::default()
@@ -294,4 +295,13 @@ pub(super) fn wise_fields(e: &WiseError) -> Vec<WiseFieldError> {
             message: "Wise refused the customer's details".into(),
         }],
     }
+}
+
+/// Whether a signup of this link may already have reached Wise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Signup {
+    /// The link's first signup.
+    First,
+    /// An earlier signup's answer was lost (a retried start, recovery): Wise may have acted.
+    Repeat,
 }

@@ -1,49 +1,20 @@
 use super::CustomerView;
-use crate::db::DbError;
 use crate::domain::CustomerRef;
-use crate::http::{FieldError, Problem, RequestError};
+use crate::http::{FieldError, Problem};
 use crate::routes::api::auth::ApiKeyAuth;
 use crate::services::customers;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, web};
 
-#[derive(Debug, thiserror::Error)]
-pub enum GetCustomerError {
-    #[error(transparent)]
-    Request(#[from] RequestError),
-    #[error("invalid customer_ref")]
-    InvalidRef(FieldError),
-    #[error("customer not found")]
-    NotFound,
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl ResponseError for GetCustomerError {
-    fn status_code(&self) -> StatusCode {
-        self.problem().status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.problem().response()
-    }
-}
-
-impl GetCustomerError {
-    fn problem(&self) -> Problem {
-        match self {
-            Self::Request(e) => e.problem(),
-            Self::InvalidRef(e) => Problem::validation(vec![e.clone()]),
-            Self::NotFound => Problem::new(
-                StatusCode::NOT_FOUND,
-                "customer_not_found",
-                "Customer not found",
-            )
-            .detail("No customer has this customer_ref."),
-            Self::Db(e) => Problem::database(e),
-        }
-    }
+/// No customer has the `customer_ref`.
+fn not_found() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "customer_not_found",
+        "Customer not found",
+    )
+    .detail("No customer has this customer_ref.")
 }
 
 /// Read a customer.
@@ -65,16 +36,16 @@ pub async fn get_customer(
     _auth: ApiKeyAuth,
     path: web::Path<String>,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, GetCustomerError> {
+) -> Result<HttpResponse, Problem> {
     let customer_ref = CustomerRef::parse(&path).map_err(|e| {
-        GetCustomerError::InvalidRef(FieldError {
+        Problem::validation(vec![FieldError {
             field: "customer_ref".into(),
             code: e.code.into(),
             message: e.message,
-        })
+        }])
     })?;
     let row = customers::find(&state.db, customer_ref)
         .await?
-        .ok_or(GetCustomerError::NotFound)?;
+        .ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(CustomerView::from(row)))
 }

@@ -1,5 +1,4 @@
 use super::CustomerView;
-use crate::db::DbError;
 use crate::db::customers::Upserted;
 use crate::domain::{
     CustomerDetails, CustomerRef, DateOfBirth, EmailAddress, Language, PersonName,
@@ -11,38 +10,8 @@ use crate::routes::api::write::Write;
 use crate::services::customers;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value};
-
-#[derive(Debug, thiserror::Error)]
-pub enum PutCustomerError {
-    #[error(transparent)]
-    Request(#[from] RequestError),
-    #[error("invalid customer")]
-    Validation(Vec<FieldError>),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl ResponseError for PutCustomerError {
-    fn status_code(&self) -> StatusCode {
-        self.problem().status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.problem().response()
-    }
-}
-
-impl PutCustomerError {
-    fn problem(&self) -> Problem {
-        match self {
-            Self::Request(e) => e.problem(),
-            Self::Validation(errors) => Problem::validation(errors.clone()),
-            Self::Db(e) => Problem::database(e),
-        }
-    }
-}
 
 /// Create or replace a customer.
 ///
@@ -77,13 +46,9 @@ pub async fn put_customer(
     write.run(upsert(&state, &path, write.body())).await
 }
 
-async fn upsert(
-    state: &AppState,
-    raw_ref: &str,
-    body: &[u8],
-) -> Result<HttpResponse, PutCustomerError> {
+async fn upsert(state: &AppState, raw_ref: &str, body: &[u8]) -> Result<HttpResponse, Problem> {
     let object = body::parse_object(body)?;
-    let (customer_ref, details) = parse(raw_ref, object).map_err(PutCustomerError::Validation)?;
+    let (customer_ref, details) = parse(raw_ref, object).map_err(Problem::validation)?;
     let (row, outcome) = customers::upsert(&state.db, customer_ref, details).await?;
     let status = match outcome {
         Upserted::Created => StatusCode::CREATED,

@@ -1,4 +1,3 @@
-use super::error::LinkApiError;
 use crate::domain::WiseProfileId;
 use crate::http::Problem;
 use crate::routes::api::auth::ApiKeyAuth;
@@ -44,7 +43,7 @@ pub async fn access_token(
     _auth: ApiKeyAuth,
     path: web::Path<String>,
     links: web::Data<LinkService>,
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let token = links.access_token(&super::link_id(&path)?).await?;
     let body = AccessTokenView {
         access_token: token.token.expose_secret().to_owned(),

@@ -1,4 +1,3 @@
-use super::error::LinkApiError;
 use super::{LinkView, load};
 use crate::http::RequestError;
 use crate::http::fields::ObjectReader;
@@ -68,7 +67,7 @@ async fn authorize(
     caller: &LinkCaller,
     path: &str,
     body: &[u8],
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let mut reader = ObjectReader::new(body::parse_object(body)?);
     let text = |max: usize| {
         move |v: &str| {
@@ -85,7 +84,7 @@ async fn authorize(
     let code = reader.required("code", text(64));
     let state = reader.required("state", text(128));
     let _profile = reader.optional("profile_id", text(32));
-    reader.finish().map_err(LinkApiError::Validation)?;
+    reader.finish().map_err(Problem::validation)?;
     let link = load(links, caller, path).await?;
     let returned = Returned {
         state,

@@ -1,4 +1,3 @@
-use super::error::LinkApiError;
 use super::{limit_ip, load};
 use crate::http::Problem;
 use crate::http::rate_limit::IpLimiter;
@@ -46,7 +45,7 @@ pub async fn authorization_url(
     req: HttpRequest,
     limiter: web::Data<IpLimiter>,
     links: web::Data<LinkService>,
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     limit_ip(&req, &limiter, &caller)?;
     let link = load(&links, &caller, &path).await?;
     let trip = links.authorization_url(&link).await?;

@@ -1,4 +1,3 @@
-use super::error::LinkApiError;
 use super::load;
 use crate::http::Problem;
 use crate::routes::api::auth::LinkCaller;
@@ -42,7 +41,7 @@ pub async fn claim(
     caller: LinkCaller,
     path: web::Path<String>,
     links: web::Data<LinkService>,
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let link = load(&links, &caller, &path).await?;
     let trip = links.claim(&link.id).await?;
     Ok(HttpResponse::Ok()

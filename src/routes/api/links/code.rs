@@ -1,4 +1,3 @@
-use super::error::LinkApiError;
 use super::{LinkView, load};
 use crate::domain::AuthorizationCode;
 use crate::http::RequestError;
@@ -60,11 +59,11 @@ async fn take_code(
     caller: &LinkCaller,
     path: &str,
     body: &[u8],
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let mut reader = ObjectReader::new(body::parse_object(body)?);
     let code = reader.required("code", AuthorizationCode::parse);
-    reader.finish().map_err(LinkApiError::Validation)?;
-    let code = code.ok_or_else(|| LinkApiError::Validation(Vec::new()))?;
+    reader.finish().map_err(Problem::validation)?;
+    let code = code.ok_or_else(|| Problem::validation(Vec::new()))?;
     let link = load(links, caller, path).await?;
     let outcome = links.submit_code(link, code, &caller.actor()).await?;
     Ok(HttpResponse::Ok()

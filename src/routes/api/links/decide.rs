@@ -3,7 +3,6 @@
 //! with actor `api_key:<id>`.
 
 use super::LinkView;
-use super::error::LinkApiError;
 use crate::domain::DecisionReason;
 use crate::http::RequestError;
 use crate::http::fields::ObjectReader;
@@ -119,11 +118,11 @@ async fn decide(
     path: &str,
     body: &[u8],
     verdict: Verdict,
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let mut reader = ObjectReader::new(body::parse_object(body)?);
     let reason = reader.required("reason", DecisionReason::parse);
-    reader.finish().map_err(LinkApiError::Validation)?;
-    let reason = reason.ok_or_else(|| LinkApiError::Validation(Vec::new()))?;
+    reader.finish().map_err(Problem::validation)?;
+    let reason = reason.ok_or_else(|| Problem::validation(Vec::new()))?;
     let id = super::link_id(path)?;
     let actor = auth.actor();
     let decision = Decision {

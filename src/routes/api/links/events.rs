@@ -1,4 +1,3 @@
-use super::error::LinkApiError;
 use crate::http::Problem;
 use crate::routes::api::auth::ApiKeyAuth;
 use crate::routes::api::customers::timestamp;
@@ -35,7 +34,7 @@ pub async fn list_events(
     _auth: ApiKeyAuth,
     path: web::Path<String>,
     links: web::Data<LinkService>,
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let events: Vec<EventView> = links
         .events(&super::link_id(&path)?)
         .await?

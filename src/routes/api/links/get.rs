@@ -1,4 +1,3 @@
-use super::error::LinkApiError;
 use super::{LinkView, load};
 use crate::http::Problem;
 use crate::routes::api::auth::LinkCaller;
@@ -23,7 +22,7 @@ pub async fn get_link(
     caller: LinkCaller,
     path: web::Path<String>,
     links: web::Data<LinkService>,
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let link = load(&links, &caller, &path).await?;
     let view = LinkView::new(&links.with_customer(link).await?, links.policy());
     Ok(HttpResponse::Ok()

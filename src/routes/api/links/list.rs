@@ -1,5 +1,4 @@
 use super::LinkView;
-use super::error::LinkApiError;
 use crate::db::links::ListFilter;
 use crate::domain::{CustomerRef, LinkId, LinkState};
 use crate::http::{FieldError, Problem};
@@ -45,8 +44,8 @@ pub async fn list_links(
     _auth: ApiKeyAuth,
     query: web::Query<HashMap<String, String>>,
     links: web::Data<LinkService>,
-) -> Result<HttpResponse, LinkApiError> {
-    let filter = parse(&query).map_err(LinkApiError::Validation)?;
+) -> Result<HttpResponse, Problem> {
+    let filter = parse(&query).map_err(Problem::validation)?;
     let limit = filter.limit;
     let mut rows = links
         .list(ListFilter {

@@ -1,5 +1,4 @@
 use super::LinkView;
-use super::error::LinkApiError;
 use super::start::{read_flow, started_view};
 use crate::http::RequestError;
 use crate::http::fields::ObjectReader;
@@ -67,10 +66,10 @@ async fn relink_link(
     path: &str,
     body: &[u8],
     actor: &str,
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let mut reader = ObjectReader::new(body::parse_object(body)?);
     let flow = read_flow(&mut reader, allowed);
-    reader.finish().map_err(LinkApiError::Validation)?;
+    reader.finish().map_err(Problem::validation)?;
     let link = links.find(&super::link_id(path)?).await?;
     let started = links.relink(link, flow, actor).await?;
     Ok(HttpResponse::Ok()

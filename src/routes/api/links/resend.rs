@@ -1,4 +1,3 @@
-use super::error::LinkApiError;
 use super::{LinkView, load};
 use crate::http::Problem;
 use crate::http::RequestError;
@@ -43,7 +42,7 @@ async fn resend_code(
     links: &LinkService,
     caller: &LinkCaller,
     path: &str,
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let link = load(links, caller, path).await?;
     let resent = links.resend(link, &caller.actor()).await?;
     let mut body = LinkView::new(&links.with_customer(resent.link).await?, links.policy());

@@ -1,5 +1,4 @@
 use super::LinkView;
-use super::error::LinkApiError;
 use crate::domain::{CustomerRef, Invalid};
 use crate::http::RequestError;
 use crate::http::fields::ObjectReader;
@@ -71,13 +70,13 @@ async fn start(
     allowed: &[String],
     body: &[u8],
     actor: &str,
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let mut reader = ObjectReader::new(body::parse_object(body)?);
     let customer_ref = reader.required("customer_ref", CustomerRef::parse);
     let flow = read_flow(&mut reader, allowed);
-    reader.finish().map_err(LinkApiError::Validation)?;
+    reader.finish().map_err(Problem::validation)?;
     let Some(customer_ref) = customer_ref else {
-        return Err(LinkApiError::Validation(Vec::new()));
+        return Err(Problem::validation(Vec::new()));
     };
     let started = links.start(customer_ref, flow, actor).await?;
     let view = started_view(links, started);

@@ -1,5 +1,4 @@
 use super::LinkView;
-use super::error::LinkApiError;
 use crate::http::Problem;
 use crate::http::RequestError;
 use crate::routes::api::auth::ApiKeyAuth;
@@ -41,7 +40,7 @@ async fn unlink_link(
     links: &LinkService,
     path: &str,
     actor: &str,
-) -> Result<HttpResponse, LinkApiError> {
+) -> Result<HttpResponse, Problem> {
     let link = links.unlink(&super::link_id(path)?, actor).await?;
     let view = LinkView::new(&links.with_customer(link).await?, links.policy());
     Ok(HttpResponse::Ok().json(view))

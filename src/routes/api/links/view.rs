@@ -94,7 +94,7 @@ impl LinkView {
             customer_ref: of.customer_ref.clone(),
             state: link.state.as_str(),
             flow: link.flow.as_str().to_owned(),
-            origin: link.origin.clone(),
+            origin: link.origin.map(|o| o.as_str().to_owned()),
             wise_user_id: link.wise_user_id,
             wise_profile_id: link.wise_profile_id,
             review_reason: link.review_reason,
