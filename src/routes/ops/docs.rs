@@ -3,7 +3,7 @@ use crate::http::{FieldError, Problem};
 use crate::routes::api::{customers, links};
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::RefOr;
-use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::content::{Content, ContentBuilder};
 use utoipa::openapi::path::{Operation, Parameter};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Ref, Schema, Type};
@@ -67,7 +67,7 @@ impl Modify for ApiKeyScheme {
 }
 
 /// What every route enforces, written into each operation once instead of by hand in each:
-/// the answers the shared extractors give (401, 404, 400 for bodies and `Idempotency-Key`, 408,
+/// every error response's problem body, the answers the shared extractors give (401, 404, 400 for bodies and `Idempotency-Key`, 408,
 /// 409 and 422 for `Idempotency-Key`, 413, 415) and the constraints on shared parameters.
 struct CommonAnswers;
 
@@ -137,20 +137,35 @@ impl Modify for CommonAnswers {
                             .insert(status.to_owned(), RefOr::T(problem(description)));
                     }
                 }
+                // Every error is a problem document: a route declares an error's status and
+                // description, and the body is added here once.
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && (status.starts_with('4') || status.starts_with('5'))
+                        && response.content.is_empty()
+                    {
+                        response
+                            .content
+                            .insert(PROBLEM_TYPE.to_owned(), RefOr::T(problem_content()));
+                    }
+                }
             }
         }
     }
 }
 
+const PROBLEM_TYPE: &str = crate::http::problem::CONTENT_TYPE;
+
+fn problem_content() -> Content {
+    ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .build()
+}
+
 fn problem(description: &str) -> Response {
     ResponseBuilder::new()
         .description(description)
-        .content(
-            "application/problem+json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
-        )
+        .content(PROBLEM_TYPE, problem_content())
         .build()
 }
 

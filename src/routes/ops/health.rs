@@ -35,7 +35,7 @@ pub async fn healthz() -> HttpResponse {
     tag = "operations",
     responses(
         (status = 200, body = Readiness),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer"),
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {

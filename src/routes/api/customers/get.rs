@@ -25,9 +25,9 @@ fn not_found() -> Problem {
     params(("customer_ref" = String, Path, description = "The partner's id for the customer")),
     responses(
         (status = 200, description = "The customer", body = CustomerView),
-        (status = 401, description = "Missing or invalid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed customer_ref", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid API key"),
+        (status = 404, description = "No such customer"),
+        (status = 422, description = "Malformed customer_ref"),
     ),
     security(("api_key" = []))
 )]

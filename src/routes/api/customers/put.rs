@@ -28,12 +28,12 @@ use serde_json::{Map, Value};
     responses(
         (status = 200, description = "Customer replaced", body = CustomerView),
         (status = 201, description = "Customer created", body = CustomerView),
-        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid API key", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A request with this Idempotency-Key is in progress", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON or Idempotency-Key"),
+        (status = 401, description = "Missing or invalid API key"),
+        (status = 409, description = "A request with this Idempotency-Key is in progress"),
+        (status = 413, description = "Body too large"),
+        (status = 415, description = "Body is not JSON"),
+        (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body"),
     ),
     security(("api_key" = []))
 )]

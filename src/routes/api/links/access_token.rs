@@ -32,9 +32,9 @@ pub struct AccessTokenView {
     params(("link_id" = String, Path)),
     responses(
         (status = 200, body = AccessTokenView),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The link is not active, or Wise revoked access (`relink_required`)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Wise unavailable while refreshing", body = Problem, content_type = "application/problem+json"),
+        (status = 404),
+        (status = 409, description = "The link is not active, or Wise revoked access (`relink_required`)"),
+        (status = 503, description = "Wise unavailable while refreshing"),
     ),
     security(("api_key" = []))
 )]

@@ -42,12 +42,12 @@ pub struct AuthorizationInput {
     request_body(content = AuthorizationInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Code exchanged; the link's new state", body = LinkView),
-        (status = 400, description = "State missing, unknown, another link's or another browser's (`state_missing`, `state_unknown`, `state_foreign`, `state_other_browser`), or no code", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "State already used (`state_used`), or the link is not awaiting authorization", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "State expired (`state_expired`) or the link's window closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed body, or Wise refused the code", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many submissions from the caller's IP", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Wise did not answer the exchange; start again", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "State missing, unknown, another link's or another browser's (`state_missing`, `state_unknown`, `state_foreign`, `state_other_browser`), or no code"),
+        (status = 409, description = "State already used (`state_used`), or the link is not awaiting authorization"),
+        (status = 410, description = "State expired (`state_expired`) or the link's window closed"),
+        (status = 422, description = "Malformed body, or Wise refused the code"),
+        (status = 429, description = "Too many submissions from the caller's IP"),
+        (status = 502, description = "Wise did not answer the exchange; start again"),
     ),
     security(("api_key" = []), ("link_session" = []))
 )]

@@ -32,9 +32,9 @@ pub struct AuthorizationUrlView {
     params(("link_id" = String, Path)),
     responses(
         (status = 200, description = "The trip to Wise's page", body = AuthorizationUrlView),
-        (status = 409, description = "`invalid_state`: the link is not awaiting authorization", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "`code_expired`: the link's window closed; start a new link", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: too many requests from the caller's IP (link session callers)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_state`: the link is not awaiting authorization"),
+        (status = 410, description = "`code_expired`: the link's window closed; start a new link"),
+        (status = 429, description = "`rate_limited`: too many requests from the caller's IP (link session callers)"),
     ),
     security(("api_key" = []), ("link_session" = []))
 )]

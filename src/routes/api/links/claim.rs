@@ -31,8 +31,8 @@ pub struct ClaimView {
     params(("link_id" = String, Path)),
     responses(
         (status = 200, description = "The claim trip", body = ClaimView),
-        (status = 409, description = "`not_claimable`: not active, not partner-created, or already claimed; or `relink_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Wise unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_claimable`: not active, not partner-created, or already claimed; or `relink_required`"),
+        (status = 503, description = "Wise unavailable"),
     ),
     security(("api_key" = []), ("link_session" = []))
 )]

@@ -33,13 +33,13 @@ pub struct CodeInput {
     ),
     request_body(content = CodeInput, content_type = "application/json"),
     responses(
-        (status = 400, description = "Malformed Idempotency-Key (`invalid_idempotency_key`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed Idempotency-Key (`invalid_idempotency_key`)"),
         (status = 200, description = "Code exchanged; the link's new state", body = LinkView),
-        (status = 409, description = "Not awaiting a code, or another submission is in progress", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The code window has closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Malformed code, wrong code (`invalid_code` with `attempts_remaining`) or a code already used", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`locked` after too many wrong codes, `customer_rate_limited` (too many wrong codes for the customer in 24 h) or `rate_limited` (too many submissions from the caller's IP); the last two carry Retry-After", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "Wise did not answer the exchange; a new code is needed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not awaiting a code, or another submission is in progress"),
+        (status = 410, description = "The code window has closed"),
+        (status = 422, description = "Malformed code, wrong code (`invalid_code` with `attempts_remaining`) or a code already used"),
+        (status = 429, description = "`locked` after too many wrong codes, `customer_rate_limited` (too many wrong codes for the customer in 24 h) or `rate_limited` (too many submissions from the caller's IP); the last two carry Retry-After"),
+        (status = 502, description = "Wise did not answer the exchange; a new code is needed"),
     ),
     security(("api_key" = []), ("link_session" = []))
 )]

@@ -43,8 +43,8 @@ pub struct DecisionInput {
     request_body(content = DecisionInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Approved: the link (active, or still needs_review awaiting a second approval)", body = LinkView),
-        (status = 409, description = "`already_decided` (someone decided first, or the link is not in review), `no_tokens`, `second_approver_needed`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or invalid `reason`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_decided` (someone decided first, or the link is not in review), `no_tokens`, `second_approver_needed`"),
+        (status = 422, description = "Missing or invalid `reason`"),
     ),
     security(("api_key" = []))
 )]
@@ -78,8 +78,8 @@ pub async fn approve(
     request_body(content = DecisionInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Rejected", body = LinkView),
-        (status = 409, description = "`already_decided`: someone decided first, or the link is not in review or locked", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or invalid `reason`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_decided`: someone decided first, or the link is not in review or locked"),
+        (status = 422, description = "Missing or invalid `reason`"),
     ),
     security(("api_key" = []))
 )]

@@ -27,7 +27,7 @@ pub struct EventView {
     path = "/v1/links/{link_id}/events",
     tag = "links",
     params(("link_id" = String, Path)),
-    responses((status = 200, body = [EventView]), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = [EventView]), (status = 404)),
     security(("api_key" = []))
 )]
 pub async fn list_events(

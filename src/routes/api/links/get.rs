@@ -12,8 +12,8 @@ use actix_web::{HttpResponse, web};
     params(("link_id" = String, Path)),
     responses(
         (status = 200, body = LinkView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 401),
+        (status = 404),
     ),
     security(("api_key" = []), ("link_session" = []))
 )]

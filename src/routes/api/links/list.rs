@@ -36,7 +36,7 @@ pub struct LinkPage {
     ),
     responses(
         (status = 200, body = LinkPage),
-        (status = 422, description = "Invalid filter or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter or cursor"),
     ),
     security(("api_key" = []))
 )]

@@ -40,9 +40,9 @@ pub struct RelinkInput {
     request_body(content = RelinkInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Started again: `awaiting_code`, `awaiting_authorization` (with `next_action.url`) or `active`", body = LinkView),
-        (status = 409, description = "Not in `relink_required` or `unlinked`, or the customer has another live link", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid body, or Wise refused the details", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Wise unavailable; the link stays `pending` and is resumed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not in `relink_required` or `unlinked`, or the customer has another live link"),
+        (status = 422, description = "Invalid body, or Wise refused the details"),
+        (status = 503, description = "Wise unavailable; the link stays `pending` and is resumed"),
     ),
     security(("api_key" = []))
 )]

@@ -21,11 +21,11 @@ use secrecy::ExposeSecret;
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and request replay the first answer (1–255 visible ASCII characters; scoped to the API key, or to the link for a session token)"),
     ),
     responses(
-        (status = 400, description = "Malformed Idempotency-Key (`invalid_idempotency_key`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed Idempotency-Key (`invalid_idempotency_key`)"),
         (status = 200, description = "Wise was asked to send a new code", body = LinkView),
-        (status = 409, description = "The link is not waiting for a code", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`resend_too_soon`, `resend_limit_reached`, `rate_limited` (with Retry-After) or `locked`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Wise unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The link is not waiting for a code"),
+        (status = 429, description = "`resend_too_soon`, `resend_limit_reached`, `rate_limited` (with Retry-After) or `locked`"),
+        (status = 503, description = "Wise unavailable"),
     ),
     security(("api_key" = []), ("link_session" = []))
 )]

@@ -45,10 +45,10 @@ pub struct StartInput {
     request_body(content = StartInput, content_type = "application/json"),
     responses(
         (status = 201, description = "Link started", body = LinkView),
-        (status = 404, description = "No such customer", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The customer already has a live link", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid body, or Wise refused the details", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Wise unavailable; retry with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer"),
+        (status = 409, description = "The customer already has a live link"),
+        (status = 422, description = "Invalid body, or Wise refused the details"),
+        (status = 503, description = "Wise unavailable; retry with the same Idempotency-Key"),
     ),
     security(("api_key" = []))
 )]

@@ -19,10 +19,10 @@ use actix_web::{HttpResponse, web};
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and request replay the first answer (1–255 visible ASCII characters; scoped to the API key, or to the link for a session token)"),
     ),
     responses(
-        (status = 400, description = "Malformed Idempotency-Key (`invalid_idempotency_key`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed Idempotency-Key (`invalid_idempotency_key`)"),
         (status = 200, description = "Unlinked", body = LinkView),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already final, or mid-exchange", body = Problem, content_type = "application/problem+json"),
+        (status = 404),
+        (status = 409, description = "Already final, or mid-exchange"),
     ),
     security(("api_key" = []))
 )]
