@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod client_ip;
+pub mod cookies;
 pub mod fields;
 pub mod html;
 pub mod idempotency;

@@ -1,7 +1,8 @@
-//! `/staff`: the support staff's back office. Every route is in [`ROUTES`] with the least role it
-//! allows; [`gate`] reads that table for each request, so a route cannot be served without
-//! declaring who may use it. Anonymous requests go to the sign-in page; every POST must come
-//! from our own pages (`Sec-Fetch-Site` / `Origin`) and carry the session's form token.
+//! `/staff`: the support staff's back office. Every handler but sign-in takes a [`gate`]
+//! extractor naming the least role it allows — `Signed<R>` for a page, `Posted<R>` for a form —
+//! so a route cannot be served without declaring who may use it. Anonymous requests go to the
+//! sign-in page; every POST must come from our own pages (`Sec-Fetch-Site` / `Origin`) and carry
+//! the session's form token.
 
 mod admin;
 mod gate;
@@ -13,45 +14,8 @@ mod queue;
 pub use gate::SESSION_COOKIE;
 pub use login::LoginLimiter;
 
-use crate::domain::Role;
 use crate::routes::resource;
 use actix_web::web;
-
-/// One staff route and the least role it allows (`None`: anyone, signed in or not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StaffRoute {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub role: Option<Role>,
-}
-
-const fn route(method: &'static str, path: &'static str, role: Option<Role>) -> StaffRoute {
-    StaffRoute { method, path, role }
-}
-
-const VIEWER: Option<Role> = Some(Role::Viewer);
-const REVIEWER: Option<Role> = Some(Role::Reviewer);
-const ADMIN: Option<Role> = Some(Role::Admin);
-
-/// Every staff route, with who may use it.
-pub const ROUTES: &[StaffRoute] = &[
-    route("GET", "/staff/login", None),
-    route("POST", "/staff/login", None),
-    route("POST", "/staff/logout", VIEWER),
-    route("GET", "/staff", VIEWER),
-    route("GET", "/staff/links/{link_id}", VIEWER),
-    route("POST", "/staff/links/{link_id}/approve", REVIEWER),
-    route("POST", "/staff/links/{link_id}/reject", REVIEWER),
-    route("POST", "/staff/links/{link_id}/unlock", REVIEWER),
-    route("POST", "/staff/links/{link_id}/unlink", REVIEWER),
-    route("GET", "/staff/admin", ADMIN),
-    route("POST", "/staff/admin/staff", ADMIN),
-    route("POST", "/staff/admin/staff/{username}/role", ADMIN),
-    route("POST", "/staff/admin/staff/{username}/disable", ADMIN),
-    route("POST", "/staff/admin/staff/{username}/enable", ADMIN),
-    route("POST", "/staff/admin/keys", ADMIN),
-    route("POST", "/staff/admin/keys/{key_id}/revoke", ADMIN),
-];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -19,7 +19,8 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 /// Binds a state issued by wiselink's page to the browser that asked for it.
-const COOKIE: &str = "__Host-wiselink-authorize";
+use crate::http::cookies::{self, AUTHORIZE as COOKIE};
+use actix_web::cookie::SameSite;
 
 /// How the trip ended, as the result page says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,20 +118,23 @@ fn render(outcome: Outcome, status: StatusCode, words: Words) -> HttpResponse {
 /// 303 to Wise's page, with the cookie that binds the new state to this browser (lax, so it is
 /// sent when Wise's page sends the customer back; for as long as the state lives).
 pub fn to_wise(trip: BrowserTrip) -> HttpResponse {
-    let max_age = crate::services::links::STATE_TTL_MINUTES * 60;
-    let cookie = format!(
-        "{COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}",
-        trip.cookie.expose_secret()
+    let lifetime =
+        actix_web::cookie::time::Duration::minutes(crate::services::links::STATE_TTL_MINUTES);
+    let cookie = cookies::set(
+        COOKIE,
+        trip.cookie.expose_secret(),
+        SameSite::Lax,
+        Some(lifetime),
     );
-    HttpResponse::SeeOther()
+    let answer = HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
             trip.redirect.url.expose_secret().to_owned(),
         ))
-        .insert_header((header::SET_COOKIE, cookie))
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Referrer-Policy", "no-referrer"))
-        .finish()
+        .finish();
+    cookies::with(answer, &cookie)
 }
 
 #[derive(Deserialize)]
@@ -227,12 +231,8 @@ async fn back(links: &LinkService, link: &LinkRow, outcome: Outcome) -> HttpResp
         .finish()
 }
 
-fn forget_cookie(mut answer: HttpResponse) -> HttpResponse {
-    let expired = format!("{COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0");
-    if let Ok(v) = header::HeaderValue::from_str(&expired) {
-        answer.headers_mut().append(header::SET_COOKIE, v);
-    }
-    answer
+fn forget_cookie(answer: HttpResponse) -> HttpResponse {
+    cookies::with(answer, &cookies::cleared(COOKIE, SameSite::Lax))
 }
 
 #[derive(Deserialize)]

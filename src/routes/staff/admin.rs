@@ -1,13 +1,12 @@
 //! `/staff/admin`: staff accounts (add, role, disable, enable) and API keys (list, create — the
 //! key is shown once — and revoke), with the recent sign-in record.
 
-use super::gate::{self, Confirmation, Form};
+use super::gate::{self, Admin, Confirmation, Form, Posted, Signed};
 use super::pages::{self, Chrome, Page};
 use crate::services::api_keys::IssuedKey;
 use crate::services::staff::{AccountError, StaffService, StaffSession, StaffSummary};
-use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -97,27 +96,8 @@ async fn respond(
     }
 }
 
-pub async fn show(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    staff: web::Data<StaffService>,
-) -> HttpResponse {
-    match gate::gate(&req, &staff, &state.settings.server.public_url, None).await {
-        Ok(session) => respond(&session, &staff, StatusCode::OK, None, None, None).await,
-        Err(response) => response,
-    }
-}
-
-/// Reads the form and lets an admin through, or answers.
-async fn admitted(
-    req: &HttpRequest,
-    payload: web::Payload,
-    state: &AppState,
-    staff: &StaffService,
-) -> Result<(StaffSession, Form), HttpResponse> {
-    let form = gate::read_form(req, payload, &state.settings.server).await?;
-    let session = gate::gate(req, staff, &state.settings.server.public_url, Some(&form)).await?;
-    Ok((session, form))
+pub async fn show(signed: Signed<Admin>, staff: web::Data<StaffService>) -> HttpResponse {
+    respond(&signed.session, &staff, StatusCode::OK, None, None, None).await
 }
 
 /// The admin's password, typed again in `your_password`: creating someone who could act (a
@@ -161,16 +141,8 @@ async fn after(
     respond(session, staff, status, error, None, None).await
 }
 
-pub async fn add_staff(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    staff: web::Data<StaffService>,
-) -> HttpResponse {
-    let (session, form) = match admitted(&req, payload, &state, &staff).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn add_staff(posted: Posted<Admin>, staff: web::Data<StaffService>) -> HttpResponse {
+    let Posted { session, form, .. } = posted;
     if let Err(response) = confirmed(&session, &staff, &form, "added").await {
         return response;
     }
@@ -191,16 +163,11 @@ pub async fn add_staff(
 }
 
 pub async fn change_staff(
-    req: HttpRequest,
+    posted: Posted<Admin>,
     path: web::Path<(String, String)>,
-    payload: web::Payload,
-    state: web::Data<AppState>,
     staff: web::Data<StaffService>,
 ) -> HttpResponse {
-    let (session, form) = match admitted(&req, payload, &state, &staff).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+    let Posted { session, form, .. } = posted;
     let (username, change) = path.into_inner();
     let actor = session.actor();
     let result = match change.as_str() {
@@ -231,16 +198,8 @@ pub async fn change_staff(
     after(&session, &staff, result).await
 }
 
-pub async fn create_key(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    staff: web::Data<StaffService>,
-) -> HttpResponse {
-    let (session, form) = match admitted(&req, payload, &state, &staff).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+pub async fn create_key(posted: Posted<Admin>, staff: web::Data<StaffService>) -> HttpResponse {
+    let Posted { session, form, .. } = posted;
     if let Err(response) = confirmed(&session, &staff, &form, "created").await {
         return response;
     }
@@ -252,16 +211,11 @@ pub async fn create_key(
 }
 
 pub async fn revoke_key(
-    req: HttpRequest,
+    posted: Posted<Admin>,
     path: web::Path<String>,
-    payload: web::Payload,
-    state: web::Data<AppState>,
     staff: web::Data<StaffService>,
 ) -> HttpResponse {
-    let (session, _) = match admitted(&req, payload, &state, &staff).await {
-        Ok(ok) => ok,
-        Err(response) => return response,
-    };
+    let session = posted.session;
     let id = path.into_inner();
     let result = staff
         .revoke_api_key(&id, &session.actor())

@@ -1,79 +1,132 @@
-//! Who may go through: the session cookie, the route's role, and for every POST our own origin
-//! and the session's form token.
+//! Who may go through, as extractors a handler names: [`Signed<R>`] for a page, [`Posted<R>`]
+//! for a form. Each finds the session from its cookie and checks that its role allows `R`
+//! (the handler's type states the least role); a form must also come from this site's own page
+//! (`Sec-Fetch-Site` / `Origin`) and carry the session's form token. Strangers are sent to the
+//! sign-in page, a role too small or a foreign form gets 403.
 
 use super::pages::{self, Page};
-use super::{ROUTES, StaffRoute};
+use crate::domain::Role;
+use crate::http::cookies::{self, STAFF_SESSION};
 use crate::http::same_origin::is_cross_site;
 use crate::services::staff::{StaffService, StaffSession};
+use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
-/// `__Host-`: only ever set by this origin over HTTPS, for the whole site, never shared with a
-/// subdomain.
-pub const SESSION_COOKIE: &str = "__Host-wiselink-staff";
+pub use crate::http::cookies::STAFF_SESSION as SESSION_COOKIE;
 
 /// A submitted form's fields.
 pub type Form = HashMap<String, String>;
 
-/// The route `method path` is, if any: `{…}` segments match any one segment.
-pub fn route_of(method: &Method, path: &str) -> Option<&'static StaffRoute> {
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    ROUTES.iter().find(|r| {
-        let pattern: Vec<&str> = r.path.split('/').collect();
-        r.method == method.as_str()
-            && pattern.len() == segments.len()
-            && pattern
-                .iter()
-                .zip(&segments)
-                .all(|(p, s)| (p.starts_with('{') && !s.is_empty()) || p == s)
-    })
+/// The least role a route allows, named by the handler's extractor.
+pub trait Least: 'static {
+    const ROLE: Role;
 }
 
-/// The session cookie's value, if the request has one.
-pub fn cookie_value(req: &HttpRequest) -> Option<String> {
-    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
+/// Any signed-in staff member (viewers and up).
+pub struct AnyStaff;
+/// Reviewers and admins.
+pub struct Reviewer;
+/// Admins only.
+pub struct Admin;
+
+impl Least for AnyStaff {
+    const ROLE: Role = Role::Viewer;
 }
 
-/// The cookie that carries a new session id.
-pub fn session_cookie(id: &str) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, id.to_owned())
-        .path("/")
-        .secure(true)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .finish()
+impl Least for Reviewer {
+    const ROLE: Role = Role::Reviewer;
 }
 
-/// The cookie that clears the session id from the browser.
-pub fn cleared_cookie() -> Cookie<'static> {
-    let mut c = session_cookie("");
-    c.make_removal();
-    c
+impl Least for Admin {
+    const ROLE: Role = Role::Admin;
 }
 
-/// The signed-in staff member allowed on this route, or the answer for everyone else: the
-/// sign-in page for strangers, 403 for a role too small, a cross-site post or a missing form
-/// token.
-pub async fn gate(
+/// A page request by a signed-in staff member whose role allows `R`.
+pub struct Signed<R> {
+    pub session: StaffSession,
+    role: PhantomData<R>,
+}
+
+/// A form posted from this site's own page by a signed-in staff member whose role allows `R`,
+/// its form token checked.
+pub struct Posted<R> {
+    pub session: StaffSession,
+    pub form: Form,
+    role: PhantomData<R>,
+}
+
+impl<R: Least> FromRequest for Signed<R> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let staff = wired::<StaffService>(&req)?;
+            let session = allowed(&req, &staff, R::ROLE).await.map_err(refused)?;
+            Ok(Self {
+                session,
+                role: PhantomData,
+            })
+        })
+    }
+}
+
+impl<R: Least> FromRequest for Posted<R> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = web::Payload::from_request(&req, payload).into_inner();
+        Box::pin(async move {
+            let staff = wired::<StaffService>(&req)?;
+            let state = wired::<AppState>(&req)?;
+            if is_cross_site(&req, &state.settings.server.public_url) {
+                return Err(refused(pages::message(
+                    StatusCode::FORBIDDEN,
+                    None,
+                    "Not sent from this site",
+                    "This form was sent from another site's page, so it was not taken.",
+                )));
+            }
+            let payload = payload.map_err(|_| refused(unreadable()))?;
+            let form = read_form(&req, payload, &state.settings.server)
+                .await
+                .map_err(refused)?;
+            let session = allowed(&req, &staff, R::ROLE).await.map_err(refused)?;
+            let token = form.get("csrf").map(String::as_str);
+            if !token.is_some_and(|t| session.csrf_matches(t)) {
+                return Err(refused(pages::message(
+                    StatusCode::FORBIDDEN,
+                    Some(Page::chrome(&session)),
+                    "Form expired",
+                    "This form was not sent from your current session. Open the page again and retry.",
+                )));
+            }
+            Ok(Self {
+                session,
+                form,
+                role: PhantomData,
+            })
+        })
+    }
+}
+
+/// The session of `req` if its role allows `least`, or the answer: the sign-in page for
+/// strangers, 403 for a role too small.
+async fn allowed(
     req: &HttpRequest,
     staff: &StaffService,
-    public_url: &str,
-    form: Option<&Form>,
+    least: Role,
 ) -> Result<StaffSession, HttpResponse> {
-    let Some(route) = route_of(req.method(), req.path()) else {
-        return Err(pages::not_found(None));
-    };
-    let posting = req.method() == Method::POST;
-    if posting && is_cross_site(req, public_url) {
-        return Err(pages::message(
-            StatusCode::FORBIDDEN,
-            None,
-            "Not sent from this site",
-            "This form was sent from another site's page, so it was not taken.",
-        ));
-    }
     let session = match cookie_value(req) {
         Some(id) => match staff.session(&id).await {
             Ok(session) => session,
@@ -87,29 +140,42 @@ pub async fn gate(
     let Some(session) = session else {
         return Err(pages::to_login());
     };
-    let chrome = Page::chrome(&session);
-    if let Some(needed) = route.role
-        && !session.role.allows(needed)
-    {
+    if !session.role.allows(least) {
         return Err(pages::message(
             StatusCode::FORBIDDEN,
-            Some(chrome),
+            Some(Page::chrome(&session)),
             "Not allowed",
-            &format!("This needs the {needed} role; you are a {}.", session.role),
+            &format!("This needs the {least} role; you are a {}.", session.role),
         ));
     }
-    if posting {
-        let token = form.and_then(|f| f.get("csrf")).map(String::as_str);
-        if !token.is_some_and(|t| session.csrf_matches(t)) {
-            return Err(pages::message(
-                StatusCode::FORBIDDEN,
-                Some(chrome),
-                "Form expired",
-                "This form was not sent from your current session. Open the page again and retry.",
-            ));
-        }
-    }
     Ok(session)
+}
+
+/// A refusal page as the extractor's error: actix answers with the page itself.
+fn refused(page: HttpResponse) -> actix_web::Error {
+    InternalError::from_response("refused at the staff gate", page).into()
+}
+
+/// The app's `T`, which startup always registers.
+fn wired<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, actix_web::Error> {
+    req.app_data::<web::Data<T>>()
+        .cloned()
+        .ok_or_else(|| refused(pages::unavailable()))
+}
+
+/// The session cookie's value, if the request has one.
+pub fn cookie_value(req: &HttpRequest) -> Option<String> {
+    req.cookie(STAFF_SESSION).map(|c| c.value().to_owned())
+}
+
+/// The cookie that carries a new session id.
+pub fn session_cookie(id: &str) -> Cookie<'static> {
+    cookies::set(STAFF_SESSION, id, SameSite::Strict, None)
+}
+
+/// The cookie that clears the session id from the browser.
+pub fn cleared_cookie() -> Cookie<'static> {
+    cookies::cleared(STAFF_SESSION, SameSite::Strict)
 }
 
 /// The form of a POST, or the page for a body that is not one.
@@ -177,32 +243,11 @@ pub async fn confirm_password(
             ),
         ),
         Ok(Reauth::SessionEnded) => {
-            let mut response = pages::to_login();
-            let _ = response.add_cookie(&cleared_cookie());
-            Confirmation::Answered(response)
+            Confirmation::Answered(cookies::with(pages::to_login(), &cleared_cookie()))
         }
         Err(e) => {
             tracing::error!(error = %e, "re-authentication failed");
             Confirmation::Answered(pages::unavailable())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_find_their_routes() {
-        let get = Method::GET;
-        let post = Method::POST;
-        assert_eq!(route_of(&get, "/staff").unwrap().path, "/staff");
-        assert_eq!(
-            route_of(&post, "/staff/links/lnk_1/approve").unwrap().path,
-            "/staff/links/{link_id}/approve"
-        );
-        assert!(route_of(&post, "/staff/links/lnk_1/delete").is_none());
-        assert!(route_of(&get, "/staff/links/lnk_1/approve").is_none());
-        assert!(route_of(&get, "/staff/links/").is_none());
     }
 }

@@ -7,7 +7,7 @@ mod decide;
 
 pub use decide::decide;
 
-use super::gate;
+use super::gate::{AnyStaff, Signed};
 use super::pages::{self, Chrome, Page};
 use super::queue::{label, why};
 use crate::db::links::LinkRow;
@@ -16,7 +16,7 @@ use crate::services::links::{LinkError, LinkService};
 use crate::services::staff::{StaffService, StaffSession};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use compare::{Comparison, compare};
 use serde::Deserialize;
@@ -75,17 +75,14 @@ pub struct Done {
 }
 
 pub async fn show(
-    req: HttpRequest,
+    signed: Signed<AnyStaff>,
     path: web::Path<String>,
     done: web::Query<Done>,
     state: web::Data<AppState>,
     staff: web::Data<StaffService>,
     links: web::Data<LinkService>,
 ) -> HttpResponse {
-    let session = match gate::gate(&req, &staff, &state.settings.server.public_url, None).await {
-        Ok(s) => s,
-        Err(response) => return response,
-    };
+    let session = signed.session;
     let notice = done
         .done
         .as_deref()

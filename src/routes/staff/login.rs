@@ -1,7 +1,8 @@
 //! Signing in and out.
 
-use super::gate::{self, Form};
+use super::gate::{self, AnyStaff, Form, Posted};
 use super::pages;
+use crate::http::cookies;
 use crate::http::rate_limit::IpLimiter;
 use crate::http::same_origin::is_cross_site;
 use crate::services::staff::{LoginError, StaffService};
@@ -94,12 +95,8 @@ pub async fn submit(
             {
                 tracing::warn!(error = %e, "could not end the browser's earlier session");
             }
-            let mut response = pages::see_other("/staff");
             let cookie = gate::session_cookie(secrecy::ExposeSecret::expose_secret(&session.id));
-            if response.add_cookie(&cookie).is_err() {
-                return pages::unavailable();
-            }
-            response
+            cookies::with(pages::see_other("/staff"), &cookie)
         }
         Err(LoginError::Refused) => page(StatusCode::UNAUTHORIZED, username, Some(REFUSED), None),
         Err(LoginError::Unexpected(e)) => {
@@ -110,28 +107,19 @@ pub async fn submit(
 }
 
 pub async fn logout(
+    posted: Posted<AnyStaff>,
     req: HttpRequest,
-    payload: web::Payload,
     state: web::Data<AppState>,
     staff: web::Data<StaffService>,
 ) -> HttpResponse {
-    let form = match gate::read_form(&req, payload, &state.settings.server).await {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
-    let session =
-        match gate::gate(&req, &staff, &state.settings.server.public_url, Some(&form)).await {
-            Ok(session) => session,
-            Err(response) => return response,
-        };
+    let session = posted.session;
     let ip = client_ip(&req, &state);
     if let Err(e) = staff.logout(&session, ip.as_deref()).await {
         tracing::error!(error = %e, "staff sign-out failed");
         return pages::unavailable();
     }
-    let mut response = page(StatusCode::OK, "", None, Some("You are signed out."));
-    let _ = response.add_cookie(&gate::cleared_cookie());
-    response
+    let response = page(StatusCode::OK, "", None, Some("You are signed out."));
+    cookies::with(response, &gate::cleared_cookie())
 }
 
 /// The client's address as the sign-in record keeps it (behind trusted proxies, the forwarded one).

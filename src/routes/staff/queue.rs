@@ -1,13 +1,11 @@
 //! `GET /staff`: the review queue, one tab per state with its count; filter by the date the link
 //! entered the state, search by customer reference or exact email, keyset pages.
 
-use super::gate;
+use super::gate::{AnyStaff, Signed};
 use super::pages::{self, Chrome, Page};
 use crate::db::links::{QUEUE_STATES, QueueFilter, QueueItem, oldest_first};
 use crate::domain::{LinkId, LinkState, mask_email};
 use crate::services::links::LinkService;
-use crate::services::staff::StaffService;
-use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -87,15 +85,11 @@ pub fn why(link: &crate::db::links::LinkRow) -> String {
 }
 
 pub async fn show(
+    signed: Signed<AnyStaff>,
     req: HttpRequest,
-    state: web::Data<AppState>,
-    staff: web::Data<StaffService>,
     links: web::Data<LinkService>,
 ) -> HttpResponse {
-    let session = match gate::gate(&req, &staff, &state.settings.server.public_url, None).await {
-        Ok(s) => s,
-        Err(response) => return response,
-    };
+    let session = signed.session;
     let chrome = Page::chrome(&session);
     // Read here rather than by the extractor, so a query the page cannot read (a filter given
     // twice) gets this page's answer rather than a plain-text error.

@@ -5,33 +5,48 @@
 use super::Ctx;
 use crate::domain::{DecisionReason, LinkId};
 use crate::routes::link_errors;
-use crate::routes::staff::gate::{self, Confirmation, Form};
+use crate::routes::staff::gate::{self, Confirmation, Posted, Reviewer};
 use crate::routes::staff::pages::{self, Page};
 use crate::routes::staff::queue::label;
 use crate::services::links::{Approval, Decision, LinkError, LinkService};
 use crate::services::staff::StaffService;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
+
+/// What a reviewer can do to a link from its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    Approve,
+    Reject,
+    Unlock,
+    Unlink,
+}
+
+impl Act {
+    fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "approve" => Self::Approve,
+            "reject" => Self::Reject,
+            "unlock" => Self::Unlock,
+            "unlink" => Self::Unlink,
+            _ => return None,
+        })
+    }
+}
 
 pub async fn decide(
-    req: HttpRequest,
+    posted: Posted<Reviewer>,
     path: web::Path<(String, String)>,
-    payload: web::Payload,
     state: web::Data<AppState>,
     staff: web::Data<StaffService>,
     links: web::Data<LinkService>,
 ) -> HttpResponse {
-    let form: Form = match gate::read_form(&req, payload, &state.settings.server).await {
-        Ok(form) => form,
-        Err(response) => return response,
+    let Posted { session, form, .. } = posted;
+    let (raw_id, raw_action) = path.into_inner();
+    let Some(action) = Act::parse(&raw_action) else {
+        return pages::not_found(Some(Page::chrome(&session)));
     };
-    let session =
-        match gate::gate(&req, &staff, &state.settings.server.public_url, Some(&form)).await {
-            Ok(s) => s,
-            Err(response) => return response,
-        };
-    let (raw_id, action) = path.into_inner();
     let ctx = Ctx {
         session: &session,
         staff: &staff,
@@ -65,7 +80,7 @@ pub async fn decide(
         )
         .await;
     }
-    if action == "approve" && !staff.recently_authenticated(&session) {
+    if action == Act::Approve && !staff.recently_authenticated(&session) {
         match gate::confirm_password(&staff, &session, form.get("password"), "approved").await {
             Confirmation::Confirmed => {}
             Confirmation::Refused(status, message) => return refuse(status, message).await,
@@ -78,21 +93,20 @@ pub async fn decide(
         reason: reason.as_str(),
         seen,
     };
-    let outcome = match action.as_str() {
-        "approve" => links
+    let outcome = match action {
+        Act::Approve => links
             .approve(&id, decision, ctx.approvals_required)
             .await
             .map(|(_, a)| match a {
                 Approval::Activated => "approved",
                 Approval::AwaitingSecond => "first_approval",
             }),
-        "reject" => links.reject(&id, decision).await.map(|_| "rejected"),
-        "unlock" => links.unlock(&id, decision).await.map(|_| "unlocked"),
-        "unlink" => links
+        Act::Reject => links.reject(&id, decision).await.map(|_| "rejected"),
+        Act::Unlock => links.unlock(&id, decision).await.map(|_| "unlocked"),
+        Act::Unlink => links
             .unlink_because(&id, &actor, reason.as_str(), seen)
             .await
             .map(|_| "unlinked"),
-        _ => return pages::not_found(Some(Page::chrome(&session))),
     };
     match outcome {
         Ok(done) => {
