@@ -176,7 +176,7 @@ async fn main() {
     diesel::sql_query("VACUUM ANALYZE links")
         .execute(&mut **conn)
         .ok();
-    let key = wiselink::services::api_keys::create(&mut conn, "bench").expect("api key");
+    let key = wiselink::services::api_keys::create(&mut conn, "bench", now()).expect("api key");
     println!(
         "seeded {n} active links in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -3,6 +3,7 @@
 pub mod demo;
 
 use crate::cli::{StaffCommand, TotpCommand};
+use crate::clock::Clock;
 use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};
 use crate::services::api_keys;
@@ -73,7 +74,7 @@ fn migrated(settings: &Settings) -> anyhow::Result<Db> {
 
 pub fn api_key_create(settings: &Settings, name: &str) -> anyhow::Result<()> {
     let db = migrated(settings)?;
-    let key = api_keys::create(&mut *db.get()?, name)?;
+    let key = api_keys::create(&mut *db.get()?, name, Clock::system().now())?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -110,7 +111,7 @@ pub fn api_key_list(settings: &Settings) -> anyhow::Result<()> {
 
 pub fn api_key_revoke(settings: &Settings, id: &str) -> anyhow::Result<()> {
     let db = migrated(settings)?;
-    if api_keys::revoke(&mut *db.get()?, id)? {
+    if api_keys::revoke(&mut *db.get()?, id, Clock::system().now())? {
         writeln!(std::io::stdout(), "revoked API key {id}")?;
         Ok(())
     } else {

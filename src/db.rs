@@ -19,7 +19,6 @@ pub use connection::{Backend, ConnectError, DbConnection};
 
 use crate::settings::{DatabaseSettings, DatabaseUrl};
 use anyhow::Context;
-use chrono::{NaiveDateTime, Utc};
 use connection::ConnectionManager;
 use diesel::connection::SimpleConnection;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -146,12 +145,6 @@ impl Db {
     pub async fn ping(&self) -> Result<(), DbError> {
         self.run(|conn| Ok(conn.batch_execute("SELECT 1")?)).await
     }
-}
-
-/// Real time as stored, for callers outside the link flow (the CLI, API keys, idempotency
-/// records); the link flow and its workers read the injected [`Clock`](crate::clock::Clock).
-pub fn now() -> NaiveDateTime {
-    crate::clock::stored(Utc::now())
 }
 
 /// True when `e` means the server went away: the connection is useless and the call may be retried.

@@ -10,6 +10,7 @@ use crate::http::{metrics, problem};
 use crate::routes;
 use crate::routes::staff::LoginLimiter;
 use crate::services::api_keys::KeyCache;
+use crate::services::customers::CustomerService;
 use crate::services::links::{LinkDeps, LinkService};
 use crate::services::staff::StaffService;
 use crate::settings::Settings;
@@ -147,7 +148,9 @@ impl Application {
                 db: db.clone(),
                 keys: keys.clone(),
                 settings: settings.idempotency.clone(),
+                clock: links.clock().clone(),
             }),
+            customers: web::Data::new(CustomerService::new(db.clone(), links.clock().clone())),
         };
         let state = AppState {
             db: db.clone(),
@@ -214,6 +217,7 @@ struct Parts {
     keys: web::Data<KeyRing>,
     ip_limiter: web::Data<IpLimiter>,
     idempotency: web::Data<Idempotency>,
+    customers: web::Data<CustomerService>,
     staff: web::Data<StaffService>,
     login_limiter: web::Data<LoginLimiter>,
 }
@@ -246,6 +250,7 @@ fn serve(
             .app_data(parts.keys.clone())
             .app_data(parts.ip_limiter.clone())
             .app_data(parts.idempotency.clone())
+            .app_data(parts.customers.clone())
             .app_data(parts.staff.clone())
             .app_data(parts.login_limiter.clone())
             .configure(|cfg| routes::configure(cfg, &settings, demo.clone()))

@@ -125,7 +125,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     actix_web::rt::spawn(sim_server);
 
     let db = open_database(&settings).await?;
-    let key = api_keys::create(&mut *db.get()?, "demo")?;
+    let key = api_keys::create(&mut *db.get()?, "demo", Clock::system().now())?;
     let keys = KeyRing::parse(&settings.crypto.keys).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
     let staff = StaffService::new(db, Arc::new(keys), Clock::system(), settings.staff.clone());
     let mut logins = Vec::new();

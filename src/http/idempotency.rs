@@ -7,8 +7,9 @@
 //! they stand for, say `Cache-Control: no-store`.
 
 use super::RequestError;
+use crate::clock::SharedClock;
 use crate::crypto::KeyRing;
-use crate::db::{self, Db, idempotency as store};
+use crate::db::{Db, idempotency as store};
 use crate::settings::IdempotencySettings;
 use actix_web::body::to_bytes;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -55,6 +56,7 @@ pub struct Idempotency {
     pub db: Db,
     pub keys: Arc<KeyRing>,
     pub settings: IdempotencySettings,
+    pub clock: SharedClock,
 }
 
 impl Idempotency {
@@ -82,6 +84,7 @@ impl Idempotency {
         let claim = Claim {
             db: self.db.clone(),
             keys: self.keys.clone(),
+            clock: self.clock.clone(),
             scope: scope.to_owned(),
             key: key.0,
         };
@@ -103,6 +106,7 @@ impl Idempotency {
 struct Claim {
     db: Db,
     keys: Arc<KeyRing>,
+    clock: SharedClock,
     scope: String,
     key: String,
 }
@@ -116,10 +120,10 @@ impl Claim {
         in_flight_timeout: Duration,
     ) -> Result<Option<HttpResponse>, RequestError> {
         let (scope, key) = (self.scope.clone(), self.key.clone());
+        let now = self.clock.now();
         let outcome = self
             .db
             .run(move |conn| {
-                let now = db::now();
                 let Some(existing) = store::claim(conn, &scope, &key, &fingerprint, now)? else {
                     return Ok(Begin::Run);
                 };
@@ -198,6 +202,7 @@ impl Claim {
             .keys
             .seal(&bytes, store::aad(&store::row_name(&self.scope, &self.key)));
         let (scope, key) = (self.scope, self.key);
+        let now = self.clock.now();
         self.db
             .run(move |conn| {
                 if status.is_server_error() {
@@ -210,7 +215,7 @@ impl Claim {
                         status.as_u16(),
                         &content_type,
                         &sealed,
-                        db::now(),
+                        now,
                     )
                 }
             })

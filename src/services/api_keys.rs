@@ -3,7 +3,7 @@
 //! time, revocable.
 
 use crate::clock::SharedClock;
-use crate::db::{self, DbConnection, DbError, api_keys};
+use crate::db::{DbConnection, DbError, api_keys};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
@@ -43,7 +43,12 @@ pub enum ApiKeyError {
     Db(#[from] DbError),
 }
 
-pub fn create(conn: &mut DbConnection, name: &str) -> Result<IssuedKey, ApiKeyError> {
+/// Creates a key named `name` at `now`; its token is in the answer only.
+pub fn create(
+    conn: &mut DbConnection,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<IssuedKey, ApiKeyError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(ApiKeyError::InvalidName);
@@ -61,7 +66,7 @@ pub fn create(conn: &mut DbConnection, name: &str) -> Result<IssuedKey, ApiKeyEr
             id: &id,
             name,
             secret_hash: &hash(&secret),
-            created_at: db::now(),
+            created_at: now,
         },
     )?;
     let token = SecretString::from(format!("{PREFIX}{id}_{secret}"));
@@ -80,9 +85,9 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<KeySummary>, DbError> {
         .collect())
 }
 
-/// Revokes a key. Returns false when there is no live key with that id.
-pub fn revoke(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
-    api_keys::revoke(conn, id, db::now())
+/// Revokes a key at `now`. Returns false when there is no live key with that id.
+pub fn revoke(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<bool, DbError> {
+    api_keys::revoke(conn, id, now)
 }
 
 /// Checks a presented token against the database. Returns the key id when it names a live key

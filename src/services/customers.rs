@@ -1,19 +1,41 @@
 //! Creating, replacing and reading the partner's customers.
 
+use crate::clock::SharedClock;
 use crate::db::customers::{self, CustomerRow, Upserted};
-use crate::db::{self, Db, DbError};
+use crate::db::{Db, DbError};
 use crate::domain::{CustomerDetails, CustomerRef};
+use chrono::NaiveDate;
 
-pub async fn upsert(
-    db: &Db,
-    customer_ref: CustomerRef,
-    details: CustomerDetails,
-) -> Result<(CustomerRow, Upserted), DbError> {
-    db.run(move |conn| customers::upsert(conn, &customer_ref, &details, db::now()))
-        .await
+/// The partner's customers: the database and the clock their times come from.
+pub struct CustomerService {
+    db: Db,
+    clock: SharedClock,
 }
 
-pub async fn find(db: &Db, customer_ref: CustomerRef) -> Result<Option<CustomerRow>, DbError> {
-    db.run(move |conn| customers::find(conn, &customer_ref))
-        .await
+impl CustomerService {
+    pub fn new(db: Db, clock: SharedClock) -> Self {
+        Self { db, clock }
+    }
+
+    /// Today's date, by which a date of birth is judged (not in the future, an adult).
+    pub fn today(&self) -> NaiveDate {
+        self.clock.now_utc().date_naive()
+    }
+
+    pub async fn upsert(
+        &self,
+        customer_ref: CustomerRef,
+        details: CustomerDetails,
+    ) -> Result<(CustomerRow, Upserted), DbError> {
+        let now = self.clock.now();
+        self.db
+            .run(move |conn| customers::upsert(conn, &customer_ref, &details, now))
+            .await
+    }
+
+    pub async fn find(&self, customer_ref: CustomerRef) -> Result<Option<CustomerRow>, DbError> {
+        self.db
+            .run(move |conn| customers::find(conn, &customer_ref))
+            .await
+    }
 }

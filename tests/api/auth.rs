@@ -46,10 +46,16 @@ async fn a_revoked_key_stops_working_and_others_keep_working() {
     let other = create_api_key(&app.db, "second").await;
     let id = key_id(&app.api_key).to_owned();
     let db = app.db.clone();
-    let revoked =
-        tokio::task::spawn_blocking(move || api_keys::revoke(&mut db.get().unwrap(), &id).unwrap())
-            .await
-            .unwrap();
+    let revoked = tokio::task::spawn_blocking(move || {
+        api_keys::revoke(
+            &mut db.get().unwrap(),
+            &id,
+            wiselink::clock::Clock::system().now(),
+        )
+        .unwrap()
+    })
+    .await
+    .unwrap();
     assert!(revoked);
 
     let response = app.get_customer("c").await;
@@ -74,9 +80,16 @@ async fn a_revoked_key_that_was_in_use_stops_working_within_the_cache_time() {
     );
     let id = key_id(&app.api_key).to_owned();
     let db = app.db.clone();
-    tokio::task::spawn_blocking(move || api_keys::revoke(&mut db.get().unwrap(), &id).unwrap())
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        api_keys::revoke(
+            &mut db.get().unwrap(),
+            &id,
+            wiselink::clock::Clock::system().now(),
+        )
+        .unwrap()
+    })
+    .await
+    .unwrap();
     assert_eq!(
         app.get_customer("c").await.status(),
         StatusCode::NOT_FOUND,

@@ -112,7 +112,7 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     {
         let db =
             wiselink::db::Db::connect(&crate::helpers::settings(&db_url, &[]).database).unwrap();
-        let past = wiselink::db::now() - chrono::Duration::hours(1);
+        let past = wiselink::clock::Clock::system().now() - chrono::Duration::hours(1);
         let id = id.clone();
         tokio::task::spawn_blocking(move || {
             use diesel::prelude::*;

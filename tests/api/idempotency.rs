@@ -1,7 +1,7 @@
 use crate::helpers::{create_api_key, customer_body, json, key_id, problem, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use wiselink::db::{self, idempotency};
+use wiselink::db::idempotency;
 
 #[tokio::test]
 async fn same_key_and_body_replays_the_first_response() {
@@ -69,7 +69,14 @@ async fn a_key_still_in_flight_is_409_until_it_is_abandoned() {
     let db = app.db.clone();
     let (k, f) = (scope.clone(), fingerprint.clone());
     tokio::task::spawn_blocking(move || {
-        idempotency::claim(&mut db.get().unwrap(), &k, "key-3", &f, db::now()).unwrap()
+        idempotency::claim(
+            &mut db.get().unwrap(),
+            &k,
+            "key-3",
+            &f,
+            wiselink::clock::Clock::system().now(),
+        )
+        .unwrap()
     })
     .await
     .unwrap();
@@ -94,7 +101,7 @@ async fn a_key_still_in_flight_is_409_until_it_is_abandoned() {
     tokio::task::spawn_blocking(move || {
         use diesel::prelude::*;
         use wiselink::db::schema::idempotency_keys as ik;
-        let old = db::now() - chrono::Duration::minutes(5);
+        let old = wiselink::clock::Clock::system().now() - chrono::Duration::minutes(5);
         diesel::update(ik::table)
             .set(ik::updated_at.eq(old))
             .execute(&mut **db.get().unwrap())

@@ -12,7 +12,7 @@ async fn age(app: &TestApp, id: &str, state: Option<&'static str>) {
     tokio::task::spawn_blocking(move || {
         use diesel::prelude::*;
         use wiselink::db::schema::links;
-        let old = wiselink::db::now() - chrono::Duration::hours(1);
+        let old = wiselink::clock::Clock::system().now() - chrono::Duration::hours(1);
         let mut conn = db.get().unwrap();
         if let Some(state) = state {
             diesel::update(links::table.filter(links::id.eq(&id)))

@@ -16,7 +16,7 @@ impl StaffService {
         let created = self
             .db
             .run(move |conn| {
-                let key = match api_keys::create(conn, &name) {
+                let key = match api_keys::create(conn, &name, now) {
                     Ok(key) => key,
                     Err(ApiKeyError::InvalidName) => return Ok(None),
                     Err(ApiKeyError::Db(e)) => return Err(e),
@@ -46,7 +46,7 @@ impl StaffService {
         let revoked = self
             .db
             .run(move |conn| {
-                let revoked = api_keys::revoke(conn, &id)?;
+                let revoked = api_keys::revoke(conn, &id, now)?;
                 if revoked {
                     staff::audit(
                         conn,

@@ -147,7 +147,9 @@ pub async fn create_api_key(db: &Db, name: &str) -> String {
     let db = db.clone();
     let name = name.to_owned();
     tokio::task::spawn_blocking(move || {
-        let key = api_keys::create(&mut db.get().expect("connection"), &name).expect("create key");
+        let now = wiselink::clock::Clock::system().now();
+        let key =
+            api_keys::create(&mut db.get().expect("connection"), &name, now).expect("create key");
         key.token.expose_secret().to_owned()
     })
     .await

@@ -2,8 +2,7 @@ use super::CustomerView;
 use crate::domain::CustomerRef;
 use crate::http::{FieldError, Problem};
 use crate::routes::api::auth::ApiKeyAuth;
-use crate::services::customers;
-use crate::state::AppState;
+use crate::services::customers::CustomerService;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
@@ -35,7 +34,7 @@ fn not_found() -> Problem {
 pub async fn get_customer(
     _auth: ApiKeyAuth,
     path: web::Path<String>,
-    state: web::Data<AppState>,
+    customers: web::Data<CustomerService>,
 ) -> Result<HttpResponse, Problem> {
     let customer_ref = CustomerRef::parse(&path).map_err(|e| {
         Problem::validation(vec![FieldError {
@@ -44,8 +43,6 @@ pub async fn get_customer(
             message: e.message,
         }])
     })?;
-    let row = customers::find(&state.db, customer_ref)
-        .await?
-        .ok_or_else(not_found)?;
+    let row = customers.find(customer_ref).await?.ok_or_else(not_found)?;
     Ok(HttpResponse::Ok().json(CustomerView::from(row)))
 }

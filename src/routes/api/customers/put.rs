@@ -7,10 +7,10 @@ use crate::http::fields::ObjectReader;
 use crate::http::{FieldError, Problem, RequestError, body};
 use crate::routes::api::auth::ApiKeyAuth;
 use crate::routes::api::write::Write;
-use crate::services::customers;
-use crate::state::AppState;
+use crate::services::customers::CustomerService;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 /// Create or replace a customer.
@@ -41,15 +41,20 @@ use serde_json::{Map, Value};
 pub async fn put_customer(
     write: Write<ApiKeyAuth>,
     path: web::Path<String>,
-    state: web::Data<AppState>,
+    customers: web::Data<CustomerService>,
 ) -> Result<HttpResponse, RequestError> {
-    write.run(upsert(&state, &path, write.body())).await
+    write.run(upsert(&customers, &path, write.body())).await
 }
 
-async fn upsert(state: &AppState, raw_ref: &str, body: &[u8]) -> Result<HttpResponse, Problem> {
+async fn upsert(
+    customers: &CustomerService,
+    raw_ref: &str,
+    body: &[u8],
+) -> Result<HttpResponse, Problem> {
     let object = body::parse_object(body)?;
-    let (customer_ref, details) = parse(raw_ref, object).map_err(Problem::validation)?;
-    let (row, outcome) = customers::upsert(&state.db, customer_ref, details).await?;
+    let (customer_ref, details) =
+        parse(raw_ref, object, customers.today()).map_err(Problem::validation)?;
+    let (row, outcome) = customers.upsert(customer_ref, details).await?;
     let status = match outcome {
         Upserted::Created => StatusCode::CREATED,
         Upserted::Replaced => StatusCode::OK,
@@ -62,8 +67,8 @@ async fn upsert(state: &AppState, raw_ref: &str, body: &[u8]) -> Result<HttpResp
 fn parse(
     raw_ref: &str,
     object: Map<String, Value>,
+    today: NaiveDate,
 ) -> Result<(CustomerRef, CustomerDetails), Vec<FieldError>> {
-    let today = chrono::Utc::now().date_naive();
     let mut reader = ObjectReader::new(object);
     let customer_ref = match CustomerRef::parse(raw_ref) {
         Ok(r) => Some(r),
