@@ -1,4 +1,4 @@
-use crate::helpers::{create_api_key, key_id, problem, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, create_api_key, key_id, problem, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use wiselink::services::api_keys;
 
@@ -40,23 +40,21 @@ async fn wrong_malformed_or_foreign_keys_are_401() {
     }
 }
 
+/// Revokes the API key `token` names, as `wiselink api-key revoke` does; whether it was live.
+async fn revoke(app: &TestApp, token: &str) -> bool {
+    let id = key_id(token).to_owned();
+    let db = app.db.clone();
+    let now = wiselink::clock::Clock::system().now();
+    tokio::task::spawn_blocking(move || api_keys::revoke(&mut db.get().unwrap(), &id, now).unwrap())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_revoked_key_stops_working_and_others_keep_working() {
     let app = spawn_app().await;
     let other = create_api_key(&app.db, "second").await;
-    let id = key_id(&app.api_key).to_owned();
-    let db = app.db.clone();
-    let revoked = tokio::task::spawn_blocking(move || {
-        api_keys::revoke(
-            &mut db.get().unwrap(),
-            &id,
-            wiselink::clock::Clock::system().now(),
-        )
-        .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(revoked);
+    assert!(revoke(&app, &app.api_key).await);
 
     let response = app.get_customer("c").await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -78,18 +76,7 @@ async fn a_revoked_key_that_was_in_use_stops_working_within_the_cache_time() {
         StatusCode::NOT_FOUND,
         "key verified and cached"
     );
-    let id = key_id(&app.api_key).to_owned();
-    let db = app.db.clone();
-    tokio::task::spawn_blocking(move || {
-        api_keys::revoke(
-            &mut db.get().unwrap(),
-            &id,
-            wiselink::clock::Clock::system().now(),
-        )
-        .unwrap()
-    })
-    .await
-    .unwrap();
+    assert!(revoke(&app, &app.api_key).await);
     assert_eq!(
         app.get_customer("c").await.status(),
         StatusCode::NOT_FOUND,

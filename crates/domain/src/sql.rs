@@ -64,61 +64,33 @@ where
     }
 }
 
-impl<DB: Backend> FromSql<Text, DB> for LinkFlow
-where
-    String: FromSql<Text, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-        let raw = String::from_sql(bytes)?;
-        LinkFlow::parse(&raw).ok_or_else(|| format!("unknown link flow {raw:?} in storage").into())
-    }
+/// A closed set of names stored as text: written by `as_str`, read by `parse`, and a stored name
+/// the domain does not know fails the read.
+macro_rules! named_column {
+    ($name:ident, $what:literal) => {
+        impl<DB: Backend> FromSql<Text, DB> for $name
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let raw = String::from_sql(bytes)?;
+                $name::parse(&raw).ok_or_else(|| {
+                    format!(concat!("unknown ", $what, " {:?} in storage"), raw).into()
+                })
+            }
+        }
+
+        impl<DB: Backend> ToSql<Text, DB> for $name
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
+            }
+        }
+    };
 }
 
-impl<DB: Backend> ToSql<Text, DB> for LinkFlow
-where
-    str: ToSql<Text, DB>,
-{
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-        <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
-    }
-}
-
-impl<DB: Backend> FromSql<Text, DB> for ReviewReason
-where
-    String: FromSql<Text, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-        let raw = String::from_sql(bytes)?;
-        ReviewReason::parse(&raw)
-            .ok_or_else(|| format!("unknown review reason {raw:?} in storage").into())
-    }
-}
-
-impl<DB: Backend> ToSql<Text, DB> for ReviewReason
-where
-    str: ToSql<Text, DB>,
-{
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-        <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
-    }
-}
-
-impl<DB: Backend> FromSql<Text, DB> for LinkOrigin
-where
-    String: FromSql<Text, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-        let raw = String::from_sql(bytes)?;
-        LinkOrigin::parse(&raw)
-            .ok_or_else(|| format!("unknown link origin {raw:?} in storage").into())
-    }
-}
-
-impl<DB: Backend> ToSql<Text, DB> for LinkOrigin
-where
-    str: ToSql<Text, DB>,
-{
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-        <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
-    }
-}
+named_column!(LinkFlow, "link flow");
+named_column!(LinkOrigin, "link origin");
+named_column!(ReviewReason, "review reason");
