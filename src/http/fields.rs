@@ -1,8 +1,39 @@
 //! Turning a JSON object into domain values while collecting every field-level problem at once.
 
-use super::FieldError;
+use super::{FieldError, Problem, RequestError, body};
 use crate::domain::Invalid;
 use serde_json::{Map, Value};
+
+/// Why a request body was not read.
+#[derive(Debug)]
+pub enum Unread {
+    /// Not a JSON object.
+    Body(RequestError),
+    /// Every field's problem (a 422).
+    Fields(Vec<FieldError>),
+}
+
+impl From<Unread> for Problem {
+    fn from(unread: Unread) -> Self {
+        match unread {
+            Unread::Body(e) => e.problem(),
+            Unread::Fields(errors) => Problem::validation(errors),
+        }
+    }
+}
+
+/// Reads a request body, a JSON object, into `T` with `read`, which reads every field before it
+/// combines them: the client learns of every field's problem in one 422.
+pub fn read_body<T>(
+    body: &[u8],
+    read: impl FnOnce(&mut ObjectReader) -> Option<T>,
+) -> Result<T, Unread> {
+    let mut reader = ObjectReader::new(body::parse_object(body).map_err(Unread::Body)?);
+    let value = read(&mut reader);
+    reader.finish().map_err(Unread::Fields)?;
+    // `finish` has returned every refusal; a `None` here would be a field read without one.
+    value.ok_or(Unread::Fields(Vec::new()))
+}
 
 /// Reads fields from a JSON object, remembering each refusal so the client sees them all together.
 pub struct ObjectReader {

@@ -6,7 +6,8 @@ mod view;
 
 pub use view::timestamp;
 
-pub use view::{CustomerInput, CustomerView};
+pub use put::CustomerInput;
+pub use view::CustomerView;
 
 use actix_web::web;
 

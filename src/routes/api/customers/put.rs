@@ -3,15 +3,64 @@ use crate::db::customers::Upserted;
 use crate::domain::{
     CustomerDetails, CustomerRef, DateOfBirth, EmailAddress, Language, PersonName,
 };
-use crate::http::fields::ObjectReader;
-use crate::http::{FieldError, Problem, RequestError, body};
+use crate::http::fields::{ObjectReader, read_body};
+use crate::http::{Problem, RequestError};
 use crate::routes::api::auth::ApiKeyAuth;
 use crate::routes::api::write::Write;
 use crate::services::customers::CustomerService;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
-use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+/// The body of `PUT /v1/customers/{customer_ref}`.
+#[derive(ToSchema)]
+pub struct CustomerInput {
+    /// The customer's email address, as used for their Wise account. At most 254 characters.
+    #[schema(value_type = String, example = "ada@example.com")]
+    email: EmailAddress,
+    /// Calendar date `YYYY-MM-DD`; not in the future, not before 1900-01-01.
+    #[schema(value_type = String, example = "1990-04-17", format = Date)]
+    date_of_birth: DateOfBirth,
+    /// 1–100 characters.
+    #[schema(value_type = String, example = "Ada")]
+    first_name: PersonName,
+    /// 1–100 characters.
+    #[schema(value_type = String, example = "Lovelace")]
+    last_name: PersonName,
+    /// A language Wise supports: EN, US, PT, ES, FR, DE, IT, JA, RU, PL, HU, TR, RO, NL, HK.
+    /// Case-insensitive; defaults to EN.
+    #[schema(value_type = Option<String>, example = "EN")]
+    language: Option<Language>,
+}
+
+impl CustomerInput {
+    /// Every field, a date of birth judged by `today`.
+    fn read(reader: &mut ObjectReader, today: NaiveDate) -> Option<Self> {
+        let email = reader.required("email", EmailAddress::parse);
+        let date_of_birth = reader.required("date_of_birth", |s| DateOfBirth::parse(s, today));
+        let first_name = reader.required("first_name", PersonName::parse);
+        let last_name = reader.required("last_name", PersonName::parse);
+        let language = reader.optional("language", Language::parse);
+        Some(Self {
+            email: email?,
+            date_of_birth: date_of_birth?,
+            first_name: first_name?,
+            last_name: last_name?,
+            language: language?,
+        })
+    }
+
+    fn into_details(self) -> CustomerDetails {
+        CustomerDetails {
+            email: self.email,
+            date_of_birth: self.date_of_birth,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            language: self.language.unwrap_or(Language::DEFAULT),
+        }
+    }
+}
 
 /// Create or replace a customer.
 ///
@@ -24,7 +73,7 @@ use serde_json::{Map, Value};
         ("customer_ref" = String, Path, description = "The partner's id for the customer: 1–64 of A–Z a–z 0–9 . _ : -"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first response"),
     ),
-    request_body(content = super::CustomerInput, content_type = "application/json"),
+    request_body(content = CustomerInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Customer replaced", body = CustomerView),
         (status = 201, description = "Customer created", body = CustomerView),
@@ -51,64 +100,23 @@ async fn upsert(
     raw_ref: &str,
     body: &[u8],
 ) -> Result<HttpResponse, Problem> {
-    let object = body::parse_object(body)?;
-    let (customer_ref, details) =
-        parse(raw_ref, object, customers.today()).map_err(Problem::validation)?;
-    let (row, outcome) = customers.upsert(customer_ref, details).await?;
+    // The path's customer_ref is refused in the same 422 as the body's fields.
+    let (customer_ref, input) = read_body(body, |reader| {
+        let customer_ref = match CustomerRef::parse(raw_ref) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                reader.refuse("customer_ref", e.code, e.message);
+                None
+            }
+        };
+        let input = CustomerInput::read(reader, customers.today());
+        Some((customer_ref?, input?))
+    })?;
+    let (row, outcome) = customers.upsert(customer_ref, input.into_details()).await?;
     let status = match outcome {
         Upserted::Created => StatusCode::CREATED,
         Upserted::Replaced => StatusCode::OK,
     };
     tracing::info!(customer.id = %row.id, outcome = ?outcome, "customer saved");
     Ok(HttpResponse::build(status).json(CustomerView::from(row)))
-}
-
-/// Parses the path and body together so that the client learns of every problem at once.
-fn parse(
-    raw_ref: &str,
-    object: Map<String, Value>,
-    today: NaiveDate,
-) -> Result<(CustomerRef, CustomerDetails), Vec<FieldError>> {
-    let mut reader = ObjectReader::new(object);
-    let customer_ref = match CustomerRef::parse(raw_ref) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            reader.refuse("customer_ref", e.code, e.message);
-            None
-        }
-    };
-    let email = reader.required("email", EmailAddress::parse);
-    let date_of_birth = reader.required("date_of_birth", |s| DateOfBirth::parse(s, today));
-    let first_name = reader.required("first_name", PersonName::parse);
-    let last_name = reader.required("last_name", PersonName::parse);
-    let language = reader.optional("language", Language::parse);
-    reader.finish()?;
-    match (
-        customer_ref,
-        email,
-        date_of_birth,
-        first_name,
-        last_name,
-        language,
-    ) {
-        (
-            Some(customer_ref),
-            Some(email),
-            Some(date_of_birth),
-            Some(first_name),
-            Some(last_name),
-            Some(language),
-        ) => {
-            let details = CustomerDetails {
-                email,
-                date_of_birth,
-                first_name,
-                last_name,
-                language: language.unwrap_or(Language::DEFAULT),
-            };
-            Ok((customer_ref, details))
-        }
-        // Every `None` above recorded an error, so `finish` has already returned them.
-        _ => Err(Vec::new()),
-    }
 }

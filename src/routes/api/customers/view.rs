@@ -3,28 +3,6 @@ use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The body of `PUT /v1/customers/{customer_ref}`.
-#[derive(ToSchema)]
-#[allow(dead_code)] // documents the request shape for OpenAPI; the handler reads the body field by field
-pub struct CustomerInput {
-    /// The customer's email address, as used for their Wise account. At most 254 characters.
-    #[schema(example = "ada@example.com")]
-    email: String,
-    /// Calendar date `YYYY-MM-DD`; not in the future, not before 1900-01-01.
-    #[schema(example = "1990-04-17", format = Date)]
-    date_of_birth: String,
-    /// 1–100 characters.
-    #[schema(example = "Ada")]
-    first_name: String,
-    /// 1–100 characters.
-    #[schema(example = "Lovelace")]
-    last_name: String,
-    /// A language Wise supports: EN, US, PT, ES, FR, DE, IT, JA, RU, PL, HU, TR, RO, NL, HK.
-    /// Case-insensitive; defaults to EN.
-    #[schema(example = "EN")]
-    language: Option<String>,
-}
-
 /// A customer as wiselink holds it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerView {

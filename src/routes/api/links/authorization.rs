@@ -1,7 +1,7 @@
 use super::{LinkView, load};
+use crate::http::Problem;
 use crate::http::RequestError;
-use crate::http::fields::ObjectReader;
-use crate::http::{Problem, body};
+use crate::http::fields::{ObjectReader, read_body};
 use crate::routes::api::auth::LinkCaller;
 use crate::routes::api::write::Write;
 use crate::services::links::{LinkService, Returned};
@@ -11,7 +11,6 @@ use utoipa::ToSchema;
 /// The body of `POST /v1/links/{link_id}/authorization`: what Wise's page sent to the app's own
 /// `redirect_uri`.
 #[derive(ToSchema)]
-#[allow(dead_code)] // documents the request shape for OpenAPI
 pub struct AuthorizationInput {
     /// `code` from the redirect.
     #[schema(example = "G2s8EJ", max_length = 64)]
@@ -21,7 +20,34 @@ pub struct AuthorizationInput {
     state: String,
     /// `profileId` from the redirect (informational: the profile is read from Wise's API).
     #[schema(example = "30000000", max_length = 32)]
+    // Checked for its length, then not used: the profile comes from Wise, not from the caller.
+    #[allow(dead_code)]
     profile_id: Option<String>,
+}
+
+impl AuthorizationInput {
+    fn read(reader: &mut ObjectReader) -> Option<Self> {
+        let text = |max: usize| {
+            move |v: &str| {
+                if v.is_empty() || v.len() > max {
+                    Err(crate::domain::Invalid::new(
+                        "invalid_length",
+                        format!("must be 1 to {max} characters"),
+                    ))
+                } else {
+                    Ok(v.to_owned())
+                }
+            }
+        };
+        let code = reader.required("code", text(64));
+        let state = reader.required("state", text(128));
+        let profile_id = reader.optional("profile_id", text(32));
+        Some(Self {
+            code: code?,
+            state: state?,
+            profile_id: profile_id?,
+        })
+    }
 }
 
 /// Forward what Wise's authorization page returned to a native app.
@@ -68,27 +94,11 @@ async fn authorize(
     path: &str,
     body: &[u8],
 ) -> Result<HttpResponse, Problem> {
-    let mut reader = ObjectReader::new(body::parse_object(body)?);
-    let text = |max: usize| {
-        move |v: &str| {
-            if v.is_empty() || v.len() > max {
-                Err(crate::domain::Invalid::new(
-                    "invalid_length",
-                    format!("must be 1 to {max} characters"),
-                ))
-            } else {
-                Ok(v.to_owned())
-            }
-        }
-    };
-    let code = reader.required("code", text(64));
-    let state = reader.required("state", text(128));
-    let _profile = reader.optional("profile_id", text(32));
-    reader.finish().map_err(Problem::validation)?;
+    let input = read_body(body, AuthorizationInput::read)?;
     let link = load(links, caller, path).await?;
     let returned = Returned {
-        state,
-        code,
+        state: Some(input.state),
+        code: Some(input.code),
         error: None,
     };
     let outcome = links.authorize_native(&link.id, returned).await?;

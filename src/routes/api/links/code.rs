@@ -1,8 +1,8 @@
 use super::{LinkView, load};
 use crate::domain::AuthorizationCode;
+use crate::http::Problem;
 use crate::http::RequestError;
-use crate::http::fields::ObjectReader;
-use crate::http::{Problem, body};
+use crate::http::fields::{ObjectReader, read_body};
 use crate::routes::api::auth::LinkCaller;
 use crate::routes::api::write::Write;
 use crate::services::links::LinkService;
@@ -11,11 +11,17 @@ use utoipa::ToSchema;
 
 /// The body of `POST /v1/links/{link_id}/code`.
 #[derive(ToSchema)]
-#[allow(dead_code)] // documents the request shape for OpenAPI
 pub struct CodeInput {
     /// The code from Wise's email. Spaces and dashes are ignored; case matters.
-    #[schema(example = "G2s8EJ", pattern = r"^[ \t-]*([A-Za-z0-9][ \t-]*){4,64}$")]
-    code: String,
+    #[schema(value_type = String, example = "G2s8EJ", pattern = r"^[ \t-]*([A-Za-z0-9][ \t-]*){4,64}$")]
+    code: AuthorizationCode,
+}
+
+impl CodeInput {
+    fn read(reader: &mut ObjectReader) -> Option<Self> {
+        let code = reader.required("code", AuthorizationCode::parse);
+        Some(Self { code: code? })
+    }
 }
 
 /// Submit the code the customer received from Wise.
@@ -60,12 +66,9 @@ async fn take_code(
     path: &str,
     body: &[u8],
 ) -> Result<HttpResponse, Problem> {
-    let mut reader = ObjectReader::new(body::parse_object(body)?);
-    let code = reader.required("code", AuthorizationCode::parse);
-    reader.finish().map_err(Problem::validation)?;
-    let code = code.ok_or_else(|| Problem::validation(Vec::new()))?;
+    let input = read_body(body, CodeInput::read)?;
     let link = load(links, caller, path).await?;
-    let outcome = links.submit_code(link, code, &caller.actor()).await?;
+    let outcome = links.submit_code(link, input.code, &caller.actor()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(LinkView::new(&outcome, links.policy())))

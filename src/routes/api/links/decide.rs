@@ -4,9 +4,9 @@
 
 use super::LinkView;
 use crate::domain::DecisionReason;
+use crate::http::Problem;
 use crate::http::RequestError;
-use crate::http::fields::ObjectReader;
-use crate::http::{Problem, body};
+use crate::http::fields::{ObjectReader, read_body};
 use crate::routes::api::auth::ApiKeyAuth;
 use crate::routes::api::write::Write;
 use crate::services::links::{Approval, Decision, LinkService};
@@ -16,15 +16,22 @@ use utoipa::ToSchema;
 
 /// The body of `POST /v1/links/{link_id}/approve` and `/reject`.
 #[derive(ToSchema)]
-#[allow(dead_code)] // documents the request shape for OpenAPI
 pub struct DecisionInput {
     /// Why: kept in the link's audit trail. 3–500 characters.
     #[schema(
+        value_type = String,
         example = "DOB typo confirmed with the customer by phone",
         min_length = 3,
         max_length = 500
     )]
-    reason: String,
+    reason: DecisionReason,
+}
+
+impl DecisionInput {
+    fn read(reader: &mut ObjectReader) -> Option<Self> {
+        let reason = reader.required("reason", DecisionReason::parse);
+        Some(Self { reason: reason? })
+    }
 }
 
 /// Approve a link in review (`needs_review` → `active`; partner API key only).
@@ -119,10 +126,7 @@ async fn decide(
     body: &[u8],
     verdict: Verdict,
 ) -> Result<HttpResponse, Problem> {
-    let mut reader = ObjectReader::new(body::parse_object(body)?);
-    let reason = reader.required("reason", DecisionReason::parse);
-    reader.finish().map_err(Problem::validation)?;
-    let reason = reason.ok_or_else(|| Problem::validation(Vec::new()))?;
+    let DecisionInput { reason } = read_body(body, DecisionInput::read)?;
     let id = super::link_id(path)?;
     let actor = auth.actor();
     let decision = Decision {

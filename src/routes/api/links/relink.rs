@@ -1,8 +1,9 @@
 use super::LinkView;
-use super::start::{read_flow, started_view};
+use super::start::{chosen_flow, read_flow, started_view};
+use crate::domain::LinkFlow;
+use crate::http::Problem;
 use crate::http::RequestError;
-use crate::http::fields::ObjectReader;
-use crate::http::{Problem, body};
+use crate::http::fields::{ObjectReader, read_body};
 use crate::routes::api::auth::ApiKeyAuth;
 use crate::routes::api::write::Write;
 use crate::services::links::LinkService;
@@ -12,14 +13,23 @@ use utoipa::ToSchema;
 
 /// The body of `POST /v1/links/{link_id}/relink` (may be empty: `{}` re-links by email code).
 #[derive(ToSchema)]
-#[allow(dead_code)] // documents the request shape for OpenAPI
 pub struct RelinkInput {
     /// `email_code` (the default) or `redirect`.
-    #[schema(pattern = "^(email_code|redirect)$")]
-    flow: Option<String>,
+    #[schema(value_type = Option<String>, pattern = "^(email_code|redirect)$")]
+    flow: Option<LinkFlow>,
     /// Redirect flow: one of the configured `links.return_urls`.
     #[schema(max_length = 2048)]
     return_url: Option<String>,
+}
+
+impl RelinkInput {
+    fn read(reader: &mut ObjectReader, allowed: &[String]) -> Option<Self> {
+        let (flow, return_url) = read_flow(reader, allowed);
+        Some(Self {
+            flow: flow?,
+            return_url: return_url?,
+        })
+    }
 }
 
 /// Re-link in place (partner API key only).
@@ -67,9 +77,8 @@ async fn relink_link(
     body: &[u8],
     actor: &str,
 ) -> Result<HttpResponse, Problem> {
-    let mut reader = ObjectReader::new(body::parse_object(body)?);
-    let flow = read_flow(&mut reader, allowed);
-    reader.finish().map_err(Problem::validation)?;
+    let input = read_body(body, |reader| RelinkInput::read(reader, allowed))?;
+    let flow = chosen_flow(input.flow, input.return_url);
     let link = links.find(&super::link_id(path)?).await?;
     let started = links.relink(link, flow, actor).await?;
     Ok(HttpResponse::Ok()

@@ -1,8 +1,8 @@
 use super::LinkView;
-use crate::domain::{CustomerRef, Invalid};
+use crate::domain::{CustomerRef, Invalid, LinkFlow};
+use crate::http::Problem;
 use crate::http::RequestError;
-use crate::http::fields::ObjectReader;
-use crate::http::{Problem, body};
+use crate::http::fields::{ObjectReader, read_body};
 use crate::routes::api::auth::ApiKeyAuth;
 use crate::routes::api::write::Write;
 use crate::services::links::{Flow, LinkService, Started};
@@ -13,22 +13,34 @@ use utoipa::ToSchema;
 
 /// The body of `POST /v1/links`.
 #[derive(ToSchema)]
-#[allow(dead_code)] // documents the request shape for OpenAPI; the handler reads the body field by field
 pub struct StartInput {
     #[schema(
+        value_type = String,
         example = "cust-1042",
         pattern = r"^[A-Za-z0-9._:-]{1,64}$",
         max_length = 64
     )]
-    customer_ref: String,
+    customer_ref: CustomerRef,
     /// `email_code` (the default) or `redirect` (Wise's authorization page; Wise's preferred
     /// flow).
-    #[schema(pattern = "^(email_code|redirect)$")]
-    flow: Option<String>,
+    #[schema(value_type = Option<String>, pattern = "^(email_code|redirect)$")]
+    flow: Option<LinkFlow>,
     /// Redirect flow: where the customer's browser goes after Wise's page. Must equal one of
     /// the configured `links.return_urls`; without it, wiselink's own result page is shown.
     #[schema(example = "https://bank.example/wise/linked", max_length = 2048)]
     return_url: Option<String>,
+}
+
+impl StartInput {
+    fn read(reader: &mut ObjectReader, allowed: &[String]) -> Option<Self> {
+        let customer_ref = reader.required("customer_ref", CustomerRef::parse);
+        let (flow, return_url) = read_flow(reader, allowed);
+        Some(Self {
+            customer_ref: customer_ref?,
+            flow: flow?,
+            return_url: return_url?,
+        })
+    }
 }
 
 /// Start linking a customer to Wise.
@@ -71,57 +83,52 @@ async fn start(
     body: &[u8],
     actor: &str,
 ) -> Result<HttpResponse, Problem> {
-    let mut reader = ObjectReader::new(body::parse_object(body)?);
-    let customer_ref = reader.required("customer_ref", CustomerRef::parse);
-    let flow = read_flow(&mut reader, allowed);
-    reader.finish().map_err(Problem::validation)?;
-    let Some(customer_ref) = customer_ref else {
-        return Err(Problem::validation(Vec::new()));
-    };
-    let started = links.start(customer_ref, flow, actor).await?;
+    let input = read_body(body, |reader| StartInput::read(reader, allowed))?;
+    let flow = chosen_flow(input.flow, input.return_url);
+    let started = links.start(input.customer_ref, flow, actor).await?;
     let view = started_view(links, started);
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(view))
 }
 
-/// `flow` and `return_url` of a start or re-link body: `return_url` must be an allowed one, and
-/// only with the redirect flow.
-pub(super) fn read_flow(reader: &mut ObjectReader, allowed: &[String]) -> Flow {
-    let redirect = reader
-        .optional("flow", |f| match f {
-            "email_code" => Ok(false),
-            "redirect" => Ok(true),
-            _ => Err(Invalid::new(
-                "unknown_flow",
-                "flow must be email_code or redirect",
-            )),
-        })
-        .flatten()
-        .unwrap_or(false);
-    let return_url = reader
-        .optional("return_url", |u| {
-            if allowed.iter().any(|a| a == u) {
-                Ok(u.to_owned())
-            } else {
-                Err(Invalid::new(
-                    "return_url_not_allowed",
-                    "return_url must be one of the URLs configured in links.return_urls",
-                ))
-            }
-        })
-        .flatten();
-    if return_url.is_some() && !redirect {
+/// `flow` and `return_url` of a start or re-link body, each `None` when refused: `return_url`
+/// must be an allowed one, and only with the redirect flow.
+pub(super) fn read_flow(
+    reader: &mut ObjectReader,
+    allowed: &[String],
+) -> (Option<Option<LinkFlow>>, Option<Option<String>>) {
+    let flow = reader.optional("flow", |f| {
+        LinkFlow::parse(f)
+            .ok_or_else(|| Invalid::new("unknown_flow", "flow must be email_code or redirect"))
+    });
+    let return_url = reader.optional("return_url", |u| {
+        if allowed.iter().any(|a| a == u) {
+            Ok(u.to_owned())
+        } else {
+            Err(Invalid::new(
+                "return_url_not_allowed",
+                "return_url must be one of the URLs configured in links.return_urls",
+            ))
+        }
+    });
+    let redirect = flow.flatten() == Some(LinkFlow::Redirect);
+    if return_url.as_ref().is_some_and(Option::is_some) && !redirect {
         reader.refuse(
             "return_url",
             "return_url_without_redirect",
             "return_url needs flow redirect",
         );
+        return (flow, None);
     }
-    if redirect {
-        Flow::Redirect { return_url }
-    } else {
-        Flow::EmailCode
+    (flow, return_url)
+}
+
+/// The flow a start or re-link asked for (the email code when none was named).
+pub(super) fn chosen_flow(flow: Option<LinkFlow>, return_url: Option<String>) -> Flow {
+    match flow {
+        Some(LinkFlow::Redirect) => Flow::Redirect { return_url },
+        Some(LinkFlow::EmailCode) | None => Flow::EmailCode,
     }
 }
 
