@@ -1,7 +1,7 @@
 //! `/staff/admin`: staff accounts (add, role, disable, enable) and API keys (list, create — the
 //! key is shown once — and revoke), with the recent sign-in record.
 
-use super::gate::{self, Admin, Confirmation, Form, Posted, Signed};
+use super::gate::{self, Admin, Confirmation, Posted, Signed};
 use super::pages::{self, Chrome, Page};
 use crate::services::api_keys::IssuedKey;
 use crate::services::staff::{AccountError, StaffService, StaffSession, StaffSummary};
@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
 
 struct KeyLine {
     id: String,
@@ -105,10 +106,10 @@ pub async fn show(signed: Signed<Admin>, staff: web::Data<StaffService>) -> Http
 async fn confirmed(
     session: &StaffSession,
     staff: &StaffService,
-    form: &Form,
+    your_password: &str,
     what: &str,
 ) -> Result<(), HttpResponse> {
-    match gate::confirm_password(staff, session, form.get("your_password"), what).await {
+    match gate::confirm_password(staff, session, Some(your_password), what).await {
         Confirmation::Confirmed => Ok(()),
         Confirmation::Refused(status, message) => {
             Err(respond(session, staff, status, Some(message), None, None).await)
@@ -141,14 +142,29 @@ async fn after(
     respond(session, staff, status, error, None, None).await
 }
 
-pub async fn add_staff(posted: Posted<Admin>, staff: web::Data<StaffService>) -> HttpResponse {
+/// Adding a staff member.
+#[derive(Deserialize)]
+pub struct NewStaffForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    your_password: String,
+}
+
+pub async fn add_staff(
+    posted: Posted<Admin, NewStaffForm>,
+    staff: web::Data<StaffService>,
+) -> HttpResponse {
     let Posted { session, form, .. } = posted;
-    if let Err(response) = confirmed(&session, &staff, &form, "added").await {
+    if let Err(response) = confirmed(&session, &staff, &form.your_password, "added").await {
         return response;
     }
-    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
-    let (username, role) = (field("username"), field("role"));
-    let password = SecretString::from(field("password"));
+    let (username, role) = (form.username, form.role);
+    let password = SecretString::from(form.password);
     let result = staff
         .add(&username, &role, &password, &session.actor())
         .await
@@ -162,48 +178,88 @@ pub async fn add_staff(posted: Posted<Admin>, staff: web::Data<StaffService>) ->
     after(&session, &staff, result).await
 }
 
+/// What an admin can change of a staff account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Disable,
+    Enable,
+    Role,
+}
+
+impl Change {
+    fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "disable" => Self::Disable,
+            "enable" => Self::Enable,
+            "role" => Self::Role,
+            _ => return None,
+        })
+    }
+}
+
+/// Changing a staff account: the new role, for a role change.
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    role: String,
+}
+
 pub async fn change_staff(
-    posted: Posted<Admin>,
+    posted: Posted<Admin, ChangeForm>,
     path: web::Path<(String, String)>,
     staff: web::Data<StaffService>,
 ) -> HttpResponse {
     let Posted { session, form, .. } = posted;
-    let (username, change) = path.into_inner();
+    let (username, raw_change) = path.into_inner();
+    let Some(change) = Change::parse(&raw_change) else {
+        return pages::not_found(Some(Page::chrome(&session)));
+    };
     let actor = session.actor();
-    let result = match change.as_str() {
-        "disable" => staff
+    let result = match change {
+        Change::Disable => staff
             .disable(&username, &actor)
             .await
             .map(|()| format!("Disabled {username}; their sessions have ended.")),
-        "enable" => staff
+        Change::Enable => staff
             .enable(&username, &actor)
             .await
             .map(|()| format!("Enabled {username}.")),
-        "role" => {
-            let role = form.get("role").cloned().unwrap_or_default();
+        Change::Role => {
+            let role = form.role;
             staff
                 .set_role(&username, &role, &actor)
                 .await
                 .map(|()| format!("{username} is now {role}; their sessions have ended."))
         }
-        _ => return pages::not_found(Some(Page::chrome(&session))),
     };
     // Changing one's own account ends one's own session too: back to the sign-in page.
     if result.is_ok()
         && username.trim().eq_ignore_ascii_case(&session.username)
-        && change != "enable"
+        && change != Change::Enable
     {
         return pages::to_login();
     }
     after(&session, &staff, result).await
 }
 
-pub async fn create_key(posted: Posted<Admin>, staff: web::Data<StaffService>) -> HttpResponse {
+/// Creating an API key.
+#[derive(Deserialize)]
+pub struct NewKeyForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    your_password: String,
+}
+
+pub async fn create_key(
+    posted: Posted<Admin, NewKeyForm>,
+    staff: web::Data<StaffService>,
+) -> HttpResponse {
     let Posted { session, form, .. } = posted;
-    if let Err(response) = confirmed(&session, &staff, &form, "created").await {
+    if let Err(response) = confirmed(&session, &staff, &form.your_password, "created").await {
         return response;
     }
-    let name = form.get("name").cloned().unwrap_or_default();
+    let name = form.name;
     match staff.create_api_key(&name, &session.actor()).await {
         Ok(key) => respond(&session, &staff, StatusCode::OK, None, None, Some(key)).await,
         Err(e) => after(&session, &staff, Err(e)).await,

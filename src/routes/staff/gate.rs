@@ -16,13 +16,22 @@ use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use futures_util::future::LocalBoxFuture;
-use std::collections::HashMap;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 
 pub use crate::http::cookies::STAFF_SESSION as SESSION_COOKIE;
 
-/// A submitted form's fields.
-pub type Form = HashMap<String, String>;
+/// A form with no fields of its own (its form token is checked by [`Posted`]).
+#[derive(Debug, Default, Deserialize)]
+pub struct NoFields {}
+
+/// The form token every staff form carries.
+#[derive(Deserialize)]
+struct FormToken {
+    #[serde(default)]
+    csrf: String,
+}
 
 /// The least role a route allows, named by the handler's extractor.
 pub trait Least: 'static {
@@ -55,10 +64,10 @@ pub struct Signed<R> {
 }
 
 /// A form posted from this site's own page by a signed-in staff member whose role allows `R`,
-/// its form token checked.
-pub struct Posted<R> {
+/// its form token checked and its fields read as `F`.
+pub struct Posted<R, F = NoFields> {
     pub session: StaffSession,
-    pub form: Form,
+    pub form: F,
     role: PhantomData<R>,
 }
 
@@ -79,7 +88,7 @@ impl<R: Least> FromRequest for Signed<R> {
     }
 }
 
-impl<R: Least> FromRequest for Posted<R> {
+impl<R: Least, F: DeserializeOwned + 'static> FromRequest for Posted<R, F> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
@@ -98,12 +107,13 @@ impl<R: Least> FromRequest for Posted<R> {
                 )));
             }
             let payload = payload.map_err(|_| refused(unreadable()))?;
-            let form = read_form(&req, payload, &state.settings.server)
+            let bytes = form_bytes(&req, payload, &state.settings.server)
                 .await
                 .map_err(refused)?;
+            let token: FormToken = parse_form(&bytes).ok_or_else(|| refused(unreadable()))?;
+            let form: F = parse_form(&bytes).ok_or_else(|| refused(unreadable()))?;
             let session = allowed(&req, &staff, R::ROLE).await.map_err(refused)?;
-            let token = form.get("csrf").map(String::as_str);
-            if !token.is_some_and(|t| session.csrf_matches(t)) {
+            if !session.csrf_matches(&token.csrf) {
                 return Err(refused(pages::message(
                     StatusCode::FORBIDDEN,
                     Some(Page::chrome(&session)),
@@ -178,26 +188,37 @@ pub fn cleared_cookie() -> Cookie<'static> {
     cookies::cleared(STAFF_SESSION, SameSite::Strict)
 }
 
-/// The form of a POST, or the page for a body that is not one.
-pub async fn read_form(
+/// The form of a POST read as `F` (fields it does not name are ignored, missing ones take their
+/// defaults), or the page for a body that is not one.
+pub async fn read_form<F: DeserializeOwned>(
     req: &HttpRequest,
-    payload: actix_web::web::Payload,
+    payload: web::Payload,
     server: &crate::settings::ServerSettings,
-) -> Result<Form, HttpResponse> {
-    match crate::http::body::read_form(req, payload, server).await {
-        Ok(bytes) => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .map(|pairs| pairs.into_iter().collect())
-            .map_err(|_| unreadable()),
-        Err(e) => {
+) -> Result<F, HttpResponse> {
+    parse_form(&form_bytes(req, payload, server).await?).ok_or_else(unreadable)
+}
+
+async fn form_bytes(
+    req: &HttpRequest,
+    payload: web::Payload,
+    server: &crate::settings::ServerSettings,
+) -> Result<web::Bytes, HttpResponse> {
+    crate::http::body::read_form(req, payload, server)
+        .await
+        .map_err(|e| {
             use actix_web::ResponseError;
-            Err(pages::message(
+            pages::message(
                 e.status_code(),
                 None,
                 "Form not readable",
                 "The form could not be read. Open the page again and retry.",
-            ))
-        }
-    }
+            )
+        })
+}
+
+/// The form's fields as `F`; `None` for a body that is no form.
+fn parse_form<F: DeserializeOwned>(bytes: &[u8]) -> Option<F> {
+    serde_urlencoded::from_bytes(bytes).ok()
 }
 
 fn unreadable() -> HttpResponse {
@@ -223,11 +244,11 @@ pub enum Confirmation {
 pub async fn confirm_password(
     staff: &StaffService,
     session: &StaffSession,
-    typed: Option<&String>,
+    typed: Option<&str>,
     what: &str,
 ) -> Confirmation {
     use crate::services::staff::Reauth;
-    let password = secrecy::SecretString::from(typed.cloned().unwrap_or_default());
+    let password = secrecy::SecretString::from(typed.unwrap_or_default().to_owned());
     match staff.reauthenticate(session, &password).await {
         Ok(Reauth::Confirmed) => Confirmation::Confirmed,
         Ok(Reauth::Wrong { left }) => Confirmation::Refused(

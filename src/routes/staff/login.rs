@@ -1,6 +1,6 @@
 //! Signing in and out.
 
-use super::gate::{self, AnyStaff, Form, Posted};
+use super::gate::{self, AnyStaff, Posted};
 use super::pages;
 use crate::http::cookies;
 use crate::http::rate_limit::IpLimiter;
@@ -12,6 +12,7 @@ use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use secrecy::SecretString;
+use serde::Deserialize;
 
 /// The per-IP limit on sign-in attempts (its own, apart from the code page's).
 pub struct LoginLimiter(pub IpLimiter);
@@ -51,6 +52,17 @@ pub async fn show() -> HttpResponse {
     page(StatusCode::OK, "", None, None)
 }
 
+/// The sign-in form.
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    totp: String,
+}
+
 pub async fn submit(
     req: HttpRequest,
     payload: web::Payload,
@@ -78,14 +90,13 @@ pub async fn submit(
         }
         return response;
     }
-    let form: Form = match gate::read_form(&req, payload, &state.settings.server).await {
+    let form: LoginForm = match gate::read_form(&req, payload, &state.settings.server).await {
         Ok(form) => form,
         Err(response) => return response,
     };
-    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
-    let username = field("username");
-    let password = SecretString::from(field("password").to_owned());
-    let totp = Some(field("totp")).filter(|t| !t.trim().is_empty());
+    let username = form.username.as_str();
+    let password = SecretString::from(form.password);
+    let totp = Some(form.totp.as_str()).filter(|t| !t.trim().is_empty());
     let ip = client_ip(&req, &state);
     match staff.login(username, &password, totp, ip.as_deref()).await {
         Ok(session) => {

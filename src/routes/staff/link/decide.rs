@@ -13,6 +13,7 @@ use crate::services::staff::StaffService;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use serde::Deserialize;
 
 /// What a reviewer can do to a link from its page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +36,18 @@ impl Act {
     }
 }
 
+/// A decision: the reason, when the reviewer saw the link, and the password when asked again.
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    seen: String,
+    password: Option<String>,
+}
+
 pub async fn decide(
-    posted: Posted<Reviewer>,
+    posted: Posted<Reviewer, DecisionForm>,
     path: web::Path<(String, String)>,
     state: web::Data<AppState>,
     staff: web::Data<StaffService>,
@@ -58,7 +69,7 @@ pub async fn decide(
     let Some(id) = LinkId::parse(&raw_id) else {
         return pages::not_found(Some(Page::chrome(&session)));
     };
-    let reason = match DecisionReason::parse(form.get("reason").map(String::as_str).unwrap_or("")) {
+    let reason = match DecisionReason::parse(&form.reason) {
         Ok(r) => r,
         Err(e) => {
             return refuse(
@@ -69,8 +80,9 @@ pub async fn decide(
         }
     };
     let seen = form
-        .get("seen")
-        .and_then(|s| s.parse::<i64>().ok())
+        .seen
+        .parse::<i64>()
+        .ok()
         .and_then(chrono::DateTime::from_timestamp_micros)
         .map(|t| t.naive_utc());
     if seen.is_none() {
@@ -81,7 +93,7 @@ pub async fn decide(
         .await;
     }
     if action == Act::Approve && !staff.recently_authenticated(&session) {
-        match gate::confirm_password(&staff, &session, form.get("password"), "approved").await {
+        match gate::confirm_password(&staff, &session, form.password.as_deref(), "approved").await {
             Confirmation::Confirmed => {}
             Confirmation::Refused(status, message) => return refuse(status, message).await,
             Confirmation::Answered(response) => return response,
