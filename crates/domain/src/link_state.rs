@@ -86,39 +86,63 @@ impl fmt::Display for LinkState {
     }
 }
 
-/// How the customer gives Wise their consent, which decides where a link waits for them.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum LinkFlow {
-    /// Wise emails a code, typed into the partner's app or wiselink's page.
-    EmailCode,
-    /// Wise's authorization page in the customer's browser.
-    Redirect,
+/// An enum stored (and sent) by its names: the variants with their names, `as_str`, `parse`,
+/// `Display`, and what diesel needs to read and write it as text (`sql.rs`).
+macro_rules! named_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $ty:ident { $($(#[$vmeta:meta])* $variant:ident => $name:literal,)+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $ty {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                match raw {
+                    $($name => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_enum! {
+    /// How the customer gives Wise their consent, which decides where a link waits for them.
+    pub enum LinkFlow {
+        /// Wise emails a code, typed into the partner's app or wiselink's page.
+        EmailCode => "email_code",
+        /// Wise's authorization page in the customer's browser.
+        Redirect => "redirect",
+    }
 }
 
 impl LinkFlow {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::EmailCode => "email_code",
-            Self::Redirect => "redirect",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::EmailCode, Self::Redirect]
-            .into_iter()
-            .find(|f| f.as_str() == raw)
-    }
-
     /// Where a link of this flow waits for the customer: a code typed in, or a trip to Wise's
     /// page.
     pub fn waiting_state(self) -> LinkState {
@@ -129,43 +153,13 @@ impl LinkFlow {
     }
 }
 
-impl fmt::Display for LinkFlow {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Whose Wise account a link reaches, once Wise has answered the signup.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-pub enum LinkOrigin {
-    /// The email already had a Wise account (signup answered 409): the customer links it.
-    Linked,
-    /// The partner created the Wise user (signup answered 200): it can later be claimed.
-    Created,
-}
-
-impl LinkOrigin {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Linked => "linked",
-            Self::Created => "created",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Linked, Self::Created]
-            .into_iter()
-            .find(|o| o.as_str() == raw)
+named_enum! {
+    /// Whose Wise account a link reaches, once Wise has answered the signup.
+    pub enum LinkOrigin {
+        /// The email already had a Wise account (signup answered 409): the customer links it.
+        Linked => "linked",
+        /// The partner created the Wise user (signup answered 200): it can later be claimed.
+        Created => "created",
     }
 }
 
