@@ -11,6 +11,7 @@ pub mod local_host;
 pub mod metrics;
 pub mod problem;
 pub mod rate_limit;
+pub mod request_error;
 pub mod same_origin;
 
 pub use problem::{FieldError, Problem, RequestError};
