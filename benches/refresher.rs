@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 use wiselink::crypto::{Aad, KeyRing};
-use wiselink::db::schema::{customers, links};
+use wiselink::db::schema::{customers, link_reviews, link_tokens, links};
 use wiselink::db::{Db, DbConnection};
 use wiselink::domain::LinkId;
 use wiselink::settings::{Settings, Sources};
@@ -84,11 +84,12 @@ fn seed(conn: &mut DbConnection, keys: &KeyRing, users: &[Value]) {
             .returning(customers::id)
             .get_results(conn)
             .expect("customers");
-        let links: Vec<_> = chunk
+        let link_ids: Vec<LinkId> = chunk.iter().map(|_| LinkId::generate()).collect();
+        let (links, upkeep): (Vec<_>, Vec<_>) = chunk
             .iter()
             .zip(ids)
-            .map(|(u, customer_id)| {
-                let id = LinkId::generate();
+            .zip(&link_ids)
+            .map(|((u, customer_id), id)| {
                 let seal = |column: &'static str, value: &str| {
                     keys.seal(
                         value.as_bytes(),
@@ -100,30 +101,47 @@ fn seed(conn: &mut DbConnection, keys: &KeyRing, users: &[Value]) {
                     )
                 };
                 (
-                    links::id.eq(id.as_str().to_owned()),
-                    links::customer_id.eq(customer_id),
-                    links::flow.eq("email_code"),
-                    links::origin.eq("linked"),
-                    links::state.eq("active"),
-                    links::signup_email.eq(u["email"].as_str().unwrap().to_owned()),
-                    links::access_token
-                        .eq(seal("access_token", u["access_token"].as_str().unwrap())),
-                    links::refresh_token
-                        .eq(seal("refresh_token", u["refresh_token"].as_str().unwrap())),
-                    links::access_expires_at.eq(t + Duration::hours(12)),
-                    links::wise_user_id.eq(u["user_id"].as_i64()),
-                    links::wise_profile_id.eq(u["profile_id"].as_i64()),
-                    links::attempts_remaining.eq(5),
-                    links::created_at.eq(t),
-                    links::updated_at.eq(t),
-                    links::refresh_due_at.eq(t + Duration::days(1)),
+                    (
+                        links::id.eq(id.as_str().to_owned()),
+                        links::customer_id.eq(customer_id),
+                        links::flow.eq("email_code"),
+                        links::origin.eq("linked"),
+                        links::state.eq("active"),
+                        links::signup_email.eq(u["email"].as_str().unwrap().to_owned()),
+                        links::wise_user_id.eq(u["user_id"].as_i64()),
+                        links::wise_profile_id.eq(u["profile_id"].as_i64()),
+                        links::attempts_remaining.eq(5),
+                        links::created_at.eq(t),
+                        links::updated_at.eq(t),
+                    ),
+                    (
+                        link_tokens::link_id.eq(id.as_str().to_owned()),
+                        link_tokens::access_token
+                            .eq(seal("access_token", u["access_token"].as_str().unwrap())),
+                        link_tokens::refresh_token
+                            .eq(seal("refresh_token", u["refresh_token"].as_str().unwrap())),
+                        link_tokens::access_expires_at.eq(t + Duration::hours(12)),
+                        link_tokens::refresh_due_at.eq(t + Duration::days(1)),
+                    ),
                 )
             })
+            .unzip();
+        let reviews: Vec<_> = link_ids
+            .iter()
+            .map(|id| link_reviews::link_id.eq(id.as_str().to_owned()))
             .collect();
         diesel::insert_into(links::table)
             .values(&links)
             .execute(conn)
             .expect("links");
+        diesel::insert_into(link_tokens::table)
+            .values(&upkeep)
+            .execute(conn)
+            .expect("link_tokens");
+        diesel::insert_into(link_reviews::table)
+            .values(&reviews)
+            .execute(conn)
+            .expect("link_reviews");
     }
 }
 
@@ -173,7 +191,7 @@ async fn main() {
         .expect("linked users");
     let mut conn = db.get().expect("connection");
     seed(&mut conn, &keys, &users);
-    diesel::sql_query("VACUUM ANALYZE links")
+    diesel::sql_query("VACUUM ANALYZE links, link_tokens, link_reviews")
         .execute(&mut **conn)
         .ok();
     let key = wiselink::services::api_keys::create(&mut conn, "bench", now()).expect("api key");
@@ -191,8 +209,8 @@ async fn main() {
     let rss_before = rss_mib(child.id());
 
     // Every token falls due at once.
-    diesel::update(links::table)
-        .set(links::refresh_due_at.eq(now() - Duration::seconds(1)))
+    diesel::update(link_tokens::table)
+        .set(link_tokens::refresh_due_at.eq(now() - Duration::seconds(1)))
         .execute(&mut **conn)
         .expect("due");
     let drain = Instant::now();
@@ -202,7 +220,7 @@ async fn main() {
         let due = count(
             &mut conn,
             &format!(
-                "SELECT COUNT(*) AS n FROM links WHERE refresh_due_at <= '{}'",
+                "SELECT COUNT(*) AS n FROM link_tokens WHERE refresh_due_at <= '{}'",
                 now().format("%Y-%m-%d %H:%M:%S%.6f")
             ),
         );
@@ -223,11 +241,11 @@ async fn main() {
 
     let once = count(
         &mut conn,
-        "SELECT COUNT(*) AS n FROM links WHERE refresh_generation = 2 AND refreshed_at IS NOT NULL",
+        "SELECT COUNT(*) AS n FROM link_tokens WHERE refresh_generation = 2 AND refreshed_at IS NOT NULL",
     );
     let more = count(
         &mut conn,
-        "SELECT COUNT(*) AS n FROM links WHERE refresh_generation > 2",
+        "SELECT COUNT(*) AS n FROM link_tokens WHERE refresh_generation > 2",
     );
     let not_active = count(
         &mut conn,

@@ -2,7 +2,8 @@
 //! it against the domain's state machine, change the row only if it is still in the expected
 //! state, and write the event rows (and any queued mail) in the same transaction.
 //!
-//! - `row`: the row, the insert and the changes a transition may make;
+//! - `row`: the link record (`links` joined with `link_tokens` and `link_reviews`), the insert and
+//!   the changes a transition may make, per table;
 //! - `find`: reading links (by id, by session, lists, the key-rotation walk);
 //! - `transition`: starting a link and committing transitions (SQLite: one transaction);
 //! - `pg`: the same commits as single PostgreSQL statements, built from the same columns;
@@ -32,8 +33,6 @@ pub use queue::{
 };
 pub use recovery::{claim, stale_in_flight};
 pub use refresh::{Settlement, TokenHealth, claim_due, claim_one, settle, token_health};
-pub use row::{LinkChanges, LinkRow, NewLink};
+pub use row::{LinkChanges, LinkRow, NewLink, OwnChanges, ReviewChanges, TokenChanges};
 pub use sealed::{SealedColumn, replace_sealed};
-pub use transition::{
-    Pin, Refused, SpentCode, Subject, Transition, apply, apply_all, insert, update,
-};
+pub use transition::{Pin, Refused, SpentCode, Subject, Transition, apply, apply_all, insert};

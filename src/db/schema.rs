@@ -48,9 +48,6 @@ diesel::table! {
         state -> Text,
         signup_email -> Text,
         registration_code -> Nullable<Binary>,
-        access_token -> Nullable<Binary>,
-        refresh_token -> Nullable<Binary>,
-        access_expires_at -> Nullable<Timestamp>,
         wise_user_id -> Nullable<BigInt>,
         wise_profile_id -> Nullable<BigInt>,
         attempts_remaining -> Integer,
@@ -61,13 +58,17 @@ diesel::table! {
         resends_in_window -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
-        review_reason -> Nullable<Text>,
-        checked_at -> Nullable<Timestamp>,
-        checked_partner_dob -> Nullable<Date>,
-        checked_partner_email -> Nullable<Text>,
-        checked_wise -> Nullable<Binary>,
-        approvals -> Integer,
-        first_approved_by -> Nullable<Text>,
+        return_url -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    link_tokens (link_id) {
+        link_id -> Text,
+        access_token -> Nullable<Binary>,
+        refresh_token -> Nullable<Binary>,
+        access_expires_at -> Nullable<Timestamp>,
         refresh_generation -> BigInt,
         refresh_leased_until -> Nullable<Timestamp>,
         refresh_due_at -> Nullable<Timestamp>,
@@ -76,8 +77,19 @@ diesel::table! {
         refresh_flagged_at -> Nullable<Timestamp>,
         refresh_in_doubt_at -> Nullable<Timestamp>,
         refreshed_at -> Nullable<Timestamp>,
-        return_url -> Nullable<Text>,
-        claimed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    link_reviews (link_id) {
+        link_id -> Text,
+        review_reason -> Nullable<Text>,
+        checked_at -> Nullable<Timestamp>,
+        checked_partner_dob -> Nullable<Date>,
+        checked_partner_email -> Nullable<Text>,
+        checked_wise -> Nullable<Binary>,
+        approvals -> Integer,
+        first_approved_by -> Nullable<Text>,
     }
 }
 
@@ -174,6 +186,8 @@ diesel::table! {
 
 diesel::joinable!(staff_sessions -> staff_users (staff_id));
 diesel::joinable!(links -> customers (customer_id));
+diesel::joinable!(link_tokens -> links (link_id));
+diesel::joinable!(link_reviews -> links (link_id));
 diesel::joinable!(link_events -> links (link_id));
 diesel::joinable!(outbox -> links (link_id));
 diesel::joinable!(spent_codes -> links (link_id));
@@ -184,6 +198,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     idempotency_keys,
     links,
+    link_tokens,
+    link_reviews,
     link_events,
     spent_codes,
     outbox,

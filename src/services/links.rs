@@ -47,7 +47,7 @@ use crate::clock::SharedClock;
 use crate::crypto::{Aad, KeyRing};
 use crate::db::Db;
 use crate::db::customers::{self, CustomerRow};
-use crate::db::links::{self, LinkChanges, LinkRow, Pin, SealedColumn, Transition};
+use crate::db::links::{self, LinkChanges, LinkRow, Pin, SealedColumn, TokenChanges, Transition};
 use crate::domain::{LinkId, LinkPolicy, TokenPolicy};
 use crate::wise::{UserTokens, WiseClient, WiseError};
 use lettre::message::Mailbox;
@@ -195,8 +195,8 @@ impl LinkService {
     }
 
     /// New tokens, sealed, with their expiry.
-    fn token_changes(&self, link_id: &LinkId, tokens: &UserTokens) -> LinkChanges {
-        LinkChanges {
+    fn token_changes(&self, link_id: &LinkId, tokens: &UserTokens) -> TokenChanges {
+        TokenChanges {
             access_token: Some(Some(self.seal(
                 link_id,
                 SealedColumn::AccessToken,
@@ -211,7 +211,7 @@ impl LinkService {
             refresh_due_at: Some(Some(
                 self.tokens.due_at(crate::clock::stored(tokens.expires_at)),
             )),
-            ..LinkChanges::default()
+            ..TokenChanges::default()
         }
     }
 }

@@ -116,9 +116,9 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
         let id = id.clone();
         tokio::task::spawn_blocking(move || {
             use diesel::prelude::*;
-            use wiselink::db::schema::links;
-            diesel::update(links::table.filter(links::id.eq(id)))
-                .set(links::access_expires_at.eq(past))
+            use wiselink::db::schema::link_tokens;
+            diesel::update(link_tokens::table.filter(link_tokens::link_id.eq(id)))
+                .set(link_tokens::access_expires_at.eq(past))
                 .execute(&mut **db.get().unwrap())
                 .unwrap();
         })

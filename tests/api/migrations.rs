@@ -128,3 +128,87 @@ fn sqlite_columns_in_any_order(item: &str) -> String {
     parts.sort();
     format!("table {} ({})", rest[..open].trim(), parts.join(", "))
 }
+
+/// Splitting the link record into `links`, `link_tokens` and `link_reviews` keeps every link an
+/// installation already has: its tokens, lease, failures and last identity check move with it,
+/// the link reads back whole, and reverting puts every value back into the one row.
+#[test]
+fn the_link_record_split_keeps_existing_links_and_reverts() {
+    const SPLIT: &str = "2026-12-05-000010_link_upkeep_and_review";
+    let database = TestDatabase::create();
+    let db = Db::connect(&settings(database.url(), &[]).database).unwrap();
+    let mut conn = db.get().unwrap();
+    let names = migrations::embedded_names().unwrap().0;
+    let split = names.iter().position(|n| n == SPLIT).unwrap();
+    for _ in 0..split {
+        migrations::run_next(&mut conn).unwrap().unwrap();
+    }
+    let (bytes_access, bytes_review) = match &**conn {
+        DbConnection::Postgresql(_) => ("'\\x0a0b'::bytea", "'\\x0c'::bytea"),
+        DbConnection::Sqlite(_) => ("X'0a0b'", "X'0c'"),
+    };
+    let statements = [
+        "INSERT INTO customers (customer_ref, email, date_of_birth, first_name, last_name, language, created_at, updated_at) \
+         VALUES ('old', 'old@example.com', '1990-01-01', 'O', 'L', 'en', '2026-12-01 10:00:00', '2026-12-01 10:00:00')"
+            .to_owned(),
+        format!(
+            "INSERT INTO links (id, customer_id, flow, state, signup_email, access_token, refresh_token, \
+               access_expires_at, attempts_remaining, created_at, updated_at, refresh_generation, \
+               refresh_due_at, refresh_failures, refresh_failing_since, review_reason, checked_at, \
+               checked_partner_dob, checked_partner_email, checked_wise, approvals, first_approved_by) \
+             SELECT 'lnk_old', id, 'email_code', 'needs_review', 'old@example.com', {bytes_access}, {bytes_access}, \
+               '2026-12-01 22:00:00', 5, '2026-12-01 10:00:00', '2026-12-01 11:00:00', 4, \
+               '2026-12-01 16:00:00', 2, '2026-12-01 10:30:00', 'dob_mismatch', '2026-12-01 11:00:00', \
+               '1990-01-01', 'old@example.com', {bytes_review}, 1, 'ana' FROM customers"
+        ),
+    ];
+    for sql in &statements {
+        diesel::sql_query(sql.as_str())
+            .execute(&mut **conn)
+            .unwrap();
+    }
+
+    assert_eq!(
+        migrations::run_next(&mut conn).unwrap().as_deref(),
+        Some("20261205000010")
+    );
+    let id = wiselink::domain::LinkId::from_stored("lnk_old".to_owned());
+    let link = wiselink::db::links::find(&mut conn, &id).unwrap().unwrap();
+    assert_eq!(link.state, wiselink::domain::LinkState::NeedsReview);
+    assert_eq!(link.access_token.as_deref(), Some(&[0x0a, 0x0b][..]));
+    assert_eq!(link.refresh_token.as_deref(), Some(&[0x0a, 0x0b][..]));
+    assert_eq!((link.refresh_generation, link.refresh_failures), (4, 2));
+    assert_eq!(
+        link.refresh_due_at.map(|t| t.to_string()).as_deref(),
+        Some("2026-12-01 16:00:00")
+    );
+    assert!(link.refresh_failing_since.is_some());
+    assert_eq!(link.review_reason.map(|r| r.as_str()), Some("dob_mismatch"));
+    assert_eq!(link.checked_wise.as_deref(), Some(&[0x0c][..]));
+    assert_eq!(
+        link.checked_partner_email.as_deref(),
+        Some("old@example.com")
+    );
+    assert_eq!(
+        (link.approvals, link.first_approved_by.as_deref()),
+        (1, Some("ana"))
+    );
+
+    assert_eq!(
+        migrations::revert_last(&mut conn).unwrap(),
+        "20261205000010"
+    );
+    #[derive(diesel::QueryableByName)]
+    struct Kept {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let kept: Kept = diesel::sql_query(
+        "SELECT COUNT(*) AS n FROM links WHERE id = 'lnk_old' AND access_token IS NOT NULL \
+           AND refresh_generation = 4 AND refresh_failures = 2 AND review_reason = 'dob_mismatch' \
+           AND approvals = 1 AND first_approved_by = 'ana' AND checked_wise IS NOT NULL",
+    )
+    .get_result(&mut **conn)
+    .unwrap();
+    assert_eq!(kept.n, 1, "every value is back in the one row");
+}

@@ -93,7 +93,7 @@ async fn rejecting_destroys_tokens_and_sends_a_neutral_email() {
     assert_eq!(json(rejected).await["state"], "rejected");
     assert_eq!(
         app.count(
-            "SELECT COUNT(*) AS n FROM links WHERE state = 'rejected' AND access_token IS NULL \
+            "SELECT COUNT(*) AS n FROM links JOIN link_tokens t ON t.link_id = links.id WHERE state = 'rejected' AND access_token IS NULL \
                AND refresh_token IS NULL AND registration_code IS NULL AND session_token_hash IS NULL"
         )
         .await,
@@ -189,7 +189,7 @@ async fn four_eyes_needs_a_second_different_approver() {
 async fn no_decision_activates_a_link_without_tokens() {
     let app = spawn_app().await;
     let id = in_review(&app, "eve").await;
-    app.execute("UPDATE links SET access_token = NULL, refresh_token = NULL")
+    app.execute("UPDATE link_tokens SET access_token = NULL, refresh_token = NULL")
         .await
         .unwrap();
     let approved = app.decide(&app.api_key, &id, "approve", "fine").await;

@@ -1,6 +1,7 @@
 //! Reading links.
 
 use super::LinkRow;
+use super::row::{LINK_COLUMNS, linked};
 use crate::db::schema::{customers, links};
 use crate::db::{DbConnection, DbError};
 use crate::domain::{CustomerId, LinkId, LinkState};
@@ -8,7 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub fn find(conn: &mut DbConnection, id: &LinkId) -> Result<Option<LinkRow>, DbError> {
-    Ok(links::table
+    Ok(linked()
         .filter(links::id.eq(id))
         .load::<LinkRow>(conn)?
         .pop())
@@ -18,7 +19,7 @@ pub fn find_by_session(
     conn: &mut DbConnection,
     token_hash: &[u8],
 ) -> Result<Option<LinkRow>, DbError> {
-    Ok(links::table
+    Ok(linked()
         .filter(links::session_token_hash.eq(token_hash))
         .load::<LinkRow>(conn)?
         .pop())
@@ -29,10 +30,10 @@ pub fn find_by_session_with_language(
     conn: &mut DbConnection,
     token_hash: &[u8],
 ) -> Result<Option<(LinkRow, String)>, DbError> {
-    Ok(links::table
+    Ok(linked()
         .inner_join(customers::table)
         .filter(links::session_token_hash.eq(token_hash))
-        .select((links::all_columns, customers::language))
+        .select((LINK_COLUMNS, customers::language))
         .load::<(LinkRow, String)>(conn)?
         .pop())
 }
@@ -57,7 +58,7 @@ pub fn live_of_customer(
         .filter(|s| s.is_final())
         .map(LinkState::as_str)
         .collect::<Vec<_>>();
-    Ok(links::table
+    Ok(linked()
         .filter(links::customer_id.eq(customer_id))
         .filter(links::state.ne_all(finals))
         .load::<LinkRow>(conn)?
@@ -81,9 +82,9 @@ pub struct CustomerLink {
 
 /// Links with their customer's reference, newest first.
 pub fn list(conn: &mut DbConnection, filter: &ListFilter) -> Result<Vec<CustomerLink>, DbError> {
-    let mut query = links::table
+    let mut query = linked()
         .inner_join(customers::table)
-        .select((links::all_columns, customers::customer_ref))
+        .select((LINK_COLUMNS, customers::customer_ref))
         .into_boxed();
     if let Some(customer_ref) = &filter.customer_ref {
         query = query.filter(customers::customer_ref.eq(customer_ref.clone()));
@@ -113,7 +114,7 @@ pub fn batch_after(
     after_id: &str,
     limit: i64,
 ) -> Result<Vec<LinkRow>, DbError> {
-    Ok(links::table
+    Ok(linked()
         .filter(links::id.gt(after_id))
         .order(links::id.asc())
         .limit(limit)

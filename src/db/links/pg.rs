@@ -3,15 +3,15 @@
 //! so they happen together or not at all without `BEGIN`/`COMMIT` round trips; when the link is no
 //! longer in the expected state the update matches nothing and neither does anything else.
 //!
-//! The statement is built from the same pieces as the portable path: the row comes back as
-//! `links::all_columns` (so `LinkRow` reads it as on SQLite), the event rows are the same
+//! The statement is built from the same pieces as the portable path: the link comes back as
+//! `links`', `link_tokens`' and `link_reviews`' columns (so `LinkRow` reads it as on SQLite), the event rows are the same
 //! [`NewEvent`] values under the schema's column names, and the outbox rows the same messages.
 
 use super::LinkRow;
 use super::events::{NEW_EVENT_COLUMNS, NewEvent};
 use super::transition::{Pin, Plan, SpentCode};
 use crate::db::outbox::{NEW_MESSAGE_COLUMNS, PENDING};
-use crate::db::schema::links;
+use crate::db::schema::{link_reviews, link_tokens, links};
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -38,13 +38,16 @@ pub(super) fn commit(
     pin: Option<Pin>,
     now: NaiveDateTime,
 ) -> QueryResult<Option<LinkRow>> {
+    let (own, tokens, review) = plan.changes.clone().split();
     let statement = Commit {
         values: (
             links::state.eq(plan.to.as_str()),
             links::updated_at.eq(now),
-            &plan.changes,
+            &own,
         )
             .as_changeset(),
+        tokens: (!tokens.is_empty()).then(|| tokens.as_changeset()),
+        review: (!review.is_empty()).then(|| review.as_changeset()),
         plan,
         pin,
         now,
@@ -52,23 +55,26 @@ pub(super) fn commit(
     Ok(statement.load::<LinkRow>(conn)?.pop())
 }
 
-struct Commit<'a, V> {
+struct Commit<'a, V, T, R> {
     values: V,
+    /// What changes in the side tables, if anything.
+    tokens: Option<T>,
+    review: Option<R>,
     plan: &'a Plan<'a>,
     pin: Option<Pin>,
     now: NaiveDateTime,
 }
 
-impl<V> QueryId for Commit<'_, V> {
+impl<V, T, R> QueryId for Commit<'_, V, T, R> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<V> Query for Commit<'_, V> {
-    type SqlType = links::SqlType;
+impl<V, T, R> Query for Commit<'_, V, T, R> {
+    type SqlType = (links::SqlType, link_tokens::SqlType, link_reviews::SqlType);
 }
 
-impl<V> RunQueryDsl<PgConnection> for Commit<'_, V> {}
+impl<V, T, R> RunQueryDsl<PgConnection> for Commit<'_, V, T, R> {}
 
 /// Binds one event's values in [`NEW_EVENT_COLUMNS`] order.
 fn bind_event<'b>(out: &mut AstPass<'_, 'b, Pg>, e: &'b NewEvent<'b>) -> QueryResult<()> {
@@ -89,7 +95,12 @@ fn bind_event<'b>(out: &mut AstPass<'_, 'b, Pg>, e: &'b NewEvent<'b>) -> QueryRe
     out.push_bind_param::<Nullable<Text>, _>(&e.event)
 }
 
-impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
+impl<V, T, R> QueryFragment<Pg> for Commit<'_, V, T, R>
+where
+    V: QueryFragment<Pg>,
+    T: QueryFragment<Pg>,
+    R: QueryFragment<Pg>,
+{
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         let plan = self.plan;
         out.push_sql("WITH u AS (UPDATE links SET ");
@@ -103,12 +114,36 @@ impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
             out.push_bind_param::<Timestamp, _>(updated_at)?;
         }
         if let Some(generation) = &plan.lease_generation {
+            out.push_sql(" AND EXISTS (SELECT 1 FROM link_tokens WHERE link_id = ");
+            out.push_bind_param::<Text, _>(plan.link_id)?;
             out.push_sql(" AND refresh_generation = ");
             out.push_bind_param::<BigInt, _>(generation)?;
+            out.push_sql(")");
         }
         out.push_sql(" RETURNING ");
         links::all_columns.walk_ast(out.reborrow())?;
         out.push_sql(")");
+
+        // The side tables, only where something changes there (and only if the row update
+        // matched); the answer below reads the others as they are.
+        if let Some(tokens) = &self.tokens {
+            out.push_sql(", t AS (UPDATE link_tokens SET ");
+            tokens.walk_ast(out.reborrow())?;
+            out.push_sql(" WHERE link_id = ");
+            out.push_bind_param::<Text, _>(plan.link_id)?;
+            out.push_sql(" AND EXISTS (SELECT 1 FROM u) RETURNING ");
+            link_tokens::all_columns.walk_ast(out.reborrow())?;
+            out.push_sql(")");
+        }
+        if let Some(review) = &self.review {
+            out.push_sql(", r AS (UPDATE link_reviews SET ");
+            review.walk_ast(out.reborrow())?;
+            out.push_sql(" WHERE link_id = ");
+            out.push_bind_param::<Text, _>(plan.link_id)?;
+            out.push_sql(" AND EXISTS (SELECT 1 FROM u) RETURNING ");
+            link_reviews::all_columns.walk_ast(out.reborrow())?;
+            out.push_sql(")");
+        }
 
         // One INSERT for all event rows, in order (so their ids keep the transitions' order), and
         // only if the update matched.
@@ -183,12 +218,20 @@ impl<V: QueryFragment<Pg>> QueryFragment<Pg> for Commit<'_, V> {
             out.push_bind_param::<BigInt, _>(&pin.customer_id)?;
             out.push_sql(" AND wise_user_id IS NULL AND EXISTS (SELECT 1 FROM u))");
         }
-        out.push_sql(" SELECT u.* FROM u");
+        out.push_sql(" SELECT u.*, t.*, r.* FROM u");
+        out.push_sql(match self.tokens {
+            Some(_) => " CROSS JOIN t",
+            None => " JOIN link_tokens t ON t.link_id = u.id",
+        });
+        out.push_sql(match self.review {
+            Some(_) => " CROSS JOIN r",
+            None => " JOIN link_reviews r ON r.link_id = u.id",
+        });
         Ok(())
     }
 }
 
-/// A new link and its first event row in one statement.
+/// A new link, its (empty) token upkeep and review rows, and its first event row in one statement.
 pub(super) fn insert<V>(conn: &mut PgConnection, row: V, event: &NewEvent<'_>) -> QueryResult<usize>
 where
     V: Insertable<links::table>,
@@ -217,7 +260,9 @@ impl<I: QueryFragment<Pg>> QueryFragment<Pg> for Start<'_, I> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql("WITH l AS (");
         self.insert.walk_ast(out.reborrow())?;
-        out.push_sql(" RETURNING id) INSERT INTO link_events (");
+        out.push_sql(" RETURNING id), t AS (INSERT INTO link_tokens (link_id) SELECT id FROM l)");
+        out.push_sql(", r AS (INSERT INTO link_reviews (link_id) SELECT id FROM l)");
+        out.push_sql(" INSERT INTO link_events (");
         out.push_sql(&COLUMN_LISTS.events);
         out.push_sql(") SELECT ");
         bind_event(&mut out, self.event)?;

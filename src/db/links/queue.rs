@@ -4,6 +4,7 @@
 //! (`updated_at`, `id`) over the `links_queue` index.
 
 use super::LinkRow;
+use super::row::{LINK_COLUMNS, linked};
 use crate::db::schema::{customers, links, outbox};
 use crate::db::{DbConnection, DbError};
 use crate::domain::{LinkId, LinkState};
@@ -44,13 +45,9 @@ pub struct QueueItem {
 }
 
 pub fn queue(conn: &mut DbConnection, f: &QueueFilter) -> Result<Vec<QueueItem>, DbError> {
-    let mut query = links::table
+    let mut query = linked()
         .inner_join(customers::table)
-        .select((
-            links::all_columns,
-            customers::customer_ref,
-            customers::email,
-        ))
+        .select((LINK_COLUMNS, customers::customer_ref, customers::email))
         .filter(links::state.eq(f.state.as_str()))
         .into_boxed();
     if let Some(since) = f.since {

@@ -1,5 +1,5 @@
-//! Token upkeep: the refresh lease. Whoever refreshes a link's tokens first claims its lease with
-//! one `UPDATE … WHERE` that bumps `refresh_generation`; no row lock is held while Wise is called.
+//! Token upkeep (`link_tokens`): the refresh lease. Whoever refreshes a link's tokens first claims
+//! its lease with one `UPDATE … WHERE` that bumps `refresh_generation`; no row lock is held while Wise is called.
 //! What the refresh found is written only if the generation is still the one claimed, so a worker
 //! whose lease passed to another (it was too slow, or its instance froze) writes nothing; writing
 //! it ends the lease and bumps the generation again, so a caller that read the link before can
@@ -8,8 +8,9 @@
 //! A lease that ended without being settled means its holder died mid-call: Wise may have
 //! replaced the tokens ([`LinkRow::refresh_unsettled`]).
 
-use super::{LinkChanges, LinkRow};
-use crate::db::schema::links;
+use super::LinkRow;
+use super::row::{TokenChanges, linked};
+use crate::db::schema::{link_tokens, links};
 use crate::db::{DbConnection, DbError};
 use crate::domain::{LinkId, LinkState};
 use chrono::NaiveDateTime;
@@ -39,27 +40,45 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     batch: i64,
 ) -> Result<Vec<LinkRow>, DbError> {
-    let due = links::table
+    let due = link_tokens::table
+        .inner_join(links::table)
         .filter(links::state.eq(LinkState::Active.as_str()))
-        .filter(links::refresh_due_at.le(now))
+        .filter(link_tokens::refresh_due_at.le(now))
         .filter(
-            links::refresh_leased_until
+            link_tokens::refresh_leased_until
                 .is_null()
-                .or(links::refresh_leased_until.le(now)),
+                .or(link_tokens::refresh_leased_until.le(now)),
         )
-        .order(links::refresh_due_at.asc())
+        .order(link_tokens::refresh_due_at.asc())
         .limit(batch)
-        .select(links::id);
-    Ok(conn.transaction(|c| {
+        .select(link_tokens::link_id);
+    conn.transaction(|c| {
         let ids: Vec<LinkId> = match c {
             DbConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
             DbConnection::Sqlite(_) => due.load(c)?,
         };
         if ids.is_empty() {
-            return Ok::<_, diesel::result::Error>(Vec::new());
+            return Ok(Vec::new());
         }
         take_leases(c, &ids, Claim::Due, now, lease_until)
-    })?)
+    })
+}
+
+/// Those of `ids` that are active links: token upkeep applies to active links only. (A subquery
+/// on the primary key, so it reads only these links.)
+type ActiveAmong<'a> = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<links::table, diesel::dsl::EqAny<links::id, &'a [LinkId]>>,
+        diesel::dsl::Eq<links::state, &'static str>,
+    >,
+    links::id,
+>;
+
+fn active_among(ids: &[LinkId]) -> ActiveAmong<'_> {
+    links::table
+        .filter(links::id.eq_any(ids))
+        .filter(links::state.eq(LinkState::Active.as_str()))
+        .select(links::id)
 }
 
 /// What a claim checks again in its `UPDATE`, beyond the lease being free.
@@ -87,70 +106,78 @@ pub fn claim_one(
         .pop())
 }
 
+/// Takes the leases (only `link_tokens` is written) and reads the links claimed.
 fn take_leases(
     conn: &mut DbConnection,
     ids: &[LinkId],
     claim: Claim,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
-) -> QueryResult<Vec<LinkRow>> {
+) -> Result<Vec<LinkRow>, DbError> {
     let (due_by, generation) = match claim {
         Claim::Due => (Some(now), None),
         Claim::Unchanged(g) => (None, Some(g)),
     };
     // A lease that ended without being settled: its holder died (or froze) with a refresh out,
     // so what Wise did is unknown. Remembered before the lease is taken again.
-    diesel::update(links::table)
-        .filter(links::id.eq_any(ids))
-        .filter(links::state.eq(LinkState::Active.as_str()))
-        .filter(links::refresh_leased_until.le(now))
-        .filter(links::refresh_in_doubt_at.is_null())
-        .set(links::refresh_in_doubt_at.eq(now))
+    diesel::update(link_tokens::table)
+        .filter(link_tokens::link_id.eq_any(active_among(ids)))
+        .filter(link_tokens::refresh_leased_until.le(now))
+        .filter(link_tokens::refresh_in_doubt_at.is_null())
+        .set(link_tokens::refresh_in_doubt_at.eq(now))
         .execute(conn)?;
     // The conditions are checked again by the UPDATE itself, so of two claimers of one link
     // exactly one gets it, and a link renewed meanwhile is not claimed again.
-    diesel::update(links::table)
-        .filter(links::id.eq_any(ids))
-        .filter(links::state.eq(LinkState::Active.as_str()))
+    let claimed: Vec<LinkId> = diesel::update(link_tokens::table)
+        .filter(link_tokens::link_id.eq_any(active_among(ids)))
         .filter(
-            links::refresh_leased_until
+            link_tokens::refresh_leased_until
                 .is_null()
-                .or(links::refresh_leased_until.le(now)),
+                .or(link_tokens::refresh_leased_until.le(now)),
         )
         .filter(
-            links::refresh_due_at
+            link_tokens::refresh_due_at
                 .le(due_by.unwrap_or(now))
                 .or(due_by.is_none().into_sql::<Bool>()),
         )
         .filter(
-            links::refresh_generation
+            link_tokens::refresh_generation
                 .nullable()
                 .eq(generation)
                 .or(generation.is_none().into_sql::<Bool>()),
         )
         .set((
-            links::refresh_generation.eq(links::refresh_generation + 1),
-            links::refresh_leased_until.eq(lease_until),
+            link_tokens::refresh_generation.eq(link_tokens::refresh_generation + 1),
+            link_tokens::refresh_leased_until.eq(lease_until),
         ))
-        .returning(links::all_columns)
-        .get_results::<LinkRow>(conn)
+        .returning(link_tokens::link_id)
+        .get_results(conn)?;
+    if claimed.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(linked()
+        .filter(links::id.eq_any(&claimed))
+        .order(link_tokens::refresh_due_at.asc())
+        .load::<LinkRow>(conn)?)
 }
 
 /// What a refresh found, to write under the lease of `generation`.
 pub struct Settlement {
     pub id: LinkId,
     pub generation: i64,
-    pub changes: LinkChanges,
+    pub changes: TokenChanges,
 }
 
 /// Writes what a refresh found (and ends the lease, if the changes say so), if the link is still
 /// active under the lease of its generation. Returns whether it was (`false`: the lease passed to
-/// someone else, or the link left `active`).
+/// someone else, or the link left `active`). Only the narrow `link_tokens` row is written.
 pub fn settle(conn: &mut DbConnection, write: &Settlement) -> Result<bool, DbError> {
-    let n = diesel::update(links::table)
-        .filter(links::id.eq(&write.id))
-        .filter(links::state.eq(LinkState::Active.as_str()))
-        .filter(links::refresh_generation.eq(write.generation))
+    if write.changes.is_empty() {
+        return Ok(false);
+    }
+    let n = diesel::update(link_tokens::table)
+        .filter(link_tokens::link_id.eq_any(active_among(std::slice::from_ref(&write.id))))
+        .filter(link_tokens::refresh_generation.eq(write.generation))
         .set(&write.changes)
         .execute(conn)?;
     Ok(n == 1)
@@ -172,12 +199,14 @@ pub fn token_health(conn: &mut DbConnection) -> Result<TokenHealth, DbError> {
         .group_by(links::state)
         .select((links::state, count_star()))
         .load::<(String, i64)>(conn)?;
-    let active = links::table.filter(links::state.eq(LinkState::Active.as_str()));
+    let active = links::table
+        .inner_join(link_tokens::table)
+        .filter(links::state.eq(LinkState::Active.as_str()));
     let earliest_expiry = active
-        .select(min(links::access_expires_at))
+        .select(min(link_tokens::access_expires_at))
         .first::<Option<NaiveDateTime>>(conn)?;
     let failing = active
-        .filter(links::refresh_flagged_at.is_not_null())
+        .filter(link_tokens::refresh_flagged_at.is_not_null())
         .count()
         .get_result(conn)?;
     Ok(TokenHealth {

@@ -1,15 +1,20 @@
-//! The link row as read, as inserted, and the columns a transition may change.
+//! The link record as read (its row joined with its token upkeep and review rows), as inserted,
+//! and the columns a transition may change.
 
-use crate::db::schema::links;
+use crate::db::schema::{link_reviews, link_tokens, links};
 use crate::domain::{
     CustomerId, LinkFlow, LinkId, LinkOrigin, LinkState, ReviewReason, WiseProfileId, WiseUserId,
 };
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::backend::Backend;
+use diesel::deserialize::FromStaticSqlRow;
+use diesel::dsl::InnerJoin;
 use diesel::prelude::*;
 
-/// A link as stored. Fields in the table's column order (`links::all_columns`), which both
+/// A link as read: its own row joined with its token upkeep and its review record (one row each
+/// per link, written with the link). Fields in the order of [`linked`]'s columns, which both
 /// backends read by position.
-#[derive(Clone, Queryable)]
+#[derive(Clone)]
 pub struct LinkRow {
     pub id: LinkId,
     pub customer_id: CustomerId,
@@ -19,9 +24,6 @@ pub struct LinkRow {
     pub state: LinkState,
     pub signup_email: String,
     pub registration_code: Option<Vec<u8>>,
-    pub access_token: Option<Vec<u8>>,
-    pub refresh_token: Option<Vec<u8>>,
-    pub access_expires_at: Option<NaiveDateTime>,
     pub wise_user_id: Option<WiseUserId>,
     pub wise_profile_id: Option<WiseProfileId>,
     pub attempts_remaining: i32,
@@ -32,6 +34,27 @@ pub struct LinkRow {
     pub resends_in_window: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Redirect flow: where the browser goes after Wise's page (an allowed `links.return_urls`).
+    pub return_url: Option<String>,
+    /// When the customer claimed the Wise account the partner created.
+    pub claimed_at: Option<NaiveDateTime>,
+    // `link_tokens`
+    pub access_token: Option<Vec<u8>>,
+    pub refresh_token: Option<Vec<u8>>,
+    pub access_expires_at: Option<NaiveDateTime>,
+    /// Token upkeep ([`refresh`](super::refresh)): the lease generation, who holds it until when,
+    /// when the refresher next takes the link, the failures so far, since when they fail, when
+    /// the link was flagged `refresh_failing`, whether the last answer was lost, and the last
+    /// refresh that worked.
+    pub refresh_generation: i64,
+    pub refresh_leased_until: Option<NaiveDateTime>,
+    pub refresh_due_at: Option<NaiveDateTime>,
+    pub refresh_failures: i32,
+    pub refresh_failing_since: Option<NaiveDateTime>,
+    pub refresh_flagged_at: Option<NaiveDateTime>,
+    pub refresh_in_doubt_at: Option<NaiveDateTime>,
+    pub refreshed_at: Option<NaiveDateTime>,
+    // `link_reviews`
     /// Why the link awaits staff (`needs_review`), as the last identity check found.
     pub review_reason: Option<ReviewReason>,
     /// The last identity check: when, and the partner's values it compared.
@@ -43,22 +66,133 @@ pub struct LinkRow {
     /// Approvals given in this review (four-eyes), and by whom the first.
     pub approvals: i32,
     pub first_approved_by: Option<String>,
-    /// Token upkeep ([`refresh`](super::refresh)): the lease generation, who holds it until when,
-    /// when a failed refresh may be tried again, the failures so far, since when they fail, when
-    /// the link was flagged `refresh_failing`, whether the last answer was lost, and the last
-    /// refresh that worked.
-    pub refresh_generation: i64,
-    pub refresh_leased_until: Option<NaiveDateTime>,
-    pub refresh_due_at: Option<NaiveDateTime>,
-    pub refresh_failures: i32,
-    pub refresh_failing_since: Option<NaiveDateTime>,
-    pub refresh_flagged_at: Option<NaiveDateTime>,
-    pub refresh_in_doubt_at: Option<NaiveDateTime>,
-    pub refreshed_at: Option<NaiveDateTime>,
-    /// Redirect flow: where the browser goes after Wise's page (an allowed `links.return_urls`).
-    pub return_url: Option<String>,
-    /// When the customer claimed the Wise account the partner created.
-    pub claimed_at: Option<NaiveDateTime>,
+}
+
+/// A link with its two side rows: what every read of a whole link selects from (its default
+/// columns are `links`', `link_tokens`' and `link_reviews`' in that order).
+pub type Linked = InnerJoin<InnerJoin<links::table, link_tokens::table>, link_reviews::table>;
+
+pub fn linked() -> Linked {
+    links::table
+        .inner_join(link_tokens::table)
+        .inner_join(link_reviews::table)
+}
+
+/// [`Linked`]'s columns, for selects that join more tables.
+pub type LinkColumns = (
+    <links::table as Table>::AllColumns,
+    <link_tokens::table as Table>::AllColumns,
+    <link_reviews::table as Table>::AllColumns,
+);
+
+pub const LINK_COLUMNS: LinkColumns = (
+    links::all_columns,
+    link_tokens::all_columns,
+    link_reviews::all_columns,
+);
+
+/// `links::all_columns`.
+#[derive(Queryable)]
+pub struct OwnRow {
+    id: LinkId,
+    customer_id: CustomerId,
+    flow: LinkFlow,
+    origin: Option<LinkOrigin>,
+    state: LinkState,
+    signup_email: String,
+    registration_code: Option<Vec<u8>>,
+    wise_user_id: Option<WiseUserId>,
+    wise_profile_id: Option<WiseProfileId>,
+    attempts_remaining: i32,
+    code_expires_at: Option<NaiveDateTime>,
+    session_token_hash: Option<Vec<u8>>,
+    last_resend_at: Option<NaiveDateTime>,
+    resend_window_start: Option<NaiveDateTime>,
+    resends_in_window: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    return_url: Option<String>,
+    claimed_at: Option<NaiveDateTime>,
+}
+
+/// `link_tokens::all_columns`.
+#[derive(Queryable)]
+pub struct UpkeepRow {
+    _link_id: LinkId,
+    access_token: Option<Vec<u8>>,
+    refresh_token: Option<Vec<u8>>,
+    access_expires_at: Option<NaiveDateTime>,
+    refresh_generation: i64,
+    refresh_leased_until: Option<NaiveDateTime>,
+    refresh_due_at: Option<NaiveDateTime>,
+    refresh_failures: i32,
+    refresh_failing_since: Option<NaiveDateTime>,
+    refresh_flagged_at: Option<NaiveDateTime>,
+    refresh_in_doubt_at: Option<NaiveDateTime>,
+    refreshed_at: Option<NaiveDateTime>,
+}
+
+/// `link_reviews::all_columns`.
+#[derive(Queryable)]
+pub struct ReviewRow {
+    _link_id: LinkId,
+    review_reason: Option<ReviewReason>,
+    checked_at: Option<NaiveDateTime>,
+    checked_partner_dob: Option<NaiveDate>,
+    checked_partner_email: Option<String>,
+    checked_wise: Option<Vec<u8>>,
+    approvals: i32,
+    first_approved_by: Option<String>,
+}
+
+impl<ST, DB> Queryable<ST, DB> for LinkRow
+where
+    DB: Backend,
+    (OwnRow, UpkeepRow, ReviewRow): FromStaticSqlRow<ST, DB>,
+{
+    type Row = (OwnRow, UpkeepRow, ReviewRow);
+
+    fn build((own, upkeep, review): Self::Row) -> diesel::deserialize::Result<Self> {
+        Ok(LinkRow {
+            id: own.id,
+            customer_id: own.customer_id,
+            flow: own.flow,
+            origin: own.origin,
+            state: own.state,
+            signup_email: own.signup_email,
+            registration_code: own.registration_code,
+            wise_user_id: own.wise_user_id,
+            wise_profile_id: own.wise_profile_id,
+            attempts_remaining: own.attempts_remaining,
+            code_expires_at: own.code_expires_at,
+            session_token_hash: own.session_token_hash,
+            last_resend_at: own.last_resend_at,
+            resend_window_start: own.resend_window_start,
+            resends_in_window: own.resends_in_window,
+            created_at: own.created_at,
+            updated_at: own.updated_at,
+            return_url: own.return_url,
+            claimed_at: own.claimed_at,
+            access_token: upkeep.access_token,
+            refresh_token: upkeep.refresh_token,
+            access_expires_at: upkeep.access_expires_at,
+            refresh_generation: upkeep.refresh_generation,
+            refresh_leased_until: upkeep.refresh_leased_until,
+            refresh_due_at: upkeep.refresh_due_at,
+            refresh_failures: upkeep.refresh_failures,
+            refresh_failing_since: upkeep.refresh_failing_since,
+            refresh_flagged_at: upkeep.refresh_flagged_at,
+            refresh_in_doubt_at: upkeep.refresh_in_doubt_at,
+            refreshed_at: upkeep.refreshed_at,
+            review_reason: review.review_reason,
+            checked_at: review.checked_at,
+            checked_partner_dob: review.checked_partner_dob,
+            checked_partner_email: review.checked_partner_email,
+            checked_wise: review.checked_wise,
+            approvals: review.approvals,
+            first_approved_by: review.first_approved_by,
+        })
+    }
 }
 
 impl LinkRow {
@@ -84,81 +218,98 @@ pub struct NewLink<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-/// Columns a transition may change besides the state. `None` leaves a column alone;
-/// `Some(None)` clears it.
-#[derive(Default, Clone, AsChangeset)]
-#[diesel(table_name = links)]
-pub struct LinkChanges {
-    pub flow: Option<LinkFlow>,
-    pub signup_email: Option<String>,
-    pub return_url: Option<Option<String>>,
-    pub origin: Option<LinkOrigin>,
-    pub registration_code: Option<Option<Vec<u8>>>,
-    pub access_token: Option<Option<Vec<u8>>>,
-    pub refresh_token: Option<Option<Vec<u8>>>,
-    pub access_expires_at: Option<Option<NaiveDateTime>>,
-    pub wise_user_id: Option<Option<WiseUserId>>,
-    pub wise_profile_id: Option<Option<WiseProfileId>>,
-    pub attempts_remaining: Option<i32>,
-    pub code_expires_at: Option<Option<NaiveDateTime>>,
-    pub session_token_hash: Option<Option<Vec<u8>>>,
-    pub last_resend_at: Option<Option<NaiveDateTime>>,
-    pub resend_window_start: Option<Option<NaiveDateTime>>,
-    pub resends_in_window: Option<i32>,
-    pub review_reason: Option<Option<ReviewReason>>,
-    pub checked_at: Option<Option<NaiveDateTime>>,
-    pub checked_partner_dob: Option<Option<NaiveDate>>,
-    pub checked_partner_email: Option<Option<String>>,
-    pub checked_wise: Option<Option<Vec<u8>>>,
-    pub approvals: Option<i32>,
-    pub first_approved_by: Option<Option<String>>,
-    pub refresh_generation: Option<i64>,
-    pub refresh_leased_until: Option<Option<NaiveDateTime>>,
-    pub refresh_due_at: Option<Option<NaiveDateTime>>,
-    pub refresh_failures: Option<i32>,
-    pub refresh_failing_since: Option<Option<NaiveDateTime>>,
-    pub refresh_flagged_at: Option<Option<NaiveDateTime>>,
-    pub refresh_in_doubt_at: Option<Option<NaiveDateTime>>,
-    pub refreshed_at: Option<Option<NaiveDateTime>>,
-    pub claimed_at: Option<Option<NaiveDateTime>>,
+/// Declares [`LinkChanges`] (every column a transition may change besides the state) and, per
+/// table, the part of it that table takes.
+macro_rules! link_changes {
+    ($($(#[$doc:meta])* $part:ident for $table:ident { $($field:ident: $ty:ty,)* })*) => {
+        /// Columns a transition may change besides the state, over the link's three tables.
+        /// `None` leaves a column alone; `Some(None)` clears it.
+        #[derive(Default, Clone)]
+        pub struct LinkChanges {
+            $($(pub $field: Option<$ty>,)*)*
+        }
+
+        impl LinkChanges {
+            /// These changes followed by `later`'s: where both set a column, `later` wins.
+            pub fn then(self, later: LinkChanges) -> LinkChanges {
+                LinkChanges { $($($field: later.$field.or(self.$field),)*)* }
+            }
+
+            /// The changes per table.
+            pub fn split(self) -> ($($part,)*) {
+                ($($part { $($field: self.$field,)* },)*)
+            }
+        }
+
+        $(
+            $(#[$doc])*
+            #[derive(Default, Clone, AsChangeset)]
+            #[diesel(table_name = $table)]
+            pub struct $part {
+                $(pub $field: Option<$ty>,)*
+            }
+
+            impl $part {
+                /// Changes nothing (an empty `SET` is not a statement).
+                pub fn is_empty(&self) -> bool {
+                    true $(&& self.$field.is_none())*
+                }
+
+                /// These changes followed by `later`'s: where both set a column, `later` wins.
+                pub fn then(self, later: $part) -> $part {
+                    $part { $($field: later.$field.or(self.$field),)* }
+                }
+            }
+
+            impl From<$part> for LinkChanges {
+                fn from(part: $part) -> LinkChanges {
+                    LinkChanges { $($field: part.$field,)* ..LinkChanges::default() }
+                }
+            }
+        )*
+    };
 }
 
-impl LinkChanges {
-    /// These changes followed by `later`'s: where both set a column, `later` wins.
-    pub fn then(self, later: LinkChanges) -> LinkChanges {
-        LinkChanges {
-            flow: later.flow.or(self.flow),
-            signup_email: later.signup_email.or(self.signup_email),
-            return_url: later.return_url.or(self.return_url),
-            origin: later.origin.or(self.origin),
-            registration_code: later.registration_code.or(self.registration_code),
-            access_token: later.access_token.or(self.access_token),
-            refresh_token: later.refresh_token.or(self.refresh_token),
-            access_expires_at: later.access_expires_at.or(self.access_expires_at),
-            wise_user_id: later.wise_user_id.or(self.wise_user_id),
-            wise_profile_id: later.wise_profile_id.or(self.wise_profile_id),
-            attempts_remaining: later.attempts_remaining.or(self.attempts_remaining),
-            code_expires_at: later.code_expires_at.or(self.code_expires_at),
-            session_token_hash: later.session_token_hash.or(self.session_token_hash),
-            last_resend_at: later.last_resend_at.or(self.last_resend_at),
-            resend_window_start: later.resend_window_start.or(self.resend_window_start),
-            resends_in_window: later.resends_in_window.or(self.resends_in_window),
-            review_reason: later.review_reason.or(self.review_reason),
-            checked_at: later.checked_at.or(self.checked_at),
-            checked_partner_dob: later.checked_partner_dob.or(self.checked_partner_dob),
-            checked_partner_email: later.checked_partner_email.or(self.checked_partner_email),
-            checked_wise: later.checked_wise.or(self.checked_wise),
-            approvals: later.approvals.or(self.approvals),
-            first_approved_by: later.first_approved_by.or(self.first_approved_by),
-            refresh_generation: later.refresh_generation.or(self.refresh_generation),
-            refresh_leased_until: later.refresh_leased_until.or(self.refresh_leased_until),
-            refresh_due_at: later.refresh_due_at.or(self.refresh_due_at),
-            refresh_failures: later.refresh_failures.or(self.refresh_failures),
-            refresh_failing_since: later.refresh_failing_since.or(self.refresh_failing_since),
-            refresh_flagged_at: later.refresh_flagged_at.or(self.refresh_flagged_at),
-            refresh_in_doubt_at: later.refresh_in_doubt_at.or(self.refresh_in_doubt_at),
-            refreshed_at: later.refreshed_at.or(self.refreshed_at),
-            claimed_at: later.claimed_at.or(self.claimed_at),
-        }
+link_changes! {
+    /// What changes in `links`.
+    OwnChanges for links {
+        flow: LinkFlow,
+        signup_email: String,
+        return_url: Option<String>,
+        origin: LinkOrigin,
+        registration_code: Option<Vec<u8>>,
+        wise_user_id: Option<WiseUserId>,
+        wise_profile_id: Option<WiseProfileId>,
+        attempts_remaining: i32,
+        code_expires_at: Option<NaiveDateTime>,
+        session_token_hash: Option<Vec<u8>>,
+        last_resend_at: Option<NaiveDateTime>,
+        resend_window_start: Option<NaiveDateTime>,
+        resends_in_window: i32,
+        claimed_at: Option<NaiveDateTime>,
+    }
+    /// What changes in `link_tokens`: all a refresh ever writes.
+    TokenChanges for link_tokens {
+        access_token: Option<Vec<u8>>,
+        refresh_token: Option<Vec<u8>>,
+        access_expires_at: Option<NaiveDateTime>,
+        refresh_generation: i64,
+        refresh_leased_until: Option<NaiveDateTime>,
+        refresh_due_at: Option<NaiveDateTime>,
+        refresh_failures: i32,
+        refresh_failing_since: Option<NaiveDateTime>,
+        refresh_flagged_at: Option<NaiveDateTime>,
+        refresh_in_doubt_at: Option<NaiveDateTime>,
+        refreshed_at: Option<NaiveDateTime>,
+    }
+    /// What changes in `link_reviews`.
+    ReviewChanges for link_reviews {
+        review_reason: Option<ReviewReason>,
+        checked_at: Option<NaiveDateTime>,
+        checked_partner_dob: Option<NaiveDate>,
+        checked_partner_email: Option<String>,
+        checked_wise: Option<Vec<u8>>,
+        approvals: i32,
+        first_approved_by: Option<String>,
     }
 }

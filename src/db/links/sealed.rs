@@ -1,7 +1,7 @@
 //! The encrypted columns of a link, named as their associated data names them.
 
 use super::LinkRow;
-use crate::db::schema::links;
+use crate::db::schema::{link_reviews, link_tokens, links};
 use crate::db::{DbConnection, DbError};
 use diesel::prelude::*;
 
@@ -50,22 +50,32 @@ pub fn replace_sealed(
     old: &[u8],
     new: &[u8],
 ) -> Result<bool, DbError> {
-    let row = links::table.filter(links::id.eq(id));
+    let tokens = link_tokens::table.filter(link_tokens::link_id.eq(id));
     let n = match column {
-        SealedColumn::RegistrationCode => {
-            diesel::update(row.filter(links::registration_code.eq(old)))
-                .set(links::registration_code.eq(new))
+        SealedColumn::RegistrationCode => diesel::update(
+            links::table
+                .filter(links::id.eq(id))
+                .filter(links::registration_code.eq(old)),
+        )
+        .set(links::registration_code.eq(new))
+        .execute(conn)?,
+        SealedColumn::AccessToken => {
+            diesel::update(tokens.filter(link_tokens::access_token.eq(old)))
+                .set(link_tokens::access_token.eq(new))
                 .execute(conn)?
         }
-        SealedColumn::AccessToken => diesel::update(row.filter(links::access_token.eq(old)))
-            .set(links::access_token.eq(new))
-            .execute(conn)?,
-        SealedColumn::RefreshToken => diesel::update(row.filter(links::refresh_token.eq(old)))
-            .set(links::refresh_token.eq(new))
-            .execute(conn)?,
-        SealedColumn::CheckedWise => diesel::update(row.filter(links::checked_wise.eq(old)))
-            .set(links::checked_wise.eq(new))
-            .execute(conn)?,
+        SealedColumn::RefreshToken => {
+            diesel::update(tokens.filter(link_tokens::refresh_token.eq(old)))
+                .set(link_tokens::refresh_token.eq(new))
+                .execute(conn)?
+        }
+        SealedColumn::CheckedWise => diesel::update(
+            link_reviews::table
+                .filter(link_reviews::link_id.eq(id))
+                .filter(link_reviews::checked_wise.eq(old)),
+        )
+        .set(link_reviews::checked_wise.eq(new))
+        .execute(conn)?,
     };
     Ok(n == 1)
 }

@@ -2,9 +2,10 @@
 //! (`pg`); on SQLite, one transaction. Both write the same rows.
 
 use super::events::NewEvent;
+use super::row::linked;
 use super::{LinkChanges, LinkRow, NewLink, pg};
 use crate::db::outbox::{self, NewMessage};
-use crate::db::schema::{link_events, links, spent_codes};
+use crate::db::schema::{link_events, link_reviews, link_tokens, links, spent_codes};
 use crate::db::{DbConnection, DbError, is_unique_violation};
 use crate::domain::{
     CustomerId, IllegalTransition, LinkEvent, LinkFlow, LinkId, LinkState, WiseUserId, transition,
@@ -171,6 +172,12 @@ pub fn insert(
         DbConnection::Postgresql(pg) => pg::insert(pg, row, &event),
         DbConnection::Sqlite(_) => conn.transaction(|c| {
             diesel::insert_into(links::table).values(row).execute(c)?;
+            diesel::insert_into(link_tokens::table)
+                .values(link_tokens::link_id.eq(link.id))
+                .execute(c)?;
+            diesel::insert_into(link_reviews::table)
+                .values(link_reviews::link_id.eq(link.id))
+                .execute(c)?;
             diesel::insert_into(link_events::table)
                 .values(&event)
                 .execute(c)
@@ -269,13 +276,20 @@ pub fn apply_all(
     }
 }
 
+/// SQLite: the guarded row update first (it takes the database's write lock, so nothing changes
+/// between it and the commit), then the side tables. The state is written before tokens are
+/// taken away and after new ones are stored, so the triggers that keep every active link with
+/// tokens hold after each statement.
 fn commit_in_transaction(
     c: &mut DbConnection,
     plan: &Plan<'_>,
     pin: Option<Pin>,
     now: NaiveDateTime,
 ) -> Result<Option<LinkRow>, diesel::result::Error> {
-    let Some(row) = diesel::update(links::table)
+    let (own, tokens, review) = plan.changes.clone().split();
+    let state_after_tokens = plan.to == LinkState::Active && !tokens.is_empty();
+    let state = (!state_after_tokens).then_some(plan.to.as_str());
+    let n = diesel::update(links::table)
         .filter(links::id.eq(plan.link_id))
         .filter(links::state.eq(plan.from.as_str()))
         // `updated_at = guard OR no guard`: one statement text either way.
@@ -285,23 +299,40 @@ fn commit_in_transaction(
                 .eq(plan.unchanged_since)
                 .or(plan.unchanged_since.is_none().into_sql::<Bool>()),
         )
-        .filter(
-            links::refresh_generation
-                .nullable()
-                .eq(plan.lease_generation)
-                .or(plan.lease_generation.is_none().into_sql::<Bool>()),
-        )
-        .set((
-            links::state.eq(plan.to.as_str()),
-            links::updated_at.eq(now),
-            &plan.changes,
+        .filter(diesel::dsl::exists(
+            link_tokens::table
+                .filter(link_tokens::link_id.eq(plan.link_id))
+                .filter(
+                    link_tokens::refresh_generation
+                        .nullable()
+                        .eq(plan.lease_generation)
+                        .or(plan.lease_generation.is_none().into_sql::<Bool>()),
+                ),
         ))
-        .returning(links::all_columns)
-        .get_results::<LinkRow>(c)?
-        .pop()
-    else {
+        .set((
+            state.map(|s| links::state.eq(s)),
+            links::updated_at.eq(now),
+            &own,
+        ))
+        .execute(c)?;
+    if n == 0 {
         return Ok(None);
-    };
+    }
+    if !tokens.is_empty() {
+        diesel::update(link_tokens::table.find(plan.link_id))
+            .set(&tokens)
+            .execute(c)?;
+    }
+    if !review.is_empty() {
+        diesel::update(link_reviews::table.find(plan.link_id))
+            .set(&review)
+            .execute(c)?;
+    }
+    if state_after_tokens {
+        diesel::update(links::table.find(plan.link_id))
+            .set(links::state.eq(plan.to.as_str()))
+            .execute(c)?;
+    }
     for event in &plan.events {
         diesel::insert_into(link_events::table)
             .values(event)
@@ -328,22 +359,8 @@ fn commit_in_transaction(
     if let Some(p) = pin {
         crate::db::customers::pin_wise_user(c, p.customer_id, p.wise_user_id)?;
     }
-    Ok(Some(row))
-}
-
-/// Changes secrets or expiries without a state change (token refresh), if the link is still in
-/// `state`. Returns whether it was.
-pub fn update(
-    conn: &mut DbConnection,
-    link_id: &LinkId,
-    state: LinkState,
-    changes: &LinkChanges,
-    now: NaiveDateTime,
-) -> Result<bool, DbError> {
-    let n = diesel::update(links::table)
-        .filter(links::id.eq(link_id))
-        .filter(links::state.eq(state.as_str()))
-        .set((links::updated_at.eq(now), changes))
-        .execute(conn)?;
-    Ok(n == 1)
+    Ok(linked()
+        .filter(links::id.eq(plan.link_id))
+        .load::<LinkRow>(c)?
+        .pop())
 }

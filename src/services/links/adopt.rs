@@ -53,7 +53,7 @@ impl LinkService {
             changes,
         } = adopt;
         let link_id = &link.id;
-        let mut changes = changes.then(self.token_changes(link_id, &user.tokens));
+        let mut changes = changes.then(self.token_changes(link_id, &user.tokens).into());
         changes.origin = Some(LinkOrigin::Created);
         changes.wise_user_id = Some(Some(user_id));
         changes.code_expires_at = Some(None);

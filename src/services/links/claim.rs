@@ -6,7 +6,7 @@
 
 use super::redirect::{Authorized, Purpose, Redirect, Returned};
 use super::{LinkError, LinkService, unavailable};
-use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
+use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, TokenChanges, Transition};
 use crate::domain::{LinkEvent, LinkId, LinkOrigin, LinkState};
 use chrono::Duration;
 use secrecy::SecretString;
@@ -86,14 +86,15 @@ impl LinkService {
             self.end_lease(&leased, true).await?;
             return Err(anyhow::anyhow!("a claim trip returned another Wise user").into());
         }
-        let changes = self.token_changes(&leased.id, &tokens).then(LinkChanges {
-            claimed_at: Some(Some(now)),
-            registration_code: Some(None),
-            refresh_generation: Some(leased.refresh_generation + 1),
-            refresh_leased_until: Some(None),
-            refresh_in_doubt_at: Some(None),
-            ..LinkChanges::default()
-        });
+        let changes =
+            LinkChanges::from(self.token_changes(&leased.id, &tokens)).then(LinkChanges {
+                claimed_at: Some(Some(now)),
+                registration_code: Some(None),
+                refresh_generation: Some(leased.refresh_generation + 1),
+                refresh_leased_until: Some(None),
+                refresh_in_doubt_at: Some(None),
+                ..LinkChanges::default()
+            });
         let t = Transition::new(
             &leased,
             LinkState::Active,
@@ -111,11 +112,11 @@ impl LinkService {
     /// replaced the tokens meanwhile.
     async fn end_lease(&self, link: &LinkRow, in_doubt: bool) -> Result<(), LinkError> {
         let now = self.clock.now();
-        let changes = LinkChanges {
+        let changes = TokenChanges {
             refresh_generation: Some(link.refresh_generation + 1),
             refresh_leased_until: Some(None),
             refresh_in_doubt_at: Some(in_doubt.then_some(now)),
-            ..LinkChanges::default()
+            ..TokenChanges::default()
         };
         let write = links::Settlement {
             id: link.id.clone(),

@@ -70,7 +70,7 @@ impl LinkService {
                     actor,
                     "code exchanged; tokens stored",
                 )
-                .changes(self.token_changes(&link.id, &tokens));
+                .changes(self.token_changes(&link.id, &tokens).into());
                 let link = self
                     .verify(&exchanging, &customer, stored, &tokens.access_token, actor)
                     .await?;

@@ -4,7 +4,7 @@
 
 use super::start::Signup;
 use super::{LinkError, LinkService};
-use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
+use crate::db::links::{self, LinkRow, OwnChanges, SealedColumn, Transition};
 use crate::domain::{LinkEvent, LinkState};
 use chrono::Duration;
 
@@ -33,7 +33,7 @@ impl LinkService {
             let now = self.clock.now();
             let claimed = match self
                 .db
-                .run(move |conn| links::claim(conn, &candidate, &LinkChanges::default(), now))
+                .run(move |conn| links::claim(conn, &candidate, &OwnChanges::default(), now))
                 .await
             {
                 Ok(Some(claimed)) => claimed,

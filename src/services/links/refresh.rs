@@ -22,7 +22,7 @@
 //! again (`tokens_lost`, not `access_revoked`).
 
 use super::{AccessToken, LinkError, LinkService, wiped};
-use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
+use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, TokenChanges, Transition};
 use crate::domain::{LinkEvent, LinkOrigin, LinkState};
 use crate::wise::{UserTokens, WiseError};
 use chrono::NaiveDateTime;
@@ -179,7 +179,7 @@ impl LinkService {
         event: Option<LinkEvent>,
     ) -> Result<Renewal, LinkError> {
         let now = self.clock.now();
-        let changes = self.token_changes(&link.id, tokens).then(LinkChanges {
+        let changes = self.token_changes(&link.id, tokens).then(TokenChanges {
             refresh_generation: Some(link.refresh_generation + 1),
             refresh_leased_until: Some(None),
             refresh_failures: Some(0),
@@ -187,7 +187,7 @@ impl LinkService {
             refresh_flagged_at: Some(None),
             refresh_in_doubt_at: Some(None),
             refreshed_at: Some(Some(now)),
-            ..LinkChanges::default()
+            ..TokenChanges::default()
         });
         let event = event.or(link.refresh_flagged_at.map(|_| LinkEvent::RefreshRecovered));
         let written = match event {
@@ -200,7 +200,7 @@ impl LinkService {
                 };
                 let t = Transition::new(link, LinkState::Active, event, "refresher", reason)
                     .under_lease(link.refresh_generation)
-                    .changes(changes);
+                    .changes(changes.into());
                 match self.commit(vec![t], None).await {
                     Ok(_) => true,
                     Err(LinkError::Busy | LinkError::WrongState(_)) => false,
@@ -273,14 +273,14 @@ impl LinkService {
         );
         let retry_at = now + wait;
         let failing_since = link.refresh_failing_since.unwrap_or(now);
-        let changes = LinkChanges {
+        let changes = TokenChanges {
             refresh_generation: Some(link.refresh_generation + 1),
             refresh_leased_until: Some(None),
             refresh_due_at: Some(Some(retry_at)),
             refresh_failures: Some(failures),
             refresh_failing_since: Some(Some(failing_since)),
             refresh_in_doubt_at: Some(in_doubt.then(|| link.refresh_in_doubt_at.unwrap_or(now))),
-            ..LinkChanges::default()
+            ..TokenChanges::default()
         };
         tracing::info!(link.id = %link.id, failures, in_doubt, error = %error, wise.trace_id = error.trace_id(), "refresh failed; tokens kept");
         let flag =
@@ -294,10 +294,14 @@ impl LinkService {
                 &format!("refreshes have failed since {failing_since} ({failures} tries)"),
             )
             .under_lease(link.refresh_generation)
-            .changes(changes.then(LinkChanges {
-                refresh_flagged_at: Some(Some(now)),
-                ..LinkChanges::default()
-            }))
+            .changes(
+                changes
+                    .then(TokenChanges {
+                        refresh_flagged_at: Some(Some(now)),
+                        ..TokenChanges::default()
+                    })
+                    .into(),
+            )
             .trace(error.trace_id());
             match self.commit(vec![t], None).await {
                 Ok(_) => true,
@@ -319,7 +323,7 @@ impl LinkService {
     }
 
     /// Writes `changes` if the lease is still `link`'s; returns whether it was.
-    async fn settle(&self, link: &LinkRow, changes: LinkChanges) -> Result<bool, LinkError> {
+    async fn settle(&self, link: &LinkRow, changes: TokenChanges) -> Result<bool, LinkError> {
         let write = links::Settlement {
             id: link.id.clone(),
             generation: link.refresh_generation,

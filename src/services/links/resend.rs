@@ -6,7 +6,7 @@ use super::adopt::{Adopt, NewUser};
 use super::secrets::SessionToken;
 use super::start::{is_refusal, wise_fields};
 use super::{LinkError, LinkService, unavailable};
-use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, Transition};
+use crate::db::links::{self, LinkChanges, LinkRow, OwnChanges, SealedColumn, Transition};
 use crate::domain::{LinkEvent, LinkState, ResendDecision, WiseUserId, resend_decision};
 use crate::wise::CreateUserOutcome;
 
@@ -177,7 +177,7 @@ impl LinkService {
     }
 
     /// The slot changes a resend now would write, or why it may not happen.
-    fn slot(&self, link: &LinkRow, now: chrono::NaiveDateTime) -> Result<LinkChanges, LinkError> {
+    fn slot(&self, link: &LinkRow, now: chrono::NaiveDateTime) -> Result<OwnChanges, LinkError> {
         match resend_decision(
             &self.policy.resend,
             now,
@@ -188,11 +188,11 @@ impl LinkService {
             ResendDecision::Allowed {
                 window_start,
                 resends_in_window,
-            } => Ok(LinkChanges {
+            } => Ok(OwnChanges {
                 last_resend_at: Some(Some(now)),
                 resend_window_start: Some(Some(window_start)),
                 resends_in_window: Some(resends_in_window),
-                ..LinkChanges::default()
+                ..OwnChanges::default()
             }),
             ResendDecision::TooSoon { retry_after_secs } => {
                 Err(LinkError::ResendTooSoon { retry_after_secs })
@@ -205,11 +205,11 @@ impl LinkService {
 
     /// Gives a claimed slot back (Wise sent no email), if nothing changed the link since.
     async fn release_slot(&self, before: &LinkRow, claimed: &LinkRow) {
-        let restore = LinkChanges {
+        let restore = OwnChanges {
             last_resend_at: Some(before.last_resend_at),
             resend_window_start: Some(before.resend_window_start),
             resends_in_window: Some(before.resends_in_window),
-            ..LinkChanges::default()
+            ..OwnChanges::default()
         };
         let (claimed, now) = (claimed.clone(), self.clock.now());
         if let Err(e) = self

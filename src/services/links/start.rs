@@ -7,7 +7,8 @@ use super::secrets::{self, SessionToken};
 use super::{LinkError, LinkService, WiseFieldError, unavailable};
 use crate::db::customers::{self, CustomerRow};
 use crate::db::links::{
-    self, CustomerLink, LinkChanges, LinkRow, NewLink, Refused, SealedColumn, Subject, Transition,
+    self, CustomerLink, LinkChanges, LinkRow, NewLink, OwnChanges, Refused, SealedColumn, Subject,
+    Transition,
 };
 use crate::domain::{CustomerRef, LinkEvent, LinkFlow, LinkId, LinkOrigin, LinkState, WiseUserId};
 use crate::wise::{CreateUserOutcome, ErrorBody, WiseError};
@@ -96,7 +97,7 @@ impl LinkService {
                     })),
                     Err(Refused::LinkExists) => Ok(links::live_of_customer(conn, customer.id)?
                         .filter(|live| live.state == LinkState::Pending)
-                        .map(|live| links::claim(conn, &live, &LinkChanges::default(), now))
+                        .map(|live| links::claim(conn, &live, &OwnChanges::default(), now))
                         .transpose()?
                         .flatten()
                         .map(|claimed| Begun {

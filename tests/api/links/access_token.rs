@@ -39,7 +39,7 @@ async fn expired_access_tokens_are_refreshed_on_demand_and_revocation_means_reli
     let r = app.access_token(&id).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(problem(r).await["code"], "relink_required");
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM links WHERE state = 'relink_required' AND access_token IS NULL AND refresh_token IS NULL").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM links JOIN link_tokens t ON t.link_id = links.id WHERE state = 'relink_required' AND access_token IS NULL AND refresh_token IS NULL").await, 1);
 }
 
 /// A link's stored secrets: its id, the sealed registration code, access token and refresh
@@ -81,13 +81,14 @@ async fn secrets_are_sealed_at_rest() {
     let (row_id, sealed_code, sealed_access, sealed_refresh, session_hash): SecretColumns =
         tokio::task::spawn_blocking(move || {
             use diesel::prelude::*;
-            use wiselink::db::schema::links;
+            use wiselink::db::schema::{link_tokens, links};
             links::table
+                .inner_join(link_tokens::table)
                 .select((
                     links::id,
                     links::registration_code,
-                    links::access_token,
-                    links::refresh_token,
+                    link_tokens::access_token,
+                    link_tokens::refresh_token,
                     links::session_token_hash,
                 ))
                 .first(&mut **db.get().unwrap())

@@ -20,7 +20,7 @@ async fn unlinking_destroys_secrets_and_frees_the_customer_for_a_new_link() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(json(r).await["state"], "unlinked");
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM links WHERE state = 'unlinked' AND access_token IS NULL AND refresh_token IS NULL AND registration_code IS NULL AND session_token_hash IS NULL").await,
+        app.count("SELECT COUNT(*) AS n FROM links JOIN link_tokens t ON t.link_id = links.id WHERE state = 'unlinked' AND access_token IS NULL AND refresh_token IS NULL AND registration_code IS NULL AND session_token_hash IS NULL").await,
         1
     );
     let token = app.access_token(&id).await;

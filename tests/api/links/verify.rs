@@ -55,10 +55,10 @@ async fn identity_doubts_go_to_review_and_accounts_without_a_profile_are_rejecte
         );
         assert_eq!(problem(token).await["code"], "invalid_state");
     }
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM links WHERE state = 'needs_review' AND access_token IS NOT NULL").await, 3, "tokens kept sealed for review");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM links JOIN link_tokens t ON t.link_id = links.id WHERE state = 'needs_review' AND access_token IS NOT NULL").await, 3, "tokens kept sealed for review");
     assert_eq!(
         app.count(
-            "SELECT COUNT(*) AS n FROM links WHERE state = 'rejected' AND access_token IS NOT NULL"
+            "SELECT COUNT(*) AS n FROM links JOIN link_tokens t ON t.link_id = links.id WHERE state = 'rejected' AND access_token IS NOT NULL"
         )
         .await,
         0,
@@ -66,7 +66,7 @@ async fn identity_doubts_go_to_review_and_accounts_without_a_profile_are_rejecte
     );
     assert_eq!(
         app.count(
-            "SELECT COUNT(*) AS n FROM links WHERE checked_at IS NOT NULL \
+            "SELECT COUNT(*) AS n FROM link_reviews WHERE checked_at IS NOT NULL \
                AND checked_partner_dob IS NOT NULL AND checked_partner_email IS NOT NULL \
                AND checked_wise IS NOT NULL"
         )

@@ -39,9 +39,9 @@ async fn serve_process(app: &TestApp) -> (Child, String) {
 /// agree: nobody advanced them), so the next access-token call refreshes first.
 async fn expiring(app: &TestApp) {
     let sql = if app.database().is_postgres() {
-        "UPDATE links SET access_expires_at = (now() AT TIME ZONE 'UTC') + INTERVAL '60 seconds'"
+        "UPDATE link_tokens SET access_expires_at = (now() AT TIME ZONE 'UTC') + INTERVAL '60 seconds'"
     } else {
-        "UPDATE links SET access_expires_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '+60 seconds')"
+        "UPDATE link_tokens SET access_expires_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '+60 seconds')"
     };
     app.execute(sql).await.unwrap();
 }

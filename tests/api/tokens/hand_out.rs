@@ -180,7 +180,7 @@ async fn a_holder_whose_lease_ended_sends_no_refresh_over_the_next_holders() {
     // In doubt: the next holder first asks Wise whether the stored token still works, and that
     // answer is slow for the first holder only.
     first
-        .execute("UPDATE links SET refresh_in_doubt_at = created_at")
+        .execute("UPDATE link_tokens SET refresh_in_doubt_at = (SELECT created_at FROM links WHERE links.id = link_id)")
         .await
         .unwrap();
     let me_calls = || async {

@@ -106,17 +106,48 @@ async fn a_link_that_must_be_relinked_keeps_no_failing_refresh() {
     let id = active_link(&app, "rl-failing").await;
     // Refreshes had been failing for days when Wise revoked access.
     app.execute(
-        "UPDATE links SET refresh_failures = 7, refresh_failing_since = created_at, \
-         refresh_flagged_at = created_at",
+        "UPDATE link_tokens SET refresh_failures = 7, \
+         refresh_failing_since = (SELECT created_at FROM links WHERE links.id = link_id), \
+         refresh_flagged_at = (SELECT created_at FROM links WHERE links.id = link_id)",
     )
     .await
     .unwrap();
     revoked(&app, &id).await;
     assert_eq!(
         app.count(
-            "SELECT COUNT(*) AS n FROM links WHERE state = 'relink_required' \
+            "SELECT COUNT(*) AS n FROM links JOIN link_tokens t ON t.link_id = links.id WHERE state = 'relink_required' \
              AND refresh_failures = 0 AND refresh_failing_since IS NULL \
              AND refresh_flagged_at IS NULL"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_database_keeps_an_active_links_tokens_whichever_table_is_written() {
+    let app = spawn_app().await;
+    let id = active_link(&app, "rl-kept").await;
+    // Tokens live beside the link (`link_tokens`): taking them away from an active link is
+    // refused there too, not only a state change without them.
+    assert!(
+        app.execute("UPDATE link_tokens SET access_token = NULL")
+            .await
+            .is_err()
+    );
+    assert!(
+        app.execute("UPDATE link_tokens SET refresh_token = NULL")
+            .await
+            .is_err()
+    );
+    // The link still works as before.
+    assert_eq!(app.access_token(&id).await.status(), StatusCode::OK);
+    // Once it has left `active`, its tokens are wiped with the same rules.
+    revoked(&app, &id).await;
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) AS n FROM links JOIN link_tokens t ON t.link_id = links.id \
+             WHERE state = 'relink_required' AND access_token IS NULL AND refresh_token IS NULL"
         )
         .await,
         1

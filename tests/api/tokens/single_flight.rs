@@ -101,5 +101,5 @@ async fn callers_waiting_on_a_refresh_wise_refuses_all_hear_relink_required_and_
             .await,
         1
     );
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM links WHERE access_token IS NULL AND refresh_token IS NULL AND registration_code IS NULL").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM links JOIN link_tokens t ON t.link_id = links.id WHERE access_token IS NULL AND refresh_token IS NULL AND registration_code IS NULL").await, 1);
 }
