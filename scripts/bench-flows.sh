@@ -7,6 +7,10 @@
 #   BENCH_BIN=/path/to/other/wiselink scripts/bench-flows.sh   # another build of serve + sim,
 #                                                               # e.g. to compare two commits
 #
+# With BENCH_PG_STATEMENTS=1 (and PostgreSQL started with shared_preload_libraries =
+# 'pg_stat_statements'), the PostgreSQL run also prints each statement's calls and execution time
+# per flow: where the database's share of a flow goes.
+#
 # Target on a 2-core machine: >= 500 complete flows/s on PostgreSQL at 64 concurrent flows, p99 <
 # 50 ms per call. The driver prints the figures; compare them with the target. The script then
 # prints the CPU time each process spent per flow (from /proc), which shows where the time goes,
@@ -72,6 +76,11 @@ for backend in $backends; do
     echo "== $backend: $flows flows at concurrency $concurrency =="
     serve0=$(cpu_ms "$serve_pid"); sim0=$(cpu_ms "$sim_pid"); pg0=0
     [ "$backend" = postgres ] && pg0=$(pg_cpu_ms "$name")
+    statements=""
+    if [ "$backend" = postgres ] && [ -n "${BENCH_PG_STATEMENTS:-}" ]; then
+        statements="$pg_admin"
+        psql -q "$statements" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+    fi
     TIMEFORMAT='%U %S'
     { time cargo bench --bench flows --quiet -- --api "http://127.0.0.1:$api_port" --sim "http://127.0.0.1:$sim_port" \
         --key "$key" --flows "$flows" --concurrency "$concurrency" 2>&1; } 2>"$work/driver.time"
@@ -84,6 +93,12 @@ for backend in $backends; do
             printf "  CPU per flow: serve %.2f ms, simulator %.2f ms, postgres %.2f ms, driver %.2f ms (incl. cargo)\n", s / f, m / f, p / f, d / f
             printf "  total %.2f ms per flow: %d cores allow at most %.0f flows/s\n", t, cores, cores * 1000 / t
         }'
+    if [ -n "$statements" ]; then
+        echo "  statements per flow (calls, execution ms per flow, statement):"
+        psql -At -F ' ' "$statements" -c "SELECT to_char(s.calls::numeric / $flows, '90.00'), to_char(s.total_exec_time::numeric / $flows, '0.000'), left(regexp_replace(s.query, '\s+', ' ', 'g'), 90)
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$name' AND s.calls >= $flows / 2
+            ORDER BY s.total_exec_time DESC" | sed 's/^/   /'
+    fi
     kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
     if [ "$backend" = postgres ]; then psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"; fi
 done

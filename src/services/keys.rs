@@ -11,9 +11,9 @@ use crate::db::{idempotency, outbox, staff};
 /// left out of rotation.
 pub const SEALED_COLUMNS: [(&str, &str); 7] = [
     ("links", "registration_code"),
-    ("links", "access_token"),
-    ("links", "refresh_token"),
-    ("links", "checked_wise"),
+    ("link_tokens", "access_token"),
+    ("link_tokens", "refresh_token"),
+    ("link_reviews", "checked_wise"),
     ("outbox", "payload"),
     ("idempotency_keys", "response_body"),
     ("staff_users", "totp_secret"),
@@ -282,7 +282,7 @@ mod tests {
         );
         let links: BTreeSet<&str> = SEALED_COLUMNS
             .iter()
-            .filter(|(t, _)| *t == "links")
+            .filter(|(t, _)| ["links", "link_tokens", "link_reviews"].contains(t))
             .map(|(_, c)| *c)
             .collect();
         assert_eq!(

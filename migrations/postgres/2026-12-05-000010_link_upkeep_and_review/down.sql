@@ -38,7 +38,6 @@ DROP TRIGGER link_tokens_kept_while_active ON link_tokens;
 DROP FUNCTION link_tokens_kept_while_active();
 DROP TRIGGER links_active_has_tokens ON links;
 DROP FUNCTION links_active_has_tokens();
-DROP FUNCTION active_link_has_tokens(TEXT);
 DROP TABLE link_tokens;
 DROP TABLE link_reviews;
 

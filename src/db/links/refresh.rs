@@ -65,7 +65,8 @@ pub fn claim_due(
 }
 
 /// Those of `ids` that are active links: token upkeep applies to active links only. (A subquery
-/// on the primary key, so it reads only these links.)
+/// on the primary key, so it reads only these links. The updates also name the ids directly, so
+/// the planner reaches their rows by primary key whatever its statistics say of the due times.)
 type ActiveAmong<'a> = diesel::dsl::Select<
     diesel::dsl::Filter<
         diesel::dsl::Filter<links::table, diesel::dsl::EqAny<links::id, &'a [LinkId]>>,
@@ -121,6 +122,7 @@ fn take_leases(
     // A lease that ended without being settled: its holder died (or froze) with a refresh out,
     // so what Wise did is unknown. Remembered before the lease is taken again.
     diesel::update(link_tokens::table)
+        .filter(link_tokens::link_id.eq_any(ids))
         .filter(link_tokens::link_id.eq_any(active_among(ids)))
         .filter(link_tokens::refresh_leased_until.le(now))
         .filter(link_tokens::refresh_in_doubt_at.is_null())
@@ -129,6 +131,7 @@ fn take_leases(
     // The conditions are checked again by the UPDATE itself, so of two claimers of one link
     // exactly one gets it, and a link renewed meanwhile is not claimed again.
     let claimed: Vec<LinkId> = diesel::update(link_tokens::table)
+        .filter(link_tokens::link_id.eq_any(ids))
         .filter(link_tokens::link_id.eq_any(active_among(ids)))
         .filter(
             link_tokens::refresh_leased_until
@@ -176,6 +179,7 @@ pub fn settle(conn: &mut DbConnection, write: &Settlement) -> Result<bool, DbErr
         return Ok(false);
     }
     let n = diesel::update(link_tokens::table)
+        .filter(link_tokens::link_id.eq(&write.id))
         .filter(link_tokens::link_id.eq_any(active_among(std::slice::from_ref(&write.id))))
         .filter(link_tokens::refresh_generation.eq(write.generation))
         .set(&write.changes)
