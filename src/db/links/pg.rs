@@ -12,6 +12,7 @@ use super::events::{NEW_EVENT_COLUMNS, NewEvent};
 use super::transition::{Pin, Plan, SpentCode};
 use crate::db::outbox::{NEW_MESSAGE_COLUMNS, PENDING};
 use crate::db::schema::{link_reviews, link_tokens, links};
+use crate::domain::LinkId;
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -127,20 +128,12 @@ where
         // The side tables, only where something changes there (and only if the row update
         // matched); the answer below reads the others as they are.
         if let Some(tokens) = &self.tokens {
-            out.push_sql(", t AS (UPDATE link_tokens SET ");
-            tokens.walk_ast(out.reborrow())?;
-            out.push_sql(" WHERE link_id = ");
-            out.push_bind_param::<Text, _>(plan.link_id)?;
-            out.push_sql(" AND EXISTS (SELECT 1 FROM u) RETURNING ");
+            side_update(&mut out, "t", "link_tokens", tokens, plan.link_id)?;
             link_tokens::all_columns.walk_ast(out.reborrow())?;
             out.push_sql(")");
         }
         if let Some(review) = &self.review {
-            out.push_sql(", r AS (UPDATE link_reviews SET ");
-            review.walk_ast(out.reborrow())?;
-            out.push_sql(" WHERE link_id = ");
-            out.push_bind_param::<Text, _>(plan.link_id)?;
-            out.push_sql(" AND EXISTS (SELECT 1 FROM u) RETURNING ");
+            side_update(&mut out, "r", "link_reviews", review, plan.link_id)?;
             link_reviews::all_columns.walk_ast(out.reborrow())?;
             out.push_sql(")");
         }
@@ -229,6 +222,23 @@ where
         });
         Ok(())
     }
+}
+
+/// `, <name> AS (UPDATE <table> SET <changes> WHERE link_id = <id> AND EXISTS (SELECT 1 FROM u)
+/// RETURNING ` — the caller writes the returned columns and the closing parenthesis.
+fn side_update<'b>(
+    out: &mut AstPass<'_, 'b, Pg>,
+    name: &str,
+    table: &str,
+    changes: &'b impl QueryFragment<Pg>,
+    link_id: &'b LinkId,
+) -> QueryResult<()> {
+    out.push_sql(&format!(", {name} AS (UPDATE {table} SET "));
+    changes.walk_ast(out.reborrow())?;
+    out.push_sql(" WHERE link_id = ");
+    out.push_bind_param::<Text, _>(link_id)?;
+    out.push_sql(" AND EXISTS (SELECT 1 FROM u) RETURNING ");
+    Ok(())
 }
 
 /// A new link, its (empty) token upkeep and review rows, and its first event row in one statement.
