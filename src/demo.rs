@@ -9,18 +9,24 @@ pub use seed::{
 };
 
 use secrecy::SecretString;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::future::Future;
 
-static ACTIVE: AtomicBool = AtomicBool::new(false);
-
-/// Whether this process runs the demo: every page then carries the DEMO label.
-pub fn active() -> bool {
-    ACTIVE.load(Ordering::Relaxed)
+tokio::task_local! {
+    /// Set around each request an application serving the demo handles.
+    static LABELLED: bool;
 }
 
-/// Marks this process as running the demo (once, before the server starts).
-pub fn mark_active() {
-    ACTIVE.store(true, Ordering::Relaxed);
+/// Whether the page being rendered belongs to the demo: it then carries the DEMO label. Read by
+/// the page templates; false outside a request of a demo application.
+pub fn active() -> bool {
+    LABELLED.try_with(|on| *on).unwrap_or(false)
+}
+
+/// Handles one request (`handling`) with the DEMO label on or off for the pages it renders. The
+/// application wraps every request in it, `on` when it was built with the demo's [`DemoInfo`], so
+/// the label belongs to that application, not to the process.
+pub async fn pages<F: Future>(on: bool, handling: F) -> F::Output {
+    LABELLED.scope(on, handling).await
 }
 
 /// What the demo's own pages need: the API key they call wiselink's API with, and where the
@@ -35,5 +41,30 @@ impl std::fmt::Debug for DemoInfo {
         f.debug_struct("DemoInfo")
             .field("sim_url", &self.sim_url)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{active, pages};
+
+    #[tokio::test]
+    async fn the_label_is_on_only_inside_a_demo_applications_requests() {
+        assert!(!active(), "outside any request");
+        assert!(pages(true, async { active() }).await);
+        assert!(!pages(false, async { active() }).await);
+        // A request of another application running at the same time is not labelled.
+        let (demo, other) = tokio::join!(
+            pages(true, async {
+                tokio::task::yield_now().await;
+                active()
+            }),
+            pages(false, async {
+                tokio::task::yield_now().await;
+                active()
+            }),
+        );
+        assert!(demo && !other);
+        assert!(!active(), "and nothing stays on after it");
     }
 }

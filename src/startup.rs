@@ -18,7 +18,7 @@ use crate::state::AppState;
 use crate::telemetry::SafeRootSpan;
 use crate::wise::WiseClient;
 use crate::workers::{self, Workers};
-use actix_web::dev::Server;
+use actix_web::dev::{Server, Service as _};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
@@ -232,6 +232,7 @@ fn serve(
     let pool_size = state.settings.database.pool_size as usize;
     let settings = state.settings.clone();
     let data = web::Data::new(state);
+    let demo_pages = demo.is_some();
     let mut server = HttpServer::new(move || {
         let settings = settings.clone();
         App::new()
@@ -242,6 +243,7 @@ fn serve(
             )
             .wrap_fn(crate::http::html::docs_headers)
             .wrap_fn(metrics::observe)
+            .wrap_fn(move |req, srv| crate::demo::pages(demo_pages, srv.call(req)))
             .wrap(TracingLogger::<SafeRootSpan>::new())
             .app_data(data.clone())
             .app_data(web::QueryConfig::default().error_handler(problem::invalid_query))

@@ -109,7 +109,6 @@ fn is_loopback_host(host: &str) -> bool {
 
 /// Runs the demo until Ctrl-C.
 pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
-    demo::mark_active();
     let file = fresh_database(&args.dir)?;
     let sim_url = settings.wise.api_url.clone();
     let listener = TcpListener::bind(("127.0.0.1", args.sim_port)).with_context(|| {

@@ -173,6 +173,16 @@ async fn the_demo_starts_everything_with_sample_customers_and_starts_fresh_each_
             .unwrap();
         assert_eq!(rebound.status(), StatusCode::NOT_FOUND, "{method} {path}");
     }
+    // The product's own pages carry the label in the demo too (the staff sign-in page here).
+    let staff = client
+        .get(format!("{}/staff/login", demo.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(staff.contains(r#"class="demo-label""#), "{staff}");
     let start = client.get(format!("{}/", demo.base)).send().await.unwrap();
     assert_eq!(start.status(), StatusCode::OK);
     let html = start.text().await.unwrap();

@@ -91,6 +91,8 @@ async fn wrong_and_malformed_codes_say_what_to_do_and_five_wrong_ones_lock() {
     let first = post_form(&app, &session, &[("code", wrong)]).await;
     assert_eq!(first.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let markup = html(first).await;
+    // A partner's own instance is not the demo: no DEMO label.
+    assert!(!markup.contains("demo-label"), "{markup}");
     // The error is tied to the field it is about.
     assert!(
         markup.contains(r#"<p class="error" role="alert" id="code-error">"#),
