@@ -10,7 +10,8 @@
 # Each backend also runs the browser tests (tests/browser: Playwright driving Debian's Chromium
 # against a running wiselink and simulator); Chromium and the npm package are installed when
 # missing. Then scripts/contract.sh checks the service against its OpenAPI document
-# (schemathesis, installed from PyPI when missing).
+# (schemathesis, installed from PyPI when missing). Webhook signatures are checked by the
+# Standard Webhooks reference library (`standardwebhooks`, PyPI, installed when missing).
 #
 # PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
 # must name a role allowed to CREATE DATABASE; each test creates and drops its own database.
@@ -30,6 +31,12 @@ contract="${WISELINK_TEST_CONTRACT:-1}"
 if ! dpkg -s libpq-dev >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing libpq-dev =="
     apt-get update -qq && apt-get install -y -qq libpq-dev >/dev/null
+fi
+
+# The Standard Webhooks reference verifier (PyPI) checks wiselink's webhook signatures.
+if ! python3 -c "import standardwebhooks" 2>/dev/null; then
+    echo "== installing standardwebhooks =="
+    python3 -m pip install --quiet --disable-pip-version-check standardwebhooks
 fi
 
 ensure_browser() {

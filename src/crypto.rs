@@ -7,6 +7,10 @@
 //!
 //! Layout: `0x01 | key-id length (1 byte) | key id | 12-byte nonce | ciphertext and 16-byte tag`.
 
+mod webhook_signature;
+
+pub use webhook_signature::{InvalidSecret, SignedHeaders, WebhookSecret};
+
 use aes_gcm::aead::{Aead, Generate, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;

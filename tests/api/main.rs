@@ -25,4 +25,5 @@ mod simulator;
 mod slow_clients;
 mod staff;
 mod tokens;
+mod webhook_signature;
 mod wise_client;
