@@ -5,7 +5,8 @@
 //! - `row`: the link record (`links` joined with `link_tokens` and `link_reviews`), the insert and
 //!   the changes a transition may make, per table;
 //! - `find`: reading links (by id, by session, lists, the key-rotation walk);
-//! - `transition`: starting a link and committing transitions (SQLite: one transaction);
+//! - `transition`: starting a link and planning the commit of transitions;
+//! - `sqlite`: a commit as one SQLite transaction;
 //! - `pg`: the same commits as single PostgreSQL statements, built from the same columns;
 //! - `events`: the audit trail and what is counted from it;
 //! - `sealed`: the encrypted columns;
@@ -20,6 +21,7 @@ mod recovery;
 mod refresh;
 mod row;
 mod sealed;
+mod sqlite;
 mod transition;
 
 pub use events::{EventRow, WrongCodes, events, wrong_codes_since};
