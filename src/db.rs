@@ -14,6 +14,7 @@ pub mod migrations;
 pub mod outbox;
 pub mod schema;
 pub mod staff;
+pub mod webhooks;
 
 pub use connection::{Backend, ConnectError, DbConnection};
 

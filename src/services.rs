@@ -6,3 +6,4 @@ pub mod keys;
 pub mod links;
 pub mod outbox;
 pub mod staff;
+pub mod webhooks;

@@ -15,6 +15,7 @@ mod runtime;
 mod server;
 mod staff;
 mod tokens;
+mod webhooks;
 mod wise;
 
 pub use branding::{BrandingSettings, EXAMPLE_PARTNER, logo_type as branding_logo_type};
@@ -30,6 +31,7 @@ pub use runtime::{AuthSettings, IdempotencySettings, WorkerSettings};
 pub use server::{LogFormat, LogSettings, ServerSettings};
 pub use staff::StaffSettings;
 pub use tokens::TokenSettings;
+pub use webhooks::{MAX_ROTATION_OVERLAP_SECS, WebhookSettings};
 pub use wise::{DEV_CLIENT_SECRET, SimulatorSettings, WiseSettings};
 
 use config::{Config, Environment as EnvSource, File, FileFormat};
@@ -56,6 +58,7 @@ pub struct Settings {
     pub staff: StaffSettings,
     pub tokens: TokenSettings,
     pub branding: BrandingSettings,
+    pub webhooks: WebhookSettings,
 }
 
 /// Where settings come from, so that tests and the CLI can point at other files and variables.
@@ -135,7 +138,7 @@ impl Settings {
             .with_list_parse_key("limits.trusted_proxies")
             .with_list_parse_key("links.return_urls")
             .source(Some(sources.env_vars.iter().cloned().collect()));
-        let settings: Settings = Config::builder()
+        let mut settings: Settings = Config::builder()
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
             .add_source(
                 File::from(env_file)
@@ -146,6 +149,7 @@ impl Settings {
             .build()
             .and_then(Config::try_deserialize)
             .map_err(|e| ConfigErrors(vec![e.to_string()]))?;
+        settings.webhooks.production = sources.environment.is_production();
         let problems = settings.problems(&sources.environment);
         if problems.is_empty() {
             Ok(settings)
@@ -170,6 +174,7 @@ impl Settings {
         self.links.problems(&mut out);
         self.staff.problems(&mut out);
         self.branding.problems(environment, &mut out);
+        self.webhooks.problems(environment, &mut out);
         self.tokens.problems(self.wise.request_timeout_ms, &mut out);
         self.links.fits(
             self.wise.request_timeout_ms,

@@ -13,6 +13,7 @@ use crate::services::api_keys::KeyCache;
 use crate::services::customers::CustomerService;
 use crate::services::links::{LinkDeps, LinkService};
 use crate::services::staff::StaffService;
+use crate::services::webhooks::WebhookService;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::telemetry::SafeRootSpan;
@@ -81,6 +82,7 @@ impl Application {
         let keys = Arc::new(keys);
         let brand = Arc::new(crate::brand::Brand::load(&settings.branding)?);
         let outbox_wake = Arc::new(tokio::sync::Notify::new());
+        let events_wake = Arc::new(tokio::sync::Notify::new());
         let links = Arc::new(LinkService::new(LinkDeps {
             db: db.clone(),
             wise: Arc::new(wise),
@@ -88,6 +90,7 @@ impl Application {
             mail_from: mail_from.clone(),
             public_url: settings.server.public_url.clone(),
             outbox_wake: outbox_wake.clone(),
+            events_wake: events_wake.clone(),
             policy: settings.links.policy(&settings.limits),
             tokens: settings.tokens.policy(),
             clock: clock.clone(),
@@ -122,6 +125,24 @@ impl Application {
         workers.spawn("outbox", move |stop| {
             workers::outbox::run(relay.clone(), stop)
         });
+        let webhooks = web::Data::new(WebhookService::new(
+            db.clone(),
+            keys.clone(),
+            links.clock().clone(),
+            settings.webhooks.clone(),
+            events_wake.clone(),
+        ));
+        let deliverer = Arc::new(workers::webhooks::Deliverer::new(
+            db.clone(),
+            keys.clone(),
+            links.clock().clone(),
+            settings.webhooks.clone(),
+            webhooks.policy().clone(),
+            events_wake,
+        )?);
+        workers.spawn("webhooks", move |stop| {
+            workers::webhooks::run(deliverer.clone(), stop)
+        });
         let staff = web::Data::new(StaffService::new(
             db.clone(),
             keys.clone(),
@@ -135,6 +156,7 @@ impl Application {
         )));
         let parts = Parts {
             staff,
+            webhooks,
             login_limiter,
             links: web::Data::from(links.clone()),
             brand: web::Data::from(brand),
@@ -219,6 +241,7 @@ struct Parts {
     idempotency: web::Data<Idempotency>,
     customers: web::Data<CustomerService>,
     staff: web::Data<StaffService>,
+    webhooks: web::Data<WebhookService>,
     login_limiter: web::Data<LoginLimiter>,
 }
 
@@ -254,6 +277,7 @@ fn serve(
             .app_data(parts.idempotency.clone())
             .app_data(parts.customers.clone())
             .app_data(parts.staff.clone())
+            .app_data(parts.webhooks.clone())
             .app_data(parts.login_limiter.clone())
             .configure(|cfg| routes::configure(cfg, &settings, demo.clone()))
             .default_service(web::to(problem::not_found))

@@ -8,6 +8,7 @@
 pub mod outbox;
 pub mod recovery;
 pub mod refresher;
+pub mod webhooks;
 
 use std::future::Future;
 use std::time::Duration;

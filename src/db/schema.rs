@@ -184,6 +184,66 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    partner_events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        link_id -> Text,
+        state -> Text,
+        reason -> Text,
+        created_at -> Timestamp,
+        feed_seq -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        event_types -> Text,
+        secret -> Binary,
+        previous_secret -> Nullable<Binary>,
+        previous_secret_until -> Nullable<Timestamp>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> Text,
+        event_id -> BigInt,
+        event_seq -> BigInt,
+        link_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        leased_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempted_at -> Timestamp,
+        latency_ms -> Integer,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        response_excerpt -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(staff_sessions -> staff_users (staff_id));
 diesel::joinable!(links -> customers (customer_id));
 diesel::joinable!(link_tokens -> links (link_id));
@@ -192,6 +252,10 @@ diesel::joinable!(link_events -> links (link_id));
 diesel::joinable!(outbox -> links (link_id));
 diesel::joinable!(spent_codes -> links (link_id));
 diesel::joinable!(authorization_states -> links (link_id));
+diesel::joinable!(partner_events -> links (link_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_deliveries -> partner_events (event_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     customers,
@@ -206,5 +270,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_users,
     staff_sessions,
     staff_audit,
-    authorization_states
+    authorization_states,
+    partner_events,
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts
 );

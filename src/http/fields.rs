@@ -76,6 +76,12 @@ impl ObjectReader {
         }
     }
 
+    /// A field of any JSON type, taken as it is (`None` when absent or `null`), for the caller to
+    /// read; a refusal goes through [`Self::refuse`].
+    pub fn take(&mut self, field: &str) -> Option<Value> {
+        self.object.remove(field).filter(|v| !v.is_null())
+    }
+
     /// Records a refusal found outside this reader (e.g. for a path parameter).
     pub fn refuse(&mut self, field: &str, code: &str, message: impl Into<String>) {
         self.errors.push(FieldError {

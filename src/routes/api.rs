@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod customers;
 pub mod links;
+pub mod webhooks;
 pub mod write;
 
 use actix_web::web;
@@ -10,4 +11,5 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     customers::configure(cfg);
     links::configure(cfg);
+    webhooks::configure(cfg);
 }

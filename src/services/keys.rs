@@ -4,12 +4,12 @@
 use crate::crypto::{Aad, KeyRing};
 use crate::db::links::{self, SealedColumn};
 use crate::db::{DbConnection, DbError};
-use crate::db::{idempotency, outbox, staff};
+use crate::db::{idempotency, outbox, staff, webhooks};
 
 /// Every sealed column at rest, as `(table, column)`: what a rotation re-seals. A test holds it
 /// against the schema's binary columns that are not hashes, so a new sealed column cannot be
 /// left out of rotation.
-pub const SEALED_COLUMNS: [(&str, &str); 7] = [
+pub const SEALED_COLUMNS: [(&str, &str); 9] = [
     ("links", "registration_code"),
     ("link_tokens", "access_token"),
     ("link_tokens", "refresh_token"),
@@ -17,6 +17,8 @@ pub const SEALED_COLUMNS: [(&str, &str); 7] = [
     ("outbox", "payload"),
     ("idempotency_keys", "response_body"),
     ("staff_users", "totp_secret"),
+    ("webhook_endpoints", "secret"),
+    ("webhook_endpoints", "previous_secret"),
 ];
 
 const BATCH: i64 = 500;
@@ -31,6 +33,8 @@ pub struct Rotation {
     pub responses: usize,
     /// Staff accounts with a TOTP secret.
     pub staff: usize,
+    /// Webhook endpoints (their signing secrets).
+    pub endpoints: usize,
     pub resealed: usize,
     pub already_current: usize,
     /// Values the service replaced while the rotation ran (it seals with the newest key itself).
@@ -65,6 +69,13 @@ pub enum RotationError {
         username: String,
         reason: crate::crypto::CryptoError,
     },
+    #[error(
+        "the signing secret of webhook endpoint {endpoint} does not open with any key in crypto.keys: {reason}"
+    )]
+    UnreadableWebhookSecret {
+        endpoint: String,
+        reason: crate::crypto::CryptoError,
+    },
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -94,7 +105,7 @@ impl Rotation {
 }
 
 /// Walks every link, then every outbox message that still holds content, every stored
-/// response, and every staff TOTP secret. Every instance of the service must already have the new key in its ring (as the
+/// response, every staff TOTP secret and every webhook signing secret. Every instance of the service must already have the new key in its ring (as the
 /// newest) before this runs, or they could not open what it writes.
 pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, RotationError> {
     let mut done = Rotation::default();
@@ -105,6 +116,7 @@ pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, Rotat
             rotate_outbox(conn, keys, &mut done)?;
             rotate_responses(conn, keys, &mut done)?;
             rotate_totp(conn, keys, &mut done)?;
+            rotate_webhook_secrets(conn, keys, &mut done)?;
             return Ok(done);
         };
         after = last.id.to_string();
@@ -238,6 +250,43 @@ fn rotate_totp(
             )
         },
     )
+}
+
+fn rotate_webhook_secrets(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    done: &mut Rotation,
+) -> Result<(), RotationError> {
+    let mut after = String::new();
+    loop {
+        let batch = webhooks::sealed_after(conn, &after, BATCH)?;
+        let Some((last, _, _)) = batch.last() else {
+            return Ok(());
+        };
+        after = last.clone();
+        for (id, secret, previous) in &batch {
+            done.endpoints += 1;
+            let sealed = [(false, Some(secret)), (true, previous.as_ref())];
+            for (is_previous, value) in sealed {
+                let Some(value) = value else {
+                    continue;
+                };
+                done.one(
+                    keys,
+                    value,
+                    || {
+                        crate::services::webhooks::reseal(keys, id, value).map_err(|reason| {
+                            RotationError::UnreadableWebhookSecret {
+                                endpoint: id.clone(),
+                                reason,
+                            }
+                        })
+                    },
+                    |new| webhooks::replace_secret(conn, id, is_previous, value, new),
+                )?;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

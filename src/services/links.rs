@@ -66,6 +66,8 @@ pub struct LinkDeps {
     pub public_url: String,
     /// Woken when a transition queues mail, so the relay sends it at once.
     pub outbox_wake: Arc<Notify>,
+    /// Woken when a transition publishes an event to the partner, so it is delivered at once.
+    pub events_wake: Arc<Notify>,
     pub policy: LinkPolicy,
     pub tokens: TokenPolicy,
     pub clock: SharedClock,
@@ -80,6 +82,7 @@ pub struct LinkService {
     mail_from: Mailbox,
     public_url: String,
     outbox_wake: Arc<Notify>,
+    events_wake: Arc<Notify>,
     policy: LinkPolicy,
     tokens: TokenPolicy,
     clock: SharedClock,
@@ -98,6 +101,7 @@ impl LinkService {
             mail_from: deps.mail_from,
             public_url: deps.public_url,
             outbox_wake: deps.outbox_wake,
+            events_wake: deps.events_wake,
             policy: deps.policy,
             tokens: deps.tokens,
             clock: deps.clock,
@@ -136,13 +140,14 @@ impl LinkService {
     }
 
     /// Applies transitions (and a pin) in one transaction, and wakes the outbox relay if they
-    /// queued mail.
+    /// queued mail and the webhook worker if they published events.
     async fn commit(
         &self,
         transitions: Vec<Transition>,
         pin: Option<Pin>,
     ) -> Result<LinkRow, LinkError> {
         let queues_mail = transitions.iter().any(|t| !t.messages.is_empty());
+        let publishes = transitions.iter().any(Transition::publishes);
         let now = self.clock.now();
         let row = self
             .db
@@ -150,6 +155,9 @@ impl LinkService {
             .await??;
         if queues_mail {
             self.outbox_wake.notify_one();
+        }
+        if publishes {
+            self.events_wake.notify_one();
         }
         Ok(row)
     }

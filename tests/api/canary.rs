@@ -53,6 +53,17 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
+    // A webhook endpoint hears the whole flow. Its secret is in the one answer that shows it.
+    let receiver = crate::webhook_receiver::Receiver::start().await;
+    let mut secret_shown = Vec::new();
+    let (status, endpoint) = call(
+        &mut secret_shown,
+        api(reqwest::Method::POST, "/v1/webhook-endpoints")
+            .json(&json!({"url": receiver.url, "events": ["*"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let webhook_secret = endpoint["secret"].as_str().unwrap().to_owned();
     sim.seed(email, json!({"date_of_birth": dob})).await;
     let (status, link) = call(
         &mut seen,
@@ -87,10 +98,14 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     );
     let (status, _) = call(&mut seen, submit(&session, &code)).await;
     assert_eq!(status, StatusCode::CONFLICT, "a used code is refused");
+    receiver.wait_accepted(2).await;
     for path in [
         format!("/v1/links/{id}"),
         format!("/v1/links/{id}/events"),
         "/v1/links".into(),
+        "/v1/events".into(),
+        "/v1/webhook-deliveries".into(),
+        "/v1/webhook-endpoints".into(),
     ] {
         let (status, _) = call(&mut seen, api(reqwest::Method::GET, &path)).await;
         assert_eq!(status, StatusCode::OK);
@@ -224,14 +239,23 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     in_logs.extend([
         ("staff session id", staff_session.as_str()),
         ("staff password", staff_password),
+        ("webhook secret", webhook_secret.as_str()),
     ]);
     assert_absent("the logs", &logs, &in_logs);
+    let deliveries: String = receiver
+        .received()
+        .iter()
+        .map(|d| format!("{:?}\n{}", d.headers, d.body))
+        .collect();
+    assert!(deliveries.contains(&id), "the scan sees the deliveries");
+    assert_absent("a webhook delivery", &deliveries, &in_logs);
     let mut in_staff_pages = wise_secrets.to_vec();
     in_staff_pages.extend([
         ("link session token", session.as_str()),
         ("API key", api_secret),
         ("staff session id", staff_session.as_str()),
         ("staff password", staff_password),
+        ("webhook secret", webhook_secret.as_str()),
     ]);
     let staff_pages = staff_pages.join("\n");
     assert!(
@@ -239,7 +263,9 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
         "the scan sees the staff pages"
     );
     assert_absent("a staff page", &staff_pages, &in_staff_pages);
-    assert_absent("an API response", &seen.join("\n"), &wise_secrets);
+    let mut in_responses = wise_secrets.to_vec();
+    in_responses.push(("webhook secret", webhook_secret.as_str()));
+    assert_absent("an API response", &seen.join("\n"), &in_responses);
     let mut in_pages = wise_secrets.to_vec();
     in_pages.push(("link session token", session.as_str()));
     assert_absent("a page", &pages.join("\n"), &in_pages);
@@ -262,6 +288,7 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
         ("API key", api_secret),
         ("staff session id", staff_session.as_str()),
         ("staff password", staff_password),
+        ("webhook secret", webhook_secret.as_str()),
         // Wise's side of the identity check is sealed: its JSON is never stored in the clear.
         ("Wise identity document", "\"profile_type\":\"personal\""),
     ]);

@@ -47,6 +47,27 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
     for n in 0..3 {
         ids.push(active_link(&first, n).await);
     }
+    // A webhook endpoint mid-rotation of its own secret: two sealed secrets.
+    let endpoint = json(
+        first
+            .authed(Method::POST, "/v1/webhook-endpoints")
+            .json(&json!({"url": "http://127.0.0.1:9/hooks", "events": ["*"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let endpoint_id = endpoint["id"].as_str().unwrap().to_owned();
+    let rotated = first
+        .authed(
+            Method::POST,
+            &format!("/v1/webhook-endpoints/{endpoint_id}/rotate-secret"),
+        )
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), StatusCode::OK);
     let partner_key = first.api_key.clone();
     // Every instance learns the new key first (as the newest), then the rotation runs.
     let ring = format!("{old},{new}");
@@ -88,7 +109,7 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("examined 3 links, 6 queued emails, 3 stored responses and 0 staff TOTP secrets: re-sealed 21 values with key k2026"),
+        stdout.contains("examined 3 links, 6 queued emails, 3 stored responses, 0 staff TOTP secrets and 1 webhook endpoints: re-sealed 23 values with key k2026"),
         "{stdout}"
     );
 
@@ -133,6 +154,25 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
         only_new
             .open(sealed, aad)
             .expect("queued email opens with the new key");
+    }
+    let secrets = tokio::task::spawn_blocking({
+        let db = app.db.clone();
+        move || wiselink::db::webhooks::sealed_after(&mut db.get().unwrap(), "", 100).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(secrets.len(), 1);
+    let (id, secret, previous) = &secrets[0];
+    for sealed in [secret, previous.as_ref().expect("the previous secret")] {
+        let aad = Aad {
+            table: "webhook_endpoints",
+            column: "secret",
+            row: id,
+        };
+        let text = only_new
+            .open(sealed, aad)
+            .expect("a webhook secret opens with the new key");
+        assert!(text.starts_with(b"whsec_"));
     }
     let again = run_cli(
         &["keys", "rotate"],

@@ -25,5 +25,7 @@ mod simulator;
 mod slow_clients;
 mod staff;
 mod tokens;
+mod webhook_receiver;
 mod webhook_signature;
+mod webhooks;
 mod wise_client;

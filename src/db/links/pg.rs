@@ -5,13 +5,15 @@
 //!
 //! The statement is built from the same pieces as the portable path: the link comes back as
 //! `links`', `link_tokens`' and `link_reviews`' columns (so `LinkRow` reads it as on SQLite), the event rows are the same
-//! [`NewEvent`] values under the schema's column names, and the outbox rows the same messages.
+//! [`NewEvent`] values under the schema's column names, and the partner events and outbox rows the
+//! same values as there.
 
 use super::LinkRow;
 use super::events::{NEW_EVENT_COLUMNS, NewEvent};
 use super::transition::{Pin, Plan, SpentCode};
 use crate::db::outbox::{NEW_MESSAGE_COLUMNS, PENDING};
 use crate::db::schema::{link_reviews, link_tokens, links};
+use crate::db::webhooks::NEW_PARTNER_EVENT_COLUMNS;
 use crate::domain::LinkId;
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
@@ -24,12 +26,18 @@ use std::sync::LazyLock;
 struct ColumnLists {
     events: String,
     events_from_v: String,
+    published: String,
+    published_from_v: String,
     messages: String,
 }
 
 static COLUMN_LISTS: LazyLock<ColumnLists> = LazyLock::new(|| ColumnLists {
     events: NEW_EVENT_COLUMNS.join(", "),
     events_from_v: NEW_EVENT_COLUMNS.map(|c| format!("v.{c}")).join(", "),
+    published: NEW_PARTNER_EVENT_COLUMNS.join(", "),
+    published_from_v: NEW_PARTNER_EVENT_COLUMNS
+        .map(|c| format!("v.{c}"))
+        .join(", "),
     messages: NEW_MESSAGE_COLUMNS.join(", "),
 });
 
@@ -155,6 +163,34 @@ where
         out.push_sql(") AS v (n, ");
         out.push_sql(&columns.events);
         out.push_sql(") ORDER BY v.n)");
+
+        // The partner's events, in order, only if the update matched. Their ids keep the order;
+        // the dispatcher gives them their feed positions.
+        if !plan.published.is_empty() {
+            out.push_sql(", pe AS (INSERT INTO partner_events (");
+            out.push_sql(&columns.published);
+            out.push_sql(") SELECT ");
+            out.push_sql(&columns.published_from_v);
+            out.push_sql(" FROM u CROSS JOIN (VALUES ");
+            for (i, e) in plan.published.iter().enumerate() {
+                out.push_sql(&format!("{}({i}, ", if i > 0 { ", " } else { "" }));
+                out.push_bind_param::<Text, _>(&e.event_id)?;
+                out.push_sql(", ");
+                out.push_bind_param::<Text, _>(e.event_type)?;
+                out.push_sql(", ");
+                out.push_bind_param::<Text, _>(e.link_id)?;
+                out.push_sql(", ");
+                out.push_bind_param::<Text, _>(e.state)?;
+                out.push_sql(", ");
+                out.push_bind_param::<Text, _>(e.reason)?;
+                out.push_sql(", ");
+                out.push_bind_param::<Timestamp, _>(&e.created_at)?;
+                out.push_sql(")");
+            }
+            out.push_sql(") AS v (n, ");
+            out.push_sql(&columns.published);
+            out.push_sql(") ORDER BY v.n)");
+        }
 
         for (i, m) in plan.messages.iter().enumerate() {
             out.push_sql(&format!(", o{i} AS (INSERT INTO outbox ("));

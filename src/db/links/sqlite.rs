@@ -6,7 +6,9 @@ use super::row::linked;
 use super::transition::{Pin, Plan, SpentCode};
 use crate::db::DbConnection;
 use crate::db::outbox;
-use crate::db::schema::{link_events, link_reviews, link_tokens, links, spent_codes};
+use crate::db::schema::{
+    link_events, link_reviews, link_tokens, links, partner_events, spent_codes,
+};
 use crate::domain::LinkState;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -71,6 +73,11 @@ pub(super) fn commit(
     }
     for event in &plan.events {
         diesel::insert_into(link_events::table)
+            .values(event)
+            .execute(c)?;
+    }
+    for event in &plan.published {
+        diesel::insert_into(partner_events::table)
             .values(event)
             .execute(c)?;
     }

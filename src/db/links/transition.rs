@@ -5,9 +5,11 @@ use super::events::NewEvent;
 use super::{LinkChanges, LinkRow, NewLink, pg, sqlite};
 use crate::db::outbox::NewMessage;
 use crate::db::schema::{link_events, link_reviews, link_tokens, links};
+use crate::db::webhooks::NewPartnerEvent;
 use crate::db::{DbConnection, DbError, is_unique_violation};
 use crate::domain::{
-    CustomerId, IllegalTransition, LinkEvent, LinkFlow, LinkId, LinkState, WiseUserId, transition,
+    CustomerId, IllegalTransition, LinkEvent, LinkFlow, LinkId, LinkState, WiseUserId,
+    new_event_id, partner_events, transition,
 };
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -126,6 +128,12 @@ impl Transition {
         self
     }
 
+    /// Whether the transition publishes an event to the partner (if it is written).
+    pub fn publishes(&self) -> bool {
+        transition(self.from, self.event, self.flow)
+            .is_ok_and(|to| partner_events(self.from, self.event, to).next().is_some())
+    }
+
     /// Queues a message that is sent only if this transition is written.
     pub fn queue(mut self, message: Option<NewMessage>) -> Self {
         self.messages.extend(message);
@@ -199,13 +207,15 @@ pub fn apply(
 }
 
 /// What a sequence of transitions of one link amounts to: one row update from the first state to
-/// the last, one event row per transition, every queued message.
+/// the last, one event row per transition, the events the partner hears, every queued message.
 pub(super) struct Plan<'a> {
     pub link_id: &'a LinkId,
     pub from: LinkState,
     pub to: LinkState,
     pub changes: LinkChanges,
     pub events: Vec<NewEvent<'a>>,
+    /// What the partner hears of the transitions, published with them.
+    pub published: Vec<NewPartnerEvent<'a>>,
     pub messages: Vec<&'a NewMessage>,
     pub spent_codes: Vec<&'a SpentCode>,
     /// The first transition's guards on `updated_at` and on the refresh lease.
@@ -223,6 +233,7 @@ fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refu
         to: first.from,
         changes: LinkChanges::default(),
         events: Vec::new(),
+        published: Vec::new(),
         messages: Vec::new(),
         spent_codes: Vec::new(),
         unchanged_since: first.unchanged_since,
@@ -237,6 +248,16 @@ fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refu
         plan.to = to;
         plan.changes = std::mem::take(&mut plan.changes).then(t.changes.clone());
         plan.events.push(NewEvent::of(t, to, now));
+        plan.published.extend(
+            partner_events(t.from, t.event, to).map(|kind| NewPartnerEvent {
+                event_id: new_event_id(),
+                event_type: kind.as_str(),
+                link_id: &t.link_id,
+                state: to.as_str(),
+                reason: t.event.as_str(),
+                created_at: now,
+            }),
+        );
         plan.messages.extend(&t.messages);
         plan.spent_codes.extend(&t.spent_code);
     }

@@ -1,6 +1,6 @@
-use crate::domain::LinkState;
+use crate::domain::{LinkState, PartnerEventType};
 use crate::http::{FieldError, Problem};
-use crate::routes::api::{customers, links};
+use crate::routes::api::{customers, links, webhooks};
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::content::{Content, ContentBuilder};
@@ -35,16 +35,26 @@ use utoipa_swagger_ui::SwaggerUi;
         links::reject,
         links::access_token,
         links::list_events,
+        webhooks::create_endpoint,
+        webhooks::list_endpoints,
+        webhooks::get_endpoint,
+        webhooks::update_endpoint,
+        webhooks::delete_endpoint,
+        webhooks::rotate_secret,
+        webhooks::resend,
+        webhooks::list_deliveries,
+        webhooks::event_feed,
         super::health::healthz,
         super::health::readyz,
         super::metrics::metrics,
     ),
     components(schemas(Problem, FieldError)),
-    modifiers(&ApiKeyScheme, &CommonAnswers),
+    modifiers(&ApiKeyScheme, &CommonAnswers, &WebhookEvents),
     tags(
         (name = "customers", description = "The partner's customers"),
         (name = "links", description = "Linking customers to their Wise accounts"),
         (name = "review", description = "Deciding links the identity check could not vouch for (the staff screen's decisions, for a partner's own back office)"),
+        (name = "webhooks", description = "Events pushed to the partner's endpoints (signed per the Standard Webhooks specification; every event type is under `webhooks` in this document), the delivery log, and the same events as a pull feed"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -78,6 +88,7 @@ impl Modify for CommonAnswers {
                 &mut item.get,
                 &mut item.put,
                 &mut item.post,
+                &mut item.patch,
                 &mut item.delete,
             ];
             for operation in operations.into_iter().flatten() {
@@ -154,6 +165,112 @@ impl Modify for CommonAnswers {
     }
 }
 
+/// The `webhooks` section: one entry per event type, the request wiselink sends to an endpoint
+/// subscribed to it (the event as `/v1/events` shows it, with the Standard Webhooks headers), and
+/// what it expects back.
+struct WebhookEvents;
+
+impl Modify for WebhookEvents {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+        use utoipa::openapi::request_body::RequestBodyBuilder;
+        use utoipa::openapi::{PathItem, PathsBuilder, Required};
+        let header = |name: &str, description: &str| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some(description))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build()
+        };
+        let mut paths = PathsBuilder::new();
+        for event_type in PartnerEventType::ALL {
+            let name = event_type.as_str();
+            let body = ObjectBuilder::new()
+                .property(
+                    "id",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .description(Some("The event's id, also in `webhook-id`: the same on every attempt, so a receiver drops repeats")),
+                )
+                .required("id")
+                .property(
+                    "type",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some([name])),
+                )
+                .required("type")
+                .property(
+                    "created_at",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                            utoipa::openapi::KnownFormat::DateTime,
+                        ))),
+                )
+                .required("created_at")
+                .property("data", Ref::from_schema_name("EventData"))
+                .required("data");
+            let operation = OperationBuilder::new()
+                .summary(Some(event_description(event_type)))
+                .description(Some(
+                    "Verify the signature before trusting the body: `webhook-signature` holds                      one or more space-separated `v1,<base64 HMAC-SHA256>` of                      `{webhook-id}.{webhook-timestamp}.{body}` under the endpoint's secret                      (two during a secret rotation); the Standard Webhooks libraries do this.                      Answer 2xx within `webhooks.timeout_secs`; anything else is retried on the                      schedule in docs/webhooks.md. A link's events arrive in order.",
+                ))
+                .tag("webhooks")
+                .parameter(header("webhook-id", "The event's id (`evt_…`)"))
+                .parameter(header(
+                    "webhook-timestamp",
+                    "Unix seconds when the attempt was sent; refuse one far from your clock",
+                ))
+                .parameter(header("webhook-signature", "`v1,<signature>`, space-separated"))
+                .request_body(Some(
+                    RequestBodyBuilder::new()
+                        .content("application/json", ContentBuilder::new().schema(Some(body)).build())
+                        .required(Some(Required::True))
+                        .build(),
+                ))
+                .response("200", Response::new("Received (any 2xx ends the delivery)"));
+            paths = paths.path(name, PathItem::new(HttpMethod::Post, operation));
+        }
+        openapi.webhooks = Some(paths.build());
+    }
+}
+
+/// One line on what an event type means.
+fn event_description(t: PartnerEventType) -> &'static str {
+    match t {
+        PartnerEventType::LinkAwaitingCode => {
+            "The link waits for the code Wise emailed the customer"
+        }
+        PartnerEventType::LinkAwaitingAuthorization => {
+            "The link waits for the customer to come back from Wise's page"
+        }
+        PartnerEventType::LinkActive => "The link is active: access tokens can be had",
+        PartnerEventType::LinkNeedsReview => {
+            "The identity check could not vouch for the link: support staff decide"
+        }
+        PartnerEventType::LinkRejected => "Staff rejected the link",
+        PartnerEventType::LinkLocked => "Too many wrong codes: the link is locked",
+        PartnerEventType::LinkExpired => "The code window passed without a code",
+        PartnerEventType::LinkRelinkRequired => "Wise revoked access: the customer must link again",
+        PartnerEventType::LinkUnlinked => "The link was unlinked",
+        PartnerEventType::ReviewDecided => {
+            "Staff decided a link in review (`reason`: staff_approved or staff_rejected)"
+        }
+        PartnerEventType::ClaimCompleted => {
+            "The customer claimed the Wise account the partner created"
+        }
+        PartnerEventType::RefreshFailing => {
+            "Refreshing the link's tokens has failed for a while; the link keeps its tokens"
+        }
+        PartnerEventType::RefreshRecovered => {
+            "A refresh worked again after the link was flagged failing"
+        }
+    }
+}
+
 const PROBLEM_TYPE: &str = crate::http::problem::CONTENT_TYPE;
 
 fn problem_content() -> Content {
@@ -182,6 +299,9 @@ fn constrain(p: &mut Parameter) {
     let schema = match p.name.as_str() {
         "Idempotency-Key" => text(1, 255, "^[!-~]{1,255}$"),
         "customer_ref" => text(1, 64, "^[A-Za-z0-9._:-]{1,64}$"),
+        "endpoint_id" => text(35, 35, "^we_[0-9a-f]{32}$"),
+        "event_id" => text(36, 36, "^evt_[0-9a-f]{32}$"),
+        "after" => text(1, 18, "^[0-9]{1,18}$"),
         "limit" => ObjectBuilder::new()
             .schema_type(Type::Integer)
             .minimum(Some(1))

@@ -1,0 +1,415 @@
+//! The partner's webhook endpoints, the event feed and the delivery log: what the API and the
+//! staff screen do with them. Deliveries themselves are the worker's ([`crate::workers::webhooks`]).
+
+pub mod target;
+
+use crate::clock::SharedClock;
+use crate::crypto::{Aad, KeyRing, WebhookSecret};
+use crate::db::webhooks::{
+    self as store, DeliveryFilter, EndpointChanges, EndpointRow, EventRow, Resend,
+};
+use crate::db::{Db, DbError};
+use crate::domain::{EndpointId, Invalid, PartnerEventType};
+use crate::settings::WebhookSettings;
+use chrono::{Duration, NaiveDateTime};
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
+use target::TargetPolicy;
+use tokio::sync::Notify;
+
+/// The longest description accepted.
+pub const MAX_DESCRIPTION_CHARS: usize = 200;
+
+/// Which events an endpoint receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subscription {
+    All,
+    Only(Vec<PartnerEventType>),
+}
+
+impl Subscription {
+    /// From the API's list: `["*"]`, or event type names, each at most once.
+    pub fn parse(names: &[String]) -> Result<Self, Invalid> {
+        if names.is_empty() {
+            return Err(Invalid::new(
+                "no_events",
+                "events must name at least one event type, or \"*\"",
+            ));
+        }
+        if names.iter().any(|n| n == "*") {
+            return if names.len() == 1 {
+                Ok(Self::All)
+            } else {
+                Err(Invalid::new(
+                    "wildcard_with_others",
+                    "events is either [\"*\"] or a list of event types",
+                ))
+            };
+        }
+        let mut types = Vec::with_capacity(names.len());
+        for name in names {
+            let t = PartnerEventType::parse(name).ok_or_else(|| {
+                Invalid::new(
+                    "unknown_event_type",
+                    format!("events: {name:?} is not an event type"),
+                )
+            })?;
+            if types.contains(&t) {
+                return Err(Invalid::new(
+                    "duplicate_event_type",
+                    format!("events names {name:?} twice"),
+                ));
+            }
+            types.push(t);
+        }
+        Ok(Self::Only(types))
+    }
+
+    /// As stored: `*`, or the names separated by spaces.
+    fn column(&self) -> String {
+        match self {
+            Self::All => "*".to_owned(),
+            Self::Only(types) => types
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+
+    /// As the API shows it.
+    pub fn names(column: &str) -> Vec<String> {
+        column.split(' ').map(str::to_owned).collect()
+    }
+}
+
+/// A description as given: trimmed, at most [`MAX_DESCRIPTION_CHARS`], no control characters;
+/// empty means none.
+pub fn parse_description(raw: &str) -> Result<Option<String>, Invalid> {
+    let trimmed = raw.trim();
+    if trimmed.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(Invalid::new(
+            "too_long",
+            format!("description must be at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(Invalid::new(
+            "invalid_characters",
+            "description must not contain control characters",
+        ));
+    }
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+}
+
+/// A new endpoint as the partner describes it.
+pub struct NewEndpoint {
+    pub url: String,
+    pub events: Subscription,
+    pub description: Option<String>,
+}
+
+/// What a partner changes on an endpoint; `None` leaves it.
+#[derive(Default)]
+pub struct EndpointEdit {
+    pub url: Option<String>,
+    pub events: Option<Subscription>,
+    pub description: Option<Option<String>>,
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("no such webhook endpoint")]
+    EndpointNotFound,
+    #[error("no such event")]
+    EventNotFound,
+    /// The URL is not one webhooks may go to.
+    #[error("{}", .0.message)]
+    Url(Invalid),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The AAD of an endpoint's secrets: the current and the previous one alike, so a rotation moves
+/// the sealed value without opening it.
+fn aad(endpoint_id: &str) -> Aad<'_> {
+    Aad {
+        table: "webhook_endpoints",
+        column: "secret",
+        row: endpoint_id,
+    }
+}
+
+pub struct WebhookService {
+    db: Db,
+    keys: Arc<KeyRing>,
+    clock: SharedClock,
+    settings: WebhookSettings,
+    policy: TargetPolicy,
+    /// Wakes the delivery worker (a resend, an endpoint enabled).
+    wake: Arc<Notify>,
+}
+
+impl WebhookService {
+    pub fn new(
+        db: Db,
+        keys: Arc<KeyRing>,
+        clock: SharedClock,
+        settings: WebhookSettings,
+        wake: Arc<Notify>,
+    ) -> Self {
+        let policy = TargetPolicy::new(settings.production, &settings.allowed_hosts);
+        Self {
+            db,
+            keys,
+            clock,
+            settings,
+            policy,
+            wake,
+        }
+    }
+
+    pub fn policy(&self) -> &TargetPolicy {
+        &self.policy
+    }
+
+    pub fn settings(&self) -> &WebhookSettings {
+        &self.settings
+    }
+
+    pub fn now(&self) -> NaiveDateTime {
+        self.clock.now()
+    }
+
+    /// Registers an endpoint. Returns it with its secret, which is shown this once.
+    pub async fn create(
+        &self,
+        new: NewEndpoint,
+    ) -> Result<(EndpointRow, SecretString), WebhookError> {
+        let url = self
+            .policy
+            .check(&new.url)
+            .await
+            .map_err(WebhookError::Url)?;
+        let id = EndpointId::generate();
+        let secret = WebhookSecret::generate().text();
+        let now = self.clock.now();
+        let row = EndpointRow {
+            secret: self.keys.seal(secret.expose_secret().as_bytes(), aad(&id)),
+            id,
+            url: url.to_string(),
+            description: new.description,
+            event_types: new.events.column(),
+            previous_secret: None,
+            previous_secret_until: None,
+            enabled: true,
+            disabled_reason: None,
+            failing_since: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let stored = row.clone();
+        self.db
+            .run(move |c| store::insert_endpoint(c, &stored))
+            .await?;
+        tracing::info!(webhook.endpoint = %row.id, "webhook endpoint registered");
+        Ok((row, secret))
+    }
+
+    pub async fn list(&self) -> Result<Vec<EndpointRow>, WebhookError> {
+        Ok(self.db.run(store::endpoints).await?)
+    }
+
+    pub async fn get(&self, id: &str) -> Result<EndpointRow, WebhookError> {
+        if !EndpointId::is_valid(id) {
+            return Err(WebhookError::EndpointNotFound);
+        }
+        let id = id.to_owned();
+        self.db
+            .run(move |c| store::endpoint(c, &id))
+            .await?
+            .ok_or(WebhookError::EndpointNotFound)
+    }
+
+    /// Changes an endpoint. Enabling one (by the partner or an admin) clears why it was disabled
+    /// and its failing streak; disabling one records that the partner did.
+    pub async fn edit(&self, id: &str, edit: EndpointEdit) -> Result<EndpointRow, WebhookError> {
+        self.get(id).await?;
+        let url = match &edit.url {
+            Some(raw) => Some(
+                self.policy
+                    .check(raw)
+                    .await
+                    .map_err(WebhookError::Url)?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let mut changes = EndpointChanges {
+            url,
+            description: edit.description,
+            event_types: edit.events.as_ref().map(Subscription::column),
+            ..EndpointChanges::default()
+        };
+        match edit.enabled {
+            Some(true) => {
+                changes.enabled = Some(true);
+                changes.disabled_reason = Some(None);
+                changes.failing_since = Some(None);
+            }
+            Some(false) => {
+                changes.enabled = Some(false);
+                changes.disabled_reason = Some(Some("partner".to_owned()));
+            }
+            None => {}
+        }
+        let now = self.clock.now();
+        let id = id.to_owned();
+        let row = self
+            .db
+            .run(move |c| store::update_endpoint(c, &id, &changes, now))
+            .await?
+            .ok_or(WebhookError::EndpointNotFound)?;
+        if edit.enabled == Some(true) {
+            self.wake.notify_one();
+        }
+        Ok(row)
+    }
+
+    pub async fn delete(&self, id: &str) -> Result<(), WebhookError> {
+        if !EndpointId::is_valid(id) {
+            return Err(WebhookError::EndpointNotFound);
+        }
+        let id = id.to_owned();
+        let existed = self.db.run(move |c| store::delete_endpoint(c, &id)).await?;
+        if existed {
+            Ok(())
+        } else {
+            Err(WebhookError::EndpointNotFound)
+        }
+    }
+
+    /// A new secret for the endpoint, shown this once. The one it replaces keeps signing beside
+    /// it for `overlap` (the configured overlap when `None`; zero ends it at once).
+    pub async fn rotate_secret(
+        &self,
+        id: &str,
+        overlap: Option<u32>,
+    ) -> Result<(EndpointRow, SecretString), WebhookError> {
+        let current = self.get(id).await?;
+        let overlap = overlap.unwrap_or(self.settings.rotation_overlap_secs);
+        let secret = WebhookSecret::generate().text();
+        let now = self.clock.now();
+        let keep_previous = overlap > 0;
+        let changes = EndpointChanges {
+            secret: Some(
+                self.keys
+                    .seal(secret.expose_secret().as_bytes(), aad(&current.id)),
+            ),
+            previous_secret: Some(keep_previous.then(|| current.secret.clone())),
+            previous_secret_until: Some(
+                keep_previous.then(|| now + Duration::seconds(overlap.into())),
+            ),
+            ..EndpointChanges::default()
+        };
+        let id = current.id.clone();
+        let row = self
+            .db
+            .run(move |c| store::update_endpoint(c, &id, &changes, now))
+            .await?
+            .ok_or(WebhookError::EndpointNotFound)?;
+        tracing::info!(webhook.endpoint = %row.id, overlap_secs = overlap, "webhook secret rotated");
+        Ok((row, secret))
+    }
+
+    /// The secrets that sign a delivery to `endpoint` at `now`: the current one, and the previous
+    /// one while its overlap lasts.
+    pub fn signing_secrets(
+        &self,
+        endpoint: &EndpointRow,
+        now: NaiveDateTime,
+    ) -> anyhow::Result<Vec<WebhookSecret>> {
+        secrets(&self.keys, endpoint, now)
+    }
+
+    /// The event feed after `after` (a feed position), up to `limit` events.
+    pub async fn feed(&self, after: i64, limit: i64) -> Result<Vec<EventRow>, WebhookError> {
+        Ok(self.db.run(move |c| store::feed(c, after, limit)).await?)
+    }
+
+    pub async fn deliveries(
+        &self,
+        filter: DeliveryFilter,
+    ) -> Result<Vec<(store::DeliveryRow, Vec<store::AttemptRow>)>, WebhookError> {
+        Ok(self.db.run(move |c| store::deliveries(c, &filter)).await?)
+    }
+
+    /// Sends events to an endpoint again. Returns how many deliveries were queued.
+    pub async fn resend(&self, endpoint_id: &str, what: Resend) -> Result<usize, WebhookError> {
+        let endpoint = self.get(endpoint_id).await?;
+        let now = self.clock.now();
+        let queued = self
+            .db
+            .run(move |c| store::resend(c, &endpoint.id, &what, now))
+            .await?
+            .ok_or(WebhookError::EventNotFound)?;
+        if queued > 0 {
+            self.wake.notify_one();
+        }
+        Ok(queued)
+    }
+}
+
+/// The secrets that sign a delivery to `endpoint` at `now`, newest first.
+pub fn secrets(
+    keys: &KeyRing,
+    endpoint: &EndpointRow,
+    now: NaiveDateTime,
+) -> anyhow::Result<Vec<WebhookSecret>> {
+    let open = |sealed: &[u8]| -> anyhow::Result<WebhookSecret> {
+        let text = keys
+            .open(sealed, aad(&endpoint.id))
+            .map_err(|e| anyhow::anyhow!("endpoint {} secret does not open: {e}", endpoint.id))?;
+        let text = String::from_utf8(text)
+            .map_err(|_| anyhow::anyhow!("endpoint {} secret is not text", endpoint.id))?;
+        WebhookSecret::parse(&text)
+            .map_err(|e| anyhow::anyhow!("endpoint {} secret: {e}", endpoint.id))
+    };
+    let mut out = vec![open(&endpoint.secret)?];
+    if let (Some(previous), Some(until)) =
+        (&endpoint.previous_secret, endpoint.previous_secret_until)
+        && until > now
+    {
+        out.push(open(previous)?);
+    }
+    Ok(out)
+}
+
+/// Re-seals an endpoint's secret under the newest key (key rotation).
+pub fn reseal(
+    keys: &KeyRing,
+    endpoint_id: &str,
+    sealed: &[u8],
+) -> Result<Vec<u8>, crate::crypto::CryptoError> {
+    keys.reseal(sealed, aad(endpoint_id))
+}
+
+/// The JSON every delivery and the feed carry for an event: `{id, type, created_at, data}` with
+/// a thin `data` (no token, code, date of birth or email, ever).
+pub fn event_json(event: &EventRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": event.event_id,
+        "type": event.event_type,
+        "created_at": event
+            .created_at
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "data": {
+            "link_id": event.link_id,
+            "customer_ref": event.customer_ref,
+            "state": event.state,
+            "reason": event.reason,
+        },
+    })
+}
