@@ -345,6 +345,11 @@ impl WebhookService {
         Ok(self.db.run(move |c| store::deliveries(c, &filter)).await?)
     }
 
+    /// What the metrics show of delivery.
+    pub async fn backlog(&self) -> Result<store::Backlog, WebhookError> {
+        Ok(self.db.run(store::backlog).await?)
+    }
+
     /// Sends events to an endpoint again. Returns how many deliveries were queued.
     pub async fn resend(&self, endpoint_id: &str, what: Resend) -> Result<usize, WebhookError> {
         let endpoint = self.get(endpoint_id).await?;

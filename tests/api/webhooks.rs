@@ -529,6 +529,23 @@ async fn an_endpoint_failing_for_too_long_is_disabled_and_catches_up_once_enable
     let read = app.get_json(&format!("/v1/webhook-endpoints/{id}")).await;
     assert_eq!(read["enabled"], false, "{read}");
     assert_eq!(read["disabled_reason"], "failing");
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for series in [
+        "wiselink_webhook_endpoints_disabled ",
+        "wiselink_webhook_oldest_undelivered_seconds ",
+        r#"wiselink_webhook_deliveries_total{outcome="retry"}"#,
+        "wiselink_webhook_endpoints_disabled_total ",
+    ] {
+        assert!(metrics.contains(series), "{series} in /metrics");
+    }
     let tried = receiver.received().len();
     app.advance(Duration::hours(12));
     tokio::time::sleep(StdDuration::from_millis(500)).await;

@@ -1,11 +1,16 @@
 use crate::http::metrics as exposition;
 use crate::services::links::LinkService;
+use crate::services::webhooks::WebhookService;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 
 /// Prometheus exposition text.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn metrics(state: web::Data<AppState>, links: web::Data<LinkService>) -> HttpResponse {
+pub async fn metrics(
+    state: web::Data<AppState>,
+    links: web::Data<LinkService>,
+    webhooks: web::Data<WebhookService>,
+) -> HttpResponse {
     // The review queue, read at each scrape: links per queue state and the longest wait.
     match links.queue_depth().await {
         Ok((counts, oldest)) => {
@@ -40,6 +45,19 @@ pub async fn metrics(state: web::Data<AppState>, links: web::Data<LinkService>) 
             ::metrics::gauge!("wiselink_links_refresh_failing").set(health.failing as f64);
         }
         Err(e) => tracing::warn!(error = %e, "token upkeep not read for metrics"),
+    }
+    // Webhook delivery: how long the oldest undelivered event has waited, and endpoints disabled.
+    match webhooks.backlog().await {
+        Ok(backlog) => {
+            let waited = backlog
+                .oldest_pending
+                .map(|t| (webhooks.now() - t).num_seconds().max(0) as f64)
+                .unwrap_or(0.0);
+            ::metrics::gauge!("wiselink_webhook_oldest_undelivered_seconds").set(waited);
+            ::metrics::gauge!("wiselink_webhook_endpoints_disabled")
+                .set(backlog.disabled_endpoints as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "webhook backlog not read for metrics"),
     }
     let db = state.db.clone();
     let handle = state.metrics.clone();

@@ -18,7 +18,7 @@ pub struct EventData {
     /// The link's state when the event happened.
     #[schema(example = "active")]
     state: String,
-    /// What happened, machine-readable: the link event behind it (docs/webhooks.md lists them),
+    /// What happened, machine-readable: the link event behind it, from the closed list in docs/webhooks.md,
     /// e.g. `identity_matched`, `access_revoked`, `staff_rejected`.
     #[schema(example = "identity_matched")]
     reason: String,
