@@ -2,6 +2,8 @@
 //! changes delivered to a real receiver on loopback, every delivery verified by the Standard
 //! Webhooks reference library, retries on the clock, the delivery log, resends and rotation.
 
+mod crash;
+
 use crate::helpers::{TestApp, awaiting_code, field_codes, json, problem, spawn_app_with, submit};
 use crate::webhook_receiver::{Receiver, verified};
 use chrono::Duration;
@@ -642,4 +644,48 @@ async fn an_event_is_sent_again_on_request_with_its_original_id() {
     )
     .await;
     assert_eq!(failed_none["queued"], 0, "nothing failed");
+}
+
+#[tokio::test]
+async fn two_instances_share_the_deliveries_without_sending_one_twice() {
+    let overrides = [
+        ("WISELINK__WEBHOOKS__DELIVERY_INTERVAL_MS", "50"),
+        ("WISELINK__WEBHOOKS__CONCURRENCY", "4"),
+    ];
+    let first = app_with(&overrides).await;
+    let second = first.second_instance(&overrides).await;
+    let receiver = Receiver::start().await;
+    receiver.delay(StdDuration::from_millis(20));
+    let endpoint = register(&first, &receiver.url, json!(["*"])).await;
+    let customers: Vec<String> = (0..8).map(|n| format!("cust-pair-{n}")).collect();
+    let links = customers.iter().enumerate().map(|(n, customer)| {
+        let app = if n % 2 == 0 { &first } else { &second };
+        linked(app, customer)
+    });
+    futures_util::future::join_all(links).await;
+
+    let got = receiver.wait_accepted(16).await;
+    tokio::time::sleep(StdDuration::from_millis(500)).await;
+    let got_now = receiver.received();
+    assert_eq!(got_now.len(), 16, "each event once: {}", got_now.len());
+    let mut ids: Vec<&str> = got.iter().map(|d| d.webhook_id()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 16);
+    let mut order: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for d in &got {
+        let event = d.json();
+        order
+            .entry(event["data"]["link_id"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(event["type"].as_str().unwrap().to_owned());
+    }
+    for types in order.values() {
+        assert_eq!(types, &["link.awaiting_code", "link.active"]);
+    }
+    assert!(
+        verified(endpoint["secret"].as_str().unwrap(), &got)
+            .iter()
+            .all(|ok| *ok)
+    );
 }
