@@ -3,6 +3,12 @@
 //! POST the code → `active`. Prints flows/s and p50/p99 for each call.
 //!
 //!   cargo bench --bench flows -- --api URL --sim URL --key API_KEY [--flows N] [--concurrency C]
+//!       [--webhooks E]
+//!
+//! With `--webhooks E` the driver also runs a webhook receiver on loopback (answering 204),
+//! registers E endpoints subscribed to every event type before the flows, and after them waits for
+//! every delivery (two events per flow, to each endpoint): it prints how many arrived, how long
+//! after the last flow the last one did, and deliveries per second over the whole run.
 //!
 //! scripts/bench-flows.sh starts both servers and runs this on SQLite and PostgreSQL.
 
@@ -18,6 +24,7 @@ struct Args {
     key: String,
     flows: usize,
     concurrency: usize,
+    webhooks: usize,
 }
 
 fn args() -> Args {
@@ -49,6 +56,9 @@ fn args() -> Args {
         concurrency: map
             .get("concurrency")
             .map_or(64, |v| v.parse().expect("--concurrency is a number")),
+        webhooks: map
+            .get("webhooks")
+            .map_or(0, |v| v.parse().expect("--webhooks is a number")),
     }
 }
 
@@ -129,6 +139,41 @@ async fn flow(
     Ok(())
 }
 
+/// A receiver on loopback that counts the deliveries it accepts.
+struct Receiver {
+    url: String,
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
+    last: Arc<Mutex<Option<Instant>>>,
+}
+
+async fn receiver() -> Receiver {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let last = Arc::new(Mutex::new(None));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("receiver port");
+    let url = format!("http://{}/hooks", listener.local_addr().expect("address"));
+    let (count, when) = (Arc::clone(&accepted), Arc::clone(&last));
+    let server = HttpServer::new(move || {
+        let (count, when) = (Arc::clone(&count), Arc::clone(&when));
+        App::new().default_service(web::to(move |_body: web::Bytes| {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            *when.lock().unwrap() = Some(Instant::now());
+            async { HttpResponse::NoContent().finish() }
+        }))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .expect("receiver listens")
+    .run();
+    tokio::spawn(server);
+    Receiver {
+        url,
+        accepted,
+        last,
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
@@ -143,6 +188,22 @@ async fn main() {
         .expect("client");
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
     let timings: Timings = Arc::default();
+    let hooks = if args.webhooks > 0 {
+        let receiver = receiver().await;
+        for _ in 0..args.webhooks {
+            let registered = client
+                .post(format!("{}/v1/webhook-endpoints", args.api))
+                .bearer_auth(&args.key)
+                .json(&json!({"url": receiver.url, "events": ["*"]}))
+                .send()
+                .await
+                .expect("endpoint registered");
+            assert_eq!(registered.status().as_u16(), 201, "endpoint registered");
+        }
+        Some(receiver)
+    } else {
+        None
+    };
     let gate = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.flows);
@@ -181,6 +242,28 @@ async fn main() {
             percentile(&times, 0.5),
             percentile(&times, 0.99)
         );
+    }
+    if let Some(hooks) = hooks {
+        let expected = 2 * ok * args.webhooks;
+        let flows_done = Instant::now();
+        while hooks.accepted.load(std::sync::atomic::Ordering::SeqCst) < expected
+            && flows_done.elapsed() < Duration::from_secs(600)
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let got = hooks.accepted.load(std::sync::atomic::Ordering::SeqCst);
+        let last = hooks.last.lock().unwrap().unwrap_or(flows_done);
+        let lag = last.saturating_duration_since(flows_done).as_secs_f64();
+        let whole = last.duration_since(started).as_secs_f64();
+        println!(
+            "  webhooks: {got} of {expected} deliveries to {} endpoint(s); the last {lag:.2} s after the last flow; {:.0} deliveries/s over the run",
+            args.webhooks,
+            got as f64 / whole
+        );
+        if got < expected {
+            eprintln!("not every event was delivered");
+            std::process::exit(1);
+        }
     }
     if let Some(first) = failures.first() {
         eprintln!("first failure: {first}");

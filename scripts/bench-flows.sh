@@ -6,6 +6,8 @@
 #   BENCH_FLOWS=5000 BENCH_BACKENDS=postgres scripts/bench-flows.sh
 #   BENCH_BIN=/path/to/other/wiselink scripts/bench-flows.sh   # another build of serve + sim,
 #                                                               # e.g. to compare two commits
+#   BENCH_WEBHOOKS=1 scripts/bench-flows.sh              # with one webhook endpoint subscribed to
+#                                                        # everything (a receiver in the driver)
 #
 # With BENCH_PG_STATEMENTS=1 (and PostgreSQL started with shared_preload_libraries =
 # 'pg_stat_statements'), the PostgreSQL run also prints each statement's calls and execution time
@@ -83,7 +85,7 @@ for backend in $backends; do
     fi
     TIMEFORMAT='%U %S'
     { time cargo bench --bench flows --quiet -- --api "http://127.0.0.1:$api_port" --sim "http://127.0.0.1:$sim_port" \
-        --key "$key" --flows "$flows" --concurrency "$concurrency" 2>&1; } 2>"$work/driver.time"
+        --key "$key" --flows "$flows" --concurrency "$concurrency" --webhooks "${BENCH_WEBHOOKS:-0}" 2>&1; } 2>"$work/driver.time"
     serve1=$(cpu_ms "$serve_pid"); sim1=$(cpu_ms "$sim_pid"); pg1=0
     [ "$backend" = postgres ] && pg1=$(pg_cpu_ms "$name")
     driver=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$work/driver.time")
