@@ -10,6 +10,7 @@ mod link;
 mod login;
 mod pages;
 mod queue;
+mod webhooks;
 
 pub use gate::SESSION_COOKIE;
 pub use login::LoginLimiter;
@@ -39,6 +40,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         resource("/staff/admin/keys/{key_id}/revoke", "POST")
             .route(web::post().to(admin::revoke_key)),
+    )
+    .service(
+        resource("/staff/webhooks", "GET, POST")
+            .route(web::get().to(webhooks::show))
+            .route(web::post().to(webhooks::register)),
+    )
+    .service(
+        resource("/staff/webhooks/{endpoint_id}/{change}", "POST")
+            .route(web::post().to(webhooks::change)),
     )
     // Any other /staff address: the sign-in page for strangers, "not found" for staff.
     .service(web::resource("/staff/{rest:.*}").to(pages::unknown));

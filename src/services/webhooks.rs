@@ -12,6 +12,7 @@ use crate::db::{Db, DbError};
 use crate::domain::{EndpointId, Invalid, PartnerEventType};
 use crate::settings::WebhookSettings;
 use chrono::{Duration, NaiveDateTime};
+use diesel::Connection;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use target::TargetPolicy;
@@ -186,6 +187,7 @@ impl WebhookService {
     pub async fn create(
         &self,
         new: NewEndpoint,
+        actor: &str,
     ) -> Result<(EndpointRow, SecretString), WebhookError> {
         let url = self
             .policy
@@ -210,8 +212,14 @@ impl WebhookService {
             updated_at: now,
         };
         let stored = row.clone();
+        let actor = actor.to_owned();
         self.db
-            .run(move |c| store::insert_endpoint(c, &stored))
+            .run(move |c| {
+                c.transaction(|c| {
+                    store::insert_endpoint(c, &stored)?;
+                    audit(c, &stored.id, "webhook_endpoint_registered", &actor, now)
+                })
+            })
             .await?;
         tracing::info!(webhook.endpoint = %row.id, "webhook endpoint registered");
         Ok((row, secret))
@@ -234,7 +242,12 @@ impl WebhookService {
 
     /// Changes an endpoint. Enabling one (by the partner or an admin) clears why it was disabled
     /// and its failing streak; disabling one records that the partner did.
-    pub async fn edit(&self, id: &str, edit: EndpointEdit) -> Result<EndpointRow, WebhookError> {
+    pub async fn edit(
+        &self,
+        id: &str,
+        edit: EndpointEdit,
+        actor: &str,
+    ) -> Result<EndpointRow, WebhookError> {
         self.get(id).await?;
         let url = match &edit.url {
             Some(raw) => Some(
@@ -266,9 +279,23 @@ impl WebhookService {
         }
         let now = self.clock.now();
         let id = id.to_owned();
+        let event = match edit.enabled {
+            Some(true) => "webhook_endpoint_enabled",
+            Some(false) => "webhook_endpoint_disabled",
+            None => "webhook_endpoint_changed",
+        };
+        let actor = actor.to_owned();
         let row = self
             .db
-            .run(move |c| store::update_endpoint(c, &id, &changes, now))
+            .run(move |c| {
+                c.transaction(|c| {
+                    let row = store::update_endpoint(c, &id, &changes, now)?;
+                    if row.is_some() {
+                        audit(c, &id, event, &actor, now)?;
+                    }
+                    Ok::<_, DbError>(row)
+                })
+            })
             .await?
             .ok_or(WebhookError::EndpointNotFound)?;
         if edit.enabled == Some(true) {
@@ -277,12 +304,23 @@ impl WebhookService {
         Ok(row)
     }
 
-    pub async fn delete(&self, id: &str) -> Result<(), WebhookError> {
+    pub async fn delete(&self, id: &str, actor: &str) -> Result<(), WebhookError> {
         if !EndpointId::is_valid(id) {
             return Err(WebhookError::EndpointNotFound);
         }
-        let id = id.to_owned();
-        let existed = self.db.run(move |c| store::delete_endpoint(c, &id)).await?;
+        let (id, actor, now) = (id.to_owned(), actor.to_owned(), self.clock.now());
+        let existed = self
+            .db
+            .run(move |c| {
+                c.transaction(|c| {
+                    let existed = store::delete_endpoint(c, &id)?;
+                    if existed {
+                        audit(c, &id, "webhook_endpoint_deleted", &actor, now)?;
+                    }
+                    Ok::<_, DbError>(existed)
+                })
+            })
+            .await?;
         if existed {
             Ok(())
         } else {
@@ -296,6 +334,7 @@ impl WebhookService {
         &self,
         id: &str,
         overlap: Option<u32>,
+        actor: &str,
     ) -> Result<(EndpointRow, SecretString), WebhookError> {
         let current = self.get(id).await?;
         let overlap = overlap.unwrap_or(self.settings.rotation_overlap_secs);
@@ -314,9 +353,16 @@ impl WebhookService {
             ..EndpointChanges::default()
         };
         let id = current.id.clone();
+        let actor = actor.to_owned();
         let row = self
             .db
-            .run(move |c| store::update_endpoint(c, &id, &changes, now))
+            .run(move |c| {
+                c.transaction(|c| {
+                    let row = store::update_endpoint(c, &id, &changes, now)?;
+                    audit(c, &id, "webhook_secret_rotated", &actor, now)?;
+                    Ok::<_, DbError>(row)
+                })
+            })
             .await?
             .ok_or(WebhookError::EndpointNotFound)?;
         tracing::info!(webhook.endpoint = %row.id, overlap_secs = overlap, "webhook secret rotated");
@@ -351,12 +397,23 @@ impl WebhookService {
     }
 
     /// Sends events to an endpoint again. Returns how many deliveries were queued.
-    pub async fn resend(&self, endpoint_id: &str, what: Resend) -> Result<usize, WebhookError> {
+    pub async fn resend(
+        &self,
+        endpoint_id: &str,
+        what: Resend,
+        actor: &str,
+    ) -> Result<usize, WebhookError> {
         let endpoint = self.get(endpoint_id).await?;
-        let now = self.clock.now();
+        let (now, actor) = (self.clock.now(), actor.to_owned());
         let queued = self
             .db
-            .run(move |c| store::resend(c, &endpoint.id, &what, now))
+            .run(move |c| {
+                let queued = store::resend(c, &endpoint.id, &what, now)?;
+                if queued.is_some() {
+                    audit(c, &endpoint.id, "webhook_resent", &actor, now)?;
+                }
+                Ok::<_, DbError>(queued)
+            })
             .await?
             .ok_or(WebhookError::EventNotFound)?;
         if queued > 0 {
@@ -364,6 +421,25 @@ impl WebhookService {
         }
         Ok(queued)
     }
+}
+
+/// Records who changed an endpoint, in the staff audit (`webhook:<id>`, the event, the actor: a
+/// staff member or an API key).
+fn audit(
+    c: &mut crate::db::DbConnection,
+    endpoint_id: &str,
+    event: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    crate::db::staff::audit(
+        c,
+        &format!("webhook:{endpoint_id}"),
+        event,
+        Some(actor),
+        None,
+        now,
+    )
 }
 
 /// The secrets that sign a delivery to `endpoint` at `now`, newest first.

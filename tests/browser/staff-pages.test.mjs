@@ -132,3 +132,53 @@ test('every staff screen passes axe-core without serious or critical findings, a
     assert.deepEqual(errors, []);
   }
 });
+
+test('an admin registers a webhook endpoint, sees its secret once and its deliveries, and disables it', async () => {
+  const { createServer } = await import('node:http');
+  const received = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => { body += chunk; });
+    req.on('end', () => { received.push({ id: req.headers['webhook-id'], body }); res.writeHead(204).end(); });
+  });
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${receiver.address().port}/hooks/browser`;
+  try {
+    const { context, page, errors } = await signIn('root');
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    await page.getByLabel(/^URL/).fill(url);
+    await page.getByLabel(/^Description/).fill('Bank backend (browser test)');
+    await page.getByLabel('Only these:').check();
+    await page.getByLabel('link.active').check();
+    await page.getByLabel('link.needs_review').check();
+    await page.getByLabel(/^Your password/).fill(password);
+    await page.getByRole('button', { name: 'Register' }).click();
+    const secret = await page.locator('code.secret').textContent();
+    assert.match(secret, /^whsec_/);
+    await page.goto(`${api}/staff/webhooks`);
+    assert.ok(!(await page.content()).includes(secret), 'the secret is shown once');
+    const endpoints = page.getByRole('table', { name: 'Where events are sent' });
+    const row = endpoints.getByRole('row', { name: new RegExp(url.replace(/[.]/g, '\\.')) });
+    assert.match(await row.textContent(), /link\.active, link\.needs_review/);
+
+    await swappedDob('browser-hooks');
+    for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(received.length, 1, 'one subscribed event: the link went to review');
+    assert.equal(JSON.parse(received[0].body).type, 'link.needs_review');
+    await page.goto(`${api}/staff/webhooks`);
+    const delivery = page.getByRole('table', { name: /deliveries/i }).getByRole('row', { name: /link\.needs_review/ });
+    assert.match(await delivery.textContent(), /delivered.*204/s);
+
+    const { storageState } = { storageState: await context.storageState() };
+    await audit(browser, 'staff-webhooks', (p) => p.goto(`${api}/staff/webhooks`), { storageState });
+
+    await row.getByRole('button', { name: /^Disable/ }).click();
+    await page.getByText(/Disabled .*: nothing is sent to it\./).waitFor();
+    assert.match(await row.textContent(), /disabled/);
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    receiver.close();
+  }
+});

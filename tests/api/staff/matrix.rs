@@ -67,6 +67,34 @@ const EXPECTED: &[(&str, &str, Option<Role>, u16)] = &[
         Some(Role::Admin),
         404,
     ),
+    ("GET", "/staff/webhooks", Some(Role::Admin), 200),
+    // Registering an endpoint asks for the admin's password first: none was typed.
+    ("POST", "/staff/webhooks", Some(Role::Admin), 401),
+    (
+        "POST",
+        "/staff/webhooks/{endpoint_id}/disable",
+        Some(Role::Admin),
+        404,
+    ),
+    (
+        "POST",
+        "/staff/webhooks/{endpoint_id}/enable",
+        Some(Role::Admin),
+        404,
+    ),
+    (
+        "POST",
+        "/staff/webhooks/{endpoint_id}/delete",
+        Some(Role::Admin),
+        404,
+    ),
+    // No first day given.
+    (
+        "POST",
+        "/staff/webhooks/{endpoint_id}/resend",
+        Some(Role::Admin),
+        422,
+    ),
 ];
 
 #[tokio::test]
@@ -81,7 +109,8 @@ async fn the_route_table_times_every_role_and_anonymous() {
         let path = pattern
             .replace("{link_id}", &link)
             .replace("{username}", "nobody")
-            .replace("{key_id}", "nokey");
+            .replace("{key_id}", "nokey")
+            .replace("{endpoint_id}", "we_00000000000000000000000000000000");
         let anonymous = app.anonymous();
         let answer = match *method {
             "GET" => anonymous.get(&path).await,

@@ -279,13 +279,17 @@ pub async fn resend(
     path: web::Path<String>,
     webhooks: web::Data<WebhookService>,
 ) -> Result<HttpResponse, RequestError> {
-    write.run(queue_again(&webhooks, &path, write.body())).await
+    let actor = write.caller.actor();
+    write
+        .run(queue_again(&webhooks, &path, write.body(), &actor))
+        .await
 }
 
 async fn queue_again(
     webhooks: &WebhookService,
     endpoint_id: &str,
     body: &[u8],
+    actor: &str,
 ) -> Result<HttpResponse, Problem> {
     webhooks.get(endpoint_id).await?;
     let input = read_body(body, ResendInput::read)?;
@@ -295,6 +299,6 @@ async fn queue_again(
         // `read` refuses a body with neither.
         (None, None) => return Err(Problem::validation(Vec::new())),
     };
-    let queued = webhooks.resend(endpoint_id, what).await?;
+    let queued = webhooks.resend(endpoint_id, what, actor).await?;
     Ok(HttpResponse::Accepted().json(ResendView { queued }))
 }

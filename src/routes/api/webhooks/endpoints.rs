@@ -214,12 +214,17 @@ pub async fn create_endpoint(
     write: Write<ApiKeyAuth>,
     webhooks: web::Data<WebhookService>,
 ) -> Result<HttpResponse, RequestError> {
-    write.run(create(&webhooks, write.body())).await
+    let actor = write.caller.actor();
+    write.run(create(&webhooks, write.body(), &actor)).await
 }
 
-async fn create(webhooks: &WebhookService, body: &[u8]) -> Result<HttpResponse, Problem> {
+async fn create(
+    webhooks: &WebhookService,
+    body: &[u8],
+    actor: &str,
+) -> Result<HttpResponse, Problem> {
     let input = read_body(body, EndpointInput::read)?;
-    let (row, secret) = webhooks.create(input.into()).await?;
+    let (row, secret) = webhooks.create(input.into(), actor).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(with_secret(webhooks, &row, &secret)))
@@ -288,14 +293,22 @@ pub async fn update_endpoint(
     path: web::Path<String>,
     webhooks: web::Data<WebhookService>,
 ) -> Result<HttpResponse, RequestError> {
-    write.run(update(&webhooks, &path, write.body())).await
+    let actor = write.caller.actor();
+    write
+        .run(update(&webhooks, &path, write.body(), &actor))
+        .await
 }
 
-async fn update(webhooks: &WebhookService, id: &str, body: &[u8]) -> Result<HttpResponse, Problem> {
+async fn update(
+    webhooks: &WebhookService,
+    id: &str,
+    body: &[u8],
+    actor: &str,
+) -> Result<HttpResponse, Problem> {
     // An unknown endpoint is not found whatever the body says.
     webhooks.get(id).await?;
     let patch = read_body(body, EndpointPatch::read)?;
-    let row = webhooks.edit(id, patch.into()).await?;
+    let row = webhooks.edit(id, patch.into(), actor).await?;
     Ok(HttpResponse::Ok().json(EndpointView::new(&row, webhooks.now())))
 }
 
@@ -317,11 +330,12 @@ pub async fn delete_endpoint(
     path: web::Path<String>,
     webhooks: web::Data<WebhookService>,
 ) -> Result<HttpResponse, RequestError> {
-    write.run(delete(&webhooks, &path)).await
+    let actor = write.caller.actor();
+    write.run(delete(&webhooks, &path, &actor)).await
 }
 
-async fn delete(webhooks: &WebhookService, id: &str) -> Result<HttpResponse, Problem> {
-    webhooks.delete(id).await?;
+async fn delete(webhooks: &WebhookService, id: &str, actor: &str) -> Result<HttpResponse, Problem> {
+    webhooks.delete(id, actor).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -348,13 +362,23 @@ pub async fn rotate_secret(
     path: web::Path<String>,
     webhooks: web::Data<WebhookService>,
 ) -> Result<HttpResponse, RequestError> {
-    write.run(rotate(&webhooks, &path, write.body())).await
+    let actor = write.caller.actor();
+    write
+        .run(rotate(&webhooks, &path, write.body(), &actor))
+        .await
 }
 
-async fn rotate(webhooks: &WebhookService, id: &str, body: &[u8]) -> Result<HttpResponse, Problem> {
+async fn rotate(
+    webhooks: &WebhookService,
+    id: &str,
+    body: &[u8],
+    actor: &str,
+) -> Result<HttpResponse, Problem> {
     webhooks.get(id).await?;
     let input = read_body(body, RotateInput::read)?;
-    let (row, secret) = webhooks.rotate_secret(id, input.overlap_secs).await?;
+    let (row, secret) = webhooks
+        .rotate_secret(id, input.overlap_secs, actor)
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(with_secret(webhooks, &row, &secret)))
