@@ -197,6 +197,30 @@ fn lock_feed(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
+/// A new delivery of event `event_id` (feed position `seq`, of `link_id`) to an endpoint, due now.
+fn queue_delivery(
+    c: &mut DbConnection,
+    endpoint_id: &str,
+    event_id: i64,
+    seq: i64,
+    link_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    use webhook_deliveries as d;
+    diesel::insert_into(d::table)
+        .values((
+            d::endpoint_id.eq(endpoint_id),
+            d::event_id.eq(event_id),
+            d::event_seq.eq(seq),
+            d::link_id.eq(link_id),
+            d::status.eq(PENDING),
+            d::attempts.eq(0),
+            d::next_attempt_at.eq(now),
+            d::created_at.eq(now),
+        ))
+        .execute(c)
+}
+
 /// Gives up to `limit` new events their feed positions, in the order they were written, and
 /// queues a delivery for every enabled endpoint subscribed to each. Returns how many events it
 /// dispatched.
@@ -229,18 +253,7 @@ pub fn dispatch(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Resu
                 .set(partner_events::feed_seq.eq(seq))
                 .execute(c)?;
             for endpoint in subscribed.iter().filter(|e| e.subscribes_to(event_type)) {
-                diesel::insert_into(webhook_deliveries::table)
-                    .values((
-                        webhook_deliveries::endpoint_id.eq(&endpoint.id),
-                        webhook_deliveries::event_id.eq(id),
-                        webhook_deliveries::event_seq.eq(seq),
-                        webhook_deliveries::link_id.eq(link_id),
-                        webhook_deliveries::status.eq(PENDING),
-                        webhook_deliveries::attempts.eq(0),
-                        webhook_deliveries::next_attempt_at.eq(now),
-                        webhook_deliveries::created_at.eq(now),
-                    ))
-                    .execute(c)?;
+                queue_delivery(c, &endpoint.id, *id, seq, link_id, now)?;
             }
         }
         Ok::<_, diesel::result::Error>(fresh.len())
@@ -583,18 +596,7 @@ pub fn resend(
             if exists {
                 return Ok(Some(n));
             }
-            diesel::insert_into(d::table)
-                .values((
-                    d::endpoint_id.eq(endpoint_id),
-                    d::event_id.eq(id),
-                    d::event_seq.eq(seq),
-                    d::link_id.eq(link_id),
-                    d::status.eq(PENDING),
-                    d::attempts.eq(0),
-                    d::next_attempt_at.eq(now),
-                    d::created_at.eq(now),
-                ))
-                .execute(c)?;
+            queue_delivery(c, endpoint_id, id, seq, &link_id, now)?;
             Ok::<_, diesel::result::Error>(Some(1))
         }
         Resend::FailedSince(since) => {

@@ -66,6 +66,16 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: &str) -> Self {
+        Self {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+}
+
 impl Problem {
     pub fn new(status: StatusCode, code: &str, title: &str) -> Self {
         Self {

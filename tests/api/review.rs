@@ -64,15 +64,7 @@ async fn approving_activates_with_a_reason_and_emails_the_customer() {
         1,
         "an approval pins the customer to the Wise user"
     );
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     for series in [
         r#"wiselink_review_decisions_total{decision="approved",via="api"}"#,
         r#"wiselink_review_queue_links{state="needs_review"}"#,

@@ -531,15 +531,7 @@ async fn an_endpoint_failing_for_too_long_is_disabled_and_catches_up_once_enable
     let read = app.get_json(&format!("/v1/webhook-endpoints/{id}")).await;
     assert_eq!(read["enabled"], false, "{read}");
     assert_eq!(read["disabled_reason"], "failing");
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     for series in [
         "wiselink_webhook_endpoints_disabled ",
         "wiselink_webhook_oldest_undelivered_seconds ",

@@ -239,6 +239,18 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// `GET /metrics`, as text.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// The names of a link's events, oldest first.
     pub async fn event_names(&self, link_id: &str) -> Vec<String> {
         self.get_json(&format!("/v1/links/{link_id}/events"))

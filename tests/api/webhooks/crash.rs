@@ -122,32 +122,27 @@ async fn no_event_is_lost_when_serve_is_killed_between_a_change_and_its_delivery
     let mut child = serve(&db_url, port, &sim, &sink);
     let base = format!("http://127.0.0.1:{port}");
     wait_until_serving(&client, &base).await;
-    let feed: Value = client
-        .get(format!("{base}/v1/events?limit=200"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut events = feed["items"].as_array().unwrap().clone();
-    // Events the killed processes wrote but had not yet given a feed position are placed by now.
-    for _ in 0..100 {
-        if events.len() == 2 * KILLS {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let again: Value = client
-            .get(format!("{base}/v1/events?limit=200"))
-            .bearer_auth(&key)
+    let (c, b, k) = (&client, &base, &key);
+    let feed = || async move {
+        let page: Value = c
+            .get(format!("{b}/v1/events?limit=200"))
+            .bearer_auth(k)
             .send()
             .await
             .unwrap()
             .json()
             .await
             .unwrap();
-        events = again["items"].as_array().unwrap().clone();
+        page["items"].as_array().unwrap().clone()
+    };
+    let mut events = feed().await;
+    // Events the killed processes wrote but had not yet given a feed position are placed by now.
+    for _ in 0..100 {
+        if events.len() == 2 * KILLS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        events = feed().await;
     }
     assert_eq!(events.len(), 2 * KILLS, "two events per link in the feed");
     let ids: Vec<String> = events

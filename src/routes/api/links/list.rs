@@ -65,14 +65,6 @@ pub async fn list_links(
     Ok(HttpResponse::Ok().json(LinkPage { items, next_cursor }))
 }
 
-fn refuse(field: &str, code: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.into(),
-        code: code.into(),
-        message: message.into(),
-    }
-}
-
 fn parse(query: &HashMap<String, String>) -> Result<ListFilter, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut filter = ListFilter {
@@ -85,11 +77,11 @@ fn parse(query: &HashMap<String, String>) -> Result<ListFilter, Vec<FieldError>>
         match key.as_str() {
             "customer_ref" => match CustomerRef::parse(value) {
                 Ok(r) => filter.customer_ref = Some(r.to_string()),
-                Err(e) => errors.push(refuse("customer_ref", e.code, &e.message)),
+                Err(e) => errors.push(FieldError::new("customer_ref", e.code, &e.message)),
             },
             "state" => match LinkState::parse(value) {
                 Some(s) => filter.state = Some(s),
-                None => errors.push(refuse(
+                None => errors.push(FieldError::new(
                     "state",
                     "unknown_state",
                     "state is not a link state",
@@ -97,7 +89,7 @@ fn parse(query: &HashMap<String, String>) -> Result<ListFilter, Vec<FieldError>>
             },
             "cursor" => match uncursor(value) {
                 Some(after) => filter.after = Some(after),
-                None => errors.push(refuse(
+                None => errors.push(FieldError::new(
                     "cursor",
                     "invalid_cursor",
                     "cursor is not one this API returned",
@@ -105,9 +97,13 @@ fn parse(query: &HashMap<String, String>) -> Result<ListFilter, Vec<FieldError>>
             },
             "limit" => match value.parse::<i64>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => filter.limit = n,
-                _ => errors.push(refuse("limit", "out_of_range", "limit must be 1 to 200")),
+                _ => errors.push(FieldError::new(
+                    "limit",
+                    "out_of_range",
+                    "limit must be 1 to 200",
+                )),
             },
-            other => errors.push(refuse(
+            other => errors.push(FieldError::new(
                 other,
                 "unknown_parameter",
                 "not a known query parameter",

@@ -88,14 +88,6 @@ pub struct DeliveryPage {
     next_cursor: Option<String>,
 }
 
-fn refuse(field: &str, code: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.into(),
-        code: code.into(),
-        message: message.into(),
-    }
-}
-
 fn parse(query: &HashMap<String, String>) -> Result<DeliveryFilter, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut filter = DeliveryFilter {
@@ -107,13 +99,13 @@ fn parse(query: &HashMap<String, String>) -> Result<DeliveryFilter, Vec<FieldErr
             "endpoint_id" if EndpointId::is_valid(value) => {
                 filter.endpoint_id = Some(value.clone());
             }
-            "endpoint_id" => errors.push(refuse(
+            "endpoint_id" => errors.push(FieldError::new(
                 key,
                 "invalid_endpoint_id",
                 "endpoint_id is not a webhook endpoint id",
             )),
             "event_id" if is_event_id(value) => filter.event_id = Some(value.clone()),
-            "event_id" => errors.push(refuse(
+            "event_id" => errors.push(FieldError::new(
                 key,
                 "invalid_event_id",
                 "event_id is not an event id",
@@ -123,7 +115,7 @@ fn parse(query: &HashMap<String, String>) -> Result<DeliveryFilter, Vec<FieldErr
                 .find(|s| s == value)
             {
                 Some(s) => filter.status = Some(s),
-                None => errors.push(refuse(
+                None => errors.push(FieldError::new(
                     key,
                     "unknown_status",
                     "status must be pending, delivered or failed",
@@ -133,7 +125,7 @@ fn parse(query: &HashMap<String, String>) -> Result<DeliveryFilter, Vec<FieldErr
                 Ok(n) if n > 0 && value.bytes().all(|b| b.is_ascii_digit()) => {
                     filter.before = Some(n);
                 }
-                _ => errors.push(refuse(
+                _ => errors.push(FieldError::new(
                     key,
                     "invalid_cursor",
                     "cursor is not one this API returned",
@@ -141,9 +133,13 @@ fn parse(query: &HashMap<String, String>) -> Result<DeliveryFilter, Vec<FieldErr
             },
             "limit" => match value.parse::<i64>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => filter.limit = n,
-                _ => errors.push(refuse(key, "out_of_range", "limit must be 1 to 200")),
+                _ => errors.push(FieldError::new(
+                    key,
+                    "out_of_range",
+                    "limit must be 1 to 200",
+                )),
             },
-            other => errors.push(refuse(
+            other => errors.push(FieldError::new(
                 other,
                 "unknown_parameter",
                 "not a known query parameter",

@@ -62,14 +62,6 @@ pub struct EventPage {
     next_cursor: String,
 }
 
-fn refuse(field: &str, code: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.into(),
-        code: code.into(),
-        message: message.into(),
-    }
-}
-
 /// The event feed: the same events webhooks deliver, with the same ids, for partners who cannot
 /// receive webhooks (partner API key only). Start without `after`, then pass each answer's
 /// `next_cursor`. An event appears in the feed within about `webhooks.delivery_interval_ms` of
@@ -100,7 +92,7 @@ pub async fn event_feed(
         match key.as_str() {
             "after" => match value.parse::<i64>() {
                 Ok(n) if n >= 0 && value.bytes().all(|b| b.is_ascii_digit()) => after = n,
-                _ => errors.push(refuse(
+                _ => errors.push(FieldError::new(
                     key,
                     "invalid_cursor",
                     "after is not a cursor this API returned",
@@ -108,9 +100,13 @@ pub async fn event_feed(
             },
             "limit" => match value.parse::<i64>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
-                _ => errors.push(refuse(key, "out_of_range", "limit must be 1 to 200")),
+                _ => errors.push(FieldError::new(
+                    key,
+                    "out_of_range",
+                    "limit must be 1 to 200",
+                )),
             },
-            other => errors.push(refuse(
+            other => errors.push(FieldError::new(
                 other,
                 "unknown_parameter",
                 "not a known query parameter",
