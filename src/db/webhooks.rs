@@ -227,15 +227,11 @@ fn queue_delivery(
 pub fn dispatch(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<usize, DbError> {
     Ok(conn.transaction(|c| {
         lock_feed(c)?;
-        let fresh: Vec<(i64, String, String)> = partner_events::table
+        let fresh: Vec<i64> = partner_events::table
             .filter(partner_events::feed_seq.is_null())
             .order(partner_events::id.asc())
             .limit(limit)
-            .select((
-                partner_events::id,
-                partner_events::link_id,
-                partner_events::event_type,
-            ))
+            .select(partner_events::id)
             .load(c)?;
         if fresh.is_empty() {
             return Ok(0);
@@ -247,16 +243,32 @@ pub fn dispatch(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Resu
         let subscribed: Vec<EndpointRow> = webhook_endpoints::table
             .filter(webhook_endpoints::enabled.eq(true))
             .load(c)?;
-        for (n, (id, link_id, event_type)) in fresh.iter().enumerate() {
-            let seq = head + 1 + n as i64;
-            diesel::update(partner_events::table.find(id))
-                .set(partner_events::feed_seq.eq(seq))
-                .execute(c)?;
+        // Positions after the head, in id order, in one statement: an event's position is the
+        // head plus its distance from the batch's first id (gaps are fine; order and uniqueness
+        // are what the feed needs). The rows the statement placed are the batch: on PostgreSQL
+        // an event committed since the read above, with an id in the range, is placed (and
+        // delivered) with it.
+        let (first, last) = (fresh[0], fresh[fresh.len() - 1]);
+        let offset = head + 1 - first;
+        let placed: Vec<(i64, String, String)> = diesel::update(
+            partner_events::table
+                .filter(partner_events::id.between(first, last))
+                .filter(partner_events::feed_seq.is_null()),
+        )
+        .set(partner_events::feed_seq.eq((partner_events::id + offset).nullable()))
+        .returning((
+            partner_events::id,
+            partner_events::link_id,
+            partner_events::event_type,
+        ))
+        .get_results(c)?;
+        for (id, link_id, event_type) in &placed {
+            let seq = id + offset;
             for endpoint in subscribed.iter().filter(|e| e.subscribes_to(event_type)) {
                 queue_delivery(c, &endpoint.id, *id, seq, link_id, now)?;
             }
         }
-        Ok::<_, diesel::result::Error>(fresh.len())
+        Ok::<_, diesel::result::Error>(placed.len())
     })?)
 }
 
@@ -413,9 +425,13 @@ pub fn record(
                         d::delivered_at.eq(attempt.at),
                     ))
                     .execute(c)?;
-                diesel::update(endpoint)
-                    .set(e::failing_since.eq(None::<NaiveDateTime>))
-                    .execute(c)?;
+                // The endpoint row is written only when a failing streak ends, not on every
+                // delivery: it would be one hot row for all of them.
+                if claimed.endpoint.failing_since.is_some() {
+                    diesel::update(endpoint)
+                        .set(e::failing_since.eq(None::<NaiveDateTime>))
+                        .execute(c)?;
+                }
                 return Ok(false);
             }
             Next::RetryAt(at) => {

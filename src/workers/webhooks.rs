@@ -46,6 +46,9 @@ pub const RETRY_SCHEDULE_SECS: [i64; 11] = [
 /// At most this much of a receiver's answer is kept in the delivery log.
 pub const EXCERPT_BYTES: usize = 512;
 
+/// How long a woken worker waits for more changes before its pass.
+const GATHER: StdDuration = StdDuration::from_millis(20);
+
 /// Events given their feed position per transaction.
 const DISPATCH_BATCH: i64 = 500;
 
@@ -99,7 +102,13 @@ pub async fn run(deliverer: Arc<Deliverer>, mut stop: Stop) {
         // A full pass means more may be due: go on without sleeping.
         while !stop.requested() && run_once(&deliverer).await >= deliverer.settings.concurrency {}
         tokio::select! {
-            () = deliverer.wake.notified() => {}
+            () = deliverer.wake.notified() => {
+                // Under load every change wakes the worker: gather what a moment brings into one
+                // pass rather than one pass (and its statements) per change.
+                if stop.sleep(GATHER).await {
+                    return;
+                }
+            }
             () = tokio::time::sleep(every) => {}
             () = stop.asked() => return,
         }
