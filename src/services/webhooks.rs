@@ -1,15 +1,23 @@
 //! The partner's webhook endpoints, the event feed and the delivery log: what the API and the
 //! staff screen do with them. Deliveries themselves are the worker's ([`crate::workers::webhooks`]).
 
+mod input;
+mod secrets;
 pub mod target;
 
+pub use input::{
+    EndpointEdit, MAX_DESCRIPTION_CHARS, NewEndpoint, Subscription, parse_description,
+};
+use secrets::aad;
+pub use secrets::{event_json, reseal, secrets};
+
 use crate::clock::SharedClock;
-use crate::crypto::{Aad, KeyRing, WebhookSecret};
+use crate::crypto::{KeyRing, WebhookSecret};
 use crate::db::webhooks::{
     self as store, DeliveryFilter, EndpointChanges, EndpointRow, EventRow, Resend,
 };
 use crate::db::{Db, DbError};
-use crate::domain::{EndpointId, Invalid, PartnerEventType};
+use crate::domain::{EndpointId, Invalid};
 use crate::settings::WebhookSettings;
 use chrono::{Duration, NaiveDateTime};
 use diesel::Connection;
@@ -17,107 +25,6 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use target::TargetPolicy;
 use tokio::sync::Notify;
-
-/// The longest description accepted.
-pub const MAX_DESCRIPTION_CHARS: usize = 200;
-
-/// Which events an endpoint receives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Subscription {
-    All,
-    Only(Vec<PartnerEventType>),
-}
-
-impl Subscription {
-    /// From the API's list: `["*"]`, or event type names, each at most once.
-    pub fn parse(names: &[String]) -> Result<Self, Invalid> {
-        if names.is_empty() {
-            return Err(Invalid::new(
-                "no_events",
-                "events must name at least one event type, or \"*\"",
-            ));
-        }
-        if names.iter().any(|n| n == "*") {
-            return if names.len() == 1 {
-                Ok(Self::All)
-            } else {
-                Err(Invalid::new(
-                    "wildcard_with_others",
-                    "events is either [\"*\"] or a list of event types",
-                ))
-            };
-        }
-        let mut types = Vec::with_capacity(names.len());
-        for name in names {
-            let t = PartnerEventType::parse(name).ok_or_else(|| {
-                Invalid::new(
-                    "unknown_event_type",
-                    format!("events: {name:?} is not an event type"),
-                )
-            })?;
-            if types.contains(&t) {
-                return Err(Invalid::new(
-                    "duplicate_event_type",
-                    format!("events names {name:?} twice"),
-                ));
-            }
-            types.push(t);
-        }
-        Ok(Self::Only(types))
-    }
-
-    /// As stored: `*`, or the names separated by spaces.
-    fn column(&self) -> String {
-        match self {
-            Self::All => "*".to_owned(),
-            Self::Only(types) => types
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        }
-    }
-
-    /// As the API shows it.
-    pub fn names(column: &str) -> Vec<String> {
-        column.split(' ').map(str::to_owned).collect()
-    }
-}
-
-/// A description as given: trimmed, at most [`MAX_DESCRIPTION_CHARS`], no control characters;
-/// empty means none.
-pub fn parse_description(raw: &str) -> Result<Option<String>, Invalid> {
-    let trimmed = raw.trim();
-    if trimmed.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(Invalid::new(
-            "too_long",
-            format!("description must be at most {MAX_DESCRIPTION_CHARS} characters"),
-        ));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(Invalid::new(
-            "invalid_characters",
-            "description must not contain control characters",
-        ));
-    }
-    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
-}
-
-/// A new endpoint as the partner describes it.
-pub struct NewEndpoint {
-    pub url: String,
-    pub events: Subscription,
-    pub description: Option<String>,
-}
-
-/// What a partner changes on an endpoint; `None` leaves it.
-#[derive(Default)]
-pub struct EndpointEdit {
-    pub url: Option<String>,
-    pub events: Option<Subscription>,
-    pub description: Option<Option<String>>,
-    pub enabled: Option<bool>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
@@ -130,16 +37,6 @@ pub enum WebhookError {
     Url(Invalid),
     #[error(transparent)]
     Db(#[from] DbError),
-}
-
-/// The AAD of an endpoint's secrets: the current and the previous one alike, so a rotation moves
-/// the sealed value without opening it.
-fn aad(endpoint_id: &str) -> Aad<'_> {
-    Aad {
-        table: "webhook_endpoints",
-        column: "secret",
-        row: endpoint_id,
-    }
 }
 
 pub struct WebhookService {
@@ -440,57 +337,4 @@ fn audit(
         None,
         now,
     )
-}
-
-/// The secrets that sign a delivery to `endpoint` at `now`, newest first.
-pub fn secrets(
-    keys: &KeyRing,
-    endpoint: &EndpointRow,
-    now: NaiveDateTime,
-) -> anyhow::Result<Vec<WebhookSecret>> {
-    let open = |sealed: &[u8]| -> anyhow::Result<WebhookSecret> {
-        let text = keys
-            .open(sealed, aad(&endpoint.id))
-            .map_err(|e| anyhow::anyhow!("endpoint {} secret does not open: {e}", endpoint.id))?;
-        let text = String::from_utf8(text)
-            .map_err(|_| anyhow::anyhow!("endpoint {} secret is not text", endpoint.id))?;
-        WebhookSecret::parse(&text)
-            .map_err(|e| anyhow::anyhow!("endpoint {} secret: {e}", endpoint.id))
-    };
-    let mut out = vec![open(&endpoint.secret)?];
-    if let (Some(previous), Some(until)) =
-        (&endpoint.previous_secret, endpoint.previous_secret_until)
-        && until > now
-    {
-        out.push(open(previous)?);
-    }
-    Ok(out)
-}
-
-/// Re-seals an endpoint's secret under the newest key (key rotation).
-pub fn reseal(
-    keys: &KeyRing,
-    endpoint_id: &str,
-    sealed: &[u8],
-) -> Result<Vec<u8>, crate::crypto::CryptoError> {
-    keys.reseal(sealed, aad(endpoint_id))
-}
-
-/// The JSON every delivery and the feed carry for an event: `{id, type, created_at, data}` with
-/// a thin `data` (no token, code, date of birth or email, ever).
-pub fn event_json(event: &EventRow) -> serde_json::Value {
-    serde_json::json!({
-        "id": event.event_id,
-        "type": event.event_type,
-        "created_at": event
-            .created_at
-            .and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        "data": {
-            "link_id": event.link_id,
-            "customer_ref": event.customer_ref,
-            "state": event.state,
-            "reason": event.reason,
-        },
-    })
 }

@@ -10,6 +10,10 @@
 //! names are resolved by [`GuardedResolver`] at every connection, so a name that moves to a
 //! private address after registration is refused then.
 
+mod resolver;
+
+pub use resolver::{GuardedResolver, guard};
+
 use super::Stop;
 use crate::clock::SharedClock;
 use crate::crypto::{KeyRing, SignedHeaders};
@@ -20,8 +24,7 @@ use crate::settings::WebhookSettings;
 use chrono::{Duration, NaiveDateTime};
 use futures_util::StreamExt;
 use rand::Rng;
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
@@ -327,44 +330,6 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
-/// Resolves names for webhook connections and keeps only the addresses the policy allows, so the
-/// check holds at every connection, whatever the name resolved to at registration.
-pub struct GuardedResolver {
-    pub policy: TargetPolicy,
-}
-
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let policy = self.policy.clone();
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            let found = crate::services::webhooks::target::resolve(&host, 0).await?;
-            let allowed = guard(&policy, &host, found)?;
-            let addrs: Addrs = Box::new(allowed.into_iter().map(|ip| SocketAddr::new(ip, 0)));
-            Ok(addrs)
-        })
-    }
-}
-
-/// The addresses of `host` a connection may use; an error when none is left.
-pub fn guard(
-    policy: &TargetPolicy,
-    host: &str,
-    found: Vec<IpAddr>,
-) -> Result<Vec<IpAddr>, Box<dyn std::error::Error + Send + Sync>> {
-    if policy.host_allowed(host) {
-        return Ok(found);
-    }
-    let allowed: Vec<IpAddr> = found
-        .into_iter()
-        .filter(|ip| policy.address_allowed(*ip))
-        .collect();
-    if allowed.is_empty() {
-        return Err(format!("{host} resolves to no public address").into());
-    }
-    Ok(allowed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,26 +348,5 @@ mod tests {
         }
         assert_eq!(retry_wait(12), None);
         assert_eq!(retry_wait(0), None);
-    }
-
-    #[test]
-    fn a_name_that_moved_to_a_private_address_is_refused_at_connection() {
-        let production = TargetPolicy::new(true, &["hooks.internal".to_owned()]);
-        let public: IpAddr = "93.184.216.34".parse().unwrap();
-        let private: IpAddr = "10.0.0.5".parse().unwrap();
-        assert_eq!(
-            guard(&production, "hooks.example", vec![public]).unwrap(),
-            [public]
-        );
-        assert!(guard(&production, "hooks.example", vec![private]).is_err());
-        // Only the public answers of a mixed set are used.
-        assert_eq!(
-            guard(&production, "hooks.example", vec![private, public]).unwrap(),
-            [public]
-        );
-        assert_eq!(
-            guard(&production, "hooks.internal", vec![private]).unwrap(),
-            [private]
-        );
     }
 }

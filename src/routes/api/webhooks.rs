@@ -4,6 +4,7 @@
 mod deliveries;
 mod endpoints;
 mod feed;
+mod inputs;
 mod view;
 
 pub use deliveries::{
@@ -12,10 +13,10 @@ pub use deliveries::{
 };
 pub use endpoints::{
     __path_create_endpoint, __path_delete_endpoint, __path_get_endpoint, __path_list_endpoints,
-    __path_rotate_secret, __path_update_endpoint, EndpointInput, EndpointList, EndpointPatch,
-    RotateInput,
+    __path_rotate_secret, __path_update_endpoint, EndpointList,
 };
 pub use feed::{__path_event_feed, EventData, EventItem, EventPage};
+pub use inputs::{EndpointInput, EndpointPatch, RotateInput};
 pub use view::EndpointView;
 
 use crate::http::Problem;
