@@ -1,7 +1,9 @@
 //! `/__sim/…`: the control API tests and demos drive the simulator with. Not part of Wise.
 
+mod webhooks;
+
 use super::Simulator;
-use super::state::{Fault, ProfileKind, Revoked, UserState, Variants};
+use super::state::{Deactivation, Fault, ProfileKind, Revoked, UserState, Variants};
 use actix_web::{HttpResponse, Scope, guard, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -27,6 +29,7 @@ pub fn scope() -> Scope {
         }))
         .route("/users", web::post().to(seed_user))
         .route("/users/{id}/{action}", web::post().to(user_action))
+        .configure(webhooks::configure)
         .route("/linked-users", web::post().to(seed_linked_users))
         .route("/mailbox", web::get().to(mailbox))
         .route("/faults", web::post().to(add_fault))
@@ -111,6 +114,8 @@ async fn seed_user(body: web::Json<NewUser>, sim: web::Data<Simulator>) -> HttpR
 #[derive(Deserialize, Default)]
 struct ActionBody {
     email: Option<String>,
+    deactivation_type: Option<String>,
+    deactivation_reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -167,6 +172,8 @@ async fn user_action(
     sim: web::Data<Simulator>,
 ) -> HttpResponse {
     let (id, action) = path.into_inner();
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let now = sim.clock.now_utc();
     let mut state = sim.lock();
     if state.people.user(id).is_none() {
         return HttpResponse::NotFound().json(json!({"error": "no such user"}));
@@ -178,14 +185,22 @@ async fn user_action(
                 u.reclaimed = true;
             }
         }
-        "deactivate" => {
-            if let Some(u) = state.people.user_mut(id) {
-                u.state = UserState::Deactivated;
+        "deactivate" | "withdraw-only" | "reactivate" => {
+            let to = match action.as_str() {
+                "deactivate" => UserState::Deactivated,
+                "withdraw-only" => UserState::WithdrawOnly,
+                _ => UserState::Active,
+            };
+            let why = Deactivation {
+                deactivation_type: body.deactivation_type,
+                deactivation_reason: body.deactivation_reason,
+            };
+            if let Err(problem) = state.change_user_state(id, to, why, now) {
+                return HttpResponse::Conflict().json(json!({"error": problem}));
             }
-            state.tokens.revoke_user_tokens(id, Revoked::Plain);
         }
         "change-email" => {
-            let Some(email) = body.and_then(|b| b.into_inner().email) else {
+            let Some(email) = body.email else {
                 return bad_request("change-email needs {\"email\": …}");
             };
             state.people.set_email(id, email);
@@ -193,7 +208,7 @@ async fn user_action(
         }
         other => {
             return bad_request(format!(
-                "unknown action {other:?}; use revoke, reclaim, deactivate or change-email"
+                "unknown action {other:?}; use revoke, reclaim, deactivate, withdraw-only, reactivate or change-email"
             ));
         }
     }

@@ -11,6 +11,9 @@ mod profiles;
 mod state;
 pub mod tls;
 mod users;
+mod webhooks;
+
+pub use webhooks::PUBLIC_KEY_PEM as WEBHOOK_PUBLIC_KEY_PEM;
 
 pub use errors::WiseReply;
 pub use state::{Client, Fault, Variants};
@@ -18,7 +21,7 @@ pub use state::{Client, Fault, Variants};
 use actix_web::dev::Server;
 use actix_web::{App, HttpRequest, HttpServer, middleware, web};
 use secrecy::ExposeSecret;
-use state::{SimState, UserState};
+use state::SimState;
 use std::net::TcpListener;
 use wiselink_domain::clock::{Clock, SharedClock};
 use wiselink_wise::WiseSettings;
@@ -82,7 +85,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(oauth::configure)
             .configure(users::configure)
             .configure(profiles::configure)
-            .configure(authorize::configure),
+            .configure(authorize::configure)
+            .configure(webhooks::configure),
     );
 }
 
@@ -92,6 +96,7 @@ pub fn serve(
     sim: web::Data<Simulator>,
     workers: usize,
 ) -> std::io::Result<Server> {
+    webhooks::spawn_sender(&sim);
     let server = HttpServer::new(move || App::new().app_data(sim.clone()).configure(configure))
         .workers(workers.max(1))
         .keep_alive(KEEP_ALIVE)
@@ -107,6 +112,7 @@ pub fn serve_tls(
     workers: usize,
     tls: &tls::TlsFiles,
 ) -> anyhow::Result<Server> {
+    webhooks::spawn_sender(&sim);
     let config = tls::server_config(tls)?;
     let server = HttpServer::new(move || App::new().app_data(sim.clone()).configure(configure))
         .workers(workers.max(1))
@@ -139,7 +145,7 @@ impl SimState {
                     if self
                         .people
                         .user(user_id)
-                        .is_some_and(|u| u.state == UserState::Active) =>
+                        .is_some_and(|u| u.state.can_use_api()) =>
                 {
                     Ok(user_id)
                 }

@@ -1,17 +1,22 @@
 //! Everything the simulated Wise remembers, split by what it keeps: people (users and profiles),
-//! codes, tokens, the mailbox, and what tests control. Each keeps its own fields private and
+//! codes, tokens, the mailbox, webhook subscriptions, and what tests control. Each keeps its own fields private and
 //! changes them only through its rules; the HTTP handlers beside this module call those.
 
 mod codes;
 mod control;
 mod mailbox;
 mod people;
+mod subscriptions;
 mod tokens;
 
 pub use codes::{AUTH_CODE_MINUTES, Codes};
 pub use control::{Call, Control, Fault, Variants};
 pub use mailbox::{Mail, Mailbox};
 pub use people::{People, Profile, ProfileKind, UserState};
+pub use subscriptions::{
+    Attempt, Forgery, PROFILE_VERIFICATION_CHANGE, Subscription, Subscriptions, TRIGGERS,
+    USER_STATE_CHANGE, stamp,
+};
 pub use tokens::{
     ACCESS_TOKEN_SECS, IssuedTokens, REFRESH_TOKEN_SECS, RefreshRules, Revoked, Tokens,
 };
@@ -34,6 +39,7 @@ pub struct SimState {
     pub tokens: Tokens,
     pub mailbox: Mailbox,
     pub control: Control,
+    pub subscriptions: Subscriptions,
 }
 
 impl SimState {
@@ -54,6 +60,73 @@ impl SimState {
             .refresh(client_id, refresh_token, now, &rules, |id| {
                 people.user_active(id)
             })
+    }
+}
+
+/// What Wise says about a deactivation (`users#state-change`).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deactivation {
+    pub deactivation_type: Option<String>,
+    pub deactivation_reason: Option<String>,
+}
+
+impl SimState {
+    /// Moves a user to `to` as Wise's back office would, and tells the subscribers: a
+    /// deactivated user's tokens stop working at once.
+    pub fn change_user_state(
+        &mut self,
+        user_id: i64,
+        to: UserState,
+        why: Deactivation,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let user = self.people.user_mut(user_id).ok_or("no such user")?;
+        let from = user.state;
+        match (from, to) {
+            (UserState::Deactivated, _) => return Err("the user is deactivated".into()),
+            (a, b) if a == b => return Err(format!("the user is already {a:?}")),
+            _ => user.state = to,
+        }
+        if to == UserState::Deactivated {
+            self.tokens.revoke_user_tokens(user_id, Revoked::Plain);
+        }
+        let mut data = serde_json::json!({
+            "resource": {"id": user_id, "type": "user"},
+            "previous_state": from,
+            "current_state": to,
+            "occurred_at": stamp(now),
+        });
+        if to == UserState::Deactivated {
+            data["deactivation_type"] = why
+                .deactivation_type
+                .unwrap_or_else(|| "ACCOUNT_CLOSURE".into())
+                .into();
+            data["deactivation_reason"] = why
+                .deactivation_reason
+                .unwrap_or_else(|| "REQUESTED_BY_CUSTOMER_CS".into())
+                .into();
+        }
+        self.subscriptions.emit(USER_STATE_CHANGE, data, now);
+        Ok(())
+    }
+
+    /// Records a profile's verification state and tells the subscribers.
+    pub fn change_verification(
+        &mut self,
+        profile_id: i64,
+        verified: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        self.people.profile(profile_id).ok_or("no such profile")?;
+        let data = serde_json::json!({
+            "resource": {"type": "profile", "id": profile_id},
+            "current_state": if verified { "verified" } else { "not_verified" },
+            "occurred_at": stamp(now),
+        });
+        self.subscriptions
+            .emit(PROFILE_VERIFICATION_CHANGE, data, now);
+        Ok(())
     }
 }
 

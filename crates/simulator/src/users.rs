@@ -224,5 +224,5 @@ pub fn user_json(state: &SimState, user_id: i64) -> Value {
         // An absent DOB is left out rather than sent as null, which the schema does not allow.
         map.retain(|_, v| !v.is_null());
     }
-    json!({"id": user.id, "name": name, "email": user.email, "active": user.state == super::state::UserState::Active, "details": details})
+    json!({"id": user.id, "name": name, "email": user.email, "active": user.state.can_use_api(), "details": details})
 }

@@ -9,7 +9,15 @@ use std::collections::HashMap;
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum UserState {
     Active,
+    /// 90 days to move money out, then deactivated; the API still answers.
+    WithdrawOnly,
     Deactivated,
+}
+
+impl UserState {
+    pub fn can_use_api(self) -> bool {
+        self != Self::Deactivated
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -66,13 +74,13 @@ impl People {
         self.users.get_mut(&id)
     }
 
-    /// The active user with this email (case-insensitive).
+    /// The user with this email who is not deactivated (case-insensitive).
     pub fn user_by_email(&self, email: &str) -> Option<&User> {
         self.users_by_email
             .get(&email.to_ascii_lowercase())?
             .iter()
             .filter_map(|id| self.users.get(id))
-            .find(|u| u.state == UserState::Active && u.email.eq_ignore_ascii_case(email))
+            .find(|u| u.state.can_use_api() && u.email.eq_ignore_ascii_case(email))
     }
 
     pub fn set_email(&mut self, id: i64, email: String) {
@@ -162,6 +170,6 @@ impl People {
     pub fn user_active(&self, user_id: i64) -> bool {
         self.users
             .get(&user_id)
-            .is_some_and(|u| u.state == UserState::Active)
+            .is_some_and(|u| u.state.can_use_api())
     }
 }
