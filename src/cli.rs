@@ -91,6 +91,25 @@ pub enum Command {
     /// Manage the support staff who use the review screen (/staff).
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Wise's application webhooks: subscribe wiselink to the account events it acts on.
+    #[command(subcommand)]
+    Wise(WiseCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WiseCommand {
+    /// Subscribe `server.public_url`/wise/webhooks to users#state-change and
+    /// profiles#verification-state-change (with the client-credentials token). Subscriptions
+    /// already in place for that URL are kept, so running it twice changes nothing.
+    Subscribe {
+        /// Deliver to this URL in place of `server.public_url`/wise/webhooks.
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// List the application's subscriptions at Wise.
+    Subscriptions,
+    /// Delete one subscription by id.
+    Unsubscribe { id: String },
 }
 
 /// `--config FILE`: read this TOML file in place of config/$WISELINK_ENV.toml.

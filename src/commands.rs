@@ -1,6 +1,7 @@
 //! What each CLI command does, once settings are loaded and telemetry is running.
 
 pub mod demo;
+pub mod wise;
 
 use crate::cli::{StaffCommand, TotpCommand};
 use crate::clock::Clock;

@@ -72,6 +72,7 @@ fn main() -> ExitCode {
         Command::ApiKey(ApiKeyCommand::List) => commands::api_key_list(&settings),
         Command::ApiKey(ApiKeyCommand::Revoke { id }) => commands::api_key_revoke(&settings, &id),
         Command::Staff(command) => run_async(commands::staff(&settings, command)),
+        Command::Wise(command) => run_async(commands::wise::run(&settings, command)),
     };
     exit_code(result)
 }

@@ -7,6 +7,7 @@ pub mod link_errors;
 pub mod ops;
 pub mod pages;
 pub mod staff;
+pub mod wise;
 
 use crate::http::problem::method_not_allowed;
 use crate::settings::{MailTransport, Settings};
@@ -21,6 +22,7 @@ pub fn configure(
     api::configure(cfg);
     pages::configure(cfg);
     staff::configure(cfg);
+    wise::configure(cfg);
     // Routes that exist only on a developer's machine answer only requests naming it.
     let local = || crate::http::local_host::guard(&settings.server.public_url);
     if settings.mail.transport == MailTransport::Dev {

@@ -7,3 +7,4 @@ pub mod links;
 pub mod outbox;
 pub mod staff;
 pub mod webhooks;
+pub mod wise_events;

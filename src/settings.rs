@@ -17,6 +17,7 @@ mod staff;
 mod tokens;
 mod webhooks;
 mod wise;
+mod wise_webhooks;
 
 pub use branding::{BrandingSettings, EXAMPLE_PARTNER, logo_type as branding_logo_type};
 pub use crypto::{CryptoSettings, DEV_KEY_ID};
@@ -33,6 +34,7 @@ pub use staff::StaffSettings;
 pub use tokens::TokenSettings;
 pub use webhooks::{MAX_ROTATION_OVERLAP_SECS, WebhookSettings};
 pub use wise::{DEV_CLIENT_SECRET, SimulatorSettings, WiseSettings};
+pub use wise_webhooks::{SIMULATOR_KEY, WiseWebhookSettings};
 
 use config::{Config, Environment as EnvSource, File, FileFormat};
 use serde::Deserialize;
@@ -59,6 +61,7 @@ pub struct Settings {
     pub tokens: TokenSettings,
     pub branding: BrandingSettings,
     pub webhooks: WebhookSettings,
+    pub wise_webhooks: WiseWebhookSettings,
 }
 
 /// Where settings come from, so that tests and the CLI can point at other files and variables.
@@ -137,6 +140,7 @@ impl Settings {
             .with_list_parse_key("crypto.keys")
             .with_list_parse_key("limits.trusted_proxies")
             .with_list_parse_key("links.return_urls")
+            .with_list_parse_key("wise_webhooks.public_keys")
             .source(Some(sources.env_vars.iter().cloned().collect()));
         let mut settings: Settings = Config::builder()
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
@@ -175,6 +179,7 @@ impl Settings {
         self.staff.problems(&mut out);
         self.branding.problems(environment, &mut out);
         self.webhooks.problems(environment, &mut out);
+        self.wise_webhooks.problems(environment, &mut out);
         self.tokens.problems(self.wise.request_timeout_ms, &mut out);
         self.links.fits(
             self.wise.request_timeout_ms,

@@ -143,6 +143,26 @@ impl Application {
         workers.spawn("webhooks", move |stop| {
             workers::webhooks::run(deliverer.clone(), stop)
         });
+        let wise_wake = Arc::new(tokio::sync::Notify::new());
+        let wise_keys = settings
+            .wise_webhooks
+            .keys()
+            .map_err(|problems| anyhow::anyhow!(problems.join("; ")))?;
+        let wise_events = web::Data::new(crate::services::wise_events::WiseEventService::new(
+            db.clone(),
+            links.clock().clone(),
+            wise_keys,
+            wise_wake.clone(),
+        ));
+        let applier = Arc::new(workers::wise_events::Applier {
+            db: db.clone(),
+            links: links.clone(),
+            settings: settings.wise_webhooks.clone(),
+            wake: wise_wake,
+        });
+        workers.spawn("wise_events", move |stop| {
+            workers::wise_events::run(applier.clone(), stop)
+        });
         let staff = web::Data::new(StaffService::new(
             db.clone(),
             keys.clone(),
@@ -157,6 +177,7 @@ impl Application {
         let parts = Parts {
             staff,
             webhooks,
+            wise_events,
             login_limiter,
             links: web::Data::from(links.clone()),
             brand: web::Data::from(brand),
@@ -242,6 +263,7 @@ struct Parts {
     customers: web::Data<CustomerService>,
     staff: web::Data<StaffService>,
     webhooks: web::Data<WebhookService>,
+    wise_events: web::Data<crate::services::wise_events::WiseEventService>,
     login_limiter: web::Data<LoginLimiter>,
 }
 
@@ -278,6 +300,7 @@ fn serve(
             .app_data(parts.customers.clone())
             .app_data(parts.staff.clone())
             .app_data(parts.webhooks.clone())
+            .app_data(parts.wise_events.clone())
             .app_data(parts.login_limiter.clone())
             .configure(|cfg| routes::configure(cfg, &settings, demo.clone()))
             .default_service(web::to(problem::not_found))

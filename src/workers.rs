@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod recovery;
 pub mod refresher;
 pub mod webhooks;
+pub mod wise_events;
 
 use std::future::Future;
 use std::time::Duration;

@@ -142,8 +142,12 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         api_key: key.token.clone(),
         sim_url: sim_url.clone(),
     });
+    let wise = crate::wise::WiseClient::new(settings.wise.clone())?;
+    let wise_url = super::wise::default_url(&settings);
     let app = Application::build_with(settings, Clock::system(), Some(info)).await?;
     let seeding = actix_web::rt::spawn(async move {
+        // Wise's account events reach the demo as they would production: subscribed, signed.
+        super::wise::subscribe(&wise, &wise_url).await?;
         demo::seed_everyone(&public_url, &sim_url, &key.token).await?;
         print_walkthrough(&public_url, &sim_url, &file, &key.token, &logins);
         anyhow::Ok(())

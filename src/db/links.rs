@@ -35,6 +35,6 @@ pub use queue::{
 };
 pub use recovery::{claim, stale_in_flight};
 pub use refresh::{Settlement, TokenHealth, claim_due, claim_one, settle, token_health};
-pub use row::{LinkChanges, LinkRow, NewLink, OwnChanges, ReviewChanges, TokenChanges};
+pub use row::{LinkChanges, LinkRow, NewLink, OwnChanges, ReviewChanges, TokenChanges, linked};
 pub use sealed::{SealedColumn, replace_sealed};
 pub use transition::{Pin, Refused, SpentCode, Subject, Transition, apply, apply_all, insert};

@@ -60,6 +60,9 @@ diesel::table! {
         updated_at -> Timestamp,
         return_url -> Nullable<Text>,
         claimed_at -> Nullable<Timestamp>,
+        wise_user_state -> Nullable<Text>,
+        wise_user_deactivates_on -> Nullable<Date>,
+        profile_verification -> Nullable<Text>,
     }
 }
 
@@ -246,6 +249,29 @@ diesel::table! {
 
 diesel::joinable!(staff_sessions -> staff_users (staff_id));
 diesel::joinable!(links -> customers (customer_id));
+diesel::table! {
+    wise_deliveries (delivery_id) {
+        delivery_id -> Text,
+        event_type -> Text,
+        resource_type -> Text,
+        resource_id -> BigInt,
+        current_state -> Text,
+        occurred_at -> Timestamp,
+        received_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    wise_resource_states (resource_type, resource_id) {
+        resource_type -> Text,
+        resource_id -> BigInt,
+        state -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(link_tokens -> links (link_id));
 diesel::joinable!(link_reviews -> links (link_id));
 diesel::joinable!(link_events -> links (link_id));
@@ -274,5 +300,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     partner_events,
     webhook_endpoints,
     webhook_deliveries,
-    webhook_attempts
+    webhook_attempts,
+    wise_deliveries,
+    wise_resource_states
 );

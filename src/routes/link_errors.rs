@@ -101,6 +101,12 @@ pub fn problem(e: &LinkError) -> Problem {
             "The Wise account no longer exists",
         )
         .detail("Unlink and start a new link."),
+        LinkError::WiseUserDeactivated => Problem::new(
+            S::CONFLICT,
+            "wise_user_deactivated",
+            "Wise deactivated the linked user",
+        )
+        .detail("Wise closed or suspended the customer's Wise account, so its tokens are gone and the link is unlinked. The customer can link a Wise account again (POST /v1/links/{id}/relink) once Wise lets them."),
         LinkError::CustomerLimited { retry_after_secs } => Problem::new(
             S::TOO_MANY_REQUESTS,
             "customer_rate_limited",

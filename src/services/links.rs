@@ -32,6 +32,7 @@ mod review;
 mod secrets;
 mod start;
 mod verify;
+mod wise_events;
 
 pub use access_token::AccessToken;
 pub use error::{LinkError, WiseFieldError};

@@ -29,3 +29,4 @@ mod webhook_receiver;
 mod webhook_signature;
 mod webhooks;
 mod wise_client;
+mod wise_events;

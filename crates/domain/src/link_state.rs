@@ -151,10 +151,21 @@ pub enum LinkEvent {
     /// The partner started the link again in place (after Wise revoked access, or an unlink):
     /// same id and history, a new signup.
     RelinkStarted,
+    /// Wise put the linked user in withdraw-only (`users#state-change`): 90 days to move money
+    /// out, then deactivated. The link keeps working meanwhile.
+    WiseUserWithdrawOnly,
+    /// Wise made the linked user active again after withdraw-only.
+    WiseUserReactivated,
+    /// Wise deactivated the linked user: its tokens are dead, the link ends.
+    WiseUserDeactivated,
+    /// Wise reports the linked profile verified.
+    ProfileVerified,
+    /// Wise reports the linked profile not verified.
+    ProfileUnverified,
 }
 
 impl LinkEvent {
-    pub const ALL: [LinkEvent; 28] = [
+    pub const ALL: [LinkEvent; 33] = [
         Self::WiseUserExists,
         Self::WiseUserCreated,
         Self::RedirectIssued,
@@ -183,6 +194,11 @@ impl LinkEvent {
         Self::Unlinked,
         Self::RelinkStarted,
         Self::AccountClaimed,
+        Self::WiseUserWithdrawOnly,
+        Self::WiseUserReactivated,
+        Self::WiseUserDeactivated,
+        Self::ProfileVerified,
+        Self::ProfileUnverified,
     ];
 
     /// The name stored with each event row.
@@ -216,6 +232,11 @@ impl LinkEvent {
             Self::Unlinked => "unlinked",
             Self::RelinkStarted => "relink_started",
             Self::AccountClaimed => "account_claimed",
+            Self::WiseUserWithdrawOnly => "wise_user_withdraw_only",
+            Self::WiseUserReactivated => "wise_user_reactivated",
+            Self::WiseUserDeactivated => "wise_user_deactivated",
+            Self::ProfileVerified => "profile_verified",
+            Self::ProfileUnverified => "profile_unverified",
         }
     }
 }
@@ -283,6 +304,17 @@ pub fn transition(
             S::Active,
             E::TokensRegranted | E::RefreshFailing | E::RefreshRecovered | E::AccountClaimed,
         ) => S::Active,
+
+        // What Wise says about the linked user and profile reaches every link that has tokens
+        // from them (or had, until they were revoked).
+        (
+            S::Active | S::NeedsReview | S::RelinkRequired,
+            E::WiseUserWithdrawOnly
+            | E::WiseUserReactivated
+            | E::ProfileVerified
+            | E::ProfileUnverified,
+        ) => from,
+        (S::Active | S::NeedsReview | S::RelinkRequired, E::WiseUserDeactivated) => S::Unlinked,
 
         // Unlinking is possible from every state that is not final, except mid-exchange and
         // mid-verification, which finish (or are recovered) first.

@@ -24,10 +24,16 @@ pub enum PartnerEventType {
     RefreshFailing,
     /// A refresh worked again after the link was flagged failing.
     RefreshRecovered,
+    /// Wise changed the linked user's state (`reason`: `wise_user_withdraw_only`,
+    /// `wise_user_reactivated`, `wise_user_deactivated`).
+    WiseUserChanged,
+    /// Wise changed the linked profile's verification (`reason`: `profile_verified`,
+    /// `profile_unverified`).
+    ProfileVerificationChanged,
 }
 
 impl PartnerEventType {
-    pub const ALL: [PartnerEventType; 13] = [
+    pub const ALL: [PartnerEventType; 15] = [
         Self::LinkAwaitingCode,
         Self::LinkAwaitingAuthorization,
         Self::LinkActive,
@@ -41,6 +47,8 @@ impl PartnerEventType {
         Self::ClaimCompleted,
         Self::RefreshFailing,
         Self::RefreshRecovered,
+        Self::WiseUserChanged,
+        Self::ProfileVerificationChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +66,8 @@ impl PartnerEventType {
             Self::ClaimCompleted => "link.claim_completed",
             Self::RefreshFailing => "link.refresh_failing",
             Self::RefreshRecovered => "link.refresh_recovered",
+            Self::WiseUserChanged => "link.wise_user_changed",
+            Self::ProfileVerificationChanged => "link.profile_verification_changed",
         }
     }
 
@@ -101,6 +111,12 @@ pub fn partner_events(
         LinkEvent::AccountClaimed => Some(PartnerEventType::ClaimCompleted),
         LinkEvent::RefreshFailing => Some(PartnerEventType::RefreshFailing),
         LinkEvent::RefreshRecovered => Some(PartnerEventType::RefreshRecovered),
+        LinkEvent::WiseUserWithdrawOnly
+        | LinkEvent::WiseUserReactivated
+        | LinkEvent::WiseUserDeactivated => Some(PartnerEventType::WiseUserChanged),
+        LinkEvent::ProfileVerified | LinkEvent::ProfileUnverified => {
+            Some(PartnerEventType::ProfileVerificationChanged)
+        }
         _ => None,
     };
     entered.into_iter().chain(happened)

@@ -11,6 +11,7 @@ mod types;
 
 pub use client::WiseClient;
 pub use error::{ApiError, ErrorBody, ErrorItem, WiseError};
+pub use operations::{Subscription, SubscriptionDelivery};
 pub use settings::WiseSettings;
 pub use types::{
     CreateUserOutcome, CreatedUser, Profile, ProfileKind, User, UserDetails, UserTokens,

@@ -1,8 +1,11 @@
 //! One method per Wise operation wiselink uses, by area.
 
 mod profiles;
+mod subscriptions;
 mod tokens;
 mod users;
+
+pub use subscriptions::{Subscription, SubscriptionDelivery};
 
 use super::WiseError;
 use super::client::Answer;

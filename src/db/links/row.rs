@@ -38,6 +38,11 @@ pub struct LinkRow {
     pub return_url: Option<String>,
     /// When the customer claimed the Wise account the partner created.
     pub claimed_at: Option<NaiveDateTime>,
+    /// What Wise last said of the linked user (`active`, `withdraw_only`, `deactivated`), the day
+    /// a withdraw-only user will be deactivated, and the profile's verification.
+    pub wise_user_state: Option<String>,
+    pub wise_user_deactivates_on: Option<NaiveDate>,
+    pub profile_verification: Option<String>,
     // `link_tokens`
     pub access_token: Option<Vec<u8>>,
     pub refresh_token: Option<Vec<u8>>,
@@ -113,6 +118,9 @@ pub struct OwnRow {
     updated_at: NaiveDateTime,
     return_url: Option<String>,
     claimed_at: Option<NaiveDateTime>,
+    wise_user_state: Option<String>,
+    wise_user_deactivates_on: Option<NaiveDate>,
+    profile_verification: Option<String>,
 }
 
 /// `link_tokens::all_columns`.
@@ -173,6 +181,9 @@ where
             updated_at: own.updated_at,
             return_url: own.return_url,
             claimed_at: own.claimed_at,
+            wise_user_state: own.wise_user_state,
+            wise_user_deactivates_on: own.wise_user_deactivates_on,
+            profile_verification: own.profile_verification,
             access_token: upkeep.access_token,
             refresh_token: upkeep.refresh_token,
             access_expires_at: upkeep.access_expires_at,
@@ -287,6 +298,9 @@ link_changes! {
         resend_window_start: Option<NaiveDateTime>,
         resends_in_window: i32,
         claimed_at: Option<NaiveDateTime>,
+        wise_user_state: Option<String>,
+        wise_user_deactivates_on: Option<NaiveDate>,
+        profile_verification: Option<String>,
     }
     /// What changes in `link_tokens`: all a refresh ever writes.
     TokenChanges for link_tokens {

@@ -44,6 +44,7 @@ use utoipa_swagger_ui::SwaggerUi;
         webhooks::resend,
         webhooks::list_deliveries,
         webhooks::event_feed,
+        crate::routes::wise::receive,
         super::health::healthz,
         super::health::readyz,
         super::metrics::metrics,
@@ -55,6 +56,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "links", description = "Linking customers to their Wise accounts"),
         (name = "review", description = "Deciding links the identity check could not vouch for (the staff screen's decisions, for a partner's own back office)"),
         (name = "webhooks", description = "Events pushed to the partner's endpoints (signed per the Standard Webhooks specification; every event type is under `webhooks` in this document), the delivery log, and the same events as a pull feed"),
+        (name = "wise", description = "Where Wise delivers its account events (users#state-change, profiles#verification-state-change); authenticated by Wise's signature, not an API key"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -267,6 +269,12 @@ fn event_description(t: PartnerEventType) -> &'static str {
         }
         PartnerEventType::RefreshRecovered => {
             "A refresh worked again after the link was flagged failing"
+        }
+        PartnerEventType::WiseUserChanged => {
+            "Wise changed the linked user's state (`reason`: wise_user_withdraw_only, wise_user_reactivated or wise_user_deactivated; a deactivated user's link is unlinked)"
+        }
+        PartnerEventType::ProfileVerificationChanged => {
+            "Wise changed the linked profile's verification (`reason`: profile_verified or profile_unverified)"
         }
     }
 }

@@ -133,6 +133,9 @@ impl LinkService {
         match link.state {
             LinkState::Active => Ok(link),
             LinkState::RelinkRequired => Err(LinkError::RelinkRequired),
+            LinkState::Unlinked if link.wise_user_state.as_deref() == Some("deactivated") => {
+                Err(LinkError::WiseUserDeactivated)
+            }
             state => Err(LinkError::WrongState(state)),
         }
     }

@@ -40,6 +40,8 @@ pub enum LinkError {
     ResendLimitReached { retry_after_secs: i64 },
     #[error("the Wise account no longer exists")]
     WiseAccountGone,
+    #[error("Wise deactivated the linked user")]
+    WiseUserDeactivated,
     #[error("too many wrong codes for this customer today")]
     CustomerLimited { retry_after_secs: i64 },
     #[error("the link was decided or changed meanwhile (now {state}, by {by})")]

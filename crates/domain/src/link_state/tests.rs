@@ -54,6 +54,25 @@ const TABLE: &[(S, E, S)] = &[
     (S::Unlinked, E::RelinkStarted, S::Pending),
     (S::Expired, E::CodeResent, S::AwaitingCode),
     (S::Expired, E::WiseUserCreated, S::Active),
+    (S::Active, E::WiseUserWithdrawOnly, S::Active),
+    (S::Active, E::WiseUserReactivated, S::Active),
+    (S::Active, E::ProfileVerified, S::Active),
+    (S::Active, E::ProfileUnverified, S::Active),
+    (S::Active, E::WiseUserDeactivated, S::Unlinked),
+    (S::NeedsReview, E::WiseUserWithdrawOnly, S::NeedsReview),
+    (S::NeedsReview, E::WiseUserReactivated, S::NeedsReview),
+    (S::NeedsReview, E::ProfileVerified, S::NeedsReview),
+    (S::NeedsReview, E::ProfileUnverified, S::NeedsReview),
+    (S::NeedsReview, E::WiseUserDeactivated, S::Unlinked),
+    (
+        S::RelinkRequired,
+        E::WiseUserWithdrawOnly,
+        S::RelinkRequired,
+    ),
+    (S::RelinkRequired, E::WiseUserReactivated, S::RelinkRequired),
+    (S::RelinkRequired, E::ProfileVerified, S::RelinkRequired),
+    (S::RelinkRequired, E::ProfileUnverified, S::RelinkRequired),
+    (S::RelinkRequired, E::WiseUserDeactivated, S::Unlinked),
 ];
 
 /// Where the redirect flow differs from [`TABLE`] (the email flow): an exchange that gave no

@@ -32,6 +32,18 @@ pub struct LinkView {
     pub refresh_failing: bool,
     /// When the customer claimed the Wise account the partner created (`origin: created`).
     pub claimed_at: Option<String>,
+    /// What Wise last said of the linked user (its `users#state-change` webhook): `active`,
+    /// `withdraw_only` (the customer can only move money out; see `wise_user_deactivates_on`) or
+    /// `deactivated` (the link was unlinked and its tokens deleted); `null` until Wise says anything.
+    #[schema(example = "withdraw_only")]
+    pub wise_user_state: Option<String>,
+    /// For a withdraw-only user: the day Wise will deactivate them (`wise_webhooks.withdraw_only_days`
+    /// after Wise's event).
+    #[schema(value_type = Option<String>, format = Date, example = "2027-03-06")]
+    pub wise_user_deactivates_on: Option<chrono::NaiveDate>,
+    /// What Wise last said of the linked profile's verification: `verified` or `not_verified`;
+    /// `null` until Wise says anything.
+    pub profile_verification: Option<String>,
     /// What the customer has to do next, if anything.
     pub next_action: Option<NextAction>,
     pub attempts_remaining: i32,
@@ -101,6 +113,9 @@ impl LinkView {
             approvals: link.approvals,
             refresh_failing: link.state == LinkState::Active && link.refresh_flagged_at.is_some(),
             claimed_at: ts(link.claimed_at),
+            wise_user_state: link.wise_user_state.clone(),
+            wise_user_deactivates_on: link.wise_user_deactivates_on,
+            profile_verification: link.profile_verification.clone(),
             next_action,
             attempts_remaining: link.attempts_remaining,
             code_expires_at: ts(link.code_expires_at),
