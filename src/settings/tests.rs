@@ -79,6 +79,40 @@ fn production_refuses_development_defaults() {
         "{err}"
     );
     assert!(err.contains("mail.transport = \"dev\""), "{err}");
+    assert!(
+        err.contains("wise_webhooks.public_keys names the simulator's key in production"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wise_s_webhook_keys_are_pem_rsa_keys_or_files_holding_them() {
+    let dir = std::env::temp_dir().join(format!("wl-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("wise.pem");
+    std::fs::write(&file, wiselink_simulator::WEBHOOK_PUBLIC_KEY_PEM).unwrap();
+    let both = format!("{},simulator", file.display());
+    let settings = load(&[("WISELINK__WISE_WEBHOOKS__PUBLIC_KEYS", &both)]).unwrap();
+    assert_eq!(settings.wise_webhooks.keys().unwrap().len(), 2);
+
+    let short_rsa = "-----BEGIN PUBLIC KEY-----\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDp2KRK+c3Ffm68+qjV1b7D4sfL\nQUOxKgMMB17i08EiXEOdFT/Pu57Xqb8wYvKbX6NNsDOjs7GTxHRWSmKLOZz51FMl\nZ+y+vBXPvz1vvlSNY6vCLEplrRwcPOPqUOcXF00qGzNAUEaJRYmB81WSZyU9b1si\ngSUPb6midM3awHzt6wIDAQAB\n-----END PUBLIC KEY-----";
+    let ec = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEW9xqPHfIO14bdN2/L4XllVJjTyFP\nocXtUdg394R4YFy2SFKAB3oxRK6xmC8LgKuKDIRGLqkx21d3oHEqVmGMHw==\n-----END PUBLIC KEY-----";
+    for (bad, why) in [
+        ("/nonexistent/wise.pem", "cannot read /nonexistent/wise.pem"),
+        (
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+            "not an RSA public key",
+        ),
+        (short_rsa, "not an RSA public key"),
+        (ec, "not an RSA public key"),
+    ] {
+        let err = load(&[("WISELINK__WISE_WEBHOOKS__PUBLIC_KEYS", bad)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("wise_webhooks.public_keys[0]"), "{err}");
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

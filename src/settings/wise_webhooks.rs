@@ -73,9 +73,16 @@ fn parse_key(entry: &str) -> Result<aws_lc_rs::signature::ParsedPublicKey, Strin
     };
     let der = SubjectPublicKeyInfoDer::from_pem_slice(pem.as_bytes())
         .map_err(|_| "not a PEM PUBLIC KEY".to_owned())?;
+    let refused = || "not an RSA public key of 2048 bits or more".to_owned();
+    let bits = aws_lc_rs::rsa::PublicEncryptingKey::from_der(der.as_ref())
+        .map_err(|_| refused())?
+        .key_size_bits();
+    if bits < 2048 {
+        return Err(refused());
+    }
     aws_lc_rs::signature::ParsedPublicKey::new(
         &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
         der.as_ref(),
     )
-    .map_err(|_| "not an RSA public key of 2048 bits or more".to_owned())
+    .map_err(|_| refused())
 }

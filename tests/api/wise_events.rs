@@ -211,3 +211,41 @@ async fn a_profile_s_verification_is_recorded_on_its_link_and_announced() {
         "profile_unverified".to_owned()
     )));
 }
+
+#[tokio::test]
+async fn wise_subscribe_from_the_cli_is_idempotent_and_subscriptions_can_be_listed_and_deleted() {
+    let sim = crate::helpers::spawn_sim().await;
+    let cli = |args: &'static [&'static str]| {
+        let api_url = sim.url.clone();
+        tokio::task::spawn_blocking(move || {
+            let out = crate::helpers::run_cli(
+                args,
+                &[
+                    ("WISELINK__WISE__API_URL", api_url.as_str()),
+                    ("WISELINK__SERVER__PUBLIC_URL", "http://127.0.0.1:9"),
+                ],
+                None,
+            );
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8(out.stdout).unwrap()
+        })
+    };
+    let first = cli(&["wise", "subscribe"]).await.unwrap();
+    assert_eq!(first.matches("subscribed ").count(), 2, "{first}");
+    assert!(first.contains("users#state-change → http://127.0.0.1:9/wise/webhooks"));
+    let second = cli(&["wise", "subscribe"]).await.unwrap();
+    assert_eq!(second.matches("kept ").count(), 2, "{second}");
+
+    let listed = cli(&["wise", "subscriptions"]).await.unwrap();
+    let ids: Vec<String> = listed
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    let id: &'static str = Box::leak(ids[0].clone().into_boxed_str());
+    let args: &'static [&'static str] = Box::leak(Box::new(["wise", "unsubscribe", id]));
+    assert!(cli(args).await.unwrap().starts_with("deleted "));
+    let listed = cli(&["wise", "subscriptions"]).await.unwrap();
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(!listed.contains(id));
+}
