@@ -143,6 +143,16 @@ impl Application {
         workers.spawn("webhooks", move |stop| {
             workers::webhooks::run(deliverer.clone(), stop)
         });
+        let (retained_db, retained_clock) = (db.clone(), links.clock().clone());
+        let retention_days = settings.webhooks.retention_days;
+        workers.spawn("event_retention", move |stop| {
+            workers::event_retention::run(
+                retained_db.clone(),
+                retained_clock.clone(),
+                retention_days,
+                stop,
+            )
+        });
         let wise_wake = Arc::new(tokio::sync::Notify::new());
         let wise_keys = settings
             .wise_webhooks

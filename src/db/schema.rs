@@ -63,6 +63,7 @@ diesel::table! {
         wise_user_state -> Nullable<Text>,
         wise_user_deactivates_on -> Nullable<Date>,
         profile_verification -> Nullable<Text>,
+        state_reason -> Nullable<Text>,
     }
 }
 

@@ -24,6 +24,8 @@ pub struct WebhookSettings {
     /// Hosts (names or addresses) an endpoint may use even though they resolve to a private,
     /// loopback or link-local address: the operator's own receivers.
     pub allowed_hosts: Vec<String>,
+    /// How long events stay in the feed (and their deliveries in the log), in days.
+    pub retention_days: u32,
     /// Whether production's rules apply to endpoint URLs: from `WISELINK_ENV`, not a setting.
     #[serde(skip)]
     pub production: bool,
@@ -53,6 +55,9 @@ impl WebhookSettings {
             out.push(format!(
                 "webhooks.rotation_overlap_secs must be at most {MAX_ROTATION_OVERLAP_SECS}"
             ));
+        }
+        if !(7..=3650).contains(&self.retention_days) {
+            out.push("webhooks.retention_days must be between 7 and 3650".to_owned());
         }
         for host in &self.allowed_hosts {
             if host.trim().is_empty() || host.contains(['/', ' ']) {

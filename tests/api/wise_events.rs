@@ -155,6 +155,19 @@ async fn a_deactivated_user_s_link_ends_its_tokens_are_deleted_and_access_token_
     assert_eq!(sim_answers(&app).await, [vec![200]]);
     let events = app.event_names(&id).await;
     assert_eq!(events.last().unwrap(), "wise_user_deactivated");
+
+    // Linking again starts afresh: what Wise said of the closed account stays behind.
+    let again = app
+        .authed(reqwest::Method::POST, &format!("/v1/links/{id}/relink"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(again.status().is_success(), "{}", again.status());
+    let l = link(&app, &id).await;
+    assert_ne!(l["state"], "unlinked");
+    assert_eq!(l["wise_user_state"], Value::Null);
+    assert_ne!(l["reason"], "wise_user_deactivated");
 }
 
 #[tokio::test]

@@ -32,5 +32,15 @@ CREATE TABLE wise_resource_states (
 ALTER TABLE links ADD COLUMN wise_user_state TEXT CHECK (wise_user_state IN ('active', 'withdraw_only', 'deactivated'));
 ALTER TABLE links ADD COLUMN wise_user_deactivates_on DATE;
 ALTER TABLE links ADD COLUMN profile_verification TEXT CHECK (profile_verification IN ('verified', 'not_verified'));
+-- Why the link is in its state, from a closed list: `started`, or the event of the transition that
+-- last changed the state (crates/domain/src/link_reason.rs). Existing links take theirs from their
+-- audit trail.
+ALTER TABLE links ADD COLUMN state_reason TEXT;
+UPDATE links SET state_reason = COALESCE(
+    (SELECT e.event FROM link_events e
+      WHERE e.link_id = links.id AND e.event IS NOT NULL
+        AND (e.from_state IS NULL OR e.from_state <> e.to_state)
+      ORDER BY e.id DESC LIMIT 1),
+    'started');
 CREATE INDEX links_wise_user ON links (wise_user_id) WHERE wise_user_id IS NOT NULL;
 CREATE INDEX links_wise_profile ON links (wise_profile_id) WHERE wise_profile_id IS NOT NULL;

@@ -69,6 +69,8 @@ pub fn live_of_customer(
 pub struct ListFilter {
     pub customer_ref: Option<String>,
     pub state: Option<LinkState>,
+    /// Only links whose state reason is this.
+    pub reason: Option<String>,
     /// `(created_at, id)` of the last link already seen.
     pub after: Option<(NaiveDateTime, LinkId)>,
     pub limit: i64,
@@ -91,6 +93,9 @@ pub fn list(conn: &mut DbConnection, filter: &ListFilter) -> Result<Vec<Customer
     }
     if let Some(state) = filter.state {
         query = query.filter(links::state.eq(state.as_str()));
+    }
+    if let Some(reason) = &filter.reason {
+        query = query.filter(links::state_reason.eq(reason.clone()));
     }
     if let Some((created_at, id)) = &filter.after {
         query = query.filter(

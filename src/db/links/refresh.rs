@@ -189,8 +189,8 @@ pub fn settle(conn: &mut DbConnection, write: &Settlement) -> Result<bool, DbErr
 
 /// What the metrics show of token upkeep.
 pub struct TokenHealth {
-    /// Links per state.
-    pub by_state: Vec<(String, i64)>,
+    /// Links per state and state reason.
+    pub by_state: Vec<(String, Option<String>, i64)>,
     /// The earliest access-token expiry among active links: the oldest token still in use.
     pub earliest_expiry: Option<NaiveDateTime>,
     /// Active links flagged `refresh_failing`.
@@ -200,9 +200,9 @@ pub struct TokenHealth {
 pub fn token_health(conn: &mut DbConnection) -> Result<TokenHealth, DbError> {
     use diesel::dsl::{count_star, min};
     let by_state = links::table
-        .group_by(links::state)
-        .select((links::state, count_star()))
-        .load::<(String, i64)>(conn)?;
+        .group_by((links::state, links::state_reason))
+        .select((links::state, links::state_reason, count_star()))
+        .load::<(String, Option<String>, i64)>(conn)?;
     let active = links::table
         .inner_join(link_tokens::table)
         .filter(links::state.eq(LinkState::Active.as_str()));

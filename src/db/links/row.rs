@@ -43,6 +43,8 @@ pub struct LinkRow {
     pub wise_user_state: Option<String>,
     pub wise_user_deactivates_on: Option<NaiveDate>,
     pub profile_verification: Option<String>,
+    /// Why the link is in its state ([`crate::domain::reasons_into`]).
+    pub state_reason: Option<String>,
     // `link_tokens`
     pub access_token: Option<Vec<u8>>,
     pub refresh_token: Option<Vec<u8>>,
@@ -121,6 +123,7 @@ pub struct OwnRow {
     wise_user_state: Option<String>,
     wise_user_deactivates_on: Option<NaiveDate>,
     profile_verification: Option<String>,
+    state_reason: Option<String>,
 }
 
 /// `link_tokens::all_columns`.
@@ -184,6 +187,7 @@ where
             wise_user_state: own.wise_user_state,
             wise_user_deactivates_on: own.wise_user_deactivates_on,
             profile_verification: own.profile_verification,
+            state_reason: own.state_reason,
             access_token: upkeep.access_token,
             refresh_token: upkeep.refresh_token,
             access_expires_at: upkeep.access_expires_at,
@@ -301,6 +305,7 @@ link_changes! {
         wise_user_state: Option<String>,
         wise_user_deactivates_on: Option<NaiveDate>,
         profile_verification: Option<String>,
+        state_reason: Option<String>,
     }
     /// What changes in `link_tokens`: all a refresh ever writes.
     TokenChanges for link_tokens {

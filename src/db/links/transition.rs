@@ -8,8 +8,8 @@ use crate::db::schema::{link_events, link_reviews, link_tokens, links};
 use crate::db::webhooks::NewPartnerEvent;
 use crate::db::{DbConnection, DbError, is_unique_violation};
 use crate::domain::{
-    CustomerId, IllegalTransition, LinkEvent, LinkFlow, LinkId, LinkState, WiseUserId,
-    new_event_id, partner_events, transition,
+    CustomerId, IllegalTransition, LinkEvent, LinkFlow, LinkId, LinkState, STARTED, WiseUserId,
+    new_event_id, partner_events, reason_after, transition,
 };
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -173,7 +173,11 @@ pub fn insert(
     actor: &str,
 ) -> Result<Result<(), Refused>, DbError> {
     let event = NewEvent::started(link.id, actor, LinkState::Pending, link.created_at);
-    let row = (link, links::state.eq(LinkState::Pending.as_str()));
+    let row = (
+        link,
+        links::state.eq(LinkState::Pending.as_str()),
+        links::state_reason.eq(STARTED),
+    );
     let result = match conn {
         DbConnection::Postgresql(pg) => pg::insert(pg, row, &event),
         DbConnection::Sqlite(_) => conn.transaction(|c| {
@@ -247,6 +251,9 @@ fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refu
         let to = transition(t.from, t.event, t.flow)?;
         plan.to = to;
         plan.changes = std::mem::take(&mut plan.changes).then(t.changes.clone());
+        if let Some(reason) = reason_after(t.from, t.event, to) {
+            plan.changes.state_reason = Some(Some(reason.to_owned()));
+        }
         plan.events.push(NewEvent::of(t, to, now));
         plan.published.extend(
             partner_events(t.from, t.event, to).map(|kind| NewPartnerEvent {

@@ -183,3 +183,37 @@ pub fn event(conn: &mut DbConnection, event_id: &str) -> Result<Option<EventRow>
         .first(conn)
         .optional()?)
 }
+
+/// Deletes the events created before `before` that the feed already holds, with their
+/// deliveries and attempts (delivered or not): the feed's retention. The newest placed event is
+/// always kept: the next positions count on from it, so a reader's cursor stays valid. Returns
+/// how many events it deleted.
+pub fn purge(conn: &mut DbConnection, before: NaiveDateTime) -> Result<usize, DbError> {
+    use crate::db::schema::webhook_attempts;
+    conn.transaction(|c| {
+        let head: Option<i64> = partner_events::table
+            .select(max(partner_events::feed_seq))
+            .first(c)?;
+        let Some(head) = head else { return Ok(0) };
+        let old = partner_events::table
+            .filter(partner_events::created_at.lt(before))
+            .filter(partner_events::feed_seq.lt(head))
+            .select(partner_events::id);
+        let deliveries = webhook_deliveries::table
+            .filter(webhook_deliveries::event_id.eq_any(old))
+            .select(webhook_deliveries::id);
+        diesel::delete(
+            webhook_attempts::table.filter(webhook_attempts::delivery_id.eq_any(deliveries)),
+        )
+        .execute(c)?;
+        diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::event_id.eq_any(old)))
+            .execute(c)?;
+        diesel::delete(
+            partner_events::table
+                .filter(partner_events::created_at.lt(before))
+                .filter(partner_events::feed_seq.lt(head)),
+        )
+        .execute(c)
+    })
+    .map_err(DbError::from)
+}

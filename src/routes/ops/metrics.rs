@@ -30,13 +30,18 @@ pub async fn metrics(
     // tokens.hand_out_margin_secs) and the links flagged refresh_failing.
     match links.token_health().await {
         Ok(health) => {
+            // Every (state, reason) a link can be in is set, to zero when no link is, so the
+            // series add up to the total after links move on.
             for link_state in crate::domain::LinkState::ALL {
-                let n = health
-                    .by_state
-                    .iter()
-                    .find(|(s, _)| s == link_state.as_str())
-                    .map_or(0, |(_, n)| *n);
-                ::metrics::gauge!("wiselink_links", "state" => link_state.as_str()).set(n as f64);
+                for reason in crate::domain::reasons_into(link_state) {
+                    let n = health
+                        .by_state
+                        .iter()
+                        .find(|(s, r, _)| s == link_state.as_str() && r.as_deref() == Some(reason))
+                        .map_or(0, |(_, _, n)| *n);
+                    ::metrics::gauge!("wiselink_links", "state" => link_state.as_str(), "reason" => reason)
+                        .set(n as f64);
+                }
             }
             if let Some(t) = health.earliest_expiry {
                 let left = (t - links.clock().now()).num_seconds() as f64;

@@ -7,7 +7,7 @@
 
 use super::{LinkError, LinkService, Renewal};
 use crate::db::links::{self, LinkRow, SealedColumn};
-use crate::domain::{LinkId, LinkState, WiseProfileId};
+use crate::domain::{LinkEvent, LinkId, LinkState, WiseProfileId};
 use chrono::NaiveDateTime;
 use secrecy::SecretString;
 use std::collections::HashMap;
@@ -133,7 +133,10 @@ impl LinkService {
         match link.state {
             LinkState::Active => Ok(link),
             LinkState::RelinkRequired => Err(LinkError::RelinkRequired),
-            LinkState::Unlinked if link.wise_user_state.as_deref() == Some("deactivated") => {
+            LinkState::Unlinked
+                if link.state_reason.as_deref()
+                    == Some(LinkEvent::WiseUserDeactivated.as_str()) =>
+            {
                 Err(LinkError::WiseUserDeactivated)
             }
             state => Err(LinkError::WrongState(state)),

@@ -56,6 +56,10 @@ impl LinkService {
             refresh_failing_since: Some(None),
             refresh_flagged_at: Some(None),
             refresh_in_doubt_at: Some(None),
+            // What Wise said of the user and profile belongs to the linking that ended.
+            wise_user_state: Some(None),
+            wise_user_deactivates_on: Some(None),
+            profile_verification: Some(None),
             ..LinkChanges::default()
         };
         let reason = format!("re-link started ({link_flow})");

@@ -115,3 +115,84 @@ async fn links_are_listed_newest_first_with_filters_and_cursor_pages() {
         .collect();
     assert_eq!(fields, ["colour", "cursor", "limit", "state"]);
 }
+
+#[tokio::test]
+async fn every_link_says_why_it_is_in_its_state_the_list_filters_by_it_and_the_metrics_add_up() {
+    let app = spawn_app().await;
+    let (active, session, code) = awaiting_code(&app, "r-a", "r-a@example.com", json!({})).await;
+    submit(&app, &active, &session, &code).await;
+    let (refused, session, _) = awaiting_code(&app, "r-b", "r-b@example.com", json!({})).await;
+    let wrong = submit(&app, &refused, &session, "ZZ9ZZ9").await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (waiting, _, _) = awaiting_code(&app, "r-c", "r-c@example.com", json!({})).await;
+    let (gone, _, _) = awaiting_code(&app, "r-d", "r-d@example.com", json!({})).await;
+    let r = app
+        .authed(Method::DELETE, &format!("/v1/links/{gone}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    for (id, state, reason) in [
+        (&active, "active", "identity_matched"),
+        (&refused, "awaiting_code", "code_refused"),
+        (&waiting, "awaiting_code", "wise_user_exists"),
+        (&gone, "unlinked", "unlinked"),
+    ] {
+        let link = app.get_json(&format!("/v1/links/{id}")).await;
+        assert_eq!(
+            (link["state"].as_str(), link["reason"].as_str()),
+            (Some(state), Some(reason))
+        );
+    }
+    let ids = |page: serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        ids(app.get_json("/v1/links?reason=code_refused").await),
+        std::slice::from_ref(&refused)
+    );
+    assert_eq!(
+        ids(app
+            .get_json("/v1/links?state=awaiting_code&reason=wise_user_exists")
+            .await),
+        std::slice::from_ref(&waiting)
+    );
+    assert!(ids(app.get_json("/v1/links?state=active&reason=unlinked").await).is_empty());
+    let bad = problem(
+        app.authed(Method::GET, "/v1/links?reason=dob_mismatch")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        field_codes(&bad),
+        [("reason".to_owned(), "unknown_reason".to_owned())]
+    );
+
+    let metrics = app.metrics().await;
+    let series: Vec<(&str, f64)> = metrics
+        .lines()
+        .filter(|l| l.starts_with("wiselink_links{"))
+        .map(|l| {
+            let (name, value) = l.rsplit_once(' ').unwrap();
+            (name, value.parse::<f64>().unwrap())
+        })
+        .collect();
+    let total: f64 = series.iter().map(|(_, v)| v).sum();
+    assert_eq!(total, 4.0, "{series:?}");
+    let refused_series = series
+        .iter()
+        .find(|(name, _)| {
+            name.contains("state=\"awaiting_code\"") && name.contains("reason=\"code_refused\"")
+        })
+        .unwrap();
+    assert_eq!(refused_series.1, 1.0);
+    assert!(series.iter().all(|(name, _)| name.contains("reason=\"")));
+}

@@ -220,3 +220,55 @@ async fn two_instances_share_the_deliveries_without_sending_one_twice() {
             .all(|ok| *ok)
     );
 }
+
+#[tokio::test]
+async fn events_past_the_retention_leave_the_feed_and_the_log_and_an_old_cursor_still_reads_on() {
+    let app = app().await;
+    let receiver = Receiver::start().await;
+    register(&app, &receiver.url, json!(["*"])).await;
+    let id = linked(&app, "ret-1").await;
+    receiver.wait_accepted(2).await;
+    let before = app.get_json("/v1/events").await;
+    assert_eq!(before["items"].as_array().unwrap().len(), 2);
+    let cursor = before["next_cursor"].as_str().unwrap().to_owned();
+    let logged = app.get_json("/v1/webhook-deliveries").await;
+    assert_eq!(logged["items"].as_array().unwrap().len(), 2);
+
+    app.advance(Duration::days(31));
+    // Deleted but the newest, which the feed's next positions count on from.
+    let mut left = usize::MAX;
+    for _ in 0..100 {
+        left = app.get_json("/v1/events").await["items"]
+            .as_array()
+            .unwrap()
+            .len();
+        if left == 1 {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    assert_eq!(
+        left, 1,
+        "events older than webhooks.retention_days are gone"
+    );
+    let kept = app.get_json("/v1/events").await;
+    assert_eq!(kept["items"][0]["type"], "link.active");
+    let logged = app.get_json("/v1/webhook-deliveries").await;
+    assert_eq!(logged["items"].as_array().unwrap().len(), 1, "{logged}");
+
+    let r = call(&app, Method::DELETE, &format!("/v1/links/{id}"), None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut after = Vec::new();
+    for _ in 0..100 {
+        after = app.get_json(&format!("/v1/events?after={cursor}")).await["items"]
+            .as_array()
+            .unwrap()
+            .clone();
+        if !after.is_empty() {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    let types: Vec<&str> = after.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["link.unlinked"]);
+}

@@ -1,6 +1,6 @@
 use super::LinkView;
 use crate::db::links::ListFilter;
-use crate::domain::{CustomerRef, LinkId, LinkState};
+use crate::domain::{CustomerRef, LinkId, LinkState, is_link_reason};
 use crate::http::{FieldError, Problem};
 use crate::routes::api::auth::ApiKeyAuth;
 use crate::services::links::LinkService;
@@ -31,6 +31,7 @@ pub struct LinkPage {
     params(
         ("customer_ref" = Option<String>, Query, description = "Only this customer's links"),
         ("state" = Option<String>, Query, description = "Only links in this state"),
+        ("reason" = Option<String>, Query, description = "Only links whose `reason` is this (the closed list in docs/linking.md), e.g. `access_revoked`"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
         ("limit" = Option<i64>, Query, description = "1–200, default 50"),
     ),
@@ -70,6 +71,7 @@ fn parse(query: &HashMap<String, String>) -> Result<ListFilter, Vec<FieldError>>
     let mut filter = ListFilter {
         customer_ref: None,
         state: None,
+        reason: None,
         after: None,
         limit: DEFAULT_LIMIT,
     };
@@ -87,6 +89,12 @@ fn parse(query: &HashMap<String, String>) -> Result<ListFilter, Vec<FieldError>>
                     "state is not a link state",
                 )),
             },
+            "reason" if is_link_reason(value) => filter.reason = Some(value.clone()),
+            "reason" => errors.push(FieldError::new(
+                "reason",
+                "unknown_reason",
+                "reason is not one a link can carry",
+            )),
             "cursor" => match uncursor(value) {
                 Some(after) => filter.after = Some(after),
                 None => errors.push(FieldError::new(

@@ -13,6 +13,11 @@ pub struct LinkView {
     /// pending, awaiting_code, awaiting_authorization, exchanging, verifying, active, needs_review,
     /// locked, relink_required, rejected, unlinked or expired.
     pub state: &'static str,
+    /// Why the link is in its state, from a closed list (docs/linking.md): `started`, or the event
+    /// that put it there, e.g. `code_refused`, `identity_doubtful`, `access_revoked`,
+    /// `wise_user_deactivated`.
+    #[schema(example = "identity_matched")]
+    pub reason: Option<String>,
     /// `email_code` or `redirect`.
     pub flow: String,
     /// `linked` (an existing Wise account) or `created` (Wise created it for the partner).
@@ -105,6 +110,7 @@ impl LinkView {
             id: link.id.clone(),
             customer_ref: of.customer_ref.clone(),
             state: link.state.as_str(),
+            reason: link.state_reason.clone(),
             flow: link.flow.as_str().to_owned(),
             origin: link.origin.map(|o| o.as_str().to_owned()),
             wise_user_id: link.wise_user_id,
