@@ -162,6 +162,10 @@ impl Application {
             db.clone(),
             links.clock().clone(),
             wise_keys,
+            settings
+                .wise_webhooks
+                .trusts_simulator()
+                .then(|| crate::services::wise_events::SimulatorKey::new(&settings.wise.api_url)),
             wise_wake.clone(),
         ));
         let applier = Arc::new(workers::wise_events::Applier {

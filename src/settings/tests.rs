@@ -90,10 +90,11 @@ fn wise_s_webhook_keys_are_pem_rsa_keys_or_files_holding_them() {
     let dir = std::env::temp_dir().join(format!("wl-keys-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("wise.pem");
-    std::fs::write(&file, wiselink_simulator::WEBHOOK_PUBLIC_KEY_PEM).unwrap();
+    std::fs::write(&file, wiselink_simulator::webhook_public_key_pem()).unwrap();
     let both = format!("{},simulator", file.display());
     let settings = load(&[("WISELINK__WISE_WEBHOOKS__PUBLIC_KEYS", &both)]).unwrap();
-    assert_eq!(settings.wise_webhooks.keys().unwrap().len(), 2);
+    assert_eq!(settings.wise_webhooks.keys().unwrap().len(), 1);
+    assert!(settings.wise_webhooks.trusts_simulator());
 
     let short_rsa = "-----BEGIN PUBLIC KEY-----\nMIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDp2KRK+c3Ffm68+qjV1b7D4sfL\nQUOxKgMMB17i08EiXEOdFT/Pu57Xqb8wYvKbX6NNsDOjs7GTxHRWSmKLOZz51FMl\nZ+y+vBXPvz1vvlSNY6vCLEplrRwcPOPqUOcXF00qGzNAUEaJRYmB81WSZyU9b1si\ngSUPb6midM3awHzt6wIDAQAB\n-----END PUBLIC KEY-----";
     let ec = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEW9xqPHfIO14bdN2/L4XllVJjTyFP\nocXtUdg394R4YFy2SFKAB3oxRK6xmC8LgKuKDIRGLqkx21d3oHEqVmGMHw==\n-----END PUBLIC KEY-----";

@@ -11,7 +11,8 @@ pub const SIMULATOR_KEY: &str = "simulator";
 #[serde(deny_unknown_fields)]
 pub struct WiseWebhookSettings {
     /// Wise's public keys deliveries are verified with, each a PEM `PUBLIC KEY` or a path to a
-    /// file holding one; `simulator` names the simulator's. Several during Wise's key rotation.
+    /// file holding one; `simulator` names the key of the simulator at `wise.api_url`, fetched
+    /// from it. Several during Wise's key rotation.
     pub public_keys: Vec<String>,
     /// How often the worker looks for deliveries to apply (it also wakes when one arrives).
     pub process_interval_ms: u64,
@@ -23,11 +24,20 @@ pub struct WiseWebhookSettings {
 }
 
 impl WiseWebhookSettings {
-    /// The keys, parsed for verifying, or one line per key that cannot be used.
+    /// Whether `public_keys` names the simulator's key, which is fetched from the simulator.
+    pub fn trusts_simulator(&self) -> bool {
+        self.public_keys.iter().any(|k| k.trim() == SIMULATOR_KEY)
+    }
+
+    /// The keys given here (not the simulator's), parsed for verifying, or one line per key that
+    /// cannot be used.
     pub fn keys(&self) -> Result<Vec<aws_lc_rs::signature::ParsedPublicKey>, Vec<String>> {
         let mut keys = Vec::new();
         let mut problems = Vec::new();
         for (n, entry) in self.public_keys.iter().enumerate() {
+            if entry.trim() == SIMULATOR_KEY {
+                continue;
+            }
             match parse_key(entry.trim()) {
                 Ok(key) => keys.push(key),
                 Err(why) => problems.push(format!("wise_webhooks.public_keys[{n}]: {why}")),
@@ -44,8 +54,7 @@ impl WiseWebhookSettings {
         if let Err(problems) = self.keys() {
             out.extend(problems);
         }
-        if environment.is_production() && self.public_keys.iter().any(|k| k.trim() == SIMULATOR_KEY)
-        {
+        if environment.is_production() && self.trusts_simulator() {
             out.push(
                 "wise_webhooks.public_keys names the simulator's key in production; name Wise's public key"
                     .to_owned(),
@@ -64,9 +73,7 @@ impl WiseWebhookSettings {
 }
 
 fn parse_key(entry: &str) -> Result<aws_lc_rs::signature::ParsedPublicKey, String> {
-    let pem = if entry == SIMULATOR_KEY {
-        wiselink_simulator::WEBHOOK_PUBLIC_KEY_PEM.to_owned()
-    } else if entry.starts_with("-----BEGIN") {
+    let pem = if entry.starts_with("-----BEGIN") {
         entry.to_owned()
     } else {
         std::fs::read_to_string(entry).map_err(|e| format!("cannot read {entry}: {e}"))?

@@ -13,7 +13,7 @@ pub mod tls;
 mod users;
 mod webhooks;
 
-pub use webhooks::{PUBLIC_KEY_PEM as WEBHOOK_PUBLIC_KEY_PEM, sign as sign_webhook};
+pub use webhooks::{public_key_pem as webhook_public_key_pem, sign as sign_webhook};
 
 pub use errors::WiseReply;
 pub use state::{Client, Fault, Variants};

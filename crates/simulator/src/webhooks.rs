@@ -10,31 +10,46 @@ use super::{Simulator, WiseReply};
 use actix_web::{HttpRequest, HttpResponse, web};
 use aws_lc_rs::{rand::SystemRandom, signature};
 use base64::{Engine, engine::general_purpose::STANDARD};
-use rustls_pki_types::{PrivatePkcs8KeyDer, pem::PemObject};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::{LazyLock, Weak};
 use std::time::Duration;
 use uuid::Uuid;
 
-/// The public half of the key the simulator signs deliveries with, as Wise publishes its own:
-/// a PEM `SubjectPublicKeyInfo`. `config/default.toml` names it, so `sim` and `serve` pair.
-pub const PUBLIC_KEY_PEM: &str = include_str!("../keys/webhook-signing.pub.pem");
-const SIGNING_KEY_PEM: &str = include_str!("../keys/webhook-signing.pem");
-/// A key that is not Wise's, for forged deliveries.
-const FORGER_KEY_PEM: &str = include_str!("../keys/forger.pem");
-
 /// Wise waits this long for a 2xx.
 const ANSWER_WINDOW: Duration = Duration::from_secs(5);
 /// How often the sender looks for due deliveries.
 const TICK: Duration = Duration::from_millis(50);
 
-static SIGNING_KEY: LazyLock<signature::RsaKeyPair> = LazyLock::new(|| key(SIGNING_KEY_PEM));
-static FORGER_KEY: LazyLock<signature::RsaKeyPair> = LazyLock::new(|| key(FORGER_KEY_PEM));
+/// The key deliveries are signed with, made when the simulator first needs it: nothing to keep
+/// secret in the repository, and a new one each time the simulator starts. wiselink fetches the
+/// public half from `/__sim/webhooks/public-key` (`wise_webhooks.public_keys = ["simulator"]`).
+static SIGNING_KEY: LazyLock<signature::RsaKeyPair> = LazyLock::new(generate);
+/// A key that is not Wise's, for forged deliveries.
+static FORGER_KEY: LazyLock<signature::RsaKeyPair> = LazyLock::new(generate);
 
-fn key(pem: &str) -> signature::RsaKeyPair {
-    let der = PrivatePkcs8KeyDer::from_pem_slice(pem.as_bytes()).expect("a PKCS#8 PEM key");
-    signature::RsaKeyPair::from_pkcs8(der.secret_pkcs8_der()).expect("an RSA key")
+fn generate() -> signature::RsaKeyPair {
+    signature::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("an RSA key")
+}
+
+/// The public half of the signing key as Wise publishes its own: a PEM `PUBLIC KEY`.
+pub fn public_key_pem() -> String {
+    use aws_lc_rs::encoding::AsDer;
+    use signature::KeyPair;
+    let der = SIGNING_KEY
+        .public_key()
+        .as_der()
+        .expect("the public key's DER");
+    let body = STANDARD.encode(der.as_ref());
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
+        .collect();
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    )
 }
 
 /// Base64 RSA-SHA256 (PKCS#1 v1.5) signature of `body`, as `X-Signature-SHA256` carries it.
@@ -258,9 +273,11 @@ mod tests {
 
     #[test]
     fn a_signature_verifies_with_the_published_public_key_and_a_forgers_does_not() {
-        let public =
-            rustls_pki_types::SubjectPublicKeyInfoDer::from_pem_slice(PUBLIC_KEY_PEM.as_bytes())
-                .unwrap();
+        let public = {
+            use rustls_pki_types::pem::PemObject;
+            rustls_pki_types::SubjectPublicKeyInfoDer::from_pem_slice(public_key_pem().as_bytes())
+        }
+        .unwrap();
         let key =
             signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, &*public);
         let body = br#"{"data":{}}"#;

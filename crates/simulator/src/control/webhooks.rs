@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn public_key() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/x-pem-file")
-        .body(crate::webhooks::PUBLIC_KEY_PEM)
+        .body(crate::webhooks::public_key_pem())
 }
 
 /// Every delivery queued so far with its attempts' statuses, oldest first.
