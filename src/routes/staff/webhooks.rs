@@ -2,19 +2,20 @@
 //! once), disable, enable, delete, send failed events again — and the recent deliveries with
 //! every attempt. The same operations as `/v1/webhook-endpoints`, recorded with the admin's name.
 
-use super::gate::{self, Admin, Confirmation, Posted, Signed};
+mod register;
+
+pub use register::register;
+
+use super::gate::{Admin, Posted, Signed};
 use super::pages::{self, Chrome, Page};
 use crate::db::webhooks::{DeliveryFilter, Resend};
 use crate::domain::{EndpointId, PartnerEventType};
-use crate::services::staff::{StaffService, StaffSession};
-use crate::services::webhooks::{
-    EndpointEdit, NewEndpoint, Subscription, WebhookError, WebhookService, parse_description,
-};
+use crate::services::staff::StaffSession;
+use crate::services::webhooks::{EndpointEdit, WebhookError, WebhookService};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDate, NaiveTime};
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -208,89 +209,6 @@ async fn after(
         ..Said::default()
     };
     respond(session, webhooks, status, said).await
-}
-
-/// Registering an endpoint.
-#[derive(Deserialize)]
-pub struct NewEndpointForm {
-    #[serde(default)]
-    url: String,
-    #[serde(default)]
-    description: String,
-    /// `all`, or `chosen` with the types ticked (each a field `event:<type>`).
-    #[serde(default)]
-    scope: String,
-    #[serde(default)]
-    your_password: String,
-    #[serde(flatten)]
-    ticked: HashMap<String, String>,
-}
-
-impl NewEndpointForm {
-    /// The event types ticked, in the order the page lists them.
-    fn events(&self) -> Vec<String> {
-        PartnerEventType::ALL
-            .into_iter()
-            .map(PartnerEventType::as_str)
-            .filter(|t| self.ticked.contains_key(&format!("event:{t}")))
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-pub async fn register(
-    posted: Posted<Admin, NewEndpointForm>,
-    staff: web::Data<StaffService>,
-    webhooks: web::Data<WebhookService>,
-) -> HttpResponse {
-    let Posted { session, form, .. } = posted;
-    // Registering sends customer references and link states to a new address: the admin's
-    // password is asked again, as for a new API key.
-    match gate::confirm_password(&staff, &session, Some(&form.your_password), "registered").await {
-        Confirmation::Confirmed => {}
-        Confirmation::Refused(status, message) => {
-            let said = Said {
-                error: Some(message),
-                ..Said::default()
-            };
-            return respond(&session, &webhooks, status, said).await;
-        }
-        Confirmation::Answered(response) => return response,
-    }
-    let events = if form.scope == "all" {
-        Ok(Subscription::All)
-    } else {
-        Subscription::parse(&form.events())
-    };
-    let (events, description) = match (events, parse_description(&form.description)) {
-        (Ok(events), Ok(description)) => (events, description),
-        (Err(invalid), _) | (_, Err(invalid)) => {
-            let said = Said {
-                error: Some(format!("Not registered: {}.", invalid.message)),
-                ..Said::default()
-            };
-            return respond(&session, &webhooks, StatusCode::UNPROCESSABLE_ENTITY, said).await;
-        }
-    };
-    let new = NewEndpoint {
-        url: form.url.trim().to_owned(),
-        events,
-        description,
-    };
-    match webhooks.create(new, &session.actor()).await {
-        Ok((row, secret)) => {
-            let said = Said {
-                notice: Some(format!("Registered {}.", row.url)),
-                new_secret: Some(NewSecret {
-                    id: row.id,
-                    secret: secret.expose_secret().to_owned(),
-                }),
-                ..Said::default()
-            };
-            respond(&session, &webhooks, StatusCode::OK, said).await
-        }
-        Err(e) => after(&session, &webhooks, Err(e)).await,
-    }
 }
 
 /// What an admin can do to an endpoint.
