@@ -17,6 +17,7 @@ pub mod staff;
 pub mod webhooks;
 pub mod wise_events;
 
+pub(crate) use connection::insert_rows;
 pub use connection::{Backend, ConnectError, DbConnection};
 
 use crate::settings::{DatabaseSettings, DatabaseUrl};

@@ -10,6 +10,28 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// Inserts `$rows` (a `Vec` of insertable values) into `$table` through `$conn` (an identifier
+/// of a `&mut DbConnection`): in one statement on PostgreSQL, one statement per row on SQLite,
+/// whose multi-row insert the multi-backend connection cannot express (in-process and sharing
+/// the transaction's commit, those statements cost little). Evaluates to `QueryResult<usize>`.
+macro_rules! insert_rows {
+    ($conn:ident, $table:expr, $rows:expr) => {{
+        let rows = $rows;
+        match $conn {
+            $crate::db::DbConnection::Postgresql(pg) => {
+                diesel::insert_into($table).values(&rows).execute(pg)
+            }
+            $crate::db::DbConnection::Sqlite(_) => rows.into_iter().try_fold(0, |n, row| {
+                diesel::insert_into($table)
+                    .values(row)
+                    .execute($conn)
+                    .map(|one| n + one)
+            }),
+        }
+    }};
+}
+pub(crate) use insert_rows;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Postgres,

@@ -6,7 +6,7 @@ use super::{DELIVERED, FAILED, PENDING};
 use crate::db::schema::{
     customers, links, partner_events, webhook_attempts, webhook_deliveries, webhook_endpoints,
 };
-use crate::db::{DbConnection, DbError};
+use crate::db::{DbConnection, DbError, insert_rows};
 use chrono::NaiveDateTime;
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
@@ -103,80 +103,118 @@ pub enum Next {
     GiveUp,
 }
 
-/// Records an attempt and what follows from it, in one transaction: the log row, the delivery's
-/// new status, and the endpoint's failing streak (started by the first failure, ended by a
-/// delivery). An endpoint failing since before `disable_before` is disabled; returns whether
-/// this attempt disabled it.
+/// An attempt and what follows from it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub claimed: Claimed,
+    pub attempt: Attempt,
+    pub next: Next,
+}
+
+/// Records the outcomes of several attempts in one transaction: their log rows, the deliveries'
+/// new status, and the endpoints' failing streaks (started by a failure, ended by a delivery).
+/// Deliveries are recorded together, one `UPDATE` per status code, with `now` as their
+/// `delivered_at`; failures one by one. An endpoint failing since `disable_after` before a failed
+/// attempt is disabled; returns the ids of the endpoints this disabled.
 pub fn record(
     conn: &mut DbConnection,
-    claimed: &Claimed,
-    attempt: &Attempt,
-    next: Next,
-    disable_before: NaiveDateTime,
-) -> Result<bool, DbError> {
+    outcomes: &[Outcome],
+    now: NaiveDateTime,
+    disable_after: chrono::Duration,
+) -> Result<Vec<String>, DbError> {
     use webhook_deliveries as d;
     use webhook_endpoints as e;
     Ok(conn.transaction(|c| {
-        diesel::insert_into(webhook_attempts::table)
-            .values((
-                webhook_attempts::delivery_id.eq(claimed.delivery_id),
-                webhook_attempts::attempted_at.eq(attempt.at),
-                webhook_attempts::latency_ms.eq(attempt.latency_ms),
-                webhook_attempts::status_code.eq(attempt.status_code),
-                webhook_attempts::error.eq(&attempt.error),
-                webhook_attempts::response_excerpt.eq(&attempt.response_excerpt),
+        insert_attempts(c, outcomes)?;
+        let delivered: Vec<&Outcome> = outcomes
+            .iter()
+            .filter(|o| o.next == Next::Delivered)
+            .collect();
+        let mut codes: Vec<Option<i32>> = delivered.iter().map(|o| o.attempt.status_code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        for code in codes {
+            let ids: Vec<i64> = delivered
+                .iter()
+                .filter(|o| o.attempt.status_code == code)
+                .map(|o| o.claimed.delivery_id)
+                .collect();
+            diesel::update(d::table.filter(d::id.eq_any(&ids)))
+                .set((
+                    d::leased_until.eq(None::<NaiveDateTime>),
+                    d::last_status.eq(code),
+                    d::last_error.eq(None::<String>),
+                    d::status.eq(DELIVERED),
+                    d::delivered_at.eq(now),
+                ))
+                .execute(c)?;
+        }
+        // The endpoint row is written only when a failing streak ends, not on every delivery:
+        // it would be one hot row for all of them.
+        let recovered: Vec<&str> = delivered
+            .iter()
+            .filter(|o| o.claimed.endpoint.failing_since.is_some())
+            .map(|o| o.claimed.endpoint.id.as_str())
+            .collect();
+        if !recovered.is_empty() {
+            diesel::update(e::table.filter(e::id.eq_any(&recovered)))
+                .set(e::failing_since.eq(None::<NaiveDateTime>))
+                .execute(c)?;
+        }
+        let mut disabled = Vec::new();
+        for o in outcomes.iter().filter(|o| o.next != Next::Delivered) {
+            let delivery = d::table.find(o.claimed.delivery_id);
+            let outcome = (
+                d::leased_until.eq(None::<NaiveDateTime>),
+                d::last_status.eq(o.attempt.status_code),
+                d::last_error.eq(&o.attempt.error),
+            );
+            match o.next {
+                Next::RetryAt(at) => diesel::update(delivery)
+                    .set((outcome, d::next_attempt_at.eq(at)))
+                    .execute(c)?,
+                _ => diesel::update(delivery)
+                    .set((outcome, d::status.eq(FAILED)))
+                    .execute(c)?,
+            };
+            let endpoint = e::table.find(&o.claimed.endpoint.id);
+            diesel::update(endpoint.filter(e::failing_since.is_null()))
+                .set(e::failing_since.eq(o.attempt.at))
+                .execute(c)?;
+            let now_disabled = diesel::update(
+                endpoint
+                    .filter(e::enabled.eq(true))
+                    .filter(e::failing_since.lt(o.attempt.at - disable_after)),
+            )
+            .set((
+                e::enabled.eq(false),
+                e::disabled_reason.eq("failing"),
+                e::updated_at.eq(o.attempt.at),
             ))
             .execute(c)?;
-        let delivery = d::table.find(claimed.delivery_id);
-        let endpoint = e::table.find(&claimed.endpoint.id);
-        let outcome = (
-            d::leased_until.eq(None::<NaiveDateTime>),
-            d::last_status.eq(attempt.status_code),
-            d::last_error.eq(&attempt.error),
-        );
-        match next {
-            Next::Delivered => {
-                diesel::update(delivery)
-                    .set((
-                        outcome,
-                        d::status.eq(DELIVERED),
-                        d::delivered_at.eq(attempt.at),
-                    ))
-                    .execute(c)?;
-                // The endpoint row is written only when a failing streak ends, not on every
-                // delivery: it would be one hot row for all of them.
-                if claimed.endpoint.failing_since.is_some() {
-                    diesel::update(endpoint)
-                        .set(e::failing_since.eq(None::<NaiveDateTime>))
-                        .execute(c)?;
-                }
-                return Ok(false);
-            }
-            Next::RetryAt(at) => {
-                diesel::update(delivery)
-                    .set((outcome, d::next_attempt_at.eq(at)))
-                    .execute(c)?;
-            }
-            Next::GiveUp => {
-                diesel::update(delivery)
-                    .set((outcome, d::status.eq(FAILED)))
-                    .execute(c)?;
+            if now_disabled == 1 {
+                disabled.push(o.claimed.endpoint.id.clone());
             }
         }
-        diesel::update(endpoint.filter(e::failing_since.is_null()))
-            .set(e::failing_since.eq(attempt.at))
-            .execute(c)?;
-        let disabled = diesel::update(
-            endpoint
-                .filter(e::enabled.eq(true))
-                .filter(e::failing_since.lt(disable_before)),
-        )
-        .set((
-            e::enabled.eq(false),
-            e::disabled_reason.eq("failing"),
-            e::updated_at.eq(attempt.at),
-        ))
-        .execute(c)?;
-        Ok::<_, diesel::result::Error>(disabled == 1)
+        Ok::<_, diesel::result::Error>(disabled)
     })?)
+}
+
+/// The attempts' log rows, in one statement where the database allows.
+fn insert_attempts(c: &mut DbConnection, outcomes: &[Outcome]) -> QueryResult<usize> {
+    use webhook_attempts as a;
+    let rows: Vec<_> = outcomes
+        .iter()
+        .map(|o| {
+            (
+                a::delivery_id.eq(o.claimed.delivery_id),
+                a::attempted_at.eq(o.attempt.at),
+                a::latency_ms.eq(o.attempt.latency_ms),
+                a::status_code.eq(o.attempt.status_code),
+                a::error.eq(&o.attempt.error),
+                a::response_excerpt.eq(&o.attempt.response_excerpt),
+            )
+        })
+        .collect();
+    insert_rows!(c, a::table, rows)
 }

@@ -4,7 +4,7 @@
 use super::PENDING;
 use super::endpoints::EndpointRow;
 use crate::db::schema::{customers, links, partner_events, webhook_deliveries, webhook_endpoints};
-use crate::db::{DbConnection, DbError};
+use crate::db::{DbConnection, DbError, insert_rows};
 use crate::domain::LinkId;
 use chrono::NaiveDateTime;
 use diesel::dsl::max;
@@ -88,28 +88,40 @@ fn lock_feed(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// A new delivery of event `event_id` (feed position `seq`, of `link_id`) to an endpoint, due now.
-pub(super) fn queue_delivery(
-    c: &mut DbConnection,
-    endpoint_id: &str,
+/// A new delivery of an event to an endpoint, due at once.
+#[derive(Insertable)]
+#[diesel(table_name = webhook_deliveries)]
+pub(super) struct NewDelivery<'a> {
+    endpoint_id: &'a str,
     event_id: i64,
-    seq: i64,
-    link_id: &str,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    use webhook_deliveries as d;
-    diesel::insert_into(d::table)
-        .values((
-            d::endpoint_id.eq(endpoint_id),
-            d::event_id.eq(event_id),
-            d::event_seq.eq(seq),
-            d::link_id.eq(link_id),
-            d::status.eq(PENDING),
-            d::attempts.eq(0),
-            d::next_attempt_at.eq(now),
-            d::created_at.eq(now),
-        ))
-        .execute(c)
+    /// The event's feed position.
+    event_seq: i64,
+    link_id: &'a str,
+    status: &'static str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+impl<'a> NewDelivery<'a> {
+    pub(super) fn due(
+        endpoint_id: &'a str,
+        event_id: i64,
+        event_seq: i64,
+        link_id: &'a str,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
+            endpoint_id,
+            event_id,
+            event_seq,
+            link_id,
+            status: PENDING,
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+        }
+    }
 }
 
 /// Gives up to `limit` new events their feed positions, in the order they were written, and
@@ -153,11 +165,17 @@ pub fn dispatch(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Resu
             partner_events::event_type,
         ))
         .get_results(c)?;
-        for (id, link_id, event_type) in &placed {
-            let seq = id + offset;
-            for endpoint in subscribed.iter().filter(|e| e.subscribes_to(event_type)) {
-                queue_delivery(c, &endpoint.id, *id, seq, link_id, now)?;
-            }
+        let deliveries: Vec<NewDelivery> = placed
+            .iter()
+            .flat_map(|(id, link_id, event_type)| {
+                subscribed
+                    .iter()
+                    .filter(|e| e.subscribes_to(event_type))
+                    .map(move |e| NewDelivery::due(&e.id, *id, id + offset, link_id, now))
+            })
+            .collect();
+        if !deliveries.is_empty() {
+            insert_rows!(c, webhook_deliveries::table, deliveries)?;
         }
         Ok::<_, diesel::result::Error>(placed.len())
     })?)

@@ -1,6 +1,6 @@
 //! The delivery log, resends, and what the metrics read.
 
-use super::events::queue_delivery;
+use super::events::NewDelivery;
 use super::{FAILED, PENDING};
 use crate::db::schema::{partner_events, webhook_attempts, webhook_deliveries, webhook_endpoints};
 use crate::db::{DbConnection, DbError};
@@ -157,7 +157,9 @@ pub fn resend(
             if exists {
                 return Ok(Some(n));
             }
-            queue_delivery(c, endpoint_id, id, seq, &link_id, now)?;
+            diesel::insert_into(d::table)
+                .values(NewDelivery::due(endpoint_id, id, seq, &link_id, now))
+                .execute(c)?;
             Ok::<_, diesel::result::Error>(Some(1))
         }
         Resend::FailedSince(since) => {
