@@ -11,7 +11,8 @@
 # against a running wiselink and simulator); Chromium and the npm package are installed when
 # missing. Then scripts/contract.sh checks the service against its OpenAPI document
 # (schemathesis, installed from PyPI when missing). Webhook signatures are checked by the
-# Standard Webhooks reference library (`standardwebhooks`, PyPI, installed when missing).
+# Standard Webhooks reference library (`standardwebhooks`, PyPI, installed when missing); DNS
+# answers that change during a test come from Debian's dnsmasq (installed when missing).
 #
 # PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
 # must name a role allowed to CREATE DATABASE; each test creates and drops its own database.
@@ -31,6 +32,13 @@ contract="${WISELINK_TEST_CONTRACT:-1}"
 if ! dpkg -s libpq-dev >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing libpq-dev =="
     apt-get update -qq && apt-get install -y -qq libpq-dev >/dev/null
+fi
+
+# A real DNS server for the webhook test whose name moves to a private address after registration.
+if ! command -v dnsmasq >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing dnsmasq-base =="
+    apt-get install -y -qq dnsmasq-base >/dev/null 2>&1 \
+        || { apt-get update -qq && apt-get install -y -qq dnsmasq-base >/dev/null; }
 fi
 
 # The Standard Webhooks reference verifier (PyPI) checks wiselink's webhook signatures.

@@ -57,7 +57,10 @@ impl WebhookService {
         settings: WebhookSettings,
         wake: Arc<Notify>,
     ) -> Self {
-        let policy = TargetPolicy::new(settings.production, &settings.allowed_hosts);
+        let mut policy = TargetPolicy::new(settings.production, &settings.allowed_hosts);
+        if let Some(server) = settings.dns_server.as_deref().and_then(|s| s.parse().ok()) {
+            policy = policy.with_dns_server(server);
+        }
         Self {
             db,
             keys,

@@ -270,3 +270,16 @@ fn return_urls_are_absolute_and_never_script() {
         );
     }
 }
+
+#[test]
+fn the_webhooks_dns_server_is_an_address_and_port() {
+    let s = load(&[("WISELINK__WEBHOOKS__DNS_SERVER", "10.0.0.2:53")]).unwrap();
+    assert_eq!(s.webhooks.dns_server.as_deref(), Some("10.0.0.2:53"));
+    assert_eq!(load(&[]).unwrap().webhooks.dns_server, None);
+    let err = load(&[("WISELINK__WEBHOOKS__DNS_SERVER", "dns.internal")]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("webhooks.dns_server: \"dns.internal\" is not an address and port"),
+        "{err}"
+    );
+}

@@ -24,6 +24,10 @@ pub struct WebhookSettings {
     /// Hosts (names or addresses) an endpoint may use even though they resolve to a private,
     /// loopback or link-local address: the operator's own receivers.
     pub allowed_hosts: Vec<String>,
+    /// The DNS server (`address:port`) endpoint host names are looked up at, at registration and
+    /// at every connection; unset, the system's resolver.
+    #[serde(default)]
+    pub dns_server: Option<String>,
     /// How long events stay in the feed (and their deliveries in the log), in days.
     pub retention_days: u32,
     /// Whether production's rules apply to endpoint URLs: from `WISELINK_ENV`, not a setting.
@@ -58,6 +62,13 @@ impl WebhookSettings {
         }
         if !(7..=3650).contains(&self.retention_days) {
             out.push("webhooks.retention_days must be between 7 and 3650".to_owned());
+        }
+        if let Some(server) = &self.dns_server
+            && server.parse::<std::net::SocketAddr>().is_err()
+        {
+            out.push(format!(
+                "webhooks.dns_server: {server:?} is not an address and port, like \"10.0.0.2:53\""
+            ));
         }
         for host in &self.allowed_hosts {
             if host.trim().is_empty() || host.contains(['/', ' ']) {

@@ -7,6 +7,7 @@ mod cli;
 mod contract;
 mod customers;
 mod demo;
+mod dns_server;
 mod fault_matrix;
 mod helpers;
 mod idempotency;

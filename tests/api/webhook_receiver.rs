@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,6 +36,7 @@ struct Shared {
     status: AtomicU16,
     delay_ms: AtomicU64,
     location: Mutex<Option<String>>,
+    close: AtomicBool,
 }
 
 pub struct Receiver {
@@ -63,6 +64,9 @@ async fn receive(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) 
     let mut answer = HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap());
     if let Some(location) = shared.location.lock().unwrap().clone() {
         answer.insert_header(("Location", location));
+    }
+    if shared.close.load(Ordering::SeqCst) {
+        answer.force_close();
     }
     answer.body(format!("receiver answered {status}"))
 }
@@ -102,6 +106,11 @@ impl Receiver {
     /// Sends a `Location` header with every answer (for redirects).
     pub fn redirect_to(&self, location: &str) {
         *self.shared.location.lock().unwrap() = Some(location.to_owned());
+    }
+
+    /// Closes the connection after every answer, so each delivery connects (and resolves) anew.
+    pub fn close_connections(&self) {
+        self.shared.close.store(true, Ordering::SeqCst);
     }
 
     /// Waits this long before answering.

@@ -4,6 +4,7 @@
 
 mod crash;
 mod delivery;
+mod rebinding;
 mod upkeep;
 
 use crate::helpers::{TestApp, awaiting_code, field_codes, json, problem, spawn_app_with, submit};

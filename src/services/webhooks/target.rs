@@ -6,7 +6,14 @@
 //! against a receiver on their own machine.
 
 use crate::domain::Invalid;
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{
+    LookupIpStrategy, NameServerConfigGroup, ResolveHosts, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::name_server::TokioConnectionProvider;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
 use url::{Host, Url};
 
 /// The rules for one deployment.
@@ -15,6 +22,25 @@ pub struct TargetPolicy {
     pub production: bool,
     /// Host names or addresses exempt from the address rule, lower-case.
     pub allowed_hosts: Vec<String>,
+    lookup: Lookup,
+}
+
+/// Where endpoint host names are looked up.
+#[derive(Clone)]
+enum Lookup {
+    /// The system's resolver (`/etc/hosts`, `/etc/resolv.conf`).
+    System,
+    /// Only the DNS server `webhooks.dns_server` names, honouring each answer's TTL.
+    Server(SocketAddr, Arc<TokioResolver>),
+}
+
+impl std::fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::System => f.write_str("System"),
+            Self::Server(at, _) => write!(f, "Server({at})"),
+        }
+    }
 }
 
 /// The longest URL accepted.
@@ -28,7 +54,45 @@ impl TargetPolicy {
                 .iter()
                 .map(|h| h.trim().trim_matches(['[', ']']).to_ascii_lowercase())
                 .collect(),
+            lookup: Lookup::System,
         }
+    }
+
+    /// The same rules, with host names looked up only at the DNS server at `server`.
+    pub fn with_dns_server(mut self, server: SocketAddr) -> Self {
+        let servers = NameServerConfigGroup::from_ips_clear(&[server.ip()], server.port(), true);
+        let config = ResolverConfig::from_parts(None, Vec::new(), servers);
+        let mut options = ResolverOpts::default();
+        options.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+        options.use_hosts_file = ResolveHosts::Never;
+        options.timeout = Duration::from_secs(3);
+        options.attempts = 2;
+        let resolver =
+            TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
+                .with_options(options)
+                .build();
+        self.lookup = Lookup::Server(server, Arc::new(resolver));
+        self
+    }
+
+    /// Every address `host` resolves to now (`port` only matters to the system's resolver).
+    pub async fn resolve(&self, host: &str, port: u16) -> std::io::Result<Vec<IpAddr>> {
+        let found: Vec<IpAddr> = match &self.lookup {
+            Lookup::System => tokio::net::lookup_host((host, port))
+                .await?
+                .map(|a| a.ip())
+                .collect(),
+            Lookup::Server(_, resolver) => resolver
+                .lookup_ip(host)
+                .await
+                .map_err(std::io::Error::other)?
+                .iter()
+                .collect(),
+        };
+        if found.is_empty() {
+            return Err(std::io::Error::other("no addresses"));
+        }
+        Ok(found)
     }
 
     /// Whether the operator exempted this host from the address rule.
@@ -94,7 +158,7 @@ impl TargetPolicy {
             Some(Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
             _ => {
                 let port = url.port_or_known_default().unwrap_or(443);
-                resolve(&host, port)
+                self.resolve(&host, port)
                     .await
                     .map_err(|_| Invalid::new("url_unresolvable", "url's host does not resolve"))?
             }
@@ -111,15 +175,6 @@ impl TargetPolicy {
         }
         Ok(url)
     }
-}
-
-/// Every address `host` resolves to.
-pub async fn resolve(host: &str, port: u16) -> std::io::Result<Vec<IpAddr>> {
-    let found: Vec<SocketAddr> = tokio::net::lookup_host((host, port)).await?.collect();
-    if found.is_empty() {
-        return Err(std::io::Error::other("no addresses"));
-    }
-    Ok(found.into_iter().map(|a| a.ip()).collect())
 }
 
 /// Whether an address is on the public internet: none of the special-purpose ranges of RFC 6890

@@ -16,7 +16,7 @@ impl Resolve for GuardedResolver {
         let policy = self.policy.clone();
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let found = crate::services::webhooks::target::resolve(&host, 0).await?;
+            let found = policy.resolve(&host, 0).await?;
             let allowed = guard(&policy, &host, found)?;
             let addrs: Addrs = Box::new(allowed.into_iter().map(|ip| SocketAddr::new(ip, 0)));
             Ok(addrs)
