@@ -12,7 +12,8 @@
 # missing. Then scripts/contract.sh checks the service against its OpenAPI document
 # (schemathesis, installed from PyPI when missing). Webhook signatures are checked by the
 # Standard Webhooks reference library (`standardwebhooks`, PyPI, installed when missing); DNS
-# answers that change during a test come from Debian's dnsmasq (installed when missing).
+# answers that change during a test come from Debian's dnsmasq, and the alerting rules in
+# deploy/prometheus/ are checked by promtool (Debian's prometheus) — both installed when missing.
 #
 # PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
 # must name a role allowed to CREATE DATABASE; each test creates and drops its own database.
@@ -75,6 +76,15 @@ ensure_postgres() {
     echo "PostgreSQL is not reachable at $pg_url" >&2
     return 1
 }
+
+# The alerting rules operators deploy, checked and unit-tested by Prometheus's own promtool.
+if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing prometheus (promtool) =="
+    apt-get install -y -qq prometheus >/dev/null 2>&1 \
+        || { apt-get update -qq && apt-get install -y -qq prometheus >/dev/null; }
+fi
+echo "== alerting rules (promtool) =="
+scripts/check-alerts.sh
 
 for backend in $backends; do
     case "$backend" in

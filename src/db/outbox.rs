@@ -270,3 +270,11 @@ pub fn replace_payload(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// When the oldest message still to be sent was queued, if any is.
+pub fn oldest_unsent(conn: &mut DbConnection) -> Result<Option<NaiveDateTime>, DbError> {
+    Ok(outbox::table
+        .filter(outbox::status.eq(PENDING))
+        .select(diesel::dsl::min(outbox::created_at))
+        .first(conn)?)
+}

@@ -1,4 +1,5 @@
-use crate::helpers::{json, problem, spawn_app};
+use crate::helpers::{awaiting_code, json, problem, spawn_app, spawn_app_mailing_to};
+use crate::mail_sink::MailSink;
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -168,6 +169,42 @@ async fn the_service_recovers_after_postgres_drops_its_connections() {
         statuses.iter().filter(|s| **s != StatusCode::OK).count() <= 8,
         "at most one failure per pooled connection: {statuses:?}"
     );
+}
+
+#[tokio::test]
+async fn calls_to_wise_by_outcome_and_the_email_backlog_show_in_metrics() {
+    // The mail server is down, so the customer's email waits in the outbox.
+    let app = spawn_app_mailing_to(MailSink::down(), &[]).await;
+    // Wise answers the first signup 429: the client waits its Retry-After and tries again.
+    app.sim()
+        .fault(serde_json::json!({"endpoint": "/v1/user/signup/registration_code", "status": 429, "retry_after": 1}))
+        .await;
+    awaiting_code(
+        &app,
+        "metrics-wise",
+        "metrics-wise@example.com",
+        serde_json::json!({}),
+    )
+    .await;
+    app.advance(chrono::Duration::minutes(5));
+    let text = metrics_text(&app).await;
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(series))
+            .unwrap_or_else(|| panic!("no {series} in:\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let signup = r#"wiselink_wise_calls_total{operation="create_user",outcome="#;
+    assert!(value(&format!(r#"{signup}"rate_limited"}}"#)) >= 1.0);
+    assert!(
+        value(&format!(r#"{signup}"refused"}}"#)) >= 1.0,
+        "Wise's 409"
+    );
+    assert!(value("wiselink_email_oldest_unsent_seconds ") >= 300.0);
 }
 
 /// What `/metrics` shows now.

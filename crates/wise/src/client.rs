@@ -207,8 +207,20 @@ impl WiseClient {
             timeout: source.is_timeout(),
             source,
         };
-        let response = builder.send().await.map_err(transport)?;
+        let response = builder.send().await.map_err(|e| {
+            count_call(req.operation, "transport");
+            transport(e)
+        })?;
         let status = response.status();
+        count_call(
+            req.operation,
+            match status.as_u16() {
+                200..=299 => "ok",
+                429 => "rate_limited",
+                400..=499 => "refused",
+                _ => "server_error",
+            },
+        );
         let headers = response.headers().clone();
         let trace_id = headers
             .get("x-trace-id")
@@ -255,6 +267,13 @@ impl WiseClient {
             .saturating_mul(1 << attempt.min(10));
         Some(Duration::from_millis(rand::rng().random_range(0..=ceiling)))
     }
+}
+
+/// One request that reached Wise (or tried to): `wiselink_wise_calls_total{operation,outcome}`,
+/// outcome `ok`, `refused` (4xx), `rate_limited` (429), `server_error` or `transport` (no answer).
+fn count_call(operation: &'static str, outcome: &'static str) {
+    metrics::counter!("wiselink_wise_calls_total", "operation" => operation, "outcome" => outcome)
+        .increment(1);
 }
 
 /// `Retry-After` in seconds (the only form Wise documents).

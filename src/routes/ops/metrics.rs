@@ -64,6 +64,16 @@ pub async fn metrics(
         }
         Err(e) => tracing::warn!(error = %e, "webhook backlog not read for metrics"),
     }
+    // Email: how long the oldest message still to be sent has waited.
+    match state.db.run(crate::db::outbox::oldest_unsent).await {
+        Ok(oldest) => {
+            let waited = oldest
+                .map(|t| (links.clock().now() - t).num_seconds().max(0) as f64)
+                .unwrap_or(0.0);
+            ::metrics::gauge!("wiselink_email_oldest_unsent_seconds").set(waited);
+        }
+        Err(e) => tracing::warn!(error = %e, "email backlog not read for metrics"),
+    }
     let db = state.db.clone();
     let handle = state.metrics.clone();
     HttpResponse::Ok()
