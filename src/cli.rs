@@ -81,6 +81,10 @@ pub enum Command {
         /// hosts (api-mtls.…); wiselink then needs wise.mtls_cert and wise.mtls_key.
         #[arg(long, requires = "tls_cert")]
         client_ca: Option<std::path::PathBuf>,
+        /// Enforce Wise's request limits (100 per second, 1,000 per minute): past them, 429 with
+        /// Retry-After. Off by default; `/__sim/rate-limits` changes them while it runs.
+        #[arg(long)]
+        wise_rate_limits: bool,
     },
     /// Manage the keys that seal secrets at rest.
     #[command(subcommand)]

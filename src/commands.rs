@@ -31,6 +31,7 @@ pub async fn sim(
     settings: Settings,
     port: Option<u16>,
     tls: Option<simulator::tls::TlsFiles>,
+    wise_rate_limits: bool,
 ) -> anyhow::Result<()> {
     let host = settings.simulator.host.clone();
     let port = port.unwrap_or(settings.simulator.port);
@@ -40,8 +41,11 @@ pub async fn sim(
     let mut sim = Simulator::from_settings(&settings.wise);
     let scheme = if tls.is_some() { "https" } else { "http" };
     sim.public_url = format!("{scheme}://{host}:{bound}");
+    if wise_rate_limits {
+        sim.enforce(simulator::RateLimits::WISE);
+    }
     let mutual = tls.as_ref().is_some_and(|t| t.client_ca.is_some());
-    tracing::info!(port = bound, scheme, mutual_tls = mutual, client_id = %sim.client.id, "Wise simulator listening");
+    tracing::info!(port = bound, scheme, mutual_tls = mutual, wise_rate_limits, client_id = %sim.client.id, "Wise simulator listening");
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let sim = web::Data::new(sim);
     let server = match &tls {

@@ -54,6 +54,7 @@ fn main() -> ExitCode {
             tls_cert,
             tls_key,
             client_ca,
+            wise_rate_limits,
         } => {
             let tls = tls_cert
                 .zip(tls_key)
@@ -62,7 +63,7 @@ fn main() -> ExitCode {
                     key,
                     client_ca,
                 });
-            run_async(commands::sim(settings, port, tls))
+            run_async(commands::sim(settings, port, tls, wise_rate_limits))
         }
         Command::Keys(KeysCommand::Rotate) => commands::keys_rotate(&settings),
         Command::Keys(KeysCommand::Generate { id }) => commands::keys_generate(&id),

@@ -2,6 +2,7 @@
 
 mod oauth;
 mod pages;
+mod rate_limits;
 mod signup_and_control;
 
 use reqwest::StatusCode;

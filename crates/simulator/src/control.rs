@@ -1,5 +1,6 @@
 //! `/__sim/…`: the control API tests and demos drive the simulator with. Not part of Wise.
 
+mod rate_limits;
 mod webhooks;
 
 use super::Simulator;
@@ -30,6 +31,7 @@ pub fn scope() -> Scope {
         .route("/users", web::post().to(seed_user))
         .route("/users/{id}/{action}", web::post().to(user_action))
         .configure(webhooks::configure)
+        .configure(rate_limits::configure)
         .route("/linked-users", web::post().to(seed_linked_users))
         .route("/mailbox", web::get().to(mailbox))
         .route("/faults", web::post().to(add_fault))

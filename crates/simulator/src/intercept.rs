@@ -12,7 +12,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::{Error, HttpMessage};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const CORRELATION: &str = "x-external-correlation-id";
 
@@ -39,14 +39,24 @@ pub async fn intercept(
         }));
     req.set_payload(Payload::from(stream));
 
-    let fault = sim.lock().control.take_fault(&path);
+    // Past Wise's request limits (when enforced) nothing is processed and no fault is used.
+    let limited = sim
+        .lock()
+        .control
+        .limiter
+        .as_mut()
+        .and_then(|l| l.admit(Instant::now()).err());
+    let fault = match limited {
+        Some(_) => None,
+        None => sim.lock().control.take_fault(&path),
+    };
     if let Some(ms) = fault.as_ref().and_then(|f| f.latency_ms) {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
-    let mut res = match fault
+    let armed = fault
         .as_ref()
-        .and_then(|f| f.status.map(|s| (s, f.retry_after)))
-    {
+        .and_then(|f| f.status.map(|s| (s, f.retry_after)));
+    let mut res = match limited.map(|wait| (429, Some(wait))).or(armed) {
         Some((status, retry_after)) => {
             let mut reply = if status == 429 {
                 WiseReply::new(429, json!({"message": "Too Many Requests"}))

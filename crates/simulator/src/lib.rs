@@ -16,7 +16,7 @@ mod webhooks;
 pub use webhooks::{public_key_pem as webhook_public_key_pem, sign as sign_webhook};
 
 pub use errors::WiseReply;
-pub use state::{Client, Fault, Variants};
+pub use state::{Client, Fault, RateLimits, Variants};
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpRequest, HttpServer, middleware, web};
@@ -66,6 +66,11 @@ impl Simulator {
             redirect_uri: wise.redirect_uri.clone(),
         };
         Self::new(client, wise.api_url.clone())
+    }
+
+    /// Enforces Wise's request limits from now on (`wiselink sim --wise-rate-limits`).
+    pub fn enforce(&self, limits: RateLimits) {
+        self.lock().control.limiter = Some(state::Limiter::new(limits));
     }
 
     fn lock(&self) -> MutexGuard<'_, SimState> {

@@ -6,6 +6,7 @@ mod codes;
 mod control;
 mod mailbox;
 mod people;
+mod rate_limits;
 mod subscriptions;
 mod tokens;
 
@@ -13,6 +14,7 @@ pub use codes::{AUTH_CODE_MINUTES, Codes};
 pub use control::{Call, Control, Fault, Variants};
 pub use mailbox::{Mail, Mailbox};
 pub use people::{People, Profile, ProfileKind, UserState};
+pub use rate_limits::{Limiter, RateLimits};
 pub use subscriptions::{
     Attempt, Forgery, PROFILE_VERIFICATION_CHANGE, Subscription, Subscriptions, TRIGGERS,
     USER_STATE_CHANGE, stamp,

@@ -1,6 +1,7 @@
 //! What tests arm and read through `/__sim`: faults, the calls received, and the variants of
 //! behaviour Wise's documentation leaves open.
 
+use super::Limiter;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -85,6 +86,8 @@ pub struct Control {
     faults: Vec<Fault>,
     calls: VecDeque<Call>,
     variants: Variants,
+    /// Wise's request limits, when enforced.
+    pub limiter: Option<Limiter>,
 }
 
 impl Control {
