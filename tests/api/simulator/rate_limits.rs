@@ -9,30 +9,17 @@ use std::time::Duration;
 #[tokio::test]
 async fn past_the_limits_wise_answers_429_with_retry_after_and_processes_nothing() {
     let sim = spawn_sim().await;
-    let bad = sim
-        .control(
-            Method::PUT,
-            "/__sim/rate-limits",
-            Some(json!({"per_second": 0, "per_minute": 8})),
-        )
-        .await;
-    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    let off: Value = sim
-        .control(Method::GET, "/__sim/rate-limits", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(off, Value::Null, "off unless asked");
-
-    let set = sim
-        .control(
-            Method::PUT,
-            "/__sim/rate-limits",
-            Some(json!({"per_second": 5, "per_minute": 8})),
-        )
-        .await;
-    assert_eq!(set.status(), StatusCode::OK);
+    let put = |per_second: u32| {
+        let body = json!({"per_second": per_second, "per_minute": 8});
+        sim.control(Method::PUT, "/__sim/rate-limits", Some(body))
+    };
+    let read = || async {
+        let r = sim.control(Method::GET, "/__sim/rate-limits", None).await;
+        r.json::<Value>().await.unwrap()
+    };
+    assert_eq!(put(0).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(read().await, Value::Null, "off unless asked");
+    assert_eq!(put(5).await.status(), StatusCode::OK);
     let exists = || {
         sim.http
             .get(sim.url("/v1/users/exists"))
