@@ -49,6 +49,7 @@ pub struct DeliveryView {
     /// When the next attempt is due (pending only).
     next_attempt_at: Option<String>,
     created_at: String,
+    /// When the 2xx answer was recorded (the attempt's own time is in `attempts`).
     delivered_at: Option<String>,
     attempts: Vec<AttemptView>,
 }
