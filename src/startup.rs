@@ -71,6 +71,7 @@ impl Application {
         );
         let wise =
             WiseClient::new(settings.wise.clone()).context("cannot build the Wise client")?;
+        let expiries = workers::credentials::Expiries::from_settings(&settings.wise)?;
         let keys = KeyRing::parse(&settings.crypto.keys)
             .map_err(|problems| anyhow::anyhow!(problems.join("; ")))?;
         let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
@@ -97,6 +98,10 @@ impl Application {
             brand: brand.clone(),
         }));
         let mut workers = Workers::new(Duration::from_secs(1));
+        let (exported, expiry_clock) = (expiries.clone(), clock.clone());
+        workers.spawn("credentials", move |stop| {
+            workers::credentials::run(expiries.clone(), expiry_clock.clone(), stop)
+        });
         let refresher = workers::refresher::Refresher {
             every: Duration::from_secs(settings.tokens.refresh_interval_secs),
             batch: settings.tokens.batch_size,
@@ -215,6 +220,8 @@ impl Application {
             metrics: metrics::handle(),
             api_keys: Arc::new(key_cache),
         };
+        // The recorder exists from here on.
+        exported.export();
         let server = serve(listener, state, parts, demo)?;
         Ok(Self {
             server,

@@ -5,6 +5,7 @@
 //!
 //! [`Application`]: crate::startup::Application
 
+pub mod credentials;
 pub mod event_retention;
 pub mod outbox;
 pub mod recovery;

@@ -174,14 +174,7 @@ async fn the_demo_starts_everything_with_sample_customers_and_starts_fresh_each_
         assert_eq!(rebound.status(), StatusCode::NOT_FOUND, "{method} {path}");
     }
     // The product's own pages carry the label in the demo too (the staff sign-in page here).
-    let staff = client
-        .get(format!("{}/staff/login", demo.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let staff = crate::helpers::get_text(&client, &format!("{}/staff/login", demo.base)).await;
     assert!(staff.contains(r#"class="demo-label""#), "{staff}");
     let start = client.get(format!("{}/", demo.base)).send().await.unwrap();
     assert_eq!(start.status(), StatusCode::OK);

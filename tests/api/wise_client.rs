@@ -2,6 +2,7 @@
 //! one file per area.
 
 mod client_token;
+mod expiry;
 mod faults;
 mod mtls;
 mod signup;

@@ -23,4 +23,8 @@ pub struct WiseSettings {
     pub retry_base_ms: u64,
     pub retry_after_cap_secs: u64,
     pub token_refresh_margin_secs: u64,
+    /// The date by which the operator plans to rotate `client_secret` (their own policy; Wise
+    /// secrets do not expire by themselves). Shown as a metric and warned about as it nears.
+    #[serde(default)]
+    pub client_secret_rotate_by: Option<chrono::NaiveDate>,
 }

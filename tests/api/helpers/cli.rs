@@ -27,6 +27,12 @@ pub async fn wait_until_serving(client: &Client, base: &str) {
     }
 }
 
+/// The body of a GET to `url`, as text.
+pub async fn get_text(client: &Client, url: &str) -> String {
+    let response = client.get(url).send().await.expect("GET sent");
+    response.text().await.expect("a text body")
+}
+
 /// Runs the binary with a clean environment plus `envs`, in `cwd` (a new temp dir if `None`).
 pub fn run_cli(args: &[&str], envs: &[(&str, &str)], cwd: Option<&PathBuf>) -> Output {
     let dir = tempfile::tempdir().expect("temp dir");

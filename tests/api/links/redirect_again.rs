@@ -50,15 +50,7 @@ async fn waiting_for_wise(app: &TestApp, id: &str, session: &str) {
     .await;
     assert_eq!(link["state"], "awaiting_authorization", "{link}");
     assert_eq!(link["next_action"]["type"], "redirect", "{link}");
-    let page = app
-        .client
-        .get(app.url(&format!("/link/{session}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = crate::helpers::get_text(&app.client, &app.url(&format!("/link/{session}"))).await;
     assert!(
         page.contains(r#"name="action" value="continue""#),
         "the page offers Wise's page again"
