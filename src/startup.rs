@@ -69,8 +69,9 @@ impl Application {
             Duration::from_secs(settings.auth.key_cache_secs),
             clock.clone(),
         );
-        let wise =
-            WiseClient::new(settings.wise.clone()).context("cannot build the Wise client")?;
+        let wise = Arc::new(
+            WiseClient::new(settings.wise.clone()).context("cannot build the Wise client")?,
+        );
         let expiries = workers::credentials::Expiries::from_settings(&settings.wise)?;
         let keys = KeyRing::parse(&settings.crypto.keys)
             .map_err(|problems| anyhow::anyhow!(problems.join("; ")))?;
@@ -86,7 +87,7 @@ impl Application {
         let events_wake = Arc::new(tokio::sync::Notify::new());
         let links = Arc::new(LinkService::new(LinkDeps {
             db: db.clone(),
-            wise: Arc::new(wise),
+            wise: wise.clone(),
             keys: keys.clone(),
             mail_from: mail_from.clone(),
             public_url: settings.server.public_url.clone(),
@@ -98,9 +99,14 @@ impl Application {
             brand: brand.clone(),
         }));
         let mut workers = Workers::new(Duration::from_secs(1));
-        let (exported, expiry_clock) = (expiries.clone(), clock.clone());
+        let watch = Arc::new(workers::credentials::Watch {
+            wise,
+            settings: settings.wise.clone(),
+            clock: clock.clone(),
+            every: Duration::from_secs(settings.workers.credentials_check_secs),
+        });
         workers.spawn("credentials", move |stop| {
-            workers::credentials::run(expiries.clone(), expiry_clock.clone(), stop)
+            workers::credentials::run(watch.clone(), stop)
         });
         let refresher = workers::refresher::Refresher {
             every: Duration::from_secs(settings.tokens.refresh_interval_secs),
@@ -221,7 +227,7 @@ impl Application {
             api_keys: Arc::new(key_cache),
         };
         // The recorder exists from here on.
-        exported.export();
+        expiries.export();
         let server = serve(listener, state, parts, demo)?;
         Ok(Self {
             server,

@@ -8,12 +8,17 @@ use serde::Deserialize;
 pub struct WorkerSettings {
     pub recovery_interval_ms: u64,
     pub recovery_stale_after_secs: u32,
+    /// How often the mTLS certificate and key files are looked at, and reloaded when they changed.
+    pub credentials_check_secs: u64,
 }
 
 impl WorkerSettings {
     pub(super) fn problems(&self, out: &mut Vec<String>) {
         if !(50..=3_600_000).contains(&self.recovery_interval_ms) {
             out.push("workers.recovery_interval_ms must be between 50 and 3600000".to_owned());
+        }
+        if !(1..=86_400).contains(&self.credentials_check_secs) {
+            out.push("workers.credentials_check_secs must be between 1 and 86400".to_owned());
         }
     }
 }

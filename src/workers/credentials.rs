@@ -2,14 +2,18 @@
 //! and the date the operator set for rotating the client secret (`wise.client_secret_rotate_by`).
 //! Both are exported once as Unix timestamps (`wiselink_wise_client_certificate_expiry_timestamp_seconds`,
 //! `wiselink_wise_client_secret_rotate_by_timestamp_seconds`: an alert compares them with `time()`),
-//! and logged as a warning at start-up and every day from [`WARN_DAYS`] before.
+//! and logged as a warning at start-up and every day from [`WARN_DAYS`] before. When the
+//! certificate or key file changes, the Wise client reloads them: a renewed certificate takes
+//! effect without a restart.
 
 use super::Stop;
 use crate::clock::SharedClock;
 use crate::settings::WiseSettings;
+use crate::wise::WiseClient;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 /// Warnings start this many days before a credential runs out.
 pub const WARN_DAYS: i64 = 30;
@@ -90,18 +94,75 @@ fn not_after(pem: &[u8]) -> anyhow::Result<DateTime<Utc>> {
         .context("notAfter out of range")
 }
 
-/// Warns now and then once a day about what is due; runs until `stop`.
-pub async fn run(expiries: Expiries, clock: SharedClock, mut stop: Stop) {
+/// What the worker watches.
+pub struct Watch {
+    pub wise: Arc<WiseClient>,
+    /// Where the certificate and key are (`[wise]`).
+    pub settings: WiseSettings,
+    pub clock: SharedClock,
+    /// How often the files are looked at (`workers.credentials_check_secs`).
+    pub every: Duration,
+}
+
+/// Each file's modification time and length, to see a replaced file.
+type Seen = Vec<Option<(SystemTime, u64)>>;
+
+fn seen(settings: &WiseSettings) -> Seen {
+    [&settings.mtls_cert, &settings.mtls_key]
+        .into_iter()
+        .filter(|path| !path.is_empty())
+        .map(|path| {
+            let meta = std::fs::metadata(path).ok()?;
+            Some((meta.modified().ok()?, meta.len()))
+        })
+        .collect()
+}
+
+/// Warns about what is due once a day, and reloads the certificate and key when their files
+/// change; runs until `stop`.
+pub async fn run(watch: Arc<Watch>, mut stop: Stop) {
+    let mut files = seen(&watch.settings);
+    let mut expiries = Expiries::from_settings(&watch.settings).unwrap_or_default();
+    let mut warned_on = None;
     loop {
-        for (what, days) in expiries.due(clock.now()) {
-            if days < 0 {
-                tracing::error!(days_ago = -days, "{what}: the date has passed");
-            } else {
-                tracing::warn!(days_left = days, "{what} soon");
+        let now = watch.clock.now();
+        if warned_on != Some(now.date()) {
+            warned_on = Some(now.date());
+            for (what, days) in expiries.due(now) {
+                if days < 0 {
+                    tracing::error!(days_ago = -days, "{what}: the date has passed");
+                } else {
+                    tracing::warn!(days_left = days, "{what} soon");
+                }
             }
         }
-        if stop.sleep(Duration::from_secs(24 * 3600)).await {
+        if stop.sleep(watch.every).await {
             return;
+        }
+        let now_seen = seen(&watch.settings);
+        if now_seen == files {
+            continue;
+        }
+        files = now_seen;
+        let reloaded = Expiries::from_settings(&watch.settings).and_then(|fresh| {
+            watch.wise.reload_identity()?;
+            Ok(fresh)
+        });
+        match reloaded {
+            Ok(fresh) => {
+                expiries = fresh;
+                expiries.export();
+                warned_on = None;
+                tracing::info!(
+                    not_after = ?expiries.certificate,
+                    "reloaded the Wise mTLS certificate and key"
+                );
+            }
+            // Half-written files, or a key that does not match yet: the client keeps the old
+            // pair, and the next change is tried again.
+            Err(e) => {
+                tracing::error!(error = %e, "the changed Wise mTLS certificate or key cannot be used; keeping the previous ones")
+            }
         }
     }
 }

@@ -55,7 +55,9 @@ pub(super) struct CachedToken {
 
 /// The Wise API client. Cheap to share behind an `Arc`; one per process is enough.
 pub struct WiseClient {
-    pub(super) http: reqwest::Client,
+    /// Swapped whole when the mTLS certificate is reloaded; requests in flight keep the one they
+    /// started with.
+    http: std::sync::RwLock<reqwest::Client>,
     pub(super) settings: WiseSettings,
     pub(super) client_token: Mutex<Option<CachedToken>>,
 }
@@ -66,57 +68,75 @@ const POOL_IDLE_SECS: u64 = 50;
 impl WiseClient {
     /// Builds the client: rustls, explicit timeouts, no redirects followed, optional mTLS identity.
     pub fn new(settings: WiseSettings) -> Result<Self, WiseError> {
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
-            .timeout(Duration::from_millis(settings.request_timeout_ms))
-            .redirect(reqwest::redirect::Policy::none())
-            // An idle connection is dropped before a server's keep-alive would end it (50 s is
-            // shorter than most), so a request is never sent on a connection being closed.
-            .pool_idle_timeout(Duration::from_secs(POOL_IDLE_SECS))
-            .user_agent(concat!("wiselink/", env!("CARGO_PKG_VERSION")));
-        if !settings.mtls_cert.is_empty() {
-            let mut pem = std::fs::read(&settings.mtls_cert).map_err(|e| {
-                WiseError::Config(format!(
-                    "cannot read wise.mtls_cert {}: {e}",
-                    settings.mtls_cert
-                ))
-            })?;
-            pem.push(b'\n');
-            pem.extend(std::fs::read(&settings.mtls_key).map_err(|e| {
-                WiseError::Config(format!(
-                    "cannot read wise.mtls_key {}: {e}",
-                    settings.mtls_key
-                ))
-            })?);
-            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
-                WiseError::Config(format!(
-                    "wise.mtls_cert/mtls_key are not a PEM certificate and PKCS#8 key: {e}"
-                ))
-            })?;
-            builder = builder.identity(identity);
-        }
-        if !settings.ca_cert.is_empty() {
-            let pem = std::fs::read(&settings.ca_cert).map_err(|e| {
-                WiseError::Config(format!(
-                    "cannot read wise.ca_cert {}: {e}",
-                    settings.ca_cert
-                ))
-            })?;
-            let ca = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                WiseError::Config(format!("wise.ca_cert is not a PEM certificate: {e}"))
-            })?;
-            builder = builder.tls_certs_only([ca]);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| WiseError::Config(e.to_string()))?;
         Ok(Self {
-            http,
+            http: std::sync::RwLock::new(http_client(&settings)?),
             settings,
             client_token: Mutex::new(None),
         })
     }
 
+    /// Reads `wise.mtls_cert` and `wise.mtls_key` again and sends every later request with them
+    /// (a renewed certificate, without a restart). On an error the client keeps the old ones.
+    pub fn reload_identity(&self) -> Result<(), WiseError> {
+        let fresh = http_client(&self.settings)?;
+        *self.http.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(())
+    }
+
+    fn http(&self) -> reqwest::Client {
+        self.http.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// The HTTP client for `settings`, with the mTLS identity read from its files now.
+fn http_client(settings: &WiseSettings) -> Result<reqwest::Client, WiseError> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
+        .timeout(Duration::from_millis(settings.request_timeout_ms))
+        .redirect(reqwest::redirect::Policy::none())
+        // An idle connection is dropped before a server's keep-alive would end it (50 s is
+        // shorter than most), so a request is never sent on a connection being closed.
+        .pool_idle_timeout(Duration::from_secs(POOL_IDLE_SECS))
+        .user_agent(concat!("wiselink/", env!("CARGO_PKG_VERSION")));
+    if !settings.mtls_cert.is_empty() {
+        let mut pem = std::fs::read(&settings.mtls_cert).map_err(|e| {
+            WiseError::Config(format!(
+                "cannot read wise.mtls_cert {}: {e}",
+                settings.mtls_cert
+            ))
+        })?;
+        pem.push(b'\n');
+        pem.extend(std::fs::read(&settings.mtls_key).map_err(|e| {
+            WiseError::Config(format!(
+                "cannot read wise.mtls_key {}: {e}",
+                settings.mtls_key
+            ))
+        })?);
+        let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
+            WiseError::Config(format!(
+                "wise.mtls_cert/mtls_key are not a PEM certificate and PKCS#8 key: {e}"
+            ))
+        })?;
+        builder = builder.identity(identity);
+    }
+    if !settings.ca_cert.is_empty() {
+        let pem = std::fs::read(&settings.ca_cert).map_err(|e| {
+            WiseError::Config(format!(
+                "cannot read wise.ca_cert {}: {e}",
+                settings.ca_cert
+            ))
+        })?;
+        let ca = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+            WiseError::Config(format!("wise.ca_cert is not a PEM certificate: {e}"))
+        })?;
+        builder = builder.tls_certs_only([ca]);
+    }
+    builder
+        .build()
+        .map_err(|e| WiseError::Config(e.to_string()))
+}
+
+impl WiseClient {
     pub fn settings(&self) -> &WiseSettings {
         &self.settings
     }
@@ -177,7 +197,7 @@ impl WiseClient {
         let url = format!("{}{}", self.settings.api_url, req.path);
         let timeout = Duration::from_millis(self.settings.request_timeout_ms);
         let mut builder = self
-            .http
+            .http()
             .request(req.method.clone(), url)
             .timeout(left.map_or(timeout, |left| left.min(timeout)))
             .header("X-External-Correlation-Id", correlation_id)
