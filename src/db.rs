@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod schema;
 pub mod staff;
 pub mod webhooks;
+pub mod wise_budget;
 pub mod wise_events;
 
 pub(crate) use connection::insert_rows;

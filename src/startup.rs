@@ -70,7 +70,11 @@ impl Application {
             clock.clone(),
         );
         let wise = Arc::new(
-            WiseClient::new(settings.wise.clone()).context("cannot build the Wise client")?,
+            WiseClient::with_budget_store(
+                settings.wise.clone(),
+                crate::db::wise_budget::store_for(&db),
+            )
+            .context("cannot build the Wise client")?,
         );
         let expiries = workers::credentials::Expiries::from_settings(&settings.wise)?;
         let keys = KeyRing::parse(&settings.crypto.keys)

@@ -15,6 +15,8 @@ const DURATION: &str = "http_request_duration_seconds";
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
+const BUDGET_WAIT: &str = "wiselink_wise_budget_wait_seconds";
+const BUDGET_WAIT_BUCKETS: [f64; 10] = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 30.0];
 
 /// The process-wide recorder. `metrics` has one global recorder, so every application in a process
 /// (tests start many) shares it.
@@ -22,13 +24,15 @@ pub fn handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let builder = PrometheusBuilder::new();
-            let builder = match builder
+            let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), &BUCKETS)
-            {
-                Ok(b) => b,
-                Err(_) => PrometheusBuilder::new(),
-            };
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(BUDGET_WAIT.to_owned()),
+                        &BUDGET_WAIT_BUCKETS,
+                    )
+                })
+                .unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
             // Fails only if another recorder was installed first; we then still render ours (empty).

@@ -21,6 +21,6 @@ pub async fn run(
             _ = ticker.tick() => {}
             () = stop.asked() => return,
         }
-        links.recover_stale(stale_after).await;
+        crate::wise::budget::background(links.recover_stale(stale_after)).await;
     }
 }

@@ -30,14 +30,24 @@ pub async fn run(links: Arc<LinkService>, refresher: Refresher, mut stop: Stop) 
         if stop.sleep(pause).await {
             return;
         }
-        while !stop.requested() && run_once(&links, refresher).await == refresher.batch as usize {}
+        // A full batch: more may be due.
+        while !stop.requested()
+            && run_once(&links, refresher).await as i64 >= links.refresh_batch(refresher.batch)
+        {
+        }
     }
 }
 
-/// One batch: claims up to `batch` due links and renews them, `concurrency` at a time. Returns how
+/// One batch: claims up to `batch` due links (fewer when the Wise call budget could not renew that
+/// many in a few seconds) and renews them, `concurrency` at a time, as background work. Returns how
 /// many it claimed.
 pub async fn run_once(links: &LinkService, refresher: Refresher) -> usize {
-    let claimed = match links.claim_due(refresher.batch).await {
+    crate::wise::budget::background(renew_batch(links, refresher)).await
+}
+
+async fn renew_batch(links: &LinkService, refresher: Refresher) -> usize {
+    let batch = links.refresh_batch(refresher.batch);
+    let claimed = match links.claim_due(batch).await {
         Ok(claimed) => claimed,
         Err(e) => {
             tracing::warn!(error = %e, "refresher could not claim due links");

@@ -40,8 +40,12 @@ pub async fn run(applier: Arc<Applier>, mut stop: Stop) {
     }
 }
 
-/// One pass over the deliveries not applied yet. Returns how many it read.
+/// One pass over the deliveries not applied yet, as background work. Returns how many it read.
 pub async fn run_once(applier: &Applier) -> usize {
+    crate::wise::budget::background(apply_pending(applier)).await
+}
+
+async fn apply_pending(applier: &Applier) -> usize {
     let pending = match applier.db.run(|c| store::pending(c, BATCH)).await {
         Ok(rows) => rows,
         Err(e) => {

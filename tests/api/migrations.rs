@@ -32,7 +32,9 @@ fn every_down_reverses_its_up() {
             break;
         };
         let after_up = schema(&mut conn);
-        assert_ne!(before, after_up, "{name} changes the schema");
+        if !declared_empty(&conn, &name) {
+            assert_ne!(before, after_up, "{name} changes the schema");
+        }
         migrations::revert_last(&mut conn).unwrap();
         assert_eq!(
             schema(&mut conn),
@@ -48,6 +50,27 @@ fn every_down_reverses_its_up() {
         applied += 1;
     }
     assert_eq!(applied, migrations::embedded_names().unwrap().0.len());
+}
+
+/// A migration may leave one backend's schema as it is when its `up.sql` there says so in a line
+/// starting `-- No change on this backend:` (it exists to keep both trees' histories in step).
+fn declared_empty(conn: &DbConnection, version: &str) -> bool {
+    let tree = match conn {
+        DbConnection::Postgresql(_) => "migrations/postgres",
+        DbConnection::Sqlite(_) => "migrations/sqlite",
+    };
+    std::fs::read_dir(tree)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|dir| {
+            let name = dir.file_name().unwrap().to_string_lossy().replace('-', "");
+            name.starts_with(version)
+        })
+        .map(|dir| std::fs::read_to_string(dir.join("up.sql")).unwrap())
+        .is_some_and(|sql| {
+            sql.lines()
+                .any(|l| l.starts_with("-- No change on this backend:"))
+        })
 }
 
 #[derive(diesel::QueryableByName, Debug, PartialEq)]

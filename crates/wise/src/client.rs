@@ -1,3 +1,4 @@
+use super::budget::{self, Budget, CallClass, MemoryStore, SlotStore};
 use super::deadline;
 use super::error::{ApiError, ErrorBody, WiseError};
 use crate::WiseSettings;
@@ -5,6 +6,7 @@ use rand::Rng;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -60,16 +62,30 @@ pub struct WiseClient {
     http: std::sync::RwLock<reqwest::Client>,
     pub(super) settings: WiseSettings,
     pub(super) client_token: Mutex<Option<CachedToken>>,
+    budget: Arc<Budget>,
 }
+
+/// The longest background work waits for the budget outside a step with its own deadline.
+const BACKGROUND_PATIENCE: Duration = Duration::from_secs(60);
 
 /// How long an idle connection to Wise stays in the pool.
 const POOL_IDLE_SECS: u64 = 50;
 
 impl WiseClient {
-    /// Builds the client: rustls, explicit timeouts, no redirects followed, optional mTLS identity.
+    /// Builds the client: rustls, explicit timeouts, no redirects followed, optional mTLS identity,
+    /// calls admitted by a budget this process counts alone.
     pub fn new(settings: WiseSettings) -> Result<Self, WiseError> {
+        Self::with_budget_store(settings, Arc::new(MemoryStore::new()))
+    }
+
+    /// [`WiseClient::new`] with the call budget counted in `store` (shared by a fleet).
+    pub fn with_budget_store(
+        settings: WiseSettings,
+        store: Arc<dyn SlotStore>,
+    ) -> Result<Self, WiseError> {
         Ok(Self {
             http: std::sync::RwLock::new(http_client(&settings)?),
+            budget: Budget::new(settings.budget.limits(), store),
             settings,
             client_token: Mutex::new(None),
         })
@@ -81,6 +97,11 @@ impl WiseClient {
         let fresh = http_client(&self.settings)?;
         *self.http.write().unwrap_or_else(|e| e.into_inner()) = fresh;
         Ok(())
+    }
+
+    /// The limits calls are admitted by, `None` when the budget is off.
+    pub fn budget_limits(&self) -> Option<budget::Limits> {
+        self.budget.limits()
     }
 
     fn http(&self) -> reqwest::Client {
@@ -163,7 +184,17 @@ impl WiseClient {
                     operation: req.operation,
                 });
             }
-            let outcome = self.attempt(&req, &correlation_id, left).await;
+            self.admit(req.operation, left).await?;
+            let outcome = self
+                .attempt(&req, &correlation_id, deadline::remaining())
+                .await;
+            if let Err(WiseError::Api(e)) = &outcome
+                && e.status == 429
+            {
+                self.budget
+                    .pause(e.retry_after.unwrap_or(Duration::from_secs(1)))
+                    .await;
+            }
             let wait = match &outcome {
                 Ok(_) => return outcome,
                 Err(e) if attempt >= max => {
@@ -185,6 +216,36 @@ impl WiseClient {
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
+    }
+
+    /// Waits for the call budget to admit one attempt: a customer's call at most
+    /// `wise.budget.customer_max_wait_ms`, background work as long as its step allows (a minute
+    /// outside any step); never past the step's time less what an attempt needs.
+    async fn admit(
+        &self,
+        operation: &'static str,
+        left: Option<Duration>,
+    ) -> Result<(), WiseError> {
+        let class = budget::current_class();
+        let mut patience = match class {
+            CallClass::Customer => Duration::from_millis(self.settings.budget.customer_max_wait_ms),
+            CallClass::Background => BACKGROUND_PATIENCE,
+        };
+        if let Some(left) = left {
+            patience = patience.min(left.saturating_sub(MIN_ATTEMPT));
+        }
+        self.budget.admit(class, patience).await.map_err(|refused| {
+            tracing::warn!(
+                wise.operation = operation,
+                class = class.as_str(),
+                waited_ms = refused.waited.as_millis() as u64,
+                "no room in the Wise call budget; call not sent"
+            );
+            WiseError::Throttled {
+                operation,
+                retry_after: refused.retry_in,
+            }
+        })
     }
 
     /// One attempt, cut off at the client's timeout or at `left` (the step's time), if sooner.

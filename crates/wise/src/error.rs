@@ -28,6 +28,13 @@ pub enum WiseError {
     /// ([`deadline`](super::deadline)).
     #[error("no time left to call Wise for {operation}")]
     OutOfTime { operation: &'static str },
+    /// Not sent: the Wise call budget had no room within the time this call could wait
+    /// ([`budget`](super::budget)).
+    #[error("the Wise call budget had no room for {operation}")]
+    Throttled {
+        operation: &'static str,
+        retry_after: Duration,
+    },
     /// The client could not be built from the configuration.
     #[error("invalid Wise client configuration: {0}")]
     Config(String),
@@ -190,7 +197,7 @@ impl WiseError {
     pub fn proves_unprocessed(&self) -> bool {
         match self {
             Self::Transport { connect, .. } => *connect,
-            Self::OutOfTime { .. } => true,
+            Self::OutOfTime { .. } | Self::Throttled { .. } => true,
             Self::Api(e) => e.status == 429 || (e.status == 503 && e.retry_after.is_some()),
             _ => false,
         }
@@ -211,10 +218,15 @@ impl WiseError {
     /// Worth trying again later: no answer, 408, 429 or 5xx.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Transport { .. } | Self::OutOfTime { .. } => true,
+            Self::Transport { .. } | Self::OutOfTime { .. } | Self::Throttled { .. } => true,
             Self::Api(e) => matches!(e.status, 408 | 429) || e.status >= 500,
             _ => false,
         }
+    }
+
+    /// Not sent because the call budget had no room in time.
+    pub fn is_throttled(&self) -> bool {
+        matches!(self, Self::Throttled { .. })
     }
 
     pub fn trace_id(&self) -> Option<&str> {
@@ -226,6 +238,9 @@ impl WiseError {
     }
 
     pub fn retry_after(&self) -> Option<Duration> {
+        if let Self::Throttled { retry_after, .. } = self {
+            return Some(*retry_after);
+        }
         self.api().and_then(|e| e.retry_after)
     }
 }

@@ -2,6 +2,7 @@
 //! one error type, retries only where repeating a call is safe, and a cached client-credentials
 //! token. Tokens, codes and secrets are `SecretString`s and never logged.
 
+pub mod budget;
 mod client;
 pub mod deadline;
 mod error;

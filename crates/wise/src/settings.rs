@@ -27,4 +27,7 @@ pub struct WiseSettings {
     /// secrets do not expire by themselves). Shown as a metric and warned about as it nears.
     #[serde(default)]
     pub client_secret_rotate_by: Option<chrono::NaiveDate>,
+    /// `[wise.budget]`: Wise's rate limits, shared by every instance.
+    #[serde(default)]
+    pub budget: crate::budget::BudgetSettings,
 }

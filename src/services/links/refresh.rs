@@ -27,6 +27,9 @@ use crate::domain::{LinkEvent, LinkOrigin, LinkState};
 use crate::wise::{UserTokens, WiseError};
 use chrono::NaiveDateTime;
 
+/// Seconds of the background budget one refresher pass claims links for.
+const BATCH_SECS: i64 = 5;
+
 /// How one renewal ended.
 pub enum Renewal {
     /// New tokens are stored.
@@ -67,6 +70,18 @@ enum Doubt {
 
 impl LinkService {
     /// Claims the refresh lease of up to `batch` links that are due, for the refresher.
+    /// How many due links one refresher pass claims: `batch`, or fewer when the Wise call budget
+    /// lets background work renew fewer than that in [`BATCH_SECS`] (claimed links would only
+    /// wait on it, holding their leases).
+    pub fn refresh_batch(&self, batch: i64) -> i64 {
+        match self.wise.budget_limits() {
+            Some(limits) => batch
+                .min(i64::from(limits.background_per_second) * BATCH_SECS)
+                .max(1),
+            None => batch,
+        }
+    }
+
     pub async fn claim_due(&self, batch: i64) -> Result<Vec<LinkRow>, LinkError> {
         let now = self.clock.now();
         let lease_until = now + self.tokens.lease;
@@ -265,7 +280,13 @@ impl LinkService {
         in_doubt: bool,
     ) -> Result<Renewal, LinkError> {
         let now = self.clock.now();
-        let failures = link.refresh_failures.saturating_add(1);
+        // Not sent for want of budget: no failure of Wise's, only a later turn.
+        let throttled = error.is_throttled();
+        let failures = if throttled {
+            link.refresh_failures
+        } else {
+            link.refresh_failures.saturating_add(1)
+        };
         let retry_after = error.retry_after();
         let wait = self.tokens.retry_in(
             failures,
@@ -278,13 +299,18 @@ impl LinkService {
             refresh_leased_until: Some(None),
             refresh_due_at: Some(Some(retry_at)),
             refresh_failures: Some(failures),
-            refresh_failing_since: Some(Some(failing_since)),
+            refresh_failing_since: Some(
+                (!throttled)
+                    .then_some(failing_since)
+                    .or(link.refresh_failing_since),
+            ),
             refresh_in_doubt_at: Some(in_doubt.then(|| link.refresh_in_doubt_at.unwrap_or(now))),
             ..TokenChanges::default()
         };
         tracing::info!(link.id = %link.id, failures, in_doubt, error = %error, wise.trace_id = error.trace_id(), "refresh failed; tokens kept");
-        let flag =
-            link.refresh_flagged_at.is_none() && now - failing_since >= self.tokens.failing_after;
+        let flag = !throttled
+            && link.refresh_flagged_at.is_none()
+            && now - failing_since >= self.tokens.failing_after;
         let written = if flag {
             let t = Transition::new(
                 link,

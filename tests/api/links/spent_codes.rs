@@ -57,11 +57,13 @@ async fn a_lost_code_stays_refused_after_other_codes_were_tried() {
 #[tokio::test]
 async fn wise_refusing_to_process_the_exchange_keeps_the_code_good() {
     let app = spawn_app().await;
+    // A 429 also pauses every Wise call for its Retry-After: the same code sent again at once
+    // waits that out (within wise.budget.customer_max_wait_ms) before it goes to Wise.
     let cases = [
-        ("429", json!({"status": 429, "retry_after": 7}), "7"),
-        ("503", json!({"status": 503, "retry_after": 3}), "3"),
+        ("429", json!({"status": 429, "retry_after": 2}), "2", 1500),
+        ("503", json!({"status": 503, "retry_after": 3}), "3", 0),
     ];
-    for (i, (name, fault, wait)) in cases.into_iter().enumerate() {
+    for (i, (name, fault, wait, held_ms)) in cases.into_iter().enumerate() {
         let (customer, email) = (format!("c-busy-{i}"), format!("busy{i}@example.com"));
         let (id, session, code) = awaiting_code(&app, &customer, &email, json!({})).await;
         let mut fault = fault;
@@ -79,8 +81,14 @@ async fn wise_refusing_to_process_the_exchange_keeps_the_code_good() {
             "{name}: no attempt spent"
         );
 
+        let sent_again = std::time::Instant::now();
         let done = submit(&app, &id, &session, &code).await;
+        let held = sent_again.elapsed();
         assert_eq!(done.status(), StatusCode::OK, "{name}: the same code works");
+        assert!(
+            held >= std::time::Duration::from_millis(held_ms),
+            "{name}: sent again after {held:?}"
+        );
         assert_eq!(json(done).await["state"], "active", "{name}");
         assert_eq!(times_sent(&app, &code).await, 2, "{name}");
         let events = app.event_names(&id).await;

@@ -1,0 +1,2 @@
+DROP TABLE wise_call_pause;
+DROP TABLE wise_call_buckets;
