@@ -1,6 +1,7 @@
 //! The Wise client against the simulator, over HTTP: every operation, error variant and fault,
 //! one file per area.
 
+mod budget;
 mod client_token;
 mod expiry;
 mod faults;
