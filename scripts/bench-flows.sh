@@ -53,6 +53,12 @@ pg_cpu_ms() {
     echo "$total"
 }
 
+# wiselink's own capacity, not Wise's: the Wise call budget (docs/wise-budget.md) is raised far
+# past Wise's limits of 100 calls/s and 1,000/min, which would otherwise hold the run to about 22
+# flows (or 12 refreshes) a second. Every call still passes through it.
+export WISELINK__WISE__BUDGET__PER_SECOND="${WISELINK__WISE__BUDGET__PER_SECOND:-1000000}"
+export WISELINK__WISE__BUDGET__PER_MINUTE="${WISELINK__WISE__BUDGET__PER_MINUTE:-60000000}"
+
 . scripts/pair-env.sh
 pair_with_sim "$api_port" "$sim_port"
 
