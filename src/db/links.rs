@@ -15,6 +15,7 @@
 
 mod events;
 mod find;
+mod holders;
 mod pg;
 mod queue;
 mod recovery;
@@ -29,6 +30,7 @@ pub use find::{
     CustomerLink, ListFilter, batch_after, find, find_by_session, find_by_session_with_language,
     language_of, list, live_of_customer,
 };
+pub use holders::{active_with_wise_user, holding_signup_email};
 pub use queue::{
     QUEUE_STATES, QueueFilter, QueueItem, SentEmail, emails_of, oldest_first, oldest_in_review,
     queue, queue_counts,

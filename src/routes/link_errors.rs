@@ -162,6 +162,19 @@ pub fn problem(e: &LinkError) -> Problem {
             "Nothing to claim",
         )
         .detail("Only an active link whose Wise user the partner created (origin created), not claimed yet, can be claimed."),
+        LinkError::WiseUserLinkedElsewhere => Problem::new(
+            S::CONFLICT,
+            "wise_user_linked_elsewhere",
+            "The Wise account is linked to another customer",
+        )
+        .detail("One Wise account links to one customer: the other customer's link stays active. Reject this link, or unlink the other one and have this customer link again."),
+        LinkError::WiseUserBusy => Problem::new(
+            S::CONFLICT,
+            "wise_user_busy",
+            "The Wise account is being linked",
+        )
+        .detail("Another link with the same email is exchanging its code or being verified. Retry in a moment.")
+        .retry_after(1),
         LinkError::Db(e) => Problem::database(e),
         LinkError::Unexpected(e) => Problem::unexpected(e),
     }

@@ -22,6 +22,7 @@ mod claim;
 mod code;
 mod emails;
 mod error;
+mod one_user;
 mod queries;
 mod recover;
 mod redirect;
@@ -129,10 +130,12 @@ impl LinkService {
     }
 
     /// Runs one link step within the policy's Wise budget: every Wise call it makes fits in
-    /// `wise_budget`, which is shorter than the recovery lease.
+    /// `wise_budget`, which is shorter than the recovery lease. The step lives on the heap: a
+    /// whole step (exchange, verification, hand-over, every Wise call's retries and budget wait)
+    /// is a large future, too large for a worker thread's stack in unoptimised builds.
     async fn bounded<T>(&self, step: impl std::future::Future<Output = T>) -> T {
-        crate::wise::deadline::within(self.policy.wise_budget.to_std().unwrap_or_default(), step)
-            .await
+        let wise_budget = self.policy.wise_budget.to_std().unwrap_or_default();
+        crate::wise::deadline::within(wise_budget, Box::pin(step)).await
     }
 
     /// Applies one transition and returns the changed link.

@@ -5,6 +5,7 @@ mod access_token;
 mod claim;
 mod code;
 mod lost_answers;
+mod one_customer;
 mod queries;
 mod races;
 mod redirect;

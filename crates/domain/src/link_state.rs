@@ -162,10 +162,17 @@ pub enum LinkEvent {
     ProfileVerified,
     /// Wise reports the linked profile not verified.
     ProfileUnverified,
+    /// The Wise user is already actively linked to another customer: this link goes to review,
+    /// without tokens (before the exchange when the signup email shows it, else after it, its
+    /// fresh tokens going to the active link).
+    WiseUserLinkedElsewhere,
+    /// Another customer's link made Wise issue this Wise user new tokens, which end this link's
+    /// refresh token; the new pair is this link's now.
+    TokensReissued,
 }
 
 impl LinkEvent {
-    pub const ALL: [LinkEvent; 33] = [
+    pub const ALL: [LinkEvent; 35] = [
         Self::WiseUserExists,
         Self::WiseUserCreated,
         Self::RedirectIssued,
@@ -199,6 +206,8 @@ impl LinkEvent {
         Self::WiseUserDeactivated,
         Self::ProfileVerified,
         Self::ProfileUnverified,
+        Self::WiseUserLinkedElsewhere,
+        Self::TokensReissued,
     ];
 
     /// The name stored with each event row.
@@ -237,6 +246,8 @@ impl LinkEvent {
             Self::WiseUserDeactivated => "wise_user_deactivated",
             Self::ProfileVerified => "profile_verified",
             Self::ProfileUnverified => "profile_unverified",
+            Self::WiseUserLinkedElsewhere => "wise_user_linked_elsewhere",
+            Self::TokensReissued => "tokens_reissued",
         }
     }
 }
@@ -291,6 +302,7 @@ pub fn transition(
         (S::Verifying, E::IdentityMatched) => S::Active,
         (S::Verifying, E::IdentityDoubtful) => S::NeedsReview,
         (S::Verifying, E::NoProfile) => S::Rejected,
+        (S::AwaitingCode | S::Verifying, E::WiseUserLinkedElsewhere) => S::NeedsReview,
 
         (S::NeedsReview, E::ApprovalRecorded) => S::NeedsReview,
         (S::NeedsReview, E::StaffApproved) => S::Active,
@@ -302,7 +314,11 @@ pub fn transition(
         (S::RelinkRequired | S::Unlinked, E::RelinkStarted) => S::Pending,
         (
             S::Active,
-            E::TokensRegranted | E::RefreshFailing | E::RefreshRecovered | E::AccountClaimed,
+            E::TokensRegranted
+            | E::RefreshFailing
+            | E::RefreshRecovered
+            | E::AccountClaimed
+            | E::TokensReissued,
         ) => S::Active,
 
         // What Wise says about the linked user and profile reaches every link that has tokens

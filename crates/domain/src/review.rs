@@ -41,16 +41,22 @@ pub enum ReviewReason {
     /// a personal profile, and its date of birth, could not be read. (`/v1/me`'s details, if any,
     /// are shown to the reviewer.)
     ProfileUnreadable,
+    /// The Wise user is already actively linked to another of the partner's customers: two
+    /// customers on one Wise account fight over its tokens, and it is a fraud signal. The link
+    /// holds no tokens (they went to the active link, or were never asked for), so it can only be
+    /// rejected.
+    WiseUserLinkedElsewhere,
 }
 
 impl ReviewReason {
-    pub const ALL: [ReviewReason; 6] = [
+    pub const ALL: [ReviewReason; 7] = [
         Self::DobMismatch,
         Self::DobMissing,
         Self::BusinessOnly,
         Self::EmailMismatch,
         Self::DifferentWiseUser,
         Self::ProfileUnreadable,
+        Self::WiseUserLinkedElsewhere,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +67,7 @@ impl ReviewReason {
             Self::EmailMismatch => "email_mismatch",
             Self::DifferentWiseUser => "different_wise_user",
             Self::ProfileUnreadable => "profile_unreadable",
+            Self::WiseUserLinkedElsewhere => "wise_user_linked_elsewhere",
         }
     }
 
@@ -77,6 +84,9 @@ impl ReviewReason {
             Self::EmailMismatch => "the Wise account's email differs from the signup email",
             Self::DifferentWiseUser => "a different Wise user than the customer's earlier link",
             Self::ProfileUnreadable => "Wise refused to list the account's profiles",
+            Self::WiseUserLinkedElsewhere => {
+                "the Wise user is already linked to another customer (reject; the other link keeps working)"
+            }
         }
     }
 }

@@ -155,6 +155,13 @@ pub enum Refused {
     /// The code was already sent to Wise for this link; nothing was written.
     #[error("the code was already sent to Wise")]
     CodeSpent,
+    /// Another link is active with the link's Wise user (`links_one_active_per_wise_user`).
+    #[error("the Wise user is actively linked elsewhere")]
+    WiseUserTaken,
+    /// Another email-code link with the same signup email is exchanging, verifying or active
+    /// (`links_one_exchange_per_signup_email`).
+    #[error("another link holds the signup email")]
+    SignupEmailTaken,
 }
 
 /// A customer to pin to a Wise user in the same transaction as the transitions (the first
@@ -290,8 +297,15 @@ pub fn apply_all(
     };
     match row {
         Ok(row) => Ok(row.ok_or(Refused::Stale(plan.from))),
-        // The unique keys a transition can meet: a spent code's, and one live link per
-        // customer (a re-link taking an ended link back to life).
+        // The unique keys a transition can meet: one Wise user and one signup email per holder
+        // (named in the error), a spent code's, and one live link per customer (a re-link taking
+        // an ended link back to life).
+        Err(e) if is_unique_violation(&e) && names(&e, &SIGNUP_EMAIL_KEY) => {
+            Ok(Err(Refused::SignupEmailTaken))
+        }
+        Err(e) if is_unique_violation(&e) && names(&e, &WISE_USER_KEY) => {
+            Ok(Err(Refused::WiseUserTaken))
+        }
         Err(e) if is_unique_violation(&e) && !plan.spent_codes.is_empty() => {
             Ok(Err(Refused::CodeSpent))
         }
@@ -300,4 +314,19 @@ pub fn apply_all(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// How each backend names the two holder keys in a violation: PostgreSQL by the index, SQLite by
+/// the index for an expression and by the column otherwise.
+const SIGNUP_EMAIL_KEY: [&str; 1] = ["links_one_exchange_per_signup_email"];
+const WISE_USER_KEY: [&str; 2] = ["links_one_active_per_wise_user", "links.wise_user_id"];
+
+fn names(e: &diesel::result::Error, key: &[&str]) -> bool {
+    let diesel::result::Error::DatabaseError(_, info) = e else {
+        return false;
+    };
+    let said = [Some(info.message()), info.constraint_name()];
+    said.into_iter()
+        .flatten()
+        .any(|text| key.iter().any(|k| text.contains(k)))
 }

@@ -238,6 +238,9 @@ impl Ctx<'_> {
             needs_password: false,
         };
         match link.state {
+            // Nothing to activate (its Wise user's tokens went to another customer's link, or
+            // were never asked for): only rejecting or unlinking is offered.
+            LinkState::NeedsReview if link.access_token.is_none() => vec![reject, unlink],
             LinkState::NeedsReview => vec![approve, reject, unlink],
             LinkState::Locked => vec![unlock, reject, unlink],
             s if s.is_final() || matches!(s, LinkState::Exchanging | LinkState::Verifying) => {

@@ -58,7 +58,17 @@ impl LinkService {
             "code submitted; exchanging it with Wise",
         )
         .spends(spent.clone());
-        let (customer, exchanging) = self.limit_then_record(&link, recovery_point).await?;
+        let (customer, exchanging) = match self.limit_then_record(&link, recovery_point).await {
+            Err(LinkError::WiseUserBusy) => {
+                let link = Box::pin(self.signup_email_taken(&link, actor)).await?;
+                let customer = self.customer_of(&link).await?;
+                return Ok(CustomerLink {
+                    link,
+                    customer_ref: customer.customer_ref,
+                });
+            }
+            recorded => recorded?,
+        };
 
         let secret = SecretString::from(code.expose().to_owned());
         match self.wise.authorization_code_grant(&secret).await {

@@ -58,6 +58,10 @@ pub enum LinkError {
     MissingCode,
     #[error("only an active link of a partner-created, unclaimed Wise user can be claimed")]
     NotClaimable,
+    #[error("the Wise user is actively linked to another customer")]
+    WiseUserLinkedElsewhere,
+    #[error("another customer's link to the same Wise account is being verified")]
+    WiseUserBusy,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -71,6 +75,8 @@ impl From<Refused> for LinkError {
             Refused::Illegal(i) => Self::WrongState(i.from),
             Refused::LinkExists => Self::LinkExists,
             Refused::CodeSpent => Self::CodeAlreadyUsed,
+            Refused::WiseUserTaken => Self::WiseUserLinkedElsewhere,
+            Refused::SignupEmailTaken => Self::WiseUserBusy,
         }
     }
 }

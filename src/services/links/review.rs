@@ -87,7 +87,12 @@ impl LinkService {
             customer_id: customer.id,
             wise_user_id,
         });
-        let row = self.decide(&link, vec![t], pin).await?;
+        let row = match self.decide(&link, vec![t], pin).await {
+            // Its Wise user (or, email-code flow, its email's) became another customer's link
+            // while this one waited for review.
+            Err(LinkError::WiseUserBusy) => Err(LinkError::WiseUserLinkedElsewhere),
+            decided => decided,
+        }?;
         tracing::info!(link.id = %id, actor = decision.actor, "link approved");
         Ok((row, Approval::Activated))
     }

@@ -26,10 +26,10 @@ impl LinkService {
         access: &SecretString,
         actor: &str,
     ) -> Result<LinkRow, LinkError> {
-        self.apply(stored).await?;
+        let verifying = self.apply(stored).await?;
         let identity = self.read_identity(access).await?;
-        let (verdict, pin) = self.verdict(link, customer, &identity, actor)?;
-        self.commit(vec![verdict], pin).await
+        self.decide_verified(&verifying, link, customer, &identity, actor)
+            .await
     }
 
     /// Finishes the check of a link left in `verifying` with the tokens it holds.
@@ -41,8 +41,31 @@ impl LinkService {
     ) -> Result<LinkRow, LinkError> {
         let token = self.open_secret(link, crate::db::links::SealedColumn::AccessToken)?;
         let identity = self.read_identity(&token).await?;
-        let (t, pin) = self.verdict(link, customer, &identity, actor)?;
-        self.commit(vec![t], pin).await
+        self.decide_verified(link, link, customer, &identity, actor)
+            .await
+    }
+
+    /// Commits the verdict on `verifying` (the link holding the new tokens; `link` as the check
+    /// began), unless the Wise user is actively linked elsewhere — found before, or by the
+    /// activation the database refused because another link got there first.
+    async fn decide_verified(
+        &self,
+        verifying: &LinkRow,
+        link: &LinkRow,
+        customer: &CustomerRow,
+        identity: &WiseIdentity,
+        actor: &str,
+    ) -> Result<LinkRow, LinkError> {
+        // Boxed: a rare path, kept out of the size of every verification's future.
+        let taken = || Box::pin(self.wise_user_taken(verifying, identity.user_id, actor));
+        if let Some(row) = taken().await? {
+            return Ok(row);
+        }
+        let (verdict, pin) = self.verdict(link, customer, identity, actor)?;
+        match self.commit(vec![verdict], pin).await {
+            Err(LinkError::WiseUserLinkedElsewhere) => taken().await?.ok_or(LinkError::Busy),
+            decided => decided,
+        }
     }
 
     /// What Wise says about the account behind an access token: the user, its email, its

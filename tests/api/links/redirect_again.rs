@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// What a native app forwards from its deep link: the code and state Wise's page sent back.
-async fn forward_trip(
+pub(super) async fn forward_trip(
     app: &TestApp,
     id: &str,
     session: &str,

@@ -41,7 +41,7 @@ impl CodeInput {
     responses(
         (status = 400, description = "Malformed Idempotency-Key (`invalid_idempotency_key`)"),
         (status = 200, description = "Code exchanged; the link's new state", body = LinkView),
-        (status = 409, description = "Not awaiting a code, or another submission is in progress"),
+        (status = 409, description = "Not awaiting a code (`invalid_state`), another submission is in progress (`link_busy`), or another customer's link with the same email is exchanging its code or being verified (`wise_user_busy`, retry). A code whose email's Wise user is already linked to another customer is not exchanged: the answer is 200 with the link in `needs_review` (`review_reason: wise_user_linked_elsewhere`)"),
         (status = 410, description = "The code window has closed"),
         (status = 422, description = "Malformed code, wrong code (`invalid_code` with `attempts_remaining`) or a code already used"),
         (status = 429, description = "`locked` after too many wrong codes, `customer_rate_limited` (too many wrong codes for the customer in 24 h) or `rate_limited` (too many submissions from the caller's IP); the last two carry Retry-After"),

@@ -50,7 +50,7 @@ impl DecisionInput {
     request_body(content = DecisionInput, content_type = "application/json"),
     responses(
         (status = 200, description = "Approved: the link (active, or still needs_review awaiting a second approval)", body = LinkView),
-        (status = 409, description = "`already_decided` (someone decided first, or the link is not in review), `no_tokens`, `second_approver_needed`"),
+        (status = 409, description = "`already_decided` (someone decided first, or the link is not in review), `no_tokens`, `second_approver_needed`, `wise_user_linked_elsewhere` (its Wise user is actively linked to another customer)"),
         (status = 422, description = "Missing or invalid `reason`"),
     ),
     security(("api_key" = []))

@@ -22,7 +22,7 @@ pub fn about(e: &LinkError, words: &Words) -> Said {
         LinkError::CodeExpired => error("error-code-expired"),
         LinkError::ExchangeLost => error("error-exchange-lost"),
         LinkError::WiseUnavailable { .. } => error("error-wise-unavailable"),
-        LinkError::Busy => error("error-busy"),
+        LinkError::Busy | LinkError::WiseUserBusy => error("error-busy"),
         LinkError::CustomerLimited { retry_after_secs } => {
             Said::Error(words.waiting("error-customer-limited", secs(*retry_after_secs)))
         }

@@ -1,0 +1,20 @@
+DROP INDEX links_one_exchange_per_signup_email;
+DROP INDEX links_one_active_per_wise_user;
+
+CREATE TABLE link_reviews_copy AS SELECT * FROM link_reviews;
+DROP TABLE link_reviews;
+CREATE TABLE link_reviews (
+    link_id               TEXT      PRIMARY KEY NOT NULL REFERENCES links (id),
+    review_reason         TEXT      CHECK (review_reason IN ('dob_mismatch', 'dob_missing', 'business_only', 'email_mismatch', 'different_wise_user', 'profile_unreadable')),
+    checked_at            TEXT,
+    checked_partner_dob   TEXT,
+    checked_partner_email TEXT,
+    checked_wise          BLOB,
+    approvals             INTEGER   NOT NULL DEFAULT 0 CHECK (approvals BETWEEN 0 AND 2),
+    first_approved_by     TEXT
+);
+INSERT INTO link_reviews
+SELECT link_id, NULLIF(review_reason, 'wise_user_linked_elsewhere'), checked_at, checked_partner_dob, checked_partner_email, checked_wise,
+       approvals, first_approved_by
+FROM link_reviews_copy;
+DROP TABLE link_reviews_copy;
