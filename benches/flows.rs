@@ -3,7 +3,13 @@
 //! POST the code → `active`. Prints flows/s and p50/p99 for each call.
 //!
 //!   cargo bench --bench flows -- --api URL --sim URL --key API_KEY [--flows N] [--concurrency C]
-//!       [--webhooks E]
+//!       [--webhooks E] [--retries R] [--rate F]
+//!
+//! `--retries R` makes the driver a client that retries: a call that got no answer, or 502, 503
+//! or 504 (a proxy without a server, Wise busy), is sent again up to R times, 250 ms apart and
+//! with the same `Idempotency-Key` (every POST to wiselink carries one); the figures count the
+//! calls that needed it. `--rate F` starts F flows a second (still at most C at once) instead of
+//! as many as C allows.
 //!
 //! With `--webhooks E` the driver also runs a webhook receiver on loopback (answering 204),
 //! registers E endpoints subscribed to every event type before the flows, and after them waits for
@@ -25,6 +31,8 @@ struct Args {
     flows: usize,
     concurrency: usize,
     webhooks: usize,
+    retries: usize,
+    rate: Option<f64>,
 }
 
 fn args() -> Args {
@@ -59,20 +67,54 @@ fn args() -> Args {
         webhooks: map
             .get("webhooks")
             .map_or(0, |v| v.parse().expect("--webhooks is a number")),
+        retries: map
+            .get("retries")
+            .map_or(0, |v| v.parse().expect("--retries is a number")),
+        rate: map
+            .get("rate")
+            .map(|v| v.parse().expect("--rate is a number")),
     }
 }
 
 type Timings = Arc<Mutex<BTreeMap<&'static str, Vec<Duration>>>>;
 
+/// Calls that were sent more than once.
+static RETRIED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static RETRIES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Sends `request` (again, up to `--retries` times, when it got no answer or 502/503/504) and
+/// records how long it took in all.
 async fn timed(
     timings: &Timings,
     call: &'static str,
     request: reqwest::RequestBuilder,
 ) -> (u16, Value) {
     let started = Instant::now();
-    let response = request.send().await.expect("request sent");
-    let status = response.status().as_u16();
-    let body = response.json().await.unwrap_or(Value::Null);
+    let retries = *RETRIES.get().unwrap_or(&0);
+    let mut tries = 0;
+    let (status, body) = loop {
+        let again = request.try_clone().expect("a body that can be sent again");
+        let answer = match again.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                Some((status, response.json().await.unwrap_or(Value::Null)))
+            }
+            Err(e) if tries >= retries => panic!("{call}: {e}"),
+            Err(_) => None,
+        };
+        match answer {
+            Some((status, body)) if tries >= retries || !matches!(status, 502..=504) => {
+                break (status, body);
+            }
+            _ => {
+                if tries == 0 {
+                    RETRIED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    };
     timings
         .lock()
         .unwrap()
@@ -113,6 +155,7 @@ async fn flow(
     let start = client
         .post(format!("{}/v1/links", args.api))
         .bearer_auth(&args.key)
+        .header("Idempotency-Key", format!("start-{run}-{n}"))
         .json(&json!({"customer_ref": customer_ref}));
     let (s, link) = timed(timings, "POST /v1/links", start).await;
     if s != 201 || link["state"] != "awaiting_code" {
@@ -131,6 +174,7 @@ async fn flow(
     let submit = client
         .post(format!("{}/v1/links/{id}/code", args.api))
         .bearer_auth(session)
+        .header("Idempotency-Key", format!("code-{run}-{n}"))
         .json(&json!({"code": code}));
     let (s, done) = timed(timings, "POST /v1/links/{id}/code", submit).await;
     if s != 200 || done["state"] != "active" {
@@ -182,6 +226,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 #[tokio::main]
 async fn main() {
     let args = Arc::new(args());
+    RETRIES.set(args.retries).expect("set once");
     let client = Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()
@@ -208,6 +253,10 @@ async fn main() {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.flows);
     for n in 0..args.flows {
+        if let Some(rate) = args.rate {
+            let due = started + Duration::from_secs_f64(n as f64 / rate);
+            tokio::time::sleep_until(due.into()).await;
+        }
         let permit = Arc::clone(&gate).acquire_owned().await.expect("semaphore");
         let (client, args, run, timings) = (
             client.clone(),
@@ -234,6 +283,12 @@ async fn main() {
         ok as f64 / elapsed,
         args.concurrency
     );
+    if args.retries > 0 {
+        println!(
+            "  {} calls were sent again (no answer, or 502/503/504)",
+            RETRIED.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
     for (call, mut times) in timings.lock().unwrap().clone() {
         times.sort();
         println!(

@@ -6,6 +6,8 @@
 #   WISELINK_TEST_BACKENDS=sqlite scripts/test.sh
 #   WISELINK_TEST_BROWSER=0 scripts/test.sh      # without the browser tests
 #   WISELINK_TEST_CONTRACT=0 scripts/test.sh     # without the OpenAPI contract check
+#   WISELINK_TEST_FLEET=0 scripts/test.sh        # without the fleet run (three serve processes
+#                                                 # behind HAProxy, PostgreSQL only)
 #
 # Each backend also runs the browser tests (tests/browser: Playwright driving Debian's Chromium
 # against a running wiselink and simulator); Chromium and the npm package are installed when
@@ -77,6 +79,19 @@ ensure_postgres() {
     return 1
 }
 
+# The proxy in front of the fleet test's three instances.
+ensure_haproxy() {
+    command -v haproxy >/dev/null && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "== installing haproxy =="
+        apt-get install -y -qq haproxy >/dev/null 2>&1 \
+            || { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }
+    else
+        echo "HAProxy is missing: install Debian's haproxy package, or set WISELINK_TEST_FLEET=0" >&2
+        return 1
+    fi
+}
+
 # The alerting rules operators deploy, checked and unit-tested by Prometheus's own promtool.
 if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing prometheus (promtool) =="
@@ -113,6 +128,12 @@ for backend in $backends; do
         if [ "$contract" = 1 ]; then
             echo "== OpenAPI contract on PostgreSQL =="
             scripts/contract.sh "$pg_url"
+        fi
+        if [ "${WISELINK_TEST_FLEET:-1}" = 1 ]; then
+            ensure_haproxy
+            echo "== a fleet on PostgreSQL: three serve processes behind HAProxy, a rolling restart =="
+            FLEET_PROFILE=debug FLEET_FLOWS=100 FLEET_CONCURRENCY=8 FLEET_POSTGRES_URL="${pg_url%%\?*}" \
+                scripts/fleet.sh
         fi
         ;;
     *)
