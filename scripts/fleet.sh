@@ -10,6 +10,10 @@
 #   FLEET_INSTANCES=1 FLEET_RESTART=0 scripts/fleet.sh    # one instance behind the proxy
 #   FLEET_FLOWS=2000 FLEET_CONCURRENCY=64 FLEET_RESTART=0 scripts/fleet.sh   # capacity
 #   FLEET_BIN=/path/to/wiselink scripts/fleet.sh   # another build
+#   FLEET_PREVIOUS=<git revision> FLEET_RESTART=0 scripts/fleet.sh
+#   FLEET_PREVIOUS_BIN=/path/to/previous/wiselink FLEET_RESTART=0 scripts/fleet.sh
+#       # an upgrade half done: this build migrates the schema, instance 0 runs the previous
+#       # release against it beside the new ones (docs/deployment.md, "Upgrades")
 #   FLEET_PROFILE=debug FLEET_FLOWS=150 scripts/fleet.sh   # the test builds (scripts/test.sh runs
 #                                                          # this on PostgreSQL)
 #
@@ -40,6 +44,13 @@ else
     profile_dir="$target/release"
 fi
 bin="${FLEET_BIN:-$profile_dir/wiselink}"
+if [ -n "${FLEET_PREVIOUS:-}" ] && [ -z "${FLEET_PREVIOUS_BIN:-}" ]; then
+    # The previous release, built from its revision in a worktree of its own.
+    previous_tree="${TMPDIR:-/tmp}/wiselink-previous-$(git rev-parse --short "$FLEET_PREVIOUS")"
+    [ -d "$previous_tree" ] || git worktree add --detach "$previous_tree" "$FLEET_PREVIOUS" >/dev/null
+    (cd "$previous_tree" && CARGO_TARGET_DIR="$previous_tree/target" cargo build --release --quiet --bin wiselink)
+    FLEET_PREVIOUS_BIN="$previous_tree/target/release/wiselink"
+fi
 driver=$(ls -t "$profile_dir"/deps/flows-* | grep -v '\.d$' | head -n 1)
 
 work=$(mktemp -d)
@@ -65,7 +76,9 @@ export WISELINK__MAIL__TRANSPORT=dev
 export WISELINK__LOG__FILTER=warn
 # One client address (the driver's) for every flow: the per-IP limits are not what is measured.
 export WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE=100000
-if [ "${FLEET_WISE_LIMITS:-0}" != 1 ]; then
+# The previous release does not know [wise.budget] (its settings refuse unknown keys), so a
+# mixed fleet keeps the defaults: new keys are set only once every instance runs the new release.
+if [ "${FLEET_WISE_LIMITS:-0}" != 1 ] && [ -z "${FLEET_PREVIOUS_BIN:-}" ]; then
     export WISELINK__WISE__BUDGET__PER_SECOND=1000000
     export WISELINK__WISE__BUDGET__PER_MINUTE=60000000
 fi
@@ -81,8 +94,9 @@ sim_args=(sim --port "$sim_port")
 other_pids+=($!)
 
 start_instance() {
-    local i=$1
-    WISELINK__SERVER__PORT=$((first_port + i)) "$bin" serve >>"$work/serve-$i.log" 2>&1 &
+    local i=$1 serve_bin="$bin"
+    if [ "$i" = 0 ] && [ -n "${FLEET_PREVIOUS_BIN:-}" ]; then serve_bin="$FLEET_PREVIOUS_BIN"; fi
+    WISELINK__SERVER__PORT=$((first_port + i)) "$serve_bin" serve >>"$work/serve-$i.log" 2>&1 &
     serve_pids[i]=$!
 }
 
@@ -142,6 +156,7 @@ rss_all() {
 }
 
 echo "== $instances instance(s) behind HAProxy, $(nproc) cores: $flows flows at concurrency $concurrency =="
+if [ -n "${FLEET_PREVIOUS_BIN:-}" ]; then echo "  instance 0 runs the previous release: $FLEET_PREVIOUS_BIN"; fi
 echo "  RSS per instance idle (MB): $(rss_all)"
 drive "$flows" | sed 's/^/  /' &
 driving=$!
