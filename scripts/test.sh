@@ -100,6 +100,9 @@ if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get 
 fi
 echo "== alerting rules (promtool) =="
 scripts/check-alerts.sh
+echo "== deployment files (haproxy -c, systemd-analyze verify) =="
+ensure_haproxy
+scripts/check-deploy.sh
 
 for backend in $backends; do
     case "$backend" in
