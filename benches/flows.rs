@@ -7,8 +7,8 @@
 //!
 //! `--retries R` makes the driver a client that retries: a call that got no answer, or 502, 503
 //! or 504 (a proxy without a server, Wise busy), is sent again up to R times, 250 ms apart and
-//! with the same `Idempotency-Key` (every POST to wiselink carries one); the figures count the
-//! calls that needed it. `--rate F` starts F flows a second (still at most C at once) instead of
+//! with the same `Idempotency-Key` (with R > 0 every POST to wiselink carries one; without, none
+//! does, as in the capacity runs recorded before); the figures count the calls that needed it. `--rate F` starts F flows a second (still at most C at once) instead of
 //! as many as C allows.
 //!
 //! With `--webhooks E` the driver also runs a webhook receiver on loopback (answering 204),
@@ -124,6 +124,15 @@ async fn timed(
     (status, body)
 }
 
+/// `request` with an `Idempotency-Key` when the driver retries.
+fn keyed(args: &Args, request: reqwest::RequestBuilder, key: String) -> reqwest::RequestBuilder {
+    if args.retries > 0 {
+        request.header("Idempotency-Key", key)
+    } else {
+        request
+    }
+}
+
 async fn flow(
     client: &Client,
     args: &Args,
@@ -152,11 +161,14 @@ async fn flow(
     if s != 201 {
         return Err(format!("customer {s}"));
     }
-    let start = client
-        .post(format!("{}/v1/links", args.api))
-        .bearer_auth(&args.key)
-        .header("Idempotency-Key", format!("start-{run}-{n}"))
-        .json(&json!({"customer_ref": customer_ref}));
+    let start = keyed(
+        args,
+        client
+            .post(format!("{}/v1/links", args.api))
+            .bearer_auth(&args.key),
+        format!("start-{run}-{n}"),
+    )
+    .json(&json!({"customer_ref": customer_ref}));
     let (s, link) = timed(timings, "POST /v1/links", start).await;
     if s != 201 || link["state"] != "awaiting_code" {
         return Err(format!("start {s} {link}"));
@@ -171,11 +183,14 @@ async fn flow(
         .to_owned();
     let id = link["id"].as_str().ok_or("no id")?;
     let session = link["link_session_token"].as_str().ok_or("no session")?;
-    let submit = client
-        .post(format!("{}/v1/links/{id}/code", args.api))
-        .bearer_auth(session)
-        .header("Idempotency-Key", format!("code-{run}-{n}"))
-        .json(&json!({"code": code}));
+    let submit = keyed(
+        args,
+        client
+            .post(format!("{}/v1/links/{id}/code", args.api))
+            .bearer_auth(session),
+        format!("code-{run}-{n}"),
+    )
+    .json(&json!({"code": code}));
     let (s, done) = timed(timings, "POST /v1/links/{id}/code", submit).await;
     if s != 200 || done["state"] != "active" {
         return Err(format!("code {s} {done}"));
