@@ -78,9 +78,14 @@ export WISELINK__LOG__FILTER=warn
 export WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE=100000
 # The previous release does not know [wise.budget] (its settings refuse unknown keys), so a
 # mixed fleet keeps the defaults: new keys are set only once every instance runs the new release.
+# FLEET_BUDGET=off turns the budget off instead, to see what sharing it costs.
 if [ "${FLEET_WISE_LIMITS:-0}" != 1 ] && [ -z "${FLEET_PREVIOUS_BIN:-}" ]; then
-    export WISELINK__WISE__BUDGET__PER_SECOND=1000000
-    export WISELINK__WISE__BUDGET__PER_MINUTE=60000000
+    if [ "${FLEET_BUDGET:-raised}" = off ]; then
+        export WISELINK__WISE__BUDGET__PER_SECOND=0
+    else
+        export WISELINK__WISE__BUDGET__PER_SECOND=1000000
+        export WISELINK__WISE__BUDGET__PER_MINUTE=60000000
+    fi
 fi
 
 psql -q "$pg_admin" -c "CREATE DATABASE $db"
