@@ -182,3 +182,25 @@ test('an admin registers a webhook endpoint, sees its secret once and its delive
     receiver.close();
   }
 });
+
+test('a link whose Wise user is linked to another customer can only be rejected or unlinked', async () => {
+  const email = 'browser-shared@example.com';
+  const first = await linkAwaitingCode('browser-shared-1', email);
+  assert.equal((await submitCode(first, await wiseCode(email))).body.state, 'active');
+  const customer = { email, date_of_birth: '1990-04-17', first_name: 'Ada', last_name: 'Lovelace', language: 'EN' };
+  assert.equal((await partner('PUT', '/v1/customers/browser-shared-2', customer)).status, 201);
+  const second = (await partner('POST', '/v1/links', { customer_ref: 'browser-shared-2' })).body;
+  const submitted = await submitCode(second, await wiseCode(email));
+  assert.equal(submitted.body.review_reason, 'wise_user_linked_elsewhere');
+
+  const { context, page, errors } = await signIn('rita');
+  await page.goto(`${api}/staff/links/${second.id}`);
+  const why = page.locator('dt', { hasText: 'Why it is here' }).locator('xpath=following-sibling::dd[1]');
+  assert.match(await why.textContent(), /already linked to another customer/);
+  const decisions = await page.getByRole('heading', { level: 3 }).allTextContents();
+  assert.deepEqual(decisions, ['Reject', 'Unlink'], 'no approval offered: the link holds no tokens');
+  const storageState = await context.storageState();
+  await context.close();
+  assert.deepEqual(errors, []);
+  await audit(browser, 'staff-link-linked-elsewhere', (p) => p.goto(`${api}/staff/links/${second.id}`), { storageState });
+});

@@ -44,7 +44,10 @@ impl LinkService {
             link.state,
             LinkEvent::WiseUserLinkedElsewhere,
             actor,
-            "the Wise user of this email is already linked to another customer; the code was not exchanged",
+            &format!(
+                "the Wise user of this email is already linked to another customer (link {}); the code was not exchanged",
+                holder.id
+            ),
         )
         .changes(self.in_review_elsewhere(holder.wise_user_id));
         self.apply(t).await
@@ -67,6 +70,7 @@ impl LinkService {
         else {
             return Ok(None);
         };
+        let holder_id = holder.id.clone();
         self.hand_over(link, holder).await?;
         tracing::warn!(link.id = %link.id, "the Wise user is linked to another customer; its new tokens went to that link, this one to review");
         let t = Transition::new(
@@ -74,7 +78,10 @@ impl LinkService {
             LinkState::Verifying,
             LinkEvent::WiseUserLinkedElsewhere,
             actor,
-            "the Wise user is already linked to another customer; the new tokens went to that link",
+            &format!(
+                "the Wise user is already linked to another customer (link {}); the new tokens went to that link",
+                holder_id
+            ),
         )
         .changes(self.in_review_elsewhere(Some(wise_user_id)));
         self.apply(t).await.map(Some)
@@ -127,11 +134,15 @@ impl LinkService {
     }
 
     /// A link in review because its Wise user is linked elsewhere: no tokens (the customer's page
-    /// session stays, to show the link in review), the reason, and which Wise user.
+    /// session stays, to show the link in review), the reason, and which Wise user. Nothing was
+    /// compared, so no comparison is kept (the staff screen shows none).
     fn in_review_elsewhere(&self, wise_user_id: Option<WiseUserId>) -> LinkChanges {
         LinkChanges {
             review_reason: Some(Some(ReviewReason::WiseUserLinkedElsewhere)),
-            checked_at: Some(Some(self.clock.now())),
+            checked_at: Some(None),
+            checked_partner_dob: Some(None),
+            checked_partner_email: Some(None),
+            checked_wise: Some(None),
             approvals: Some(0),
             first_approved_by: Some(None),
             wise_user_id: wise_user_id.map(Some),
