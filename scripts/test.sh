@@ -31,17 +31,23 @@ threads="${WISELINK_TEST_THREADS:-4}"
 browser="${WISELINK_TEST_BROWSER:-1}"
 contract="${WISELINK_TEST_CONTRACT:-1}"
 
+# Installs Debian packages when this runs as root on Debian (else says what is missing); refreshes
+# the package lists only when the first try fails.
+can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+install_debian() {
+    echo "== installing $* =="
+    apt-get install -y -qq "$@" >/dev/null 2>&1 \
+        || { apt-get update -qq && apt-get install -y -qq "$@" >/dev/null; }
+}
+
 # Build dependency of the PostgreSQL driver.
-if ! dpkg -s libpq-dev >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "== installing libpq-dev =="
-    apt-get update -qq && apt-get install -y -qq libpq-dev >/dev/null
+if ! dpkg -s libpq-dev >/dev/null 2>&1 && can_install; then
+    install_debian libpq-dev
 fi
 
 # A real DNS server for the webhook test whose name moves to a private address after registration.
-if ! command -v dnsmasq >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "== installing dnsmasq-base =="
-    apt-get install -y -qq dnsmasq-base >/dev/null 2>&1 \
-        || { apt-get update -qq && apt-get install -y -qq dnsmasq-base >/dev/null; }
+if ! command -v dnsmasq >/dev/null && can_install; then
+    install_debian dnsmasq-base
 fi
 
 # The Standard Webhooks reference verifier (PyPI) checks wiselink's webhook signatures.
@@ -52,10 +58,8 @@ fi
 
 ensure_browser() {
     if ! command -v chromium >/dev/null; then
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-            echo "== installing chromium =="
-            apt-get install -y -qq chromium >/dev/null 2>&1 \
-                || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+        if can_install; then
+            install_debian chromium
         else
             echo "Chromium is missing: install Debian's chromium package, or set WISELINK_TEST_BROWSER=0" >&2
             return 1
@@ -82,10 +86,8 @@ ensure_postgres() {
 # The proxy in front of the fleet test's three instances.
 ensure_haproxy() {
     command -v haproxy >/dev/null && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "== installing haproxy =="
-        apt-get install -y -qq haproxy >/dev/null 2>&1 \
-            || { apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; }
+    if can_install; then
+        install_debian haproxy
     else
         echo "HAProxy is missing: install Debian's haproxy package, or set WISELINK_TEST_FLEET=0" >&2
         return 1
@@ -93,10 +95,8 @@ ensure_haproxy() {
 }
 
 # The alerting rules operators deploy, checked and unit-tested by Prometheus's own promtool.
-if ! command -v promtool >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "== installing prometheus (promtool) =="
-    apt-get install -y -qq prometheus >/dev/null 2>&1 \
-        || { apt-get update -qq && apt-get install -y -qq prometheus >/dev/null; }
+if ! command -v promtool >/dev/null && can_install; then
+    install_debian prometheus
 fi
 echo "== alerting rules (promtool) =="
 scripts/check-alerts.sh

@@ -6,7 +6,7 @@
 use super::redirect::{on_wise_page, redirect_link};
 use super::redirect_again::forward_trip;
 use crate::helpers::{TestApp, customer, customer_body, json, problem, spawn_app_with, submit};
-use crate::tokens::{pass, refreshes, token_of, works_at_wise};
+use crate::tokens::{active_link, pass, refreshes, token_of, works_at_wise};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use wiselink::workers::refresher::run_once;
@@ -20,6 +20,24 @@ async fn same_email_customer(app: &TestApp, customer_ref: &str, email: &str) {
     assert_eq!(
         app.put_customer(customer_ref, &body).await.status(),
         StatusCode::CREATED
+    );
+}
+
+/// Submits the code Wise emailed last to `email` for `link`.
+async fn submit_emailed(app: &TestApp, link: &Value, email: &str) -> reqwest::Response {
+    let code = app.sim().latest_code(email).await;
+    let (id, session) = (
+        link["id"].as_str().unwrap(),
+        link["link_session_token"].as_str().unwrap(),
+    );
+    submit(app, id, session, &code).await
+}
+
+fn in_review_elsewhere(link: &Value) {
+    assert_eq!(
+        (link["state"].as_str(), link["review_reason"].as_str()),
+        (Some("needs_review"), Some("wise_user_linked_elsewhere")),
+        "{link}"
     );
 }
 
@@ -48,39 +66,17 @@ async fn keeps_refreshing(app: &TestApp, id: &str) {
 #[tokio::test]
 async fn a_second_customer_with_the_email_of_an_active_link_goes_to_review_unexchanged() {
     let app = spawn_app_with(&[BY_HAND]).await;
-    let email = "shared@example.com";
-    customer(&app, "first", email, Some(json!({}))).await;
+    let first_id = active_link(&app, "first").await;
+    let email = "first@example.com";
     same_email_customer(&app, "second", email).await;
-    let first = json(app.start_link("first").await).await;
-    let code = app.sim().latest_code(email).await;
-    let first_id = first["id"].as_str().unwrap();
-    let done = submit(
-        &app,
-        first_id,
-        first["link_session_token"].as_str().unwrap(),
-        &code,
-    )
-    .await;
-    assert_eq!(json(done).await["state"], "active");
 
     let second = json(app.start_link("second").await).await;
     assert_eq!(second["state"], "awaiting_code");
-    let code = app.sim().latest_code(email).await;
     let id = second["id"].as_str().unwrap();
-    let r = submit(
-        &app,
-        id,
-        second["link_session_token"].as_str().unwrap(),
-        &code,
-    )
-    .await;
+    let r = submit_emailed(&app, &second, email).await;
     assert_eq!(r.status(), StatusCode::OK);
     let link = json(r).await;
-    assert_eq!(
-        (link["state"].as_str(), link["review_reason"].as_str()),
-        (Some("needs_review"), Some("wise_user_linked_elsewhere")),
-        "{link}"
-    );
+    in_review_elsewhere(&link);
     assert_eq!(
         granted_exchanges(&app).await,
         1,
@@ -101,7 +97,7 @@ async fn a_second_customer_with_the_email_of_an_active_link_goes_to_review_unexc
     assert_eq!(approve.status(), StatusCode::CONFLICT);
     assert_eq!(problem(approve).await["code"], "no_tokens");
 
-    keeps_refreshing(&app, first_id).await;
+    keeps_refreshing(&app, &first_id).await;
 }
 
 #[tokio::test]
@@ -162,19 +158,8 @@ async fn twenty_parallel_attempts_on_two_customers_end_with_one_active_link_that
 #[tokio::test]
 async fn tokens_from_another_customers_trip_to_wise_go_to_the_active_link() {
     let app = spawn_app_with(&[BY_HAND]).await;
+    let first_id = active_link(&app, "owner").await;
     let email = "owner@example.com";
-    customer(&app, "owner", email, Some(json!({}))).await;
-    let first = json(app.start_link("owner").await).await;
-    let code = app.sim().latest_code(email).await;
-    let first_id = first["id"].as_str().unwrap().to_owned();
-    let done = submit(
-        &app,
-        &first_id,
-        first["link_session_token"].as_str().unwrap(),
-        &code,
-    )
-    .await;
-    assert_eq!(json(done).await["state"], "active");
     let old_token = token_of(&app, &first_id).await;
 
     // Another customer goes through Wise's page, where the owner's account is logged in.
@@ -183,11 +168,7 @@ async fn tokens_from_another_customers_trip_to_wise_go_to_the_active_link() {
     let r = forward_trip(&app, &id, &session, &back).await;
     assert_eq!(r.status(), StatusCode::OK);
     let link = json(r).await;
-    assert_eq!(
-        (link["state"].as_str(), link["review_reason"].as_str()),
-        (Some("needs_review"), Some("wise_user_linked_elsewhere")),
-        "{link}"
-    );
+    in_review_elsewhere(&link);
     let events = app.event_names(&first_id).await;
     assert_eq!(events.last().map(String::as_str), Some("tokens_reissued"));
     let handed = token_of(&app, &first_id).await;
