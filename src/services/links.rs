@@ -27,6 +27,7 @@ mod queries;
 mod recover;
 mod redirect;
 mod refresh;
+mod refresh_failed;
 mod relink;
 mod resend;
 mod review;

@@ -1,7 +1,10 @@
+mod http_client;
+
 use super::budget::{self, Budget, CallClass, MemoryStore, SlotStore};
 use super::deadline;
 use super::error::{ApiError, ErrorBody, WiseError};
 use crate::WiseSettings;
+use http_client::http_client;
 use rand::Rng;
 use reqwest::Method;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -68,9 +71,6 @@ pub struct WiseClient {
 /// The longest background work waits for the budget outside a step with its own deadline.
 const BACKGROUND_PATIENCE: Duration = Duration::from_secs(60);
 
-/// How long an idle connection to Wise stays in the pool.
-const POOL_IDLE_SECS: u64 = 50;
-
 impl WiseClient {
     /// Builds the client: rustls, explicit timeouts, no redirects followed, optional mTLS identity,
     /// calls admitted by a budget this process counts alone.
@@ -107,54 +107,6 @@ impl WiseClient {
     fn http(&self) -> reqwest::Client {
         self.http.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
-}
-
-/// The HTTP client for `settings`, with the mTLS identity read from its files now.
-fn http_client(settings: &WiseSettings) -> Result<reqwest::Client, WiseError> {
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
-        .timeout(Duration::from_millis(settings.request_timeout_ms))
-        .redirect(reqwest::redirect::Policy::none())
-        // An idle connection is dropped before a server's keep-alive would end it (50 s is
-        // shorter than most), so a request is never sent on a connection being closed.
-        .pool_idle_timeout(Duration::from_secs(POOL_IDLE_SECS))
-        .user_agent(concat!("wiselink/", env!("CARGO_PKG_VERSION")));
-    if !settings.mtls_cert.is_empty() {
-        let mut pem = std::fs::read(&settings.mtls_cert).map_err(|e| {
-            WiseError::Config(format!(
-                "cannot read wise.mtls_cert {}: {e}",
-                settings.mtls_cert
-            ))
-        })?;
-        pem.push(b'\n');
-        pem.extend(std::fs::read(&settings.mtls_key).map_err(|e| {
-            WiseError::Config(format!(
-                "cannot read wise.mtls_key {}: {e}",
-                settings.mtls_key
-            ))
-        })?);
-        let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
-            WiseError::Config(format!(
-                "wise.mtls_cert/mtls_key are not a PEM certificate and PKCS#8 key: {e}"
-            ))
-        })?;
-        builder = builder.identity(identity);
-    }
-    if !settings.ca_cert.is_empty() {
-        let pem = std::fs::read(&settings.ca_cert).map_err(|e| {
-            WiseError::Config(format!(
-                "cannot read wise.ca_cert {}: {e}",
-                settings.ca_cert
-            ))
-        })?;
-        let ca = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-            WiseError::Config(format!("wise.ca_cert is not a PEM certificate: {e}"))
-        })?;
-        builder = builder.tls_certs_only([ca]);
-    }
-    builder
-        .build()
-        .map_err(|e| WiseError::Config(e.to_string()))
 }
 
 impl WiseClient {
