@@ -69,11 +69,11 @@ async fn complete_flow(app: &TestApp, customer_ref: String) -> Value {
 
 #[tokio::test]
 async fn every_instance_on_one_database_stays_inside_one_budget() {
-    // 20 a second less a 20 % margin: 16 admitted a second, fleet-wide. Wise (the simulator)
-    // refuses a 21st call in any second.
+    // 20 a second less a 40 % margin: 12 admitted a second, fleet-wide. Wise (the simulator)
+    // refuses a 21st call in any second; counted alone, two instances would send up to 24.
     let overrides = [
         ("WISELINK__WISE__BUDGET__PER_SECOND", "20"),
-        ("WISELINK__WISE__BUDGET__MARGIN_PERCENT", "20"),
+        ("WISELINK__WISE__BUDGET__MARGIN_PERCENT", "40"),
         ("WISELINK__WISE__BUDGET__CUSTOMER_MAX_WAIT_MS", "30000"),
         (
             "WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE",
@@ -105,13 +105,13 @@ async fn every_instance_on_one_database_stays_inside_one_budget() {
     let calls = wise_calls(&app).await;
     let refused: Vec<&Value> = calls.iter().filter(|c| c["status"] == 429).collect();
     assert!(refused.is_empty(), "Wise refused {refused:?}");
-    // Admitted at most 16 a second; a call admitted late in one window may reach Wise early in
-    // the next (what the margin is for), never past Wise's 20. Counted alone, two instances would
-    // send up to 32.
+    // Admitted at most 12 a second; a call admitted late in one window may reach Wise early in
+    // the next (what the margin is for: on a loaded machine a 20 % margin was not enough), never
+    // past Wise's 20.
     let all: Vec<&Value> = calls.iter().collect();
     let busiest = busiest_second(&all);
     assert!(
-        (12..=20).contains(&busiest),
+        (9..=20).contains(&busiest),
         "{busiest} calls in the busiest second of {}",
         calls.len()
     );
