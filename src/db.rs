@@ -14,6 +14,7 @@ pub mod migrations;
 pub mod outbox;
 pub mod schema;
 pub mod staff;
+mod transaction;
 pub mod webhooks;
 pub mod wise_budget;
 pub mod wise_events;

@@ -90,7 +90,7 @@ pub fn upsert(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let result = conn.transaction(|c| {
+        let result = conn.write_transaction(|c| {
             let changes = CustomerUpdate {
                 email: new.email,
                 date_of_birth: new.date_of_birth,

@@ -94,7 +94,7 @@ pub fn change(
     end_sessions: bool,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
-    Ok(conn.transaction(|c| {
+    Ok(conn.write_transaction(|c| {
         let ids: Vec<i64> = diesel::update(staff_users::table)
             .filter(staff_users::username.eq(username))
             .set((staff_users::updated_at.eq(now), changes))
@@ -136,7 +136,7 @@ pub fn start_session(
     id_hash: &[u8],
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    Ok(conn.transaction(|c| {
+    Ok(conn.write_transaction(|c| {
         diesel::insert_into(staff_sessions::table)
             .values((
                 staff_sessions::id_hash.eq(id_hash),
@@ -179,7 +179,7 @@ pub fn touch(
 ) -> Result<(), DbError> {
     let session = staff_sessions::table.filter(staff_sessions::id_hash.eq(id_hash));
     if authenticated {
-        conn.transaction(|c| {
+        conn.write_transaction(|c| {
             let ids: Vec<i64> = diesel::update(session)
                 .set((
                     staff_sessions::last_seen_at.eq(now),
@@ -212,7 +212,7 @@ pub fn record_reauth_failure(
     staff_id: i64,
     now: NaiveDateTime,
 ) -> Result<i32, DbError> {
-    Ok(conn.transaction(|c| {
+    Ok(conn.write_transaction(|c| {
         diesel::update(staff_users::table.find(staff_id))
             .set((
                 staff_users::failed_logins.eq(staff_users::failed_logins + 1),

@@ -42,6 +42,8 @@ struct Pause {
 
 const NOW_MS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
 
+// PostgreSQL only: the IMMEDIATE rule of `DbConnection::write_transaction` is SQLite's.
+#[allow(clippy::disallowed_methods)]
 fn take(conn: &mut DbConnection, limits: Limits, want: Want) -> QueryResult<Grant> {
     let DbConnection::Postgresql(pg) = conn else {
         return Err(diesel::result::Error::QueryBuilderError(

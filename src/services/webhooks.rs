@@ -20,7 +20,6 @@ use crate::db::{Db, DbError};
 use crate::domain::{EndpointId, Invalid};
 use crate::settings::WebhookSettings;
 use chrono::{Duration, NaiveDateTime};
-use diesel::Connection;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use target::TargetPolicy;
@@ -115,7 +114,7 @@ impl WebhookService {
         let actor = actor.to_owned();
         self.db
             .run(move |c| {
-                c.transaction(|c| {
+                c.write_transaction(|c| {
                     store::insert_endpoint(c, &stored)?;
                     audit(c, &stored.id, "webhook_endpoint_registered", &actor, now)
                 })
@@ -188,7 +187,7 @@ impl WebhookService {
         let row = self
             .db
             .run(move |c| {
-                c.transaction(|c| {
+                c.write_transaction(|c| {
                     let row = store::update_endpoint(c, &id, &changes, now)?;
                     if row.is_some() {
                         audit(c, &id, event, &actor, now)?;
@@ -212,7 +211,7 @@ impl WebhookService {
         let existed = self
             .db
             .run(move |c| {
-                c.transaction(|c| {
+                c.write_transaction(|c| {
                     let existed = store::delete_endpoint(c, &id)?;
                     if existed {
                         audit(c, &id, "webhook_endpoint_deleted", &actor, now)?;
@@ -257,7 +256,7 @@ impl WebhookService {
         let row = self
             .db
             .run(move |c| {
-                c.transaction(|c| {
+                c.write_transaction(|c| {
                     let row = store::update_endpoint(c, &id, &changes, now)?;
                     audit(c, &id, "webhook_secret_rotated", &actor, now)?;
                     Ok::<_, DbError>(row)

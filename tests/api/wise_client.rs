@@ -6,5 +6,6 @@ mod client_token;
 mod expiry;
 mod faults;
 mod mtls;
+mod runtimes;
 mod signup;
 mod user_tokens;

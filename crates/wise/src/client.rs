@@ -1,4 +1,5 @@
 mod http_client;
+mod io;
 
 use super::budget::{self, Budget, CallClass, MemoryStore, SlotStore};
 use super::deadline;
@@ -240,11 +241,11 @@ impl WiseClient {
             timeout: source.is_timeout(),
             source,
         };
-        let response = builder.send().await.map_err(|e| {
+        let response = io::send(builder).await.map_err(|e| {
             count_call(req.operation, "transport");
             transport(e)
         })?;
-        let status = response.status();
+        let status = response.status;
         count_call(
             req.operation,
             match status.as_u16() {
@@ -254,12 +255,12 @@ impl WiseClient {
                 _ => "server_error",
             },
         );
-        let headers = response.headers().clone();
+        let headers = response.headers;
         let trace_id = headers
             .get("x-trace-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = response.bytes().await.map_err(transport)?;
+        let body = response.body.map_err(transport)?;
         tracing::debug!(
             wise.operation = req.operation,
             http.status_code = status.as_u16(),

@@ -41,7 +41,7 @@ pub fn claim(
     changes: &OwnChanges,
     now: NaiveDateTime,
 ) -> Result<Option<LinkRow>, DbError> {
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         let n = diesel::update(links::table)
             .filter(links::id.eq(&link.id))
             .filter(links::state.eq(link.state.as_str()))

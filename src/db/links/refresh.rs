@@ -52,7 +52,7 @@ pub fn claim_due(
         .order(link_tokens::refresh_due_at.asc())
         .limit(batch)
         .select(link_tokens::link_id);
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         let ids: Vec<LinkId> = match c {
             DbConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
             DbConnection::Sqlite(_) => due.load(c)?,
@@ -103,7 +103,7 @@ pub fn claim_one(
 ) -> Result<Option<LinkRow>, DbError> {
     let ids = std::slice::from_ref(id);
     Ok(conn
-        .transaction(|c| take_leases(c, ids, Claim::Unchanged(generation), now, lease_until))?
+        .write_transaction(|c| take_leases(c, ids, Claim::Unchanged(generation), now, lease_until))?
         .pop())
 }
 

@@ -187,7 +187,7 @@ pub fn insert(
     );
     let result = match conn {
         DbConnection::Postgresql(pg) => pg::insert(pg, row, &event),
-        DbConnection::Sqlite(_) => conn.transaction(|c| {
+        DbConnection::Sqlite(_) => conn.write_transaction(|c| {
             diesel::insert_into(links::table).values(row).execute(c)?;
             diesel::insert_into(link_tokens::table)
                 .values(link_tokens::link_id.eq(link.id))
@@ -293,7 +293,7 @@ pub fn apply_all(
     };
     let row = match conn {
         DbConnection::Postgresql(pg) => pg::commit(pg, &plan, pin, now),
-        DbConnection::Sqlite(_) => conn.transaction(|c| sqlite::commit(c, &plan, pin, now)),
+        DbConnection::Sqlite(_) => conn.write_transaction(|c| sqlite::commit(c, &plan, pin, now)),
     };
     match row {
         Ok(row) => Ok(row.ok_or(Refused::Stale(plan.from))),

@@ -124,7 +124,7 @@ pub fn record(
 ) -> Result<Vec<String>, DbError> {
     use webhook_deliveries as d;
     use webhook_endpoints as e;
-    Ok(conn.transaction(|c| {
+    Ok(conn.write_transaction(|c| {
         insert_attempts(c, outcomes)?;
         let delivered: Vec<&Outcome> = outcomes
             .iter()

@@ -85,7 +85,7 @@ pub fn update_endpoint(
 
 /// Deletes an endpoint with its deliveries and their log. Returns whether it existed.
 pub fn delete_endpoint(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
-    let n = conn.transaction(|c| {
+    let n = conn.write_transaction(|c| {
         let deliveries = webhook_deliveries::table
             .filter(webhook_deliveries::endpoint_id.eq(id))
             .select(webhook_deliveries::id);

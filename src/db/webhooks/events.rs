@@ -128,7 +128,7 @@ impl<'a> NewDelivery<'a> {
 /// queues a delivery for every enabled endpoint subscribed to each. Returns how many events it
 /// dispatched.
 pub fn dispatch(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Result<usize, DbError> {
-    Ok(conn.transaction(|c| {
+    Ok(conn.write_transaction(|c| {
         lock_feed(c)?;
         let fresh: Vec<i64> = partner_events::table
             .filter(partner_events::feed_seq.is_null())
@@ -208,7 +208,7 @@ pub fn event(conn: &mut DbConnection, event_id: &str) -> Result<Option<EventRow>
 /// how many events it deleted.
 pub fn purge(conn: &mut DbConnection, before: NaiveDateTime) -> Result<usize, DbError> {
     use crate::db::schema::webhook_attempts;
-    conn.transaction(|c| {
+    conn.write_transaction(|c| {
         let head: Option<i64> = partner_events::table
             .select(max(partner_events::feed_seq))
             .first(c)?;

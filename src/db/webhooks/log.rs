@@ -133,7 +133,7 @@ pub fn resend(
         d::next_attempt_at.eq(now),
         d::leased_until.eq(None::<NaiveDateTime>),
     );
-    Ok(conn.transaction(|c| match what {
+    Ok(conn.write_transaction(|c| match what {
         Resend::Event(event_id) => {
             let found: Option<(i64, Option<i64>, String)> = partner_events::table
                 .filter(partner_events::event_id.eq(event_id))

@@ -7,7 +7,6 @@ use crate::db::staff::{self, NewStaff, StaffChanges, StaffRow};
 use crate::db::{DbError, is_unique_violation};
 use crate::domain::{Invalid, Role, Username, check_password};
 use chrono::NaiveDateTime;
-use diesel::Connection;
 use secrecy::{ExposeSecret, SecretString};
 
 #[derive(Debug, thiserror::Error)]
@@ -196,7 +195,7 @@ impl StaffService {
             let name = name.clone();
             self.db
                 .run(move |conn| {
-                    conn.transaction(|conn| {
+                    conn.write_transaction(|conn| {
                         if removes_admin && staff::only_enabled_admin(conn, &name)? {
                             return Ok(Err(AccountError::LastAdmin(name.clone())));
                         }
