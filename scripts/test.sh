@@ -134,10 +134,8 @@ for backend in $backends; do
         fi
         if [ "${WISELINK_TEST_FLEET:-1}" = 1 ]; then
             ensure_haproxy
-            # The rolling restart (FLEET_RESTART=1) is run by hand: it lost one flow of 400 once,
-            # a code exchange cut off by a stopping instance (docs/deployment.md).
-            echo "== a fleet on PostgreSQL: three serve processes behind HAProxy =="
-            FLEET_PROFILE=debug FLEET_FLOWS=100 FLEET_CONCURRENCY=8 FLEET_RESTART=0 \
+            echo "== a fleet on PostgreSQL: three serve processes behind HAProxy, restarted in turn =="
+            FLEET_PROFILE=debug FLEET_FLOWS=100 FLEET_CONCURRENCY=8 FLEET_RESTART=1 \
                 FLEET_POSTGRES_URL="${pg_url%%\?*}" scripts/fleet.sh
         fi
         ;;

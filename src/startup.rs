@@ -198,11 +198,14 @@ impl Application {
             links.clock().clone(),
             settings.staff.clone(),
         ));
-        let login_limiter = web::Data::new(LoginLimiter(IpLimiter::new(
-            settings.staff.logins_per_ip_per_minute,
-            settings.limits.proxies(),
-            links.clock().clone(),
-        )));
+        let login_limiter = web::Data::new(LoginLimiter(
+            IpLimiter::new(
+                settings.staff.logins_per_ip_per_minute,
+                settings.limits.proxies(),
+                links.clock().clone(),
+            )
+            .shared_through(&db, "staff_logins"),
+        ));
         let parts = Parts {
             staff,
             webhooks,
@@ -211,11 +214,14 @@ impl Application {
             links: web::Data::from(links.clone()),
             brand: web::Data::from(brand),
             keys: web::Data::from(keys.clone()),
-            ip_limiter: web::Data::new(IpLimiter::new(
-                settings.limits.code_submissions_per_ip_per_minute,
-                settings.limits.proxies(),
-                links.clock().clone(),
-            )),
+            ip_limiter: web::Data::new(
+                IpLimiter::new(
+                    settings.limits.code_submissions_per_ip_per_minute,
+                    settings.limits.proxies(),
+                    links.clock().clone(),
+                )
+                .shared_through(&db, "link_sessions"),
+            ),
             idempotency: web::Data::new(Idempotency {
                 db: db.clone(),
                 keys: keys.clone(),

@@ -144,3 +144,36 @@ async fn the_per_ip_limit_counts_the_address_the_trusted_proxy_saw() {
         assert_eq!(other.status(), expected, "{name}");
     }
 }
+
+/// A client that spreads its requests over the instances behind a proxy gets one limit: on
+/// PostgreSQL the instances count together (here two on one database); SQLite serves one.
+#[tokio::test]
+async fn the_per_ip_limit_holds_across_the_instances_on_one_database() {
+    let limit = [("WISELINK__LIMITS__CODE_SUBMISSIONS_PER_IP_PER_MINUTE", "4")];
+    let app = spawn_app_with(&limit).await;
+    let mut instances = vec![];
+    if app.database().is_postgres() {
+        instances.push(app.second_instance(&limit).await);
+    }
+    let (id, session, _) = awaiting_code(&app, "c-fleet", "fleet@example.com", json!({})).await;
+    let every = || std::iter::once(&app).chain(instances.iter()).cycle();
+    for instance in every().take(4) {
+        let r = submit(instance, &id, &session, "no!").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    for instance in every().take(1 + instances.len()) {
+        let r = submit(instance, &id, &session, "no!").await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        let retry_after: u64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+    }
+    // The window ends for the whole fleet at once.
+    app.advance(chrono::Duration::seconds(61));
+    let last = every().nth(instances.len()).unwrap();
+    let r = submit(last, &id, &session, "no!").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

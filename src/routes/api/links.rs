@@ -42,7 +42,7 @@ use actix_web::{HttpRequest, web};
 /// Counts a request from an app or browser (link session) against its IP's limit, for the one
 /// link call that is not a write (writes go through `Write`). The partner's own calls (API key)
 /// all come from its servers and are not counted.
-fn limit_ip(
+async fn limit_ip(
     req: &HttpRequest,
     limiter: &IpLimiter,
     caller: &LinkCaller,
@@ -52,6 +52,7 @@ fn limit_ip(
     }
     limiter
         .check_request(req)
+        .await
         .map_err(|retry_after_secs| RequestError::IpLimited { retry_after_secs })
 }
 

@@ -114,6 +114,7 @@ impl<C: Writer, B: BodyKind> FromRequest for Write<C, B> {
             if caller.counted_per_address() {
                 wired::<IpLimiter>(&req, "the per-address limiter")?
                     .check_request(&req)
+                    .await
                     .map_err(|retry_after_secs| RequestError::IpLimited { retry_after_secs })?;
             }
             let body = match (B::READ, payload) {

@@ -78,7 +78,7 @@ pub async fn submit(
             None,
         );
     }
-    if let Err(retry_after) = limiter.0.check_request(&req) {
+    if let Err(retry_after) = limiter.0.check_request(&req).await {
         let mut response = page(
             StatusCode::TOO_MANY_REQUESTS,
             "",

@@ -46,7 +46,7 @@ pub async fn authorization_url(
     limiter: web::Data<IpLimiter>,
     links: web::Data<LinkService>,
 ) -> Result<HttpResponse, Problem> {
-    limit_ip(&req, &limiter, &caller)?;
+    limit_ip(&req, &limiter, &caller).await?;
     let link = load(&links, &caller, &path).await?;
     let trip = links.authorization_url(&link).await?;
     Ok(HttpResponse::Ok()

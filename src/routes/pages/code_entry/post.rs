@@ -47,7 +47,7 @@ pub async fn submit(
         page.respond(status)
     };
     let words = Words::new(locale, links.brand().clone());
-    if let Err(retry_after_secs) = limiter.check_request(&req) {
+    if let Err(retry_after_secs) = limiter.check_request(&req).await {
         let message = words.waiting("error-ip-limited", retry_after_secs);
         let response = rejected(StatusCode::TOO_MANY_REQUESTS, message);
         return with_retry_after(response, Some(retry_after_secs));
