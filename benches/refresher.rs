@@ -8,7 +8,9 @@
 //! Reads: BENCH_SIM (simulator URL), BENCH_DATABASE_URL (an empty, migrated PostgreSQL database),
 //! BENCH_SERVE_BIN (the wiselink binary), BENCH_LINKS (default 100000), BENCH_CHECKS (links whose
 //! token is checked at the end, default 1000), BENCH_PORT (default 18392), and passes
-//! WISELINK__TOKENS__* and WISELINK__DATABASE__POOL_SIZE through to `serve`.
+//! WISELINK__TOKENS__* and WISELINK__DATABASE__POOL_SIZE through to `serve`. With BENCH_SEED_ONLY=1
+//! it only seeds the links, all due now, and exits: `scripts/bench-budget.sh` drains them with a
+//! fleet.
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -194,11 +196,21 @@ async fn main() {
     diesel::sql_query("VACUUM ANALYZE links, link_tokens, link_reviews")
         .execute(&mut **conn)
         .ok();
-    let key = wiselink::services::api_keys::create(&mut conn, "bench", now()).expect("api key");
     println!(
         "seeded {n} active links in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    let all_due = |conn: &mut DbConnection| {
+        diesel::update(link_tokens::table)
+            .set(link_tokens::refresh_due_at.eq(now() - Duration::seconds(1)))
+            .execute(conn)
+            .expect("due")
+    };
+    if env("BENCH_SEED_ONLY", "0") == "1" {
+        all_due(&mut conn);
+        return;
+    }
+    let key = wiselink::services::api_keys::create(&mut conn, "bench", now()).expect("api key");
 
     let mut child = serve(&bin, &database_url, &sim, &port);
     let base = format!("http://127.0.0.1:{port}");
@@ -209,10 +221,7 @@ async fn main() {
     let rss_before = rss_mib(child.id());
 
     // Every token falls due at once.
-    diesel::update(link_tokens::table)
-        .set(link_tokens::refresh_due_at.eq(now() - Duration::seconds(1)))
-        .execute(&mut **conn)
-        .expect("due");
+    all_due(&mut conn);
     let drain = Instant::now();
     let (mut peak, mut samples) = (rss_before, Vec::new());
     loop {

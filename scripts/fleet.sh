@@ -16,6 +16,8 @@
 #       # release against it beside the new ones (docs/deployment.md, "Upgrades")
 #   FLEET_PROFILE=debug FLEET_FLOWS=150 scripts/fleet.sh   # the test builds (scripts/test.sh runs
 #                                                          # this on PostgreSQL)
+#   FLEET_WISE_LIMITS=1 FLEET_DUE_LINKS=100000 FLEET_RATE=2 FLEET_FLOWS=600 FLEET_RESTART=0 \
+#       scripts/fleet.sh   # the budget: a backlog of due links and customers (scripts/bench-budget.sh)
 #
 # Every instance shares one Wise call budget through the database (docs/wise-budget.md). The
 # flows here measure wiselink, so the budget is raised past Wise's limits unless FLEET_WISE_LIMITS=1
@@ -34,13 +36,16 @@ first_port=18490
 
 command -v haproxy >/dev/null || { echo "haproxy is missing: install Debian's haproxy package" >&2; exit 1; }
 target="$(scripts/target-dir.sh)"
+due_links="${FLEET_DUE_LINKS:-0}"
+benches=(--bench flows)
+[ "$due_links" -gt 0 ] && benches+=(--bench refresher)
 if [ "${FLEET_PROFILE:-release}" = debug ]; then
     cargo build --quiet --bin wiselink
-    cargo test --bench flows --no-run --quiet 2>/dev/null || cargo test --bench flows --no-run
+    cargo test "${benches[@]}" --no-run --quiet 2>/dev/null || cargo test "${benches[@]}" --no-run
     profile_dir="$target/debug"
 else
     cargo build --release --quiet --bin wiselink
-    cargo bench --bench flows --no-run --quiet 2>/dev/null || cargo bench --bench flows --no-run
+    cargo bench "${benches[@]}" --no-run --quiet 2>/dev/null || cargo bench "${benches[@]}" --no-run
     profile_dir="$target/release"
 fi
 bin="${FLEET_BIN:-$profile_dir/wiselink}"
@@ -97,6 +102,14 @@ sim_args=(sim --port "$sim_port")
 [ "${FLEET_WISE_LIMITS:-0}" = 1 ] && sim_args+=(--wise-rate-limits)
 "$bin" "${sim_args[@]}" >"$work/sim.log" 2>&1 &
 other_pids+=($!)
+if [ "$due_links" -gt 0 ]; then
+    # A backlog: this many active links whose tokens are all due, for the instances' refreshers.
+    for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$sim_port/__sim/mailbox" && break; sleep 0.1; done
+    seeder=$(ls -t "$profile_dir"/deps/refresher-* | grep -v '\.d$' | head -n 1)
+    BENCH_SEED_ONLY=1 BENCH_LINKS="$due_links" BENCH_SIM="http://127.0.0.1:$sim_port" \
+        BENCH_DATABASE_URL="$WISELINK__DATABASE__URL" "$seeder" | sed 's/^/  /'
+    export WISELINK__TOKENS__REFRESH_INTERVAL_SECS=1
+fi
 
 start_instance() {
     local i=$1 serve_bin="$bin"
@@ -184,6 +197,17 @@ print(" ".join(f"{r[1]}={r[7]}" for r in rows if r[0] == "wiselink" and r[1].sta
 PY
 }
 echo "  requests per instance (HAProxy): $(spread)"
+if [ "${FLEET_WISE_LIMITS:-0}" = 1 ]; then
+    instance_urls=()
+    for i in $(seq 0 $((instances - 1))); do instance_urls+=("http://127.0.0.1:$((first_port + i))"); done
+    scripts/budget-report.py "http://127.0.0.1:$sim_port" "${instance_urls[@]}"
+fi
+if [ "$due_links" -gt 0 ]; then
+    psql -At -F ' ' "${pg_admin%/*}/$db" -c "SELECT count(*) FILTER (WHERE refreshed_at IS NOT NULL), count(*) FILTER (WHERE refresh_generation > 2), count(*) FILTER (WHERE refresh_due_at <= now() AT TIME ZONE 'UTC') FROM link_tokens" |
+        while read -r refreshed twice due; do
+            echo "  refreshed: $refreshed links, $twice more than once; still due: $due"
+        done
+fi
 
 if [ "$restart" = 1 ]; then
     echo "== rolling restart: SIGTERM one instance at a time while flows run =="

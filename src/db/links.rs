@@ -36,7 +36,7 @@ pub use queue::{
     queue, queue_counts,
 };
 pub use recovery::{claim, stale_in_flight};
-pub use refresh::{Settlement, TokenHealth, claim_due, claim_one, settle, token_health};
+pub use refresh::{Settlement, TokenHealth, claim_due, claim_one, release, settle, token_health};
 pub use row::{LinkChanges, LinkRow, NewLink, OwnChanges, ReviewChanges, TokenChanges, linked};
 pub use sealed::{SealedColumn, replace_sealed};
 pub use transition::{Pin, Refused, SpentCode, Subject, Transition, apply, apply_all, insert};

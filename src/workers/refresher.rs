@@ -32,9 +32,9 @@ pub async fn run(links: Arc<LinkService>, refresher: Refresher, mut stop: Stop) 
         }
         // A full batch: more may be due.
         while !stop.requested()
-            && run_once(&links, refresher).await as i64 >= links.refresh_batch(refresher.batch)
-        {
-        }
+            && pass(&links, refresher, Some(&stop)).await as i64
+                >= links.refresh_batch(refresher.batch)
+        {}
     }
 }
 
@@ -42,10 +42,16 @@ pub async fn run(links: Arc<LinkService>, refresher: Refresher, mut stop: Stop) 
 /// many in a few seconds) and renews them, `concurrency` at a time, as background work. Returns how
 /// many it claimed.
 pub async fn run_once(links: &LinkService, refresher: Refresher) -> usize {
-    crate::wise::budget::background(renew_batch(links, refresher)).await
+    pass(links, refresher, None).await
 }
 
-async fn renew_batch(links: &LinkService, refresher: Refresher) -> usize {
+/// One batch; once `stop` is asked for, the links not yet started are given back (their leases
+/// freed for any instance, nothing in doubt) instead of waiting for room in the budget.
+async fn pass(links: &LinkService, refresher: Refresher, stop: Option<&Stop>) -> usize {
+    crate::wise::budget::background(renew_batch(links, refresher, stop)).await
+}
+
+async fn renew_batch(links: &LinkService, refresher: Refresher, stop: Option<&Stop>) -> usize {
     let batch = links.refresh_batch(refresher.batch);
     let claimed = match links.claim_due(batch).await {
         Ok(claimed) => claimed,
@@ -55,8 +61,14 @@ async fn renew_batch(links: &LinkService, refresher: Refresher) -> usize {
         }
     };
     let n = claimed.len();
+    let unstarted = std::sync::Mutex::new(Vec::new());
     futures_util::stream::iter(claimed)
-        .for_each_concurrent(refresher.concurrency, |link| async move {
+        .for_each_concurrent(refresher.concurrency, |link| async {
+            if stop.is_some_and(Stop::requested) {
+                let mut unstarted = unstarted.lock().unwrap_or_else(|e| e.into_inner());
+                unstarted.push((link.id.clone(), link.refresh_generation));
+                return;
+            }
             let id = link.id.clone();
             match links.renew(link).await {
                 Ok(renewal) => {
@@ -69,5 +81,15 @@ async fn renew_batch(links: &LinkService, refresher: Refresher) -> usize {
             }
         })
         .await;
+    let unstarted = unstarted.into_inner().unwrap_or_else(|e| e.into_inner());
+    if !unstarted.is_empty() {
+        let count = unstarted.len();
+        match links.release_leases(unstarted).await {
+            Ok(released) => tracing::info!(released, "stopping: refresh leases given back"),
+            Err(e) => {
+                tracing::warn!(error = %e, count, "stopping: cannot give back refresh leases; they will lapse");
+            }
+        }
+    }
     n
 }

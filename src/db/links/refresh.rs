@@ -164,6 +164,22 @@ fn take_leases(
         .load::<LinkRow>(conn)?)
 }
 
+/// Gives back the leases of `claimed` links (each at the generation it was claimed at) whose
+/// refresh was never sent: a stopping worker's. They are free for any instance at once, and
+/// nothing is in doubt. A lease that passed to someone else meanwhile is left alone.
+pub fn release(conn: &mut DbConnection, claimed: &[(LinkId, i64)]) -> Result<usize, DbError> {
+    Ok(conn.write_transaction(|c| {
+        claimed.iter().try_fold(0, |n, (id, generation)| {
+            diesel::update(link_tokens::table)
+                .filter(link_tokens::link_id.eq(id))
+                .filter(link_tokens::refresh_generation.eq(generation))
+                .set(link_tokens::refresh_leased_until.eq(None::<NaiveDateTime>))
+                .execute(c)
+                .map(|one| n + one)
+        })
+    })?)
+}
+
 /// What a refresh found, to write under the lease of `generation`.
 pub struct Settlement {
     pub id: LinkId,

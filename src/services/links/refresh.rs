@@ -23,7 +23,7 @@
 
 use super::{AccessToken, LinkError, LinkService};
 use crate::db::links::{self, LinkRow, SealedColumn, TokenChanges, Transition};
-use crate::domain::{LinkEvent, LinkOrigin, LinkState};
+use crate::domain::{LinkEvent, LinkId, LinkOrigin, LinkState};
 use crate::wise::{UserTokens, WiseError};
 use chrono::NaiveDateTime;
 
@@ -88,6 +88,15 @@ impl LinkService {
         Ok(self
             .db
             .run(move |conn| links::claim_due(conn, now, lease_until, batch))
+            .await?)
+    }
+
+    /// Gives back the leases of claimed links whose refresh was not started (the refresher is
+    /// stopping), each at the generation it was claimed at.
+    pub async fn release_leases(&self, claimed: Vec<(LinkId, i64)>) -> Result<usize, LinkError> {
+        Ok(self
+            .db
+            .run(move |conn| links::release(conn, &claimed))
             .await?)
     }
 

@@ -68,7 +68,7 @@ async fn past_the_limits_wise_answers_429_with_retry_after_and_processes_nothing
         .unwrap();
     assert_eq!(
         read,
-        json!({"per_second": 5, "per_minute": 8, "refused": 3})
+        json!({"per_second": 5, "per_minute": 8, "admitted": 8, "refused": 3, "busiest_second": 5, "busiest_minute": 8})
     );
     let calls: Vec<Value> = sim
         .control(Method::GET, "/__sim/calls", None)

@@ -99,3 +99,69 @@ async fn two_instances_refreshing_the_same_links_refresh_each_once_per_window() 
         }
     }
 }
+
+/// A stopping instance's refresher finishes the refreshes it started and gives back the leases of
+/// the links it claimed but had not started: no link waits for a lease to lapse, and none is put
+/// in doubt.
+#[tokio::test]
+async fn a_stopping_refresher_gives_back_the_links_it_had_not_started() {
+    let app = spawn_app().await;
+    for i in 0..8 {
+        active_link(&app, &format!("rf-stop-{i}")).await;
+    }
+    // Background work may send two calls a second: a batch of ten takes five seconds.
+    let app = app
+        .restart_with(&[
+            ("WISELINK__WISE__BUDGET__PER_SECOND", "4"),
+            ("WISELINK__WISE__BUDGET__PER_MINUTE", "240"),
+            ("WISELINK__WISE__BUDGET__MARGIN_PERCENT", "0"),
+            ("WISELINK__WISE__BUDGET__CUSTOMER_RESERVE_PERCENT", "50"),
+            ("WISELINK__TOKENS__REFRESH_INTERVAL_SECS", "3600"),
+        ])
+        .await;
+    app.advance(chrono::Duration::hours(7));
+    let mut workers = wiselink::workers::Workers::new(std::time::Duration::from_secs(1));
+    let links = app.links.clone();
+    let one_at_a_time = wiselink::workers::refresher::Refresher {
+        every: std::time::Duration::from_millis(10),
+        batch: 200,
+        concurrency: 1,
+    };
+    workers.spawn("refresher", move |stop| {
+        wiselink::workers::refresher::run(links.clone(), one_at_a_time, stop)
+    });
+    let started = std::time::Instant::now();
+    while refreshes(&app).await.is_empty() {
+        assert!(started.elapsed().as_secs() < 10, "no refresh began");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let held = app
+        .count("SELECT COUNT(*) AS n FROM link_tokens WHERE refresh_leased_until IS NOT NULL")
+        .await;
+    assert!(held >= 4, "the batch holds its leases: {held}");
+
+    let stopping = std::time::Instant::now();
+    workers.stop().await;
+    assert!(
+        stopping.elapsed().as_secs_f64() < 2.0,
+        "stopped after the refresh in progress, in {:?}",
+        stopping.elapsed()
+    );
+    let refreshed = refreshes(&app).await.len() as i64;
+    assert!(refreshed < 8, "stopped before the batch ended: {refreshed}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM link_tokens WHERE refresh_leased_until IS NOT NULL")
+            .await,
+        0,
+        "no lease left held"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM link_tokens WHERE refresh_in_doubt_at IS NOT NULL")
+            .await,
+        0,
+        "nothing in doubt"
+    );
+    // Another pass (any instance) takes the rest up at once.
+    let rest = run_once(&app.links, pass()).await as i64;
+    assert_eq!(rest, 8 - refreshed);
+}

@@ -44,6 +44,11 @@ pub struct Limiter {
     admitted: VecDeque<Instant>,
     /// Requests refused since the limits were set.
     pub refused: u64,
+    /// Requests admitted since the limits were set.
+    pub admitted_total: u64,
+    /// The most requests admitted in any one second, and in any one minute (sliding windows).
+    pub busiest_second: u32,
+    pub busiest_minute: u32,
 }
 
 impl Limiter {
@@ -52,6 +57,9 @@ impl Limiter {
             limits,
             admitted: VecDeque::new(),
             refused: 0,
+            admitted_total: 0,
+            busiest_second: 0,
+            busiest_minute: 0,
         }
     }
 
@@ -81,6 +89,10 @@ impl Limiter {
         match frees_at {
             None => {
                 self.admitted.push_back(now);
+                self.admitted_total += 1;
+                let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                self.busiest_second = self.busiest_second.max(count(in_last_second + 1));
+                self.busiest_minute = self.busiest_minute.max(count(self.admitted.len()));
                 Ok(())
             }
             Some(at) => {
@@ -118,5 +130,7 @@ mod tests {
         assert_eq!(limiter.admit(start + Duration::from_secs(59)), Err(1));
         assert_eq!(limiter.admit(start + Duration::from_secs(60)), Ok(()));
         assert_eq!(limiter.refused, 3);
+        assert_eq!(limiter.admitted_total, 6);
+        assert_eq!((limiter.busiest_second, limiter.busiest_minute), (3, 5));
     }
 }
