@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A fleet on loopback: the Wise simulator, one PostgreSQL database, FLEET_INSTANCES `wiselink
 # serve` processes (3) and HAProxy (Debian's package) in front of them, health-checking /readyz.
-# Runs complete email-code flows through the proxy, then a rolling restart under load: each
-# instance in turn gets SIGTERM while flows run, finishes what it was serving, and comes back;
-# the driver is a client that retries a call with no answer (or 502/503/504) with the same
-# Idempotency-Key. Exits non-zero if any flow failed.
+# Runs complete email-code flows through the proxy, then access-token calls for those links spread
+# over the instances while each link needs a refresh (scripts/fleet-tokens.py), then a rolling
+# restart under load: each instance in turn gets SIGTERM while flows run, finishes what it was
+# serving, and comes back; the driver is a client that retries a call with no answer (or
+# 502/503/504) with the same Idempotency-Key. Exits non-zero if any flow or token check failed.
 #
 #   scripts/fleet.sh                          # 3 instances: 600 flows, then 600 during the restart
 #   FLEET_INSTANCES=1 FLEET_RESTART=0 scripts/fleet.sh    # one instance behind the proxy
@@ -197,7 +198,12 @@ print(" ".join(f"{r[1]}={r[7]}" for r in rows if r[0] == "wiselink" and r[1].sta
 PY
 }
 echo "  requests per instance (HAProxy): $(spread)"
-if [ "${FLEET_WISE_LIMITS:-0}" = 1 ]; then
+if [ "${FLEET_WISE_LIMITS:-0}" != 1 ]; then
+    # Access tokens for the links the flows made, asked for through the proxy while every one of
+    # them needs a refresh first. (Not under Wise's limits: checking each token at Wise costs a call.)
+    scripts/fleet-tokens.py "http://127.0.0.1:$proxy_port" "http://127.0.0.1:$sim_port" "$key" \
+        "${pg_admin%/*}/$db"
+else
     instance_urls=()
     for i in $(seq 0 $((instances - 1))); do instance_urls+=("http://127.0.0.1:$((first_port + i))"); done
     scripts/budget-report.py "http://127.0.0.1:$sim_port" "${instance_urls[@]}"
