@@ -168,7 +168,7 @@ fn serve(bin: &str, database_url: &str, sim: &str, port: &str) -> Child {
 async fn main() {
     let sim = env("BENCH_SIM", "http://127.0.0.1:18393");
     let database_url = std::env::var("BENCH_DATABASE_URL").expect("BENCH_DATABASE_URL");
-    let bin = std::env::var("BENCH_SERVE_BIN").expect("BENCH_SERVE_BIN");
+    let bin = env("BENCH_SERVE_BIN", "");
     let n: usize = env("BENCH_LINKS", "100000").parse().expect("BENCH_LINKS");
     let checks: usize = env("BENCH_CHECKS", "1000").parse().expect("BENCH_CHECKS");
     let port = env("BENCH_PORT", "18392");
@@ -212,6 +212,7 @@ async fn main() {
     }
     let key = wiselink::services::api_keys::create(&mut conn, "bench", now()).expect("api key");
 
+    assert!(!bin.is_empty(), "BENCH_SERVE_BIN names the wiselink binary");
     let mut child = serve(&bin, &database_url, &sim, &port);
     let base = format!("http://127.0.0.1:{port}");
     while http.get(format!("{base}/healthz")).send().await.is_err() {

@@ -209,9 +209,17 @@ else
     scripts/budget-report.py "http://127.0.0.1:$sim_port" "${instance_urls[@]}"
 fi
 if [ "$due_links" -gt 0 ]; then
-    psql -At -F ' ' "${pg_admin%/*}/$db" -c "SELECT count(*) FILTER (WHERE refreshed_at IS NOT NULL), count(*) FILTER (WHERE refresh_generation > 2), count(*) FILTER (WHERE refresh_due_at <= now() AT TIME ZONE 'UTC') FROM link_tokens" |
-        while read -r refreshed twice due; do
-            echo "  refreshed: $refreshed links, $twice more than once; still due: $due"
+    # Each refreshed link needs one refresh grant: more grants than links means a link was
+    # refreshed twice. (A refresh put back for want of room in the budget sent nothing.)
+    grants=$(curl -fs "http://127.0.0.1:$sim_port/__sim/calls" | python3 -c '
+import json, sys
+calls = json.load(sys.stdin)
+ok = [c for c in calls if c["path"] == "/oauth/token" and c["status"] == 200
+      and (c.get("body") or {}).get("grant_type") == "refresh_token"]
+print(len(ok) if len(calls) < 10000 else "unknown (the call log is full)")')
+    psql -At -F ' ' "${pg_admin%/*}/$db" -c "SELECT count(*) FILTER (WHERE refreshed_at IS NOT NULL), count(*) FILTER (WHERE refresh_due_at <= now() AT TIME ZONE 'UTC') FROM link_tokens" |
+        while read -r refreshed due; do
+            echo "  refreshed: $refreshed links, with $grants refresh grants Wise answered; still due: $due"
         done
 fi
 
