@@ -6,6 +6,18 @@ use crate::helpers::{json, problem, spawn_app_with};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+/// 429 `rate_limited`, to retry within the minute.
+async fn ip_limited(r: reqwest::Response) {
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(problem(r).await["code"], "rate_limited");
+}
+
 #[tokio::test]
 async fn session_callers_are_limited_per_ip_and_the_partner_is_not() {
     let app =
@@ -19,15 +31,7 @@ async fn session_callers_are_limited_per_ip_and_the_partner_is_not() {
             "malformed, yet counted"
         );
     }
-    let r = submit(&app, &id, &session, "ABC123").await;
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry_after: u64 = r.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&retry_after), "{retry_after}");
-    assert_eq!(problem(r).await["code"], "rate_limited");
+    ip_limited(submit(&app, &id, &session, "ABC123").await).await;
     let resend = app
         .client
         .post(app.url(&format!("/v1/links/{id}/resend")))
@@ -162,14 +166,7 @@ async fn the_per_ip_limit_holds_across_the_instances_on_one_database() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
     for instance in every().take(1 + instances.len()) {
-        let r = submit(instance, &id, &session, "no!").await;
-        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-        let retry_after: u64 = r.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!((1..=60).contains(&retry_after), "{retry_after}");
+        ip_limited(submit(instance, &id, &session, "no!").await).await;
     }
     // The window ends for the whole fleet at once.
     app.advance(chrono::Duration::seconds(61));
