@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Checks the files an operator deploys (deploy/): HAProxy's configuration with `haproxy -c` and
-# the systemd units with `systemd-analyze verify`, each with this machine's paths put in for the
-# certificate, the admin socket and the binary.
+# Checks the files an operator deploys (deploy/): HAProxy's configurations with `haproxy -c`, the
+# systemd units with `systemd-analyze verify` (each with this machine's paths put in for the
+# certificate, the admin socket and the binary), and the compose file with `podman-compose config`
+# when it is installed. (The image itself is built and run by scripts/check-image.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -16,6 +17,17 @@ if command -v haproxy >/dev/null && command -v openssl >/dev/null; then
         deploy/haproxy/wiselink.cfg >"$work/haproxy.cfg"
     haproxy -c -q -f "$work/haproxy.cfg"
     echo "deploy/haproxy/wiselink.cfg: valid"
+    # The compose fleet's instances are named through its network's DNS, unknown here: the
+    # warnings that they do not resolve are expected, an error is not.
+    haproxy -c -q -f deploy/compose/haproxy.cfg >/dev/null 2>&1 || haproxy -c -f deploy/compose/haproxy.cfg
+    echo "deploy/compose/haproxy.cfg: valid"
+fi
+
+if command -v podman-compose >/dev/null; then
+    cp deploy/compose/wiselink.env.example "$work/wiselink.env"
+    cp deploy/compose/compose.yaml deploy/compose/haproxy.cfg "$work/"
+    (cd "$work" && podman-compose -f compose.yaml config >/dev/null)
+    echo "deploy/compose/compose.yaml: valid"
 fi
 
 if command -v systemd-analyze >/dev/null; then
