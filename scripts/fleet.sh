@@ -15,6 +15,8 @@
 #   FLEET_PREVIOUS_BIN=/path/to/previous/wiselink FLEET_RESTART=0 scripts/fleet.sh
 #       # an upgrade half done: this build migrates the schema, instance 0 runs the previous
 #       # release against it beside the new ones (docs/deployment.md, "Upgrades")
+#   FLEET_IMAGE=localhost/wiselink:latest scripts/fleet.sh  # the instances are the container image
+#                                  # (deploy/container/build.sh), run with podman on the host network
 #   FLEET_PROFILE=debug FLEET_FLOWS=150 scripts/fleet.sh   # the test builds (scripts/test.sh runs
 #                                                          # this on PostgreSQL)
 #   FLEET_WISE_LIMITS=1 FLEET_DUE_LINKS=100000 FLEET_RATE=2 FLEET_FLOWS=600 FLEET_RESTART=0 \
@@ -66,6 +68,9 @@ other_pids=()
 cleanup() {
     for p in "${serve_pids[@]}" "${other_pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    if [ -n "${FLEET_IMAGE:-}" ]; then
+        podman ps -aq --filter "name=wiselink-fleet-$$-" | xargs -r podman rm -f -t 0 >/dev/null 2>&1 || true
+    fi
     psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" 2>/dev/null || true
     rm -rf "$work"
 }
@@ -115,7 +120,18 @@ fi
 start_instance() {
     local i=$1 serve_bin="$bin"
     if [ "$i" = 0 ] && [ -n "${FLEET_PREVIOUS_BIN:-}" ]; then serve_bin="$FLEET_PREVIOUS_BIN"; fi
-    WISELINK__SERVER__PORT=$((first_port + i)) "$serve_bin" serve >>"$work/serve-$i.log" 2>&1 &
+    if [ -n "${FLEET_IMAGE:-}" ]; then
+        # The image, in the foreground of its podman process: SIGTERM to that process reaches
+        # the instance (podman passes signals on). Limits and runtime as in scripts/check-image.sh.
+        local envs=() name
+        for name in $(compgen -e | grep '^WISELINK__'); do envs+=(--env "$name"); done
+        WISELINK__SERVER__PORT=$((first_port + i)) podman --runtime "${PODMAN_RUNTIME:-runc}" run --rm \
+            --name "wiselink-fleet-$$-$i" --network host --ulimit nofile=16384:16384 \
+            --ulimit nproc=4096:4096 --env WISELINK_ENV=local "${envs[@]}" \
+            --env WISELINK__SERVER__PORT "$FLEET_IMAGE" serve >>"$work/serve-$i.log" 2>&1 &
+    else
+        WISELINK__SERVER__PORT=$((first_port + i)) "$serve_bin" serve >>"$work/serve-$i.log" 2>&1 &
+    fi
     serve_pids[i]=$!
 }
 
@@ -167,7 +183,10 @@ drive() {
         --flows "$1" --concurrency "$concurrency" --retries 20 ${FLEET_RATE:+--rate "$FLEET_RATE"}
 }
 
-rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+rss_mb() {
+    if [ -n "${FLEET_IMAGE:-}" ]; then echo "-"; return; fi   # the pid is podman's, not the instance's
+    awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"
+}
 rss_all() {
     local out="" i
     for i in $(seq 0 $((instances - 1))); do out+="$(rss_mb "${serve_pids[i]}") "; done
