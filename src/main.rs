@@ -27,24 +27,25 @@ fn main() -> ExitCode {
     }
     let settings = match Settings::load(&sources) {
         Ok(s) => s,
-        Err(problems) => {
-            eprintln!("{problems}");
-            return ExitCode::from(2);
-        }
+        Err(problems) => return refuse(&problems.to_string()),
     };
     if let Command::Demo(args) = command {
         return match wiselink::commands::demo::settings(&sources, &settings, &args) {
             Ok(demo) => {
-                telemetry::init(&demo.log);
+                let _traces = match telemetry::init(&demo.log, &demo.traces) {
+                    Ok(traces) => traces,
+                    Err(e) => return refuse(&e),
+                };
                 exit_code(run_async(wiselink::commands::demo::run(demo, args)))
             }
-            Err(refusal) => {
-                eprintln!("{refusal}");
-                ExitCode::from(2)
-            }
+            Err(refusal) => refuse(&refusal.to_string()),
         };
     }
-    telemetry::init(&settings.log);
+    // Kept to the end of `main`: dropping it sends the spans still queued.
+    let _traces = match telemetry::init(&settings.log, &settings.traces) {
+        Ok(traces) => traces,
+        Err(e) => return refuse(&e),
+    };
     let result = match command {
         Command::Serve(_) => run_async(commands::serve(settings)),
         Command::Demo(_) => unreachable!("handled above"),
@@ -90,4 +91,10 @@ fn exit_code(result: anyhow::Result<()>) -> ExitCode {
 
 fn run_async(fut: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(fut)
+}
+
+/// Start-up refused for a reason the operator must fix: the reason on stderr, exit status 2.
+fn refuse(reason: &str) -> ExitCode {
+    eprintln!("{reason}");
+    ExitCode::from(2)
 }

@@ -15,6 +15,7 @@ mod runtime;
 mod server;
 mod staff;
 mod tokens;
+mod traces;
 mod webhooks;
 mod wise;
 mod wise_webhooks;
@@ -32,6 +33,7 @@ pub use runtime::{AuthSettings, IdempotencySettings, WorkerSettings};
 pub use server::{LogFormat, LogSettings, ServerSettings};
 pub use staff::StaffSettings;
 pub use tokens::TokenSettings;
+pub use traces::TraceSettings;
 pub use webhooks::{MAX_ROTATION_OVERLAP_SECS, WebhookSettings};
 pub use wise::{DEV_CLIENT_SECRET, SimulatorSettings, WiseSettings};
 pub use wise_webhooks::{SIMULATOR_KEY, WiseWebhookSettings};
@@ -48,6 +50,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub log: LogSettings,
+    pub traces: TraceSettings,
     pub wise: WiseSettings,
     pub simulator: SimulatorSettings,
     pub crypto: CryptoSettings,
@@ -168,6 +171,7 @@ impl Settings {
         self.server.problems(environment, &mut out);
         self.database.problems(&mut out);
         self.log.problems(&mut out);
+        self.traces.problems(&mut out);
         wise::problems(&self.wise, environment, &mut out);
         self.crypto.problems(environment, &mut out);
         self.workers.problems(&mut out);

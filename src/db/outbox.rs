@@ -40,13 +40,15 @@ pub struct NewMessage {
     pub recipient: String,
     /// The rendered message, sealed with the key ring (AAD: outbox, payload, message id).
     pub payload: Vec<u8>,
+    /// The span that queued it ([`crate::telemetry::current_traceparent`]).
+    pub traceparent: Option<String>,
 }
 
 /// The status of a message waiting to be delivered.
 pub const PENDING: &str = "pending";
 
 /// The columns of a queued message, in [`Insert`]'s field order, for hand-built statements.
-pub const NEW_MESSAGE_COLUMNS: [&str; 9] = {
+pub const NEW_MESSAGE_COLUMNS: [&str; 10] = {
     use diesel::Column;
     [
         outbox::message_id::NAME,
@@ -58,6 +60,7 @@ pub const NEW_MESSAGE_COLUMNS: [&str; 9] = {
         outbox::attempts::NAME,
         outbox::next_attempt_at::NAME,
         outbox::created_at::NAME,
+        outbox::traceparent::NAME,
     ]
 };
 
@@ -74,6 +77,7 @@ struct Insert<'a> {
     attempts: i32,
     next_attempt_at: NaiveDateTime,
     created_at: NaiveDateTime,
+    traceparent: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -92,6 +96,7 @@ pub struct OutboxRow {
     pub transport: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    pub traceparent: Option<String>,
 }
 
 /// Queues messages; call inside the transaction of the change they belong to.
@@ -112,6 +117,7 @@ pub fn enqueue<'m>(
                 attempts: 0,
                 next_attempt_at: now,
                 created_at: now,
+                traceparent: m.traceparent.as_deref(),
             })
             .execute(conn)?;
     }

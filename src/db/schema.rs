@@ -147,6 +147,7 @@ diesel::table! {
         transport -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        traceparent -> Nullable<Text>,
     }
 }
 
@@ -198,6 +199,7 @@ diesel::table! {
         reason -> Text,
         created_at -> Timestamp,
         feed_seq -> Nullable<BigInt>,
+        traceparent -> Nullable<Text>,
     }
 }
 

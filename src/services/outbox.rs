@@ -33,6 +33,7 @@ pub fn prepare(
         kind,
         recipient: recipient.to_owned(),
         payload,
+        traceparent: crate::telemetry::current_traceparent(),
     })
 }
 

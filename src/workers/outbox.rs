@@ -18,6 +18,7 @@ use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, SystemTime};
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 /// Messages leased per pass, all sent at once: a pass takes at most one (bounded) send, well
 /// inside the lease, so a delivered message is marked sent before anyone could take it over.
@@ -93,10 +94,36 @@ pub async fn run_once(relay: &Relay) -> usize {
     tried
 }
 
-/// Sends one message. Returns its id when it was delivered (recorded with the rest of the batch);
-/// a failure is recorded here.
-#[tracing::instrument(name = "outbox.deliver", skip_all, fields(outbox.id = row.id, outbox.kind = %row.kind, outbox.attempt = row.attempts))]
+/// Sends one message, in a span that continues the trace of whatever queued it. Returns its id
+/// when it was delivered (recorded with the rest of the batch); a failure is recorded here.
 async fn deliver(relay: &Relay, row: outbox::OutboxRow) -> Option<i64> {
+    let span = tracing::info_span!(
+        "outbox.deliver",
+        otel.kind = "producer",
+        otel.status_code = tracing::field::Empty,
+        outbox.id = row.id,
+        outbox.kind = %row.kind,
+        outbox.attempt = row.attempts,
+        link.id = row.link_id.as_deref(),
+        outcome = tracing::field::Empty,
+    );
+    crate::telemetry::continue_trace(&span, row.traceparent.as_deref());
+    let sent = send(relay, row).instrument(span.clone()).await;
+    span.record(
+        "outcome",
+        if sent.is_some() {
+            "delivered"
+        } else {
+            "not_delivered"
+        },
+    );
+    if sent.is_none() {
+        span.record("otel.status_code", "error");
+    }
+    sent
+}
+
+async fn send(relay: &Relay, row: outbox::OutboxRow) -> Option<i64> {
     let id = row.id;
     let settings = &relay.settings;
     // The transport's timeout applies per SMTP command; this bounds the whole conversation.

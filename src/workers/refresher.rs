@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 use rand::Rng;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// How the refresher runs (`[tokens]`).
 #[derive(Debug, Clone, Copy)]
@@ -70,11 +71,21 @@ async fn renew_batch(links: &LinkService, refresher: Refresher, stop: Option<&St
                 return;
             }
             let id = link.id.clone();
-            match links.renew(link).await {
+            // Each refresh is a trace of its own: the Wise calls it makes are its children.
+            let span = tracing::info_span!(
+                "token.refresh",
+                otel.status_code = tracing::field::Empty,
+                link.id = %id,
+                outcome = tracing::field::Empty,
+            );
+            match links.renew(link).instrument(span.clone()).await {
                 Ok(renewal) => {
+                    span.record("outcome", renewal.outcome());
                     metrics::counter!("wiselink_token_refreshes_total", "outcome" => renewal.outcome(), "via" => "refresher").increment(1);
                 }
                 Err(e) => {
+                    span.record("outcome", "error");
+                    span.record("otel.status_code", "error");
                     metrics::counter!("wiselink_token_refreshes_total", "outcome" => "error", "via" => "refresher").increment(1);
                     tracing::warn!(link.id = %id, error = %e, "refresh failed unexpectedly; the lease will lapse and the link be tried again");
                 }

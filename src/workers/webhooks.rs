@@ -29,6 +29,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
+use tracing::Instrument;
 use url::Host;
 
 /// At most this much of a receiver's answer is kept in the delivery log.
@@ -148,9 +149,30 @@ pub async fn run_once(deliverer: &Deliverer) -> usize {
     tried
 }
 
-/// Attempts one delivery and decides what follows from it.
-#[tracing::instrument(name = "webhook.deliver", skip_all, fields(webhook.endpoint = %claimed.endpoint.id, event.id = %claimed.event.event_id, webhook.attempt = claimed.attempts))]
+/// Attempts one delivery, in a span that continues the trace that published the event.
 async fn attempt_one(deliverer: &Deliverer, claimed: Claimed) -> Outcome {
+    let span = tracing::info_span!(
+        "webhook.deliver",
+        otel.kind = "producer",
+        otel.status_code = tracing::field::Empty,
+        webhook.endpoint = %claimed.endpoint.id,
+        event.id = %claimed.event.event_id,
+        event.type = %claimed.event.event_type,
+        webhook.attempt = claimed.attempts,
+        link.id = %claimed.event.link_id,
+        outcome = tracing::field::Empty,
+    );
+    crate::telemetry::continue_trace(&span, claimed.traceparent.as_deref());
+    let outcome = decide(deliverer, claimed).instrument(span.clone()).await;
+    span.record("outcome", outcome.next.as_str());
+    if outcome.next != Next::Delivered {
+        span.record("otel.status_code", "error");
+    }
+    outcome
+}
+
+/// Attempts one delivery and decides what follows from it.
+async fn decide(deliverer: &Deliverer, claimed: Claimed) -> Outcome {
     let attempt = attempt(deliverer, &claimed).await;
     let delivered = attempt.status_code.is_some_and(|s| (200..300).contains(&s));
     let next = if delivered {
@@ -161,12 +183,7 @@ async fn attempt_one(deliverer: &Deliverer, claimed: Claimed) -> Outcome {
             None => Next::GiveUp,
         }
     };
-    let outcome = match next {
-        Next::Delivered => "delivered",
-        Next::RetryAt(_) => "retry",
-        Next::GiveUp => "failed",
-    };
-    metrics::counter!("wiselink_webhook_deliveries_total", "outcome" => outcome).increment(1);
+    metrics::counter!("wiselink_webhook_deliveries_total", "outcome" => next.as_str()).increment(1);
     match next {
         Next::Delivered => tracing::info!(latency_ms = attempt.latency_ms, "webhook delivered"),
         Next::RetryAt(at) => tracing::warn!(

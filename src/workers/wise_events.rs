@@ -11,6 +11,7 @@ use chrono::Duration;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 const BATCH: i64 = 100;
 /// How often applied deliveries past their retention are deleted.
@@ -57,16 +58,26 @@ async fn apply_pending(applier: &Applier) -> usize {
     for delivery in pending {
         let id = delivery.delivery_id.clone();
         let event_type = delivery.event_type.clone();
+        let span = tracing::info_span!(
+            "wise_event.apply",
+            otel.status_code = tracing::field::Empty,
+            wise.delivery_id = %id,
+            wise.event_type = %event_type,
+            outcome = tracing::field::Empty,
+        );
         match applier
             .links
             .apply_wise_delivery(delivery, applier.settings.withdraw_only_days)
+            .instrument(span.clone())
             .await
         {
             Ok(outcome) => {
+                span.record("outcome", outcome);
                 metrics::counter!("wiselink_wise_events_total", "type" => event_type, "outcome" => outcome).increment(1);
                 tracing::info!(wise.delivery_id = %id, outcome, "Wise event applied");
             }
             Err(e) => {
+                span.record("otel.status_code", "error");
                 // Left unapplied: the next pass tries it again.
                 tracing::warn!(wise.delivery_id = %id, error = %e, "cannot apply a Wise event yet");
             }

@@ -83,6 +83,7 @@ pub async fn intercept(
         status: res.status().as_u16(),
         at: sim.clock.now_utc(),
         body: parse_body(&content_type, &body),
+        trace_id,
     };
     sim.lock().control.record(call);
     if let Some(ms) = fault.as_ref().and_then(|f| f.answer_latency_ms) {

@@ -1,5 +1,6 @@
 mod http_client;
 mod io;
+mod span;
 
 use super::budget::{self, Budget, CallClass, MemoryStore, SlotStore};
 use super::deadline;
@@ -13,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
+use tracing::Instrument;
 
 /// The least time worth starting an attempt with: less, and the call is not sent at all.
 const MIN_ATTEMPT: Duration = Duration::from_millis(100);
@@ -137,10 +139,18 @@ impl WiseClient {
                     operation: req.operation,
                 });
             }
-            self.admit(req.operation, left).await?;
-            let outcome = self
-                .attempt(&req, &correlation_id, deadline::remaining())
-                .await;
+            let span = span::attempt_span(&req, attempt, budget::current_class());
+            let outcome = async {
+                self.admit(req.operation, left).await?;
+                self.attempt(&req, &correlation_id, deadline::remaining())
+                    .await
+            }
+            .instrument(span.clone())
+            .await;
+            span::record_outcome(&span, &outcome);
+            if let Err(WiseError::Throttled { .. }) = outcome {
+                return outcome;
+            }
             if let Err(WiseError::Api(e)) = &outcome
                 && e.status == 429
             {
@@ -246,20 +256,13 @@ impl WiseClient {
             transport(e)
         })?;
         let status = response.status;
-        count_call(
-            req.operation,
-            match status.as_u16() {
-                200..=299 => "ok",
-                429 => "rate_limited",
-                400..=499 => "refused",
-                _ => "server_error",
-            },
-        );
+        count_call(req.operation, span::status_outcome(status.as_u16()));
         let headers = response.headers;
         let trace_id = headers
             .get("x-trace-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        span::record_answer(status.as_u16(), trace_id.as_deref());
         let body = response.body.map_err(transport)?;
         tracing::debug!(
             wise.operation = req.operation,

@@ -185,6 +185,8 @@ where
                 out.push_bind_param::<Text, _>(e.reason)?;
                 out.push_sql(", ");
                 out.push_bind_param::<Timestamp, _>(&e.created_at)?;
+                out.push_sql(", ");
+                out.push_bind_param::<Nullable<Text>, _>(&e.traceparent)?;
                 out.push_sql(")");
             }
             out.push_sql(") AS v (n, ");
@@ -211,6 +213,8 @@ where
             out.push_bind_param::<Timestamp, _>(&self.now)?;
             out.push_sql(", ");
             out.push_bind_param::<Timestamp, _>(&self.now)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, _>(&m.traceparent)?;
             out.push_sql(" FROM u)");
         }
 

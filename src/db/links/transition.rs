@@ -270,6 +270,7 @@ fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refu
                 state: to.as_str(),
                 reason: t.event.as_str(),
                 created_at: now,
+                traceparent: crate::telemetry::current_traceparent(),
             }),
         );
         plan.messages.extend(&t.messages);

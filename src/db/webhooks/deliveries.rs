@@ -19,6 +19,8 @@ pub struct Claimed {
     pub attempts: i32,
     pub event: EventRow,
     pub endpoint: EndpointRow,
+    /// The span that published the event, continued by the delivery's.
+    pub traceparent: Option<String>,
 }
 
 /// Leases up to `limit` due deliveries until `until`, counting an attempt for each: pending, due,
@@ -64,16 +66,21 @@ pub fn claim_due(
         .returning((d::id, d::attempts))
         .get_results(conn)?;
     let leased_ids: Vec<i64> = leased.iter().map(|(id, _)| *id).collect();
-    let rows: Vec<(i64, EventRow, EndpointRow)> = d::table
+    let rows: Vec<(i64, EventRow, EndpointRow, Option<String>)> = d::table
         .inner_join(partner_events::table.inner_join(links::table.inner_join(customers::table)))
         .inner_join(webhook_endpoints::table)
         .filter(d::id.eq_any(&leased_ids))
         .order(d::event_seq.asc())
-        .select((d::id, EVENT_COLUMNS, webhook_endpoints::all_columns))
+        .select((
+            d::id,
+            EVENT_COLUMNS,
+            webhook_endpoints::all_columns,
+            partner_events::traceparent,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(delivery_id, event, endpoint)| Claimed {
+        .map(|(delivery_id, event, endpoint, traceparent)| Claimed {
             delivery_id,
             attempts: leased
                 .iter()
@@ -81,6 +88,7 @@ pub fn claim_due(
                 .map_or(1, |(_, a)| *a),
             event,
             endpoint,
+            traceparent,
         })
         .collect())
 }
@@ -101,6 +109,17 @@ pub enum Next {
     Delivered,
     RetryAt(NaiveDateTime),
     GiveUp,
+}
+
+impl Next {
+    /// `delivered`, `retry` or `failed`: the outcome label of metrics and spans.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::RetryAt(_) => "retry",
+            Self::GiveUp => "failed",
+        }
+    }
 }
 
 /// An attempt and what follows from it.

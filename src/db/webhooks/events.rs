@@ -20,10 +20,12 @@ pub struct NewPartnerEvent<'a> {
     pub state: &'static str,
     pub reason: &'static str,
     pub created_at: NaiveDateTime,
+    /// The span that published it ([`crate::telemetry::current_traceparent`]).
+    pub traceparent: Option<String>,
 }
 
 /// The columns of [`NewPartnerEvent`], in its field order, for hand-built statements.
-pub const NEW_PARTNER_EVENT_COLUMNS: [&str; 6] = {
+pub const NEW_PARTNER_EVENT_COLUMNS: [&str; 7] = {
     use diesel::Column;
     [
         partner_events::event_id::NAME,
@@ -32,6 +34,7 @@ pub const NEW_PARTNER_EVENT_COLUMNS: [&str; 6] = {
         partner_events::state::NAME,
         partner_events::reason::NAME,
         partner_events::created_at::NAME,
+        partner_events::traceparent::NAME,
     ]
 };
 

@@ -37,6 +37,8 @@ pub struct Call {
     pub status: u16,
     pub at: DateTime<Utc>,
     pub body: serde_json::Value,
+    /// The `x-trace-id` the answer carried.
+    pub trace_id: String,
 }
 
 /// Switches for behaviour Wise's documentation leaves open.

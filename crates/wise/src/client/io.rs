@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use std::task::{Context, Poll};
 use tokio::runtime::Runtime;
 use tokio::task::{JoinError, JoinHandle};
+use tracing::Instrument;
 
 /// Threads for Wise's connections (TLS included): two keep up with far more than Wise's limits.
 const THREADS: usize = 2;
@@ -42,17 +43,20 @@ pub(super) struct Received {
 /// Sends `request` and reads the whole answer on the connections' runtime. Dropping the returned
 /// future (a deadline passed, the caller went away) drops the request there too.
 pub(super) async fn send(request: reqwest::RequestBuilder) -> Result<Received, reqwest::Error> {
-    let task = runtime().spawn(async move {
-        let response = request.send().await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await;
-        Ok(Received {
-            status,
-            headers,
-            body,
-        })
-    });
+    let task = runtime().spawn(
+        async move {
+            let response = request.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await;
+            Ok(Received {
+                status,
+                headers,
+                body,
+            })
+        }
+        .in_current_span(),
+    );
     match AbortOnDrop(task).await {
         Ok(received) => received,
         Err(failed) => std::panic::resume_unwind(failed.into_panic()),

@@ -1,0 +1,2 @@
+ALTER TABLE partner_events DROP COLUMN traceparent;
+ALTER TABLE outbox DROP COLUMN traceparent;
