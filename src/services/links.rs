@@ -39,7 +39,7 @@ mod wise_events;
 pub use access_token::AccessToken;
 pub use error::{LinkError, WiseFieldError};
 pub use redirect::{Authorized, BrowserTrip, Redirect, Returned, STATE_TTL_MINUTES, StateRefused};
-pub use refresh::Renewal;
+pub use refresh::{CLAIM_SECS, Renewal};
 pub use resend::Resent;
 pub use review::{Approval, Decision};
 pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};

@@ -4,12 +4,15 @@
 //! lock held across the Wise call), so any number of instances share the work and each link is
 //! refreshed by one of them at a time.
 
+mod claim_size;
+
 use super::Stop;
 use crate::services::links::LinkService;
+use claim_size::ClaimSize;
 use futures_util::StreamExt;
 use rand::Rng;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 /// How the refresher runs (`[tokens]`).
@@ -21,8 +24,10 @@ pub struct Refresher {
 }
 
 /// Runs until `stop`: a look every `every` (jittered by up to a fifth, so instances started together
-/// drift apart), draining every due link before sleeping again.
+/// drift apart), draining every due link before sleeping again. Each claim is sized by what this
+/// instance renewed per second in its last pass ([`claim_size`]).
 pub async fn run(links: Arc<LinkService>, refresher: Refresher, mut stop: Stop) {
+    let mut size = ClaimSize::new(links.refresh_batch(refresher.batch));
     loop {
         let fifth = refresher.every.as_millis() as u64 / 5;
         let jitter = rand::rng().random_range(0..=fifth);
@@ -31,11 +36,17 @@ pub async fn run(links: Arc<LinkService>, refresher: Refresher, mut stop: Stop) 
         if stop.sleep(pause).await {
             return;
         }
-        // A full batch: more may be due.
-        while !stop.requested()
-            && pass(&links, refresher, Some(&stop)).await as i64
-                >= links.refresh_batch(refresher.batch)
-        {}
+        while !stop.requested() {
+            let claim = size.next();
+            metrics::gauge!("wiselink_refresher_claim_links").set(claim as f64);
+            let started = Instant::now();
+            let claimed = pass(&links, refresher, claim, Some(&stop)).await;
+            size.after(claimed, started.elapsed());
+            if (claimed as i64) < claim {
+                // Fewer due than claimed: none left for now.
+                break;
+            }
+        }
     }
 }
 
@@ -43,17 +54,22 @@ pub async fn run(links: Arc<LinkService>, refresher: Refresher, mut stop: Stop) 
 /// many in a few seconds) and renews them, `concurrency` at a time, as background work. Returns how
 /// many it claimed.
 pub async fn run_once(links: &LinkService, refresher: Refresher) -> usize {
-    pass(links, refresher, None).await
+    let batch = links.refresh_batch(refresher.batch);
+    pass(links, refresher, batch, None).await
 }
 
 /// One batch; once `stop` is asked for, the links not yet started are given back (their leases
 /// freed for any instance, nothing in doubt) instead of waiting for room in the budget.
-async fn pass(links: &LinkService, refresher: Refresher, stop: Option<&Stop>) -> usize {
-    crate::wise::budget::background(renew_batch(links, refresher, stop)).await
+async fn pass(links: &LinkService, refresher: Refresher, batch: i64, stop: Option<&Stop>) -> usize {
+    crate::wise::budget::background(renew_batch(links, refresher, batch, stop)).await
 }
 
-async fn renew_batch(links: &LinkService, refresher: Refresher, stop: Option<&Stop>) -> usize {
-    let batch = links.refresh_batch(refresher.batch);
+async fn renew_batch(
+    links: &LinkService,
+    refresher: Refresher,
+    batch: i64,
+    stop: Option<&Stop>,
+) -> usize {
     let claimed = match links.claim_due(batch).await {
         Ok(claimed) => claimed,
         Err(e) => {

@@ -4,14 +4,13 @@
 mod probe;
 
 use crate::helpers::{
-    TestDatabase, customer_body, free_port, key_secret, run_cli, spawn_sim, wait_until_serving,
+    TestDatabase, cli_api_key, customer_body, free_port, key_secret, spawn_sim, stop_with_sigterm,
+    wait_until_serving,
 };
 use crate::mail_sink::MailSink;
 use probe::{access_token, assert_absent, call, database_contents, serve};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
@@ -19,16 +18,7 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     let sim = spawn_sim().await;
     let sink = MailSink::start();
     let db_url = database.url().to_owned();
-    let created = run_cli(
-        &["api-key", "create", "--name", "canary"],
-        &[("WISELINK__DATABASE__URL", db_url.as_str())],
-        None,
-    );
-    let api_key = String::from_utf8_lossy(&created.stdout)
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
+    let api_key = cli_api_key(&db_url, "canary");
     let port = free_port();
     let log = tempfile::NamedTempFile::new().unwrap();
     let mut child = serve(&db_url, port, &sim, &sink, log.as_file());
@@ -205,16 +195,7 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
         assert_eq!(status, StatusCode::OK, "{path}");
     }
 
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "server did not stop");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    stop_with_sigterm(&mut child).await;
 
     let wise_secrets = [
         ("first access token", first_access.as_str()),

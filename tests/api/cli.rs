@@ -1,10 +1,9 @@
 use crate::helpers::{
     TestDatabase, WISELINK, customer_body, free_port, key_id, key_secret, run_cli, spawn_app_with,
-    wait_until_serving,
+    stop_with_sigterm, wait_until_serving,
 };
 use reqwest::StatusCode;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -248,22 +247,7 @@ async fn serve_logs_json_without_secrets_and_stops_on_sigterm() {
         .unwrap();
     assert_eq!(odd.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "server did not stop after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = stop_with_sigterm(&mut child).await;
     assert!(status.success(), "clean exit after SIGTERM: {status:?}");
 
     let logs = std::fs::read_to_string(log.path()).unwrap();

@@ -4,65 +4,30 @@
 //! `x-trace-id` and the outcome, never a secret; the last spans leave with the process on SIGTERM.
 
 use crate::helpers::{
-    TestSim, WISELINK, customer_body, free_port, run_cli, spawn_sim, wait_until_serving,
+    TestSim, cli_api_key, customer_body, free_port, run_cli, serve_command, spawn_sim,
+    stop_with_sigterm, wait_until_serving,
 };
 use crate::mail_sink::MailSink;
 use crate::otlp_receiver::{CLIENT, ExportedSpan, OtlpReceiver, PRODUCER, SERVER, STATUS_ERROR};
 use crate::webhook_receiver::Receiver;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Child;
 
 /// The caller's trace: 32 and 16 hex digits, sampled.
 const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN: &str = "00f067aa0ba902b7";
 
 fn serve(db_url: &str, port: u16, sim: &TestSim, sink: &MailSink, collector: &str) -> Child {
-    Command::new(WISELINK)
-        .arg("serve")
-        .env_clear()
-        .env("WISELINK__DATABASE__URL", db_url)
-        .env("WISELINK__SERVER__PORT", port.to_string())
-        .env("WISELINK__SERVER__WORKERS", "1")
-        .env("WISELINK__WISE__API_URL", &sim.url)
-        .env(
-            "WISELINK__WISE__AUTHORIZE_URL",
-            sim.url("/oauth/authorize/"),
-        )
-        .env("WISELINK__MAIL__TRANSPORT", "smtp")
-        .env("WISELINK__MAIL__SMTP_URL", sink.url())
+    serve_command(db_url, port, sim, sink)
         .env("WISELINK__WEBHOOKS__DELIVERY_INTERVAL_MS", "50")
         .env("WISELINK__TRACES__OTLP_ENDPOINT", collector)
         .env("WISELINK__TRACES__SERVICE_NAME", "wiselink-under-test")
         // Nothing is exported before the process stops: the test proves the last spans leave
         // with it.
         .env("OTEL_BSP_SCHEDULE_DELAY", "600000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("serve starts")
-}
-
-/// SIGTERM, then waits (up to 15 s) for a clean exit.
-async fn stop(mut child: Child) {
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "serve did not stop after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert!(status.success(), "clean exit: {status:?}");
 }
 
 fn named<'a>(spans: &'a [ExportedSpan], name: &str) -> Vec<&'a ExportedSpan> {
@@ -75,6 +40,13 @@ fn the_one<'a>(spans: &'a [ExportedSpan], name: &str) -> &'a ExportedSpan {
     found[0]
 }
 
+/// Sends `request`, checks its status, and returns its JSON body.
+async fn answered(request: reqwest::RequestBuilder, status: StatusCode) -> Value {
+    let response = request.send().await.expect("request sent");
+    assert_eq!(response.status(), status);
+    response.json().await.expect("a JSON body")
+}
+
 #[tokio::test]
 async fn a_link_is_one_trace_from_the_partners_request_to_the_webhook_and_the_email() {
     let database = crate::helpers::TestDatabase::create();
@@ -83,18 +55,9 @@ async fn a_link_is_one_trace_from_the_partners_request_to_the_webhook_and_the_em
     let sink = MailSink::start();
     let collector = OtlpReceiver::start().await;
     let hooks = Receiver::start().await;
-    let created = run_cli(
-        &["api-key", "create", "--name", "traces"],
-        &[("WISELINK__DATABASE__URL", db_url.as_str())],
-        None,
-    );
-    let key = String::from_utf8_lossy(&created.stdout)
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
+    let key = cli_api_key(&db_url, "traces");
     let port = free_port();
-    let child = serve(&db_url, port, &sim, &sink, &collector.url);
+    let mut child = serve(&db_url, port, &sim, &sink, &collector.url);
     let client = Client::new();
     let base = format!("http://127.0.0.1:{port}");
     wait_until_serving(&client, &base).await;
@@ -104,46 +67,42 @@ async fn a_link_is_one_trace_from_the_partners_request_to_the_webhook_and_the_em
             .bearer_auth(&key)
     };
 
-    let endpoint = api(reqwest::Method::POST, "/v1/webhook-endpoints")
-        .json(&json!({"url": hooks.url, "events": ["*"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(endpoint.status(), StatusCode::CREATED);
+    answered(
+        api(reqwest::Method::POST, "/v1/webhook-endpoints")
+            .json(&json!({"url": hooks.url, "events": ["*"]})),
+        StatusCode::CREATED,
+    )
+    .await;
     let email = "trace.person@example.com";
     let mut body = customer_body();
     body["email"] = json!(email);
-    let put = api(reqwest::Method::PUT, "/v1/customers/traced")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), StatusCode::CREATED);
+    answered(
+        api(reqwest::Method::PUT, "/v1/customers/traced").json(&body),
+        StatusCode::CREATED,
+    )
+    .await;
     sim.seed(email, json!({})).await;
-    let link: Value = api(reqwest::Method::POST, "/v1/links")
-        .json(&json!({"customer_ref": "traced"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let link = answered(
+        api(reqwest::Method::POST, "/v1/links").json(&json!({"customer_ref": "traced"})),
+        StatusCode::CREATED,
+    )
+    .await;
     let id = link["id"].as_str().unwrap().to_owned();
     let session = link["link_session_token"].as_str().unwrap().to_owned();
     let code = sim.latest_code(email).await;
     // Wise fails the first look at the user once; the retry succeeds.
     sim.fault(json!({"endpoint": "/v1/me", "status": 503}))
         .await;
-    let done = client
-        .post(format!("{base}/v1/links/{id}/code"))
-        .bearer_auth(&session)
-        .header("traceparent", format!("00-{TRACE}-{CALLER_SPAN}-01"))
-        .json(&json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), StatusCode::OK);
-    assert_eq!(done.json::<Value>().await.unwrap()["state"], "active");
+    let done = answered(
+        client
+            .post(format!("{base}/v1/links/{id}/code"))
+            .bearer_auth(&session)
+            .header("traceparent", format!("00-{TRACE}-{CALLER_SPAN}-01"))
+            .json(&json!({"code": code})),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(done["state"], "active");
     hooks
         .wait_until("link.active", |got| {
             got.iter()
@@ -151,22 +110,21 @@ async fn a_link_is_one_trace_from_the_partners_request_to_the_webhook_and_the_em
         })
         .await;
     sink.wait_for(email, 1).await;
-    let token: Value = api(
-        reqwest::Method::POST,
-        &format!("/v1/links/{id}/access-token"),
+    let token = answered(
+        api(
+            reqwest::Method::POST,
+            &format!("/v1/links/{id}/access-token"),
+        ),
+        StatusCode::OK,
     )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    .await;
     let access_token = token["access_token"].as_str().unwrap().to_owned();
     assert!(
         collector.spans().is_empty(),
         "nothing exported before the stop"
     );
-    stop(child).await;
+    let stopped = stop_with_sigterm(&mut child).await;
+    assert!(stopped.success(), "clean exit: {stopped:?}");
 
     let spans = collector.spans();
     assert!(

@@ -27,8 +27,8 @@ use crate::domain::{LinkEvent, LinkId, LinkOrigin, LinkState};
 use crate::wise::{UserTokens, WiseError};
 use chrono::NaiveDateTime;
 
-/// Seconds of the background budget one refresher pass claims links for.
-const BATCH_SECS: i64 = 5;
+/// Seconds of renewing one refresher claim is sized for.
+pub const CLAIM_SECS: i64 = 5;
 
 /// How one renewal ended.
 pub enum Renewal {
@@ -71,12 +71,12 @@ enum Doubt {
 impl LinkService {
     /// Claims the refresh lease of up to `batch` links that are due, for the refresher.
     /// How many due links one refresher pass claims: `batch`, or fewer when the Wise call budget
-    /// lets background work renew fewer than that in [`BATCH_SECS`] (claimed links would only
+    /// lets background work renew fewer than that in [`CLAIM_SECS`] (claimed links would only
     /// wait on it, holding their leases).
     pub fn refresh_batch(&self, batch: i64) -> i64 {
         match self.wise.budget_limits() {
             Some(limits) => batch
-                .min(i64::from(limits.background_per_second) * BATCH_SECS)
+                .min(i64::from(limits.background_per_second) * CLAIM_SECS)
                 .max(1),
             None => batch,
         }

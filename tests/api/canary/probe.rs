@@ -1,12 +1,12 @@
 //! What the canary scan runs and reads: the real binary at TRACE, calls that remember every
 //! answer, the whole database as text, and the check that no secret is in a text.
 
-use crate::helpers::{TestDatabase, TestSim, WISELINK};
+use crate::helpers::{TestDatabase, TestSim, serve_command};
 use crate::mail_sink::MailSink;
 use diesel::RunQueryDsl;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 /// `wiselink serve` at TRACE with JSON logs, talking to `sim`, mailing to `sink`.
 pub(super) fn serve(
@@ -16,27 +16,14 @@ pub(super) fn serve(
     sink: &MailSink,
     log: &std::fs::File,
 ) -> Child {
-    Command::new(WISELINK)
-        .arg("serve")
-        .env_clear()
-        .env("WISELINK__DATABASE__URL", db_url)
-        .env("WISELINK__SERVER__PORT", port.to_string())
+    serve_command(db_url, port, sim, sink)
         .env(
             "WISELINK__SERVER__PUBLIC_URL",
             format!("http://127.0.0.1:{port}"),
         )
-        .env("WISELINK__SERVER__WORKERS", "1")
         .env("WISELINK__LOG__FORMAT", "json")
         .env("WISELINK__LOG__FILTER", "trace")
-        .env("WISELINK__WISE__API_URL", &sim.url)
-        .env(
-            "WISELINK__WISE__AUTHORIZE_URL",
-            sim.url("/oauth/authorize/"),
-        )
-        .env("WISELINK__MAIL__TRANSPORT", "smtp")
-        .env("WISELINK__MAIL__SMTP_URL", sink.url())
         .env("WISELINK__MAIL__RELAY_INTERVAL_MS", "50")
-        .stdout(Stdio::null())
         .stderr(log.try_clone().unwrap())
         .spawn()
         .unwrap()

@@ -3,7 +3,8 @@
 use super::TestApp;
 use reqwest::Client;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub const WISELINK: &str = env!("CARGO_BIN_EXE_wiselink");
 
@@ -24,6 +25,68 @@ pub async fn wait_until_serving(client: &Client, base: &str) {
             "server did not start"
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// `wiselink serve` as the process tests run: a clean environment, the database at `db_url`,
+/// `port`, one HTTP worker, Wise at `sim`, emails by SMTP to `sink`, output discarded. Callers add
+/// their own settings, then spawn it.
+pub fn serve_command(
+    db_url: &str,
+    port: u16,
+    sim: &super::TestSim,
+    sink: &crate::mail_sink::MailSink,
+) -> Command {
+    let mut cmd = Command::new(WISELINK);
+    cmd.arg("serve")
+        .env_clear()
+        .env("WISELINK__DATABASE__URL", db_url)
+        .env("WISELINK__SERVER__PORT", port.to_string())
+        .env("WISELINK__SERVER__WORKERS", "1")
+        .env("WISELINK__WISE__API_URL", &sim.url)
+        .env(
+            "WISELINK__WISE__AUTHORIZE_URL",
+            sim.url("/oauth/authorize/"),
+        )
+        .env("WISELINK__MAIL__TRANSPORT", "smtp")
+        .env("WISELINK__MAIL__SMTP_URL", sink.url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// An API key made by `wiselink api-key create` on the database at `db_url`.
+pub fn cli_api_key(db_url: &str, name: &str) -> String {
+    let created = run_cli(
+        &["api-key", "create", "--name", name],
+        &[("WISELINK__DATABASE__URL", db_url)],
+        None,
+    );
+    assert!(created.status.success(), "api-key create: {created:?}");
+    String::from_utf8_lossy(&created.stdout)
+        .lines()
+        .last()
+        .expect("the key is printed last")
+        .to_owned()
+}
+
+/// Sends SIGTERM to `child` and waits (up to 15 s) until it exits.
+pub async fn stop_with_sigterm(child: &mut Child) -> ExitStatus {
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "serve did not stop after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

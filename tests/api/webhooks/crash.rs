@@ -3,37 +3,24 @@
 //! link's events are first accepted in the order they happened.
 
 use crate::helpers::{
-    TestDatabase, WISELINK, customer_body, free_port, run_cli, spawn_sim, wait_until_serving,
+    TestDatabase, cli_api_key, customer_body, free_port, serve_command, spawn_sim,
+    wait_until_serving,
 };
 use crate::mail_sink::MailSink;
 use crate::webhook_receiver::{Receiver, verified};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 const KILLS: usize = 20;
 
 fn serve(db_url: &str, port: u16, sim: &crate::helpers::TestSim, sink: &MailSink) -> Child {
-    Command::new(WISELINK)
-        .arg("serve")
-        .env_clear()
-        .env("WISELINK__DATABASE__URL", db_url)
-        .env("WISELINK__SERVER__PORT", port.to_string())
-        .env("WISELINK__SERVER__WORKERS", "1")
-        .env("WISELINK__WISE__API_URL", &sim.url)
-        .env(
-            "WISELINK__WISE__AUTHORIZE_URL",
-            sim.url("/oauth/authorize/"),
-        )
-        .env("WISELINK__MAIL__TRANSPORT", "smtp")
-        .env("WISELINK__MAIL__SMTP_URL", sink.url())
+    serve_command(db_url, port, sim, sink)
         .env("WISELINK__WEBHOOKS__DELIVERY_INTERVAL_MS", "50")
         .env("WISELINK__WEBHOOKS__TIMEOUT_SECS", "2")
         .env("WISELINK__WEBHOOKS__LEASE_SECS", "4")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("serve starts")
 }
@@ -44,16 +31,7 @@ async fn no_event_is_lost_when_serve_is_killed_between_a_change_and_its_delivery
     let sim = spawn_sim().await;
     let sink = MailSink::start();
     let db_url = database.url().to_owned();
-    let created = run_cli(
-        &["api-key", "create", "--name", "crash"],
-        &[("WISELINK__DATABASE__URL", db_url.as_str())],
-        None,
-    );
-    let key = String::from_utf8_lossy(&created.stdout)
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
+    let key = cli_api_key(&db_url, "crash");
     let receiver = Receiver::start().await;
     let client = Client::new();
     let mut secret = String::new();
