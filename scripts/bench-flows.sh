@@ -8,6 +8,8 @@
 #                                                               # e.g. to compare two commits
 #   BENCH_WEBHOOKS=1 scripts/bench-flows.sh              # with one webhook endpoint subscribed to
 #                                                        # everything (a receiver in the driver)
+#   BENCH_TRACES=1 scripts/bench-flows.sh                # with OpenTelemetry traces exported to a
+#                                                        # collector stand-in that counts what arrives
 #
 # With BENCH_PG_STATEMENTS=1 (and PostgreSQL started with shared_preload_libraries =
 # 'pg_stat_statements'), the PostgreSQL run also prints each statement's calls and execution time
@@ -62,6 +64,32 @@ export WISELINK__WISE__BUDGET__PER_MINUTE="${WISELINK__WISE__BUDGET__PER_MINUTE:
 . scripts/pair-env.sh
 pair_with_sim "$api_port" "$sim_port"
 
+if [ -n "${BENCH_TRACES:-}" ]; then
+    # A stand-in for a collector's OTLP/HTTP endpoint: answers every export 200 and counts them.
+    trace_port=18383
+    python3 - "$trace_port" "$work/otlp.count" <<'PY' &
+import http.server, sys
+port, out = int(sys.argv[1]), sys.argv[2]
+seen = [0, 0]
+class Export(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        seen[0] += 1
+        seen[1] += len(body)
+        with open(out, "w") as f:
+            f.write(f"{seen[0]} {seen[1]}\n")
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Export).serve_forever()
+PY
+    pids+=($!)
+    export WISELINK__TRACES__OTLP_ENDPOINT="http://127.0.0.1:$trace_port/v1/traces"
+fi
+
 "$bin" sim --port "$sim_port" >"$work/sim.log" 2>&1 &
 sim_pid=$!
 pids+=($sim_pid)
@@ -108,5 +136,10 @@ for backend in $backends; do
             ORDER BY s.total_exec_time DESC" | sed 's/^/   /'
     fi
     kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+    if [ -n "${BENCH_TRACES:-}" ]; then
+        read -r exports bytes < "$work/otlp.count" || true
+        echo "  traces: ${exports:-0} exports, $(( ${bytes:-0} / flows )) bytes per flow (all, until serve stopped)"
+        rm -f "$work/otlp.count"
+    fi
     if [ "$backend" = postgres ]; then psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"; fi
 done

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -25,16 +26,20 @@ static ACCEPT_TRACEPARENT: AtomicBool = AtomicBool::new(false);
 /// returned exporter until the process ends (dropping it sends the last spans). Safe to call more
 /// than once (later calls change nothing), which lets every test start an application.
 pub fn init(log: &LogSettings, traces: &TraceSettings) -> Result<Option<TraceExport>, String> {
-    let filter = EnvFilter::try_new(&log.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = EnvFilter::try_new(&log.filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let (export, tracer) = TraceExport::start(traces)?.unzip();
+    // Traces have a filter of their own: logs at `warn` still leave every request traced.
     let otel = tracer.map(|t| {
         tracing_opentelemetry::layer()
             .with_tracer(t)
             .with_location(false)
             .with_threads(false)
+            .with_filter(
+                EnvFilter::try_new(&traces.filter).unwrap_or_else(|_| EnvFilter::new("info")),
+            )
     });
     let ansi = std::io::stderr().is_terminal();
-    let registry = tracing_subscriber::registry().with(filter).with(otel);
+    let registry = tracing_subscriber::registry().with(otel);
     let installed = match log.format {
         LogFormat::Json => registry
             .with(
@@ -44,7 +49,8 @@ pub fn init(log: &LogSettings, traces: &TraceSettings) -> Result<Option<TraceExp
                     .with_current_span(true)
                     .with_span_list(false)
                     .with_writer(std::io::stderr)
-                    .with_ansi(ansi),
+                    .with_ansi(ansi)
+                    .with_filter(logs),
             )
             .try_init(),
         LogFormat::Pretty => registry
@@ -52,7 +58,8 @@ pub fn init(log: &LogSettings, traces: &TraceSettings) -> Result<Option<TraceExp
                 tracing_subscriber::fmt::layer()
                     .compact()
                     .with_writer(std::io::stderr)
-                    .with_ansi(ansi),
+                    .with_ansi(ansi)
+                    .with_filter(logs),
             )
             .try_init(),
     };

@@ -10,6 +10,8 @@ pub struct TraceSettings {
     pub otlp_endpoint: String,
     /// `service.name` on every span.
     pub service_name: String,
+    /// `tracing` filter directives for what is exported, apart from `log.filter`.
+    pub filter: String,
     /// Share of new traces kept, 0.0 to 1.0. A request whose caller sent a `traceparent` follows
     /// the caller's decision when `accept_traceparent` is on.
     pub sample_ratio: f64,
@@ -39,6 +41,9 @@ impl TraceSettings {
                 "traces.sample_ratio must be between 0.0 and 1.0, got {}",
                 self.sample_ratio
             ));
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.filter) {
+            out.push(format!("traces.filter is not a valid filter: {e}"));
         }
         if self.service_name.trim().is_empty() {
             out.push("traces.service_name must not be empty".to_owned());

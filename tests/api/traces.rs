@@ -23,6 +23,8 @@ fn serve(db_url: &str, port: u16, sim: &TestSim, sink: &MailSink, collector: &st
         .env("WISELINK__WEBHOOKS__DELIVERY_INTERVAL_MS", "50")
         .env("WISELINK__TRACES__OTLP_ENDPOINT", collector)
         .env("WISELINK__TRACES__SERVICE_NAME", "wiselink-under-test")
+        // Traces have their own filter: quiet logs still leave every request traced.
+        .env("WISELINK__LOG__FILTER", "warn")
         // Nothing is exported before the process stops: the test proves the last spans leave
         // with it.
         .env("OTEL_BSP_SCHEDULE_DELAY", "600000")
