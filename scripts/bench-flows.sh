@@ -137,9 +137,11 @@ for backend in $backends; do
     fi
     kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
     if [ -n "${BENCH_TRACES:-}" ]; then
+        # The stand-in counts from its start: this backend's share is the difference.
         read -r exports bytes < "$work/otlp.count" || true
-        echo "  traces: ${exports:-0} exports, $(( ${bytes:-0} / flows )) bytes per flow (all, until serve stopped)"
-        rm -f "$work/otlp.count"
+        exports=${exports:-0} bytes=${bytes:-0}
+        echo "  traces: $((exports - ${exports_before:-0})) exports, $(((bytes - ${bytes_before:-0}) / flows)) bytes per flow (until serve stopped)"
+        exports_before=$exports bytes_before=$bytes
     fi
     if [ "$backend" = postgres ]; then psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"; fi
 done
