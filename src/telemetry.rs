@@ -65,6 +65,7 @@ pub fn init(log: &LogSettings, traces: &TraceSettings) -> Result<Option<TraceExp
     };
     if installed.is_ok() {
         ACCEPT_TRACEPARENT.store(traces.accept_traceparent, Ordering::Relaxed);
+        traces::set_exporting(export.is_some());
     }
     Ok(export)
 }
@@ -108,7 +109,7 @@ impl RootSpanBuilder for SafeRootSpan {
             let route = request.match_pattern();
             let route = route.as_deref().unwrap_or("unmatched");
             let status = response.status();
-            traces::rename(&span, format!("{} {route}", request.method()));
+            traces::rename(&span, || format!("{} {route}", request.method()));
             span.record("http.route", route);
             span.record("http.status_code", status.as_u16());
             if status.is_server_error() {

@@ -1,8 +1,8 @@
 //! OpenTelemetry traces: the OTLP exporter behind `[traces]`, and W3C trace context carried from a
 //! request into the work it leaves for a worker (a queued email, a partner event).
 //!
-//! Spans come from `tracing`: every span and event at the log filter's level is exported with its
-//! fields, so spans carry exactly what the logs carry. `otel.name`, `otel.kind` and
+//! Spans come from `tracing`: every span and event `traces.filter` lets through is exported with
+//! its fields, so spans carry exactly what the logs carry. `otel.name`, `otel.kind` and
 //! `otel.status_code` fields name the span, its kind and its status.
 
 use crate::settings::TraceSettings;
@@ -12,9 +12,22 @@ use opentelemetry_otlp::{Protocol, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tracing::Span;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+/// Whether this process exports spans: without an exporter, nothing below has any work to do, and
+/// the request path skips it.
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+pub(super) fn set_exporting(on: bool) {
+    EXPORTING.store(on, Ordering::Relaxed);
+}
+
+fn exporting() -> bool {
+    EXPORTING.load(Ordering::Relaxed)
+}
 
 /// The exporter of a process, flushed and stopped when dropped (the end of `main`).
 pub struct TraceExport {
@@ -61,6 +74,9 @@ impl Drop for TraceExport {
 /// The current span's W3C `traceparent`, to store with work a worker will do on its behalf.
 /// `None` when traces are off or the span is not recorded.
 pub fn current_traceparent() -> Option<String> {
+    if !exporting() {
+        return None;
+    }
     let context = Span::current().context();
     let mut carrier = Carrier::default();
     TraceContextPropagator::new().inject_context(&context, &mut carrier);
@@ -77,8 +93,12 @@ pub fn continue_trace(span: &Span, traceparent: Option<&str>) {
 
 /// Names the OpenTelemetry span of `span`, already started (an `otel.name` recorded then is not
 /// applied): a request's span learns its route only once routed.
-pub fn rename(span: &Span, name: String) {
+pub fn rename(span: &Span, name: impl FnOnce() -> String) {
     use opentelemetry::trace::TraceContextExt;
+    if !exporting() {
+        return;
+    }
+    let name = name();
     span.context().span().update_name(name);
 }
 
