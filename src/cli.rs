@@ -1,4 +1,4 @@
-//! The command line: `wiselink [serve|migrate|demo|sim|keys …|api-key …|staff …]`.
+//! The command line: `wiselink [serve|migrate|demo|sim|keys …|audit …|api-key …|staff …]`.
 
 use clap::{Parser, Subcommand};
 
@@ -89,6 +89,9 @@ pub enum Command {
     /// Manage the keys that seal secrets at rest.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Prove the audit trail: walk its chain and check every row's seal.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Manage the API keys the partner's backend authenticates with.
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
@@ -201,6 +204,18 @@ pub enum ApiKeyCommand {
         /// The key id shown by `create` and `list`.
         id: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the audit chain from its first entry and check every row of the link events and the
+    /// staff audit against it and against its seal. Exits 0 when the trail holds; otherwise
+    /// exits 1 naming the first entry that was changed, removed or inserted (on stderr). Reads
+    /// only: safe while the service runs.
+    Verify,
+    /// Print the public half of each audit.signing_keys entry (ID:BASE64), which checks seals
+    /// without the signing keys.
+    Keys,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! What each CLI command does, once settings are loaded and telemetry is running.
 
+pub mod audit;
 pub mod demo;
 pub mod wise;
 
@@ -71,7 +72,7 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// Opens the database and brings it up to date, so key commands work on a fresh machine.
-fn migrated(settings: &Settings) -> anyhow::Result<Db> {
+pub(crate) fn migrated(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(&settings.database)?;
     migrations::run_pending(&mut *db.get().context("cannot get a database connection")?)?;
     Ok(db)
@@ -145,6 +146,12 @@ pub fn keys_rotate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The audit signing keys of `settings`.
+pub fn audit_keys(settings: &Settings) -> anyhow::Result<crate::audit::SigningKeys> {
+    crate::audit::SigningKeys::parse(&settings.audit.signing_keys)
+        .map_err(|p| anyhow::anyhow!(p.join("; ")))
+}
+
 pub fn keys_generate(id: &str) -> anyhow::Result<()> {
     let entry = KeyRing::generate_entry(id);
     KeyRing::parse(std::slice::from_ref(&entry)).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
@@ -159,6 +166,7 @@ pub async fn staff(settings: &Settings, command: StaffCommand) -> anyhow::Result
     let staff = StaffService::new(
         db,
         std::sync::Arc::new(keys),
+        std::sync::Arc::new(audit_keys(settings)?),
         crate::clock::Clock::system(),
         settings.staff.clone(),
     );

@@ -5,6 +5,7 @@
 //! caller's tracing span.
 
 pub mod api_keys;
+pub mod audit;
 pub mod authorization_states;
 mod connection;
 pub mod customers;

@@ -17,6 +17,7 @@ pub const ORDER: &[&str] = &[
     "markup",
     "demo",
     "crypto",
+    "audit",
     // Configuration, and what is built from it alone.
     "settings",
     "telemetry",

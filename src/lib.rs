@@ -9,6 +9,7 @@ pub use wiselink_domain as domain;
 pub use wiselink_domain::{clock, local_names};
 pub use wiselink_wise as wise;
 
+pub mod audit;
 pub mod brand;
 pub mod cli;
 pub mod commands;

@@ -1,6 +1,6 @@
 use clap::Parser;
 use std::process::ExitCode;
-use wiselink::cli::{ApiKeyCommand, Cli, Command, ConfigArg, KeysCommand, ServeArgs};
+use wiselink::cli::{ApiKeyCommand, AuditCommand, Cli, Command, ConfigArg, KeysCommand, ServeArgs};
 use wiselink::settings::{Settings, Sources};
 use wiselink::{commands, telemetry};
 
@@ -66,6 +66,12 @@ fn main() -> ExitCode {
                 });
             run_async(commands::sim(settings, port, tls, wise_rate_limits))
         }
+        Command::Audit(AuditCommand::Verify) => match commands::audit::verify(&settings) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
+        Command::Audit(AuditCommand::Keys) => commands::audit::keys(&settings),
         Command::Keys(KeysCommand::Rotate) => commands::keys_rotate(&settings),
         Command::Keys(KeysCommand::Generate { id }) => commands::keys_generate(&id),
         Command::ApiKey(ApiKeyCommand::Create { name }) => {

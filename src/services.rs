@@ -1,6 +1,7 @@
 //! Use cases that combine domain rules with storage. Routes and the CLI call these.
 
 pub mod api_keys;
+pub mod audit;
 pub mod customers;
 pub mod keys;
 pub mod links;

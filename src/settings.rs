@@ -2,6 +2,7 @@
 //! One file per section, each with its own `problems()`; [`Settings::load`] reports them all, one
 //! line each.
 
+mod audit;
 mod branding;
 mod crypto;
 mod database;
@@ -20,6 +21,7 @@ mod webhooks;
 mod wise;
 mod wise_webhooks;
 
+pub use audit::AuditSettings;
 pub use branding::{BrandingSettings, EXAMPLE_PARTNER, logo_type as branding_logo_type};
 pub use crypto::{CryptoSettings, DEV_KEY_ID};
 pub use database::DatabaseSettings;
@@ -54,6 +56,7 @@ pub struct Settings {
     pub wise: WiseSettings,
     pub simulator: SimulatorSettings,
     pub crypto: CryptoSettings,
+    pub audit: AuditSettings,
     pub workers: WorkerSettings,
     pub auth: AuthSettings,
     pub idempotency: IdempotencySettings,
@@ -141,6 +144,7 @@ impl Settings {
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("crypto.keys")
+            .with_list_parse_key("audit.signing_keys")
             .with_list_parse_key("limits.trusted_proxies")
             .with_list_parse_key("links.return_urls")
             .with_list_parse_key("wise_webhooks.public_keys")
@@ -174,6 +178,7 @@ impl Settings {
         self.traces.problems(&mut out);
         wise::problems(&self.wise, environment, &mut out);
         self.crypto.problems(environment, &mut out);
+        self.audit.problems(environment, &mut out);
         self.workers.problems(&mut out);
         self.auth.problems(&mut out);
         self.idempotency.problems(&mut out);

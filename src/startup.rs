@@ -86,6 +86,10 @@ impl Application {
             .parse()
             .context("mail.from is not an email address")?;
         let keys = Arc::new(keys);
+        let audit = Arc::new(
+            crate::audit::SigningKeys::parse(&settings.audit.signing_keys)
+                .map_err(|problems| anyhow::anyhow!(problems.join("; ")))?,
+        );
         let brand = Arc::new(crate::brand::Brand::load(&settings.branding)?);
         let outbox_wake = Arc::new(tokio::sync::Notify::new());
         let events_wake = Arc::new(tokio::sync::Notify::new());
@@ -93,6 +97,7 @@ impl Application {
             db: db.clone(),
             wise: wise.clone(),
             keys: keys.clone(),
+            audit: audit.clone(),
             mail_from: mail_from.clone(),
             public_url: settings.server.public_url.clone(),
             outbox_wake: outbox_wake.clone(),
@@ -143,6 +148,7 @@ impl Application {
         let webhooks = web::Data::new(WebhookService::new(
             db.clone(),
             keys.clone(),
+            audit.clone(),
             links.clock().clone(),
             settings.webhooks.clone(),
             events_wake.clone(),
@@ -167,6 +173,10 @@ impl Application {
                 retention_days,
                 stop,
             )
+        });
+        let (sealer_db, sealer_clock) = (db.clone(), links.clock().clone());
+        workers.spawn("audit_sealer", move |stop| {
+            workers::audit_sealer::run(sealer_db.clone(), sealer_clock.clone(), stop)
         });
         let wise_wake = Arc::new(tokio::sync::Notify::new());
         let wise_keys = settings
@@ -195,6 +205,7 @@ impl Application {
         let staff = web::Data::new(StaffService::new(
             db.clone(),
             keys.clone(),
+            audit.clone(),
             links.clock().clone(),
             settings.staff.clone(),
         ));

@@ -5,6 +5,7 @@
 //!
 //! [`Application`]: crate::startup::Application
 
+pub mod audit_sealer;
 pub mod credentials;
 pub mod event_retention;
 pub mod outbox;

@@ -126,7 +126,13 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     let db = open_database(&settings).await?;
     let key = api_keys::create(&mut *db.get()?, "demo", Clock::system().now())?;
     let keys = KeyRing::parse(&settings.crypto.keys).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
-    let staff = StaffService::new(db, Arc::new(keys), Clock::system(), settings.staff.clone());
+    let staff = StaffService::new(
+        db,
+        Arc::new(keys),
+        Arc::new(super::audit_keys(&settings)?),
+        Clock::system(),
+        settings.staff.clone(),
+    );
     let mut logins = Vec::new();
     for (username, role) in [("reviewer", "reviewer"), ("admin", "admin")] {
         let password = SecretString::from(demo::sample_password());

@@ -120,6 +120,7 @@ diesel::table! {
         wise_trace_id -> Nullable<Text>,
         created_at -> Timestamp,
         event -> Nullable<Text>,
+        seal -> Nullable<Binary>,
     }
 }
 
@@ -186,6 +187,33 @@ diesel::table! {
         actor -> Nullable<Text>,
         client_ip -> Nullable<Text>,
         created_at -> Timestamp,
+        seal -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    audit_chain (seq) {
+        seq -> BigInt,
+        source -> Text,
+        source_id -> BigInt,
+        entry_hash -> Binary,
+        chain_hash -> Binary,
+        sealed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_pending (id) {
+        id -> BigInt,
+        source -> Text,
+        source_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_unsealed_through (source) {
+        source -> Text,
+        id -> BigInt,
     }
 }
 
@@ -287,6 +315,9 @@ diesel::joinable!(webhook_deliveries -> partner_events (event_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_chain,
+    audit_pending,
+    audit_unsealed_through,
     customers,
     api_keys,
     idempotency_keys,

@@ -1,5 +1,6 @@
 //! Staff accounts, their sessions and their sign-in record.
 
+use crate::audit::{SigningKeys, staff_audit_content};
 use crate::db::schema::{staff_audit, staff_sessions, staff_users};
 use crate::db::{DbConnection, DbError};
 use chrono::NaiveDateTime;
@@ -63,6 +64,20 @@ pub struct AuditRow {
     pub actor: Option<String>,
     pub client_ip: Option<String>,
     pub created_at: NaiveDateTime,
+    pub seal: Option<Vec<u8>>,
+}
+
+impl AuditRow {
+    /// The row's content digest, as its seal signed it.
+    pub fn content(&self) -> crate::audit::Hash {
+        staff_audit_content(
+            &self.username,
+            &self.event,
+            self.actor.as_deref(),
+            self.client_ip.as_deref(),
+            self.created_at,
+        )
+    }
 }
 
 pub fn insert(conn: &mut DbConnection, staff: &NewStaff<'_>) -> Result<(), DbError> {
@@ -245,12 +260,14 @@ pub fn end_sessions_of(conn: &mut DbConnection, staff_id: i64) -> Result<usize, 
 
 pub fn audit(
     conn: &mut DbConnection,
+    keys: &SigningKeys,
     username: &str,
     event: &str,
     actor: Option<&str>,
     client_ip: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
+    let seal = keys.seal(&staff_audit_content(username, event, actor, client_ip, now));
     diesel::insert_into(staff_audit::table)
         .values((
             staff_audit::username.eq(username),
@@ -258,6 +275,7 @@ pub fn audit(
             staff_audit::actor.eq(actor),
             staff_audit::client_ip.eq(client_ip),
             staff_audit::created_at.eq(now),
+            staff_audit::seal.eq(seal),
         ))
         .execute(conn)?;
     Ok(())

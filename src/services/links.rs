@@ -45,6 +45,7 @@ pub use review::{Approval, Decision};
 pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
 pub use start::{Flow, Started};
 
+use crate::audit::SigningKeys;
 use crate::brand::Brand;
 use crate::clock::SharedClock;
 use crate::crypto::{Aad, KeyRing};
@@ -63,6 +64,8 @@ pub struct LinkDeps {
     pub db: Db,
     pub wise: Arc<WiseClient>,
     pub keys: Arc<KeyRing>,
+    /// Seals each event row the links write.
+    pub audit: Arc<SigningKeys>,
     /// The sender of wiselink's emails.
     pub mail_from: Mailbox,
     /// Where customers reach wiselink (the code-entry page's links in emails).
@@ -82,6 +85,7 @@ pub struct LinkService {
     db: Db,
     wise: Arc<WiseClient>,
     keys: Arc<KeyRing>,
+    audit: Arc<SigningKeys>,
     mail_from: Mailbox,
     public_url: String,
     outbox_wake: Arc<Notify>,
@@ -101,6 +105,7 @@ impl LinkService {
             db: deps.db,
             wise: deps.wise,
             keys: deps.keys,
+            audit: deps.audit,
             mail_from: deps.mail_from,
             public_url: deps.public_url,
             outbox_wake: deps.outbox_wake,
@@ -154,9 +159,10 @@ impl LinkService {
         let queues_mail = transitions.iter().any(|t| !t.messages.is_empty());
         let publishes = transitions.iter().any(Transition::publishes);
         let now = self.clock.now();
+        let audit = self.audit.clone();
         let row = self
             .db
-            .run(move |conn| links::apply_all(conn, &transitions, pin, now))
+            .run(move |conn| links::apply_all(conn, &transitions, pin, &audit, now))
             .await??;
         if queues_mail {
             self.outbox_wake.notify_one();

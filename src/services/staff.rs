@@ -25,6 +25,7 @@ pub use reauth::Reauth;
 pub use session::{LoginError, NewSession, StaffSession};
 pub use totp::{Enrolment, totp_aad};
 
+use crate::audit::SigningKeys;
 use crate::clock::SharedClock;
 use crate::crypto::KeyRing;
 use crate::db::Db;
@@ -35,6 +36,8 @@ use tokio::sync::Semaphore;
 pub struct StaffService {
     db: Db,
     keys: Arc<KeyRing>,
+    /// Seals each row of the staff audit.
+    audit: Arc<SigningKeys>,
     clock: SharedClock,
     settings: StaffSettings,
     /// Permits for password hashing.
@@ -44,11 +47,18 @@ pub struct StaffService {
 }
 
 impl StaffService {
-    pub fn new(db: Db, keys: Arc<KeyRing>, clock: SharedClock, settings: StaffSettings) -> Self {
+    pub fn new(
+        db: Db,
+        keys: Arc<KeyRing>,
+        audit: Arc<SigningKeys>,
+        clock: SharedClock,
+        settings: StaffSettings,
+    ) -> Self {
         let hashing = Arc::new(Semaphore::new(settings.hashing_concurrency));
         Self {
             db,
             keys,
+            audit,
             clock,
             settings,
             hashing,

@@ -11,6 +11,7 @@ pub use input::{
 use secrets::aad;
 pub use secrets::{event_json, reseal, secrets};
 
+use crate::audit::SigningKeys;
 use crate::clock::SharedClock;
 use crate::crypto::{KeyRing, WebhookSecret};
 use crate::db::webhooks::{
@@ -41,6 +42,8 @@ pub enum WebhookError {
 pub struct WebhookService {
     db: Db,
     keys: Arc<KeyRing>,
+    /// Seals the staff audit rows of endpoint changes.
+    audit: Arc<SigningKeys>,
     clock: SharedClock,
     settings: WebhookSettings,
     policy: TargetPolicy,
@@ -52,6 +55,7 @@ impl WebhookService {
     pub fn new(
         db: Db,
         keys: Arc<KeyRing>,
+        audit: Arc<SigningKeys>,
         clock: SharedClock,
         settings: WebhookSettings,
         wake: Arc<Notify>,
@@ -63,6 +67,7 @@ impl WebhookService {
         Self {
             db,
             keys,
+            audit,
             clock,
             settings,
             policy,
@@ -88,6 +93,7 @@ impl WebhookService {
         new: NewEndpoint,
         actor: &str,
     ) -> Result<(EndpointRow, SecretString), WebhookError> {
+        let seals = self.audit.clone();
         let url = self
             .policy
             .check(&new.url)
@@ -116,7 +122,14 @@ impl WebhookService {
             .run(move |c| {
                 c.write_transaction(|c| {
                     store::insert_endpoint(c, &stored)?;
-                    audit(c, &stored.id, "webhook_endpoint_registered", &actor, now)
+                    audit(
+                        c,
+                        &seals,
+                        &stored.id,
+                        "webhook_endpoint_registered",
+                        &actor,
+                        now,
+                    )
                 })
             })
             .await?;
@@ -184,13 +197,14 @@ impl WebhookService {
             None => "webhook_endpoint_changed",
         };
         let actor = actor.to_owned();
+        let seals = self.audit.clone();
         let row = self
             .db
             .run(move |c| {
                 c.write_transaction(|c| {
                     let row = store::update_endpoint(c, &id, &changes, now)?;
                     if row.is_some() {
-                        audit(c, &id, event, &actor, now)?;
+                        audit(c, &seals, &id, event, &actor, now)?;
                     }
                     Ok::<_, DbError>(row)
                 })
@@ -208,13 +222,14 @@ impl WebhookService {
             return Err(WebhookError::EndpointNotFound);
         }
         let (id, actor, now) = (id.to_owned(), actor.to_owned(), self.clock.now());
+        let seals = self.audit.clone();
         let existed = self
             .db
             .run(move |c| {
                 c.write_transaction(|c| {
                     let existed = store::delete_endpoint(c, &id)?;
                     if existed {
-                        audit(c, &id, "webhook_endpoint_deleted", &actor, now)?;
+                        audit(c, &seals, &id, "webhook_endpoint_deleted", &actor, now)?;
                     }
                     Ok::<_, DbError>(existed)
                 })
@@ -253,12 +268,13 @@ impl WebhookService {
         };
         let id = current.id.clone();
         let actor = actor.to_owned();
+        let seals = self.audit.clone();
         let row = self
             .db
             .run(move |c| {
                 c.write_transaction(|c| {
                     let row = store::update_endpoint(c, &id, &changes, now)?;
-                    audit(c, &id, "webhook_secret_rotated", &actor, now)?;
+                    audit(c, &seals, &id, "webhook_secret_rotated", &actor, now)?;
                     Ok::<_, DbError>(row)
                 })
             })
@@ -304,12 +320,13 @@ impl WebhookService {
     ) -> Result<usize, WebhookError> {
         let endpoint = self.get(endpoint_id).await?;
         let (now, actor) = (self.clock.now(), actor.to_owned());
+        let seals = self.audit.clone();
         let queued = self
             .db
             .run(move |c| {
                 let queued = store::resend(c, &endpoint.id, &what, now)?;
                 if queued.is_some() {
-                    audit(c, &endpoint.id, "webhook_resent", &actor, now)?;
+                    audit(c, &seals, &endpoint.id, "webhook_resent", &actor, now)?;
                 }
                 Ok::<_, DbError>(queued)
             })
@@ -326,6 +343,7 @@ impl WebhookService {
 /// staff member or an API key).
 fn audit(
     c: &mut crate::db::DbConnection,
+    seals: &SigningKeys,
     endpoint_id: &str,
     event: &str,
     actor: &str,
@@ -333,6 +351,7 @@ fn audit(
 ) -> Result<(), DbError> {
     crate::db::staff::audit(
         c,
+        seals,
         &format!("webhook:{endpoint_id}"),
         event,
         Some(actor),

@@ -1,6 +1,7 @@
 //! Black-box tests: the real server on port 0, a fresh database per test (SQLite by default,
 //! PostgreSQL when TEST_DATABASE_URL names one), real HTTP.
 
+mod audit;
 mod auth;
 mod canary;
 mod cli;

@@ -1,6 +1,7 @@
 //! The append-only audit trail of each link, and what is counted from it.
 
 use super::Transition;
+use crate::audit::{SigningKeys, link_event_content};
 use crate::db::schema::{link_events, links};
 use crate::db::{DbConnection, DbError};
 use crate::domain::{CustomerId, LinkEvent, LinkId, LinkState};
@@ -21,10 +22,12 @@ pub(super) struct NewEvent<'a> {
     pub wise_trace_id: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub event: Option<&'a str>,
+    /// The row's audit seal ([`crate::audit`]).
+    pub seal: Vec<u8>,
 }
 
 /// The columns of [`NewEvent`], in its field order, for hand-built statements.
-pub(super) const NEW_EVENT_COLUMNS: [&str; 8] = {
+pub(super) const NEW_EVENT_COLUMNS: [&str; 9] = {
     use diesel::Column;
     [
         link_events::link_id::NAME,
@@ -35,6 +38,7 @@ pub(super) const NEW_EVENT_COLUMNS: [&str; 8] = {
         link_events::wise_trace_id::NAME,
         link_events::created_at::NAME,
         link_events::event::NAME,
+        link_events::seal::NAME,
     ]
 };
 
@@ -47,6 +51,7 @@ impl<'a> NewEvent<'a> {
         actor: &'a str,
         state: LinkState,
         at: NaiveDateTime,
+        keys: &SigningKeys,
     ) -> Self {
         Self {
             link_id,
@@ -57,11 +62,13 @@ impl<'a> NewEvent<'a> {
             wise_trace_id: None,
             created_at: at,
             event: None,
+            seal: Vec::new(),
         }
+        .sealed(keys)
     }
 
     /// The event of transition `t`, which reached `to`.
-    pub fn of(t: &'a Transition, to: LinkState, at: NaiveDateTime) -> Self {
+    pub fn of(t: &'a Transition, to: LinkState, at: NaiveDateTime, keys: &SigningKeys) -> Self {
         Self {
             link_id: &t.link_id,
             actor: &t.actor,
@@ -71,7 +78,23 @@ impl<'a> NewEvent<'a> {
             wise_trace_id: t.wise_trace_id.as_deref(),
             created_at: at,
             event: Some(t.event.as_str()),
+            seal: Vec::new(),
         }
+        .sealed(keys)
+    }
+
+    fn sealed(mut self, keys: &SigningKeys) -> Self {
+        self.seal = keys.seal(&link_event_content(
+            self.link_id.as_str(),
+            self.actor,
+            self.from_state,
+            self.to_state,
+            self.reason,
+            self.wise_trace_id,
+            self.created_at,
+            self.event,
+        ));
+        self
     }
 }
 
@@ -86,6 +109,23 @@ pub struct EventRow {
     pub wise_trace_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub event: Option<String>,
+    pub seal: Option<Vec<u8>>,
+}
+
+impl EventRow {
+    /// The row's content digest, as its seal signed it.
+    pub fn content(&self) -> crate::audit::Hash {
+        link_event_content(
+            self.link_id.as_str(),
+            &self.actor,
+            self.from_state.as_deref(),
+            &self.to_state,
+            self.reason.as_deref(),
+            self.wise_trace_id.as_deref(),
+            self.created_at,
+            self.event.as_deref(),
+        )
+    }
 }
 
 pub fn events(conn: &mut DbConnection, link_id: &LinkId) -> Result<Vec<EventRow>, DbError> {

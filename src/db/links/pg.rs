@@ -101,7 +101,9 @@ fn bind_event<'b>(out: &mut AstPass<'_, 'b, Pg>, e: &'b NewEvent<'b>) -> QueryRe
     out.push_sql(", ");
     out.push_bind_param::<Timestamp, _>(&e.created_at)?;
     out.push_sql(", ");
-    out.push_bind_param::<Nullable<Text>, _>(&e.event)
+    out.push_bind_param::<Nullable<Text>, _>(&e.event)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Binary, _>(&e.seal)
 }
 
 impl<V, T, R> QueryFragment<Pg> for Commit<'_, V, T, R>

@@ -3,6 +3,7 @@
 
 use super::events::NewEvent;
 use super::{LinkChanges, LinkRow, NewLink, pg, sqlite};
+use crate::audit::SigningKeys;
 use crate::db::outbox::NewMessage;
 use crate::db::schema::{link_events, link_reviews, link_tokens, links};
 use crate::db::webhooks::NewPartnerEvent;
@@ -178,8 +179,9 @@ pub fn insert(
     conn: &mut DbConnection,
     link: &NewLink<'_>,
     actor: &str,
+    keys: &SigningKeys,
 ) -> Result<Result<(), Refused>, DbError> {
-    let event = NewEvent::started(link.id, actor, LinkState::Pending, link.created_at);
+    let event = NewEvent::started(link.id, actor, LinkState::Pending, link.created_at, keys);
     let row = (
         link,
         links::state.eq(LinkState::Pending.as_str()),
@@ -212,9 +214,10 @@ pub fn insert(
 pub fn apply(
     conn: &mut DbConnection,
     t: &Transition,
+    keys: &SigningKeys,
     now: NaiveDateTime,
 ) -> Result<Result<LinkRow, Refused>, DbError> {
-    apply_all(conn, std::slice::from_ref(t), None, now)
+    apply_all(conn, std::slice::from_ref(t), None, keys, now)
 }
 
 /// What a sequence of transitions of one link amounts to: one row update from the first state to
@@ -234,7 +237,11 @@ pub(super) struct Plan<'a> {
     pub lease_generation: Option<i64>,
 }
 
-fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refused> {
+fn plan<'a>(
+    transitions: &'a [Transition],
+    keys: &SigningKeys,
+    now: NaiveDateTime,
+) -> Result<Plan<'a>, Refused> {
     let first = transitions
         .first()
         .ok_or(Refused::Stale(LinkState::Pending))?;
@@ -261,7 +268,7 @@ fn plan(transitions: &[Transition], now: NaiveDateTime) -> Result<Plan<'_>, Refu
         if let Some(reason) = reason_after(t.from, t.event, to) {
             plan.changes.state_reason = Some(Some(reason.to_owned()));
         }
-        plan.events.push(NewEvent::of(t, to, now));
+        plan.events.push(NewEvent::of(t, to, now, keys));
         plan.published.extend(
             partner_events(t.from, t.event, to).map(|kind| NewPartnerEvent {
                 event_id: new_event_id(),
@@ -286,9 +293,10 @@ pub fn apply_all(
     conn: &mut DbConnection,
     transitions: &[Transition],
     pin: Option<Pin>,
+    keys: &SigningKeys,
     now: NaiveDateTime,
 ) -> Result<Result<LinkRow, Refused>, DbError> {
-    let plan = match plan(transitions, now) {
+    let plan = match plan(transitions, keys, now) {
         Ok(plan) => plan,
         Err(refused) => return Ok(Err(refused)),
     };

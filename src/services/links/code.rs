@@ -172,6 +172,7 @@ impl LinkService {
         let limit = self.policy.wrong_codes_per_customer_per_day;
         let customer_id = link.customer_id;
         let now = self.clock.now();
+        let audit = self.audit.clone();
         let outcome = self
             .db
             .run(move |conn| {
@@ -187,7 +188,7 @@ impl LinkService {
                         retry_after_secs: retry_after_secs.max(1),
                     }));
                 }
-                Ok(links::apply(conn, &recovery_point, now)?
+                Ok(links::apply(conn, &recovery_point, &audit, now)?
                     .map(|row| (customer, row))
                     .map_err(LinkError::from))
             })

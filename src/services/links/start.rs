@@ -71,6 +71,7 @@ impl LinkService {
         let sealed_code = self.seal(&link_id, SealedColumn::RegistrationCode, &code);
         let (id, actor_owned) = (link_id.clone(), actor.to_owned());
         let (now, attempts) = (self.clock.now(), self.policy.max_attempts);
+        let audit = self.audit.clone();
         // One round trip: find the customer, then insert the pending link for them (or claim
         // the pending one they have).
         let begun = self
@@ -90,7 +91,7 @@ impl LinkService {
                     created_at: now,
                     updated_at: now,
                 };
-                match links::insert(conn, &link, &actor_owned)? {
+                match links::insert(conn, &link, &actor_owned, &audit)? {
                     Ok(()) => Ok(Ok(Begun {
                         customer,
                         resumed: None,

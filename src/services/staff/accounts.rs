@@ -89,6 +89,7 @@ impl StaffService {
         let hash = self.hash_password(password).await?;
         let now = self.clock.now();
         let (name, actor) = (username.to_string(), actor.to_owned());
+        let audit = self.audit.clone();
         let added = self
             .db
             .run(move |conn| {
@@ -104,7 +105,7 @@ impl StaffService {
                     Err(DbError::Query(e)) if is_unique_violation(&e) => return Ok(false),
                     Err(e) => return Err(e),
                 }
-                staff::audit(conn, &name, "added", Some(&actor), None, now)?;
+                staff::audit(conn, &audit, &name, "added", Some(&actor), None, now)?;
                 Ok(true)
             })
             .await?;
@@ -193,6 +194,7 @@ impl StaffService {
         let (now, actor) = (self.clock.now(), actor.to_owned());
         let found = {
             let name = name.clone();
+            let audit = self.audit.clone();
             self.db
                 .run(move |conn| {
                     conn.write_transaction(|conn| {
@@ -201,7 +203,15 @@ impl StaffService {
                         }
                         let found = staff::change(conn, &name, &changes, end_sessions, now)?;
                         if found {
-                            staff::audit(conn, &name, change.event(), Some(&actor), None, now)?;
+                            staff::audit(
+                                conn,
+                                &audit,
+                                &name,
+                                change.event(),
+                                Some(&actor),
+                                None,
+                                now,
+                            )?;
                         }
                         Ok::<_, DbError>(Ok(found))
                     })

@@ -13,6 +13,7 @@ impl StaffService {
     /// Creates a key; its token is in the answer only.
     pub async fn create_api_key(&self, name: &str, actor: &str) -> Result<IssuedKey, AccountError> {
         let (name, actor, now) = (name.to_owned(), actor.to_owned(), self.clock.now());
+        let audit = self.audit.clone();
         let created = self
             .db
             .run(move |conn| {
@@ -23,6 +24,7 @@ impl StaffService {
                 };
                 staff::audit(
                     conn,
+                    &audit,
                     &format!("api_key:{}", key.id),
                     "api_key_created",
                     Some(&actor),
@@ -43,6 +45,7 @@ impl StaffService {
     pub async fn revoke_api_key(&self, id: &str, actor: &str) -> Result<(), AccountError> {
         let (id, actor, now) = (id.to_owned(), actor.to_owned(), self.clock.now());
         let shown = id.clone();
+        let audit = self.audit.clone();
         let revoked = self
             .db
             .run(move |conn| {
@@ -50,6 +53,7 @@ impl StaffService {
                 if revoked {
                     staff::audit(
                         conn,
+                        &audit,
                         &format!("api_key:{id}"),
                         "api_key_revoked",
                         Some(&actor),

@@ -46,24 +46,42 @@ impl StaffService {
         let now = self.clock.now();
         if row.as_ref().is_none_or(|r| self.must_wait(r, now)) {
             let audited = username.clone();
+            let audit = self.audit.clone();
             self.db
                 .run(move |conn| {
-                    staff::audit(conn, &audited, "reauthentication_waiting", None, None, now)
+                    staff::audit(
+                        conn,
+                        &audit,
+                        &audited,
+                        "reauthentication_waiting",
+                        None,
+                        None,
+                        now,
+                    )
                 })
                 .await?;
             return Ok(Reauth::Waiting);
         }
         let (hash, staff_id) = (session.id_hash.clone(), session.staff_id);
         let allowed = self.settings.reauth_failures_allowed;
+        let audit = self.audit.clone();
         self.db
             .run(move |conn| {
                 if matched {
                     staff::touch(conn, &hash, now, true)?;
-                    staff::audit(conn, &username, "reauthenticated", None, None, now)?;
+                    staff::audit(conn, &audit, &username, "reauthenticated", None, None, now)?;
                     return Ok(Reauth::Confirmed);
                 }
                 let failures = staff::record_reauth_failure(conn, &hash, staff_id, now)?;
-                staff::audit(conn, &username, "reauthentication_failed", None, None, now)?;
+                staff::audit(
+                    conn,
+                    &audit,
+                    &username,
+                    "reauthentication_failed",
+                    None,
+                    None,
+                    now,
+                )?;
                 if failures < allowed {
                     return Ok(Reauth::Wrong {
                         left: allowed - failures,
@@ -72,6 +90,7 @@ impl StaffService {
                 staff::end_session(conn, &hash)?;
                 staff::audit(
                     conn,
+                    &audit,
                     &username,
                     "session_ended_reauth_failures",
                     None,

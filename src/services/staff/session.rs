@@ -135,6 +135,7 @@ impl StaffService {
             id_hash(session.0.expose_secret()),
         );
         let audited = recorded_name.clone();
+        let audit = self.audit.clone();
         self.db
             .run(move |conn| {
                 match (outcome, staff_id) {
@@ -142,7 +143,7 @@ impl StaffService {
                     (o, Some(id)) if o.counts() => staff::record_failure(conn, id, now)?,
                     _ => {}
                 }
-                staff::audit(conn, &audited, event, None, ip.as_deref(), now)
+                staff::audit(conn, &audit, &audited, event, None, ip.as_deref(), now)
             })
             .await?;
         if outcome != Outcome::SignedIn {
@@ -230,10 +231,11 @@ impl StaffService {
         let now = self.clock.now();
         if let Some(ended) = self.ended(&session, &row, now) {
             let username = row.username.clone();
+            let audit = self.audit.clone();
             self.db
                 .run(move |conn| {
                     staff::end_session(conn, &hash)?;
-                    staff::audit(conn, &username, ended, None, None, now)
+                    staff::audit(conn, &audit, &username, ended, None, None, now)
                 })
                 .await?;
             return Ok(None);
@@ -294,10 +296,11 @@ impl StaffService {
     ) -> Result<(), LoginError> {
         let (id, username, now) = (session.staff_id, session.username.clone(), self.clock.now());
         let ip = client_ip.map(str::to_owned);
+        let audit = self.audit.clone();
         self.db
             .run(move |conn| {
                 staff::end_sessions_of(conn, id)?;
-                staff::audit(conn, &username, "logout", None, ip.as_deref(), now)
+                staff::audit(conn, &audit, &username, "logout", None, ip.as_deref(), now)
             })
             .await?;
         Ok(())

@@ -63,12 +63,21 @@ impl StaffService {
             ..StaffChanges::default()
         };
         let (now, actor_name, lookup) = (self.clock.now(), actor.to_owned(), name.clone());
+        let audit = self.audit.clone();
         let found = self
             .db
             .run(move |conn| {
                 let found = staff::change(conn, &lookup, &changes, true, now)?;
                 if found {
-                    staff::audit(conn, &lookup, "totp_enrolled", Some(&actor_name), None, now)?;
+                    staff::audit(
+                        conn,
+                        &audit,
+                        &lookup,
+                        "totp_enrolled",
+                        Some(&actor_name),
+                        None,
+                        now,
+                    )?;
                 }
                 Ok::<_, crate::db::DbError>(found)
             })

@@ -1,0 +1,67 @@
+-- The audit trail proves itself (docs/security.md, "An audit trail that proves itself").
+--
+-- Each new row of link_events and staff_audit carries `seal`: an Ed25519 signature, by a key in
+-- audit.signing_keys, over a digest of each of its fields. The database never holds the signing
+-- key, so a row written or changed in SQL has no valid seal.
+ALTER TABLE link_events ADD COLUMN seal BLOB;
+ALTER TABLE staff_audit ADD COLUMN seal BLOB;
+
+-- The chain: one entry per audit row, in the order the sealer met them, each committing to the
+-- entry before it. A row is queued in audit_pending by a trigger in the transaction that writes
+-- it; the sealer appends the queued rows to the chain and takes them off the queue.
+CREATE TABLE audit_chain (
+    seq        INTEGER PRIMARY KEY NOT NULL,
+    source     TEXT    NOT NULL CHECK (source IN ('link_events', 'staff_audit')),
+    source_id  INTEGER NOT NULL,
+    entry_hash BLOB    NOT NULL,
+    chain_hash BLOB    NOT NULL,
+    sealed_at  TEXT    NOT NULL,
+    UNIQUE (source, source_id)
+);
+
+CREATE TABLE audit_pending (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    source    TEXT    NOT NULL,
+    source_id INTEGER NOT NULL
+);
+
+CREATE TRIGGER link_events_audit_pending AFTER INSERT ON link_events
+BEGIN
+    INSERT INTO audit_pending (source, source_id) VALUES ('link_events', NEW.id);
+END;
+CREATE TRIGGER staff_audit_audit_pending AFTER INSERT ON staff_audit
+BEGIN
+    INSERT INTO audit_pending (source, source_id) VALUES ('staff_audit', NEW.id);
+END;
+
+-- Rows written before this release carry no seal: up to these ids, a row without one is not a
+-- finding. They are queued for the chain here.
+CREATE TABLE audit_unsealed_through (
+    source TEXT    PRIMARY KEY NOT NULL,
+    id     INTEGER NOT NULL
+);
+INSERT INTO audit_unsealed_through (source, id)
+    SELECT 'link_events', COALESCE(MAX(id), 0) FROM link_events
+    UNION ALL SELECT 'staff_audit', COALESCE(MAX(id), 0) FROM staff_audit;
+INSERT INTO audit_pending (source, source_id)
+    SELECT 'link_events', id FROM link_events ORDER BY id;
+INSERT INTO audit_pending (source, source_id)
+    SELECT 'staff_audit', id FROM staff_audit ORDER BY id;
+
+-- The staff audit and the chain are append-only, like link_events.
+CREATE TRIGGER staff_audit_no_update BEFORE UPDATE ON staff_audit
+BEGIN
+    SELECT RAISE(ABORT, 'staff_audit is append-only');
+END;
+CREATE TRIGGER staff_audit_no_delete BEFORE DELETE ON staff_audit
+BEGIN
+    SELECT RAISE(ABORT, 'staff_audit is append-only');
+END;
+CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain
+BEGIN
+    SELECT RAISE(ABORT, 'audit_chain is append-only');
+END;
+CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
+BEGIN
+    SELECT RAISE(ABORT, 'audit_chain is append-only');
+END;

@@ -1,0 +1,39 @@
+//! `[audit]`.
+
+use super::Environment;
+use serde::Deserialize;
+
+/// Key entries are secret; `Debug` shows only their ids.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    pub signing_keys: Vec<String>,
+}
+
+impl std::fmt::Debug for AuditSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self
+            .signing_keys
+            .iter()
+            .map(|k| k.split(':').next().unwrap_or(""))
+            .collect();
+        f.debug_struct("AuditSettings")
+            .field("signing_key_ids", &ids)
+            .finish()
+    }
+}
+
+impl AuditSettings {
+    pub(super) fn problems(&self, environment: &Environment, out: &mut Vec<String>) {
+        if let Err(problems) = crate::audit::SigningKeys::parse(&self.signing_keys) {
+            out.extend(problems);
+        }
+        if environment.is_production() && self.signing_keys.iter().any(|k| k.starts_with("dev:")) {
+            out.push(
+                "audit.signing_keys holds the development key \"dev\"; set \
+                 WISELINK__AUDIT__SIGNING_KEYS"
+                    .to_owned(),
+            );
+        }
+    }
+}
