@@ -309,3 +309,45 @@ async fn two_instances_writing_at_once_keep_one_unbroken_chain() {
     let (ok, out, err) = verify(&first);
     assert!(ok, "{out}{err}");
 }
+
+/// Rows an earlier release wrote carry no seal: the upgrade chains them as they are, and only a
+/// row without a seal written after it is a finding.
+#[test]
+fn rows_from_before_the_upgrade_are_chained_unsealed_and_later_ones_must_be_sealed() {
+    use wiselink::db::{Db, migrations};
+    let database = crate::helpers::TestDatabase::create();
+    let settings = crate::helpers::settings(database.url(), &[]);
+    let db = Db::connect(&settings.database).unwrap();
+    let mut conn = db.get().unwrap();
+    while let Some(name) = migrations::run_next(&mut conn).unwrap() {
+        if name.contains("000016") {
+            break;
+        }
+    }
+    let insert = "INSERT INTO staff_audit (username, event, actor, client_ip, created_at) \
+                  VALUES ('ana', 'login', NULL, '127.0.0.1', '2026-12-01 09:00:00')";
+    for _ in 0..3 {
+        diesel::sql_query(insert).execute(&mut **conn).unwrap();
+    }
+    migrations::run_pending(&mut conn).unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    assert_eq!(
+        wiselink::db::audit::seal_pending(&mut conn, 500, now).unwrap(),
+        3
+    );
+    let keys = wiselink::audit::SigningKeys::parse(&settings.audit.signing_keys).unwrap();
+    let report = wiselink::services::audit::verify(&mut conn, &keys).unwrap();
+    assert!(report.holds(), "{:?}", report.findings);
+    assert_eq!(report.entries, 3);
+
+    diesel::sql_query(insert).execute(&mut **conn).unwrap();
+    wiselink::db::audit::seal_pending(&mut conn, 500, now).unwrap();
+    let report = wiselink::services::audit::verify(&mut conn, &keys).unwrap();
+    assert_eq!(
+        report.findings,
+        vec![wiselink::services::audit::Finding::Inserted {
+            source: wiselink::audit::Source::StaffAudit,
+            id: 4
+        }]
+    );
+}
