@@ -213,6 +213,10 @@ pub enum AuditCommand {
     /// exits 1 naming the first entry that was changed, removed or inserted (on stderr). Reads
     /// only: safe while the service runs.
     Verify,
+    /// Accept the rows written so far that carry no seal: those an older release wrote during a
+    /// rolling upgrade to this one, which `audit verify` names until they are accepted. Records
+    /// the acceptance, with the bounds, as a sealed row of the staff audit.
+    AcceptUnsealed,
     /// Print the public half of each audit.signing_keys entry (ID:BASE64), which checks seals
     /// without the signing keys.
     Keys,

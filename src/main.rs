@@ -71,6 +71,7 @@ fn main() -> ExitCode {
             Ok(false) => return ExitCode::FAILURE,
             Err(e) => Err(e),
         },
+        Command::Audit(AuditCommand::AcceptUnsealed) => commands::audit::accept_unsealed(&settings),
         Command::Audit(AuditCommand::Keys) => commands::audit::keys(&settings),
         Command::Keys(KeysCommand::Rotate) => commands::keys_rotate(&settings),
         Command::Keys(KeysCommand::Generate { id }) => commands::keys_generate(&id),

@@ -34,6 +34,26 @@ pub fn verify(settings: &Settings) -> anyhow::Result<bool> {
     Ok(false)
 }
 
+/// Accepts the rows written so far without seals, recording it in the staff audit.
+pub fn accept_unsealed(settings: &Settings) -> anyhow::Result<()> {
+    let keys = audit_keys(settings)?;
+    let db = migrated(settings)?;
+    let now = crate::clock::Clock::system().now();
+    let (events, staff) = verify::accept_unsealed(&mut *db.get()?, &keys, super::CLI_ACTOR, now)?;
+    tracing::warn!(
+        link_events = events,
+        staff_audit = staff,
+        "rows without seals accepted into the audit trail"
+    );
+    writeln!(
+        std::io::stdout(),
+        "accepted rows without seals up to link_events #{events} and staff_audit #{staff}; \
+         recorded in the staff audit as {}",
+        verify::ACCEPTED_EVENT
+    )?;
+    Ok(())
+}
+
 /// Prints each signing key's id and public key, for an auditor.
 pub fn keys(settings: &Settings) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();

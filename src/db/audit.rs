@@ -2,9 +2,7 @@
 
 use crate::audit::{self, GENESIS, Hash, Source};
 use crate::db::links::EventRow;
-use crate::db::schema::{
-    audit_chain, audit_pending, audit_unsealed_through, link_events, staff_audit,
-};
+use crate::db::schema::{audit_chain, audit_pending, link_events, staff_audit};
 use crate::db::staff::AuditRow;
 use crate::db::{DbConnection, DbError};
 use chrono::NaiveDateTime;
@@ -243,11 +241,22 @@ pub fn unqueued(conn: &mut DbConnection, source: Source) -> Result<Vec<i64>, DbE
     })
 }
 
-/// Up to which id each table's rows were written before rows were sealed.
-pub fn unsealed_through(conn: &mut DbConnection) -> Result<HashMap<Source, i64>, DbError> {
-    let rows: Vec<(String, i64)> = audit_unsealed_through::table.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(s, id)| Source::parse(&s).map(|s| (s, id)))
-        .collect())
+/// The staff audit rows that record `event`, oldest first.
+pub fn staff_rows_of(conn: &mut DbConnection, event: &str) -> Result<Vec<AuditRow>, DbError> {
+    Ok(staff_audit::table
+        .filter(staff_audit::event.eq(event))
+        .order(staff_audit::id.asc())
+        .load(conn)?)
+}
+
+/// The newest id of each table of the audit trail (0 for an empty one).
+pub fn newest_ids(conn: &mut DbConnection) -> Result<(i64, i64), DbError> {
+    use diesel::dsl::max;
+    let events: Option<i64> = link_events::table
+        .select(max(link_events::id))
+        .first(conn)?;
+    let staff: Option<i64> = staff_audit::table
+        .select(max(staff_audit::id))
+        .first(conn)?;
+    Ok((events.unwrap_or(0), staff.unwrap_or(0)))
 }

@@ -211,13 +211,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_unsealed_through (source) {
-        source -> Text,
-        id -> BigInt,
-    }
-}
-
-diesel::table! {
     partner_events (id) {
         id -> BigInt,
         event_id -> Text,
@@ -317,7 +310,6 @@ diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::allow_tables_to_appear_in_same_query!(
     audit_chain,
     audit_pending,
-    audit_unsealed_through,
     customers,
     api_keys,
     idempotency_keys,

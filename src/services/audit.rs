@@ -2,11 +2,22 @@
 //! against the one before and against its row, each row's seal against its content, and then
 //! the rows not yet chained. Each problem is a [`Finding`], in the order met: the first one names
 //! the first entry that was changed, removed or inserted.
+//!
+//! A row without a seal is accepted in two cases only: it was chained before the first sealed
+//! row (history from before sealing began, which the upgrade queued ahead of everything), or a
+//! sealed staff audit row accepted rows up to its id (`wiselink audit accept-unsealed`, for rows
+//! an older release wrote during a rolling upgrade). Both are in the chain, so neither can be
+//! widened in SQL.
 
 use crate::audit::{GENESIS, Hash, SealCheck, SigningKeys, Source, chain_hash};
 use crate::db::audit::{self as store, Rows};
 use crate::db::{DbConnection, DbError};
+use chrono::NaiveDateTime;
 use std::collections::{HashMap, HashSet};
+
+/// The staff audit event that accepts rows without seals, and its subject's prefix.
+pub const ACCEPTED_EVENT: &str = "unsealed_rows_accepted";
+const ACCEPTED_SUBJECT: &str = "audit:";
 
 /// How many chain entries are read at a time.
 const PAGE: i64 = 1_000;
@@ -95,7 +106,8 @@ impl Report {
 pub fn verify(conn: &mut DbConnection, keys: &SigningKeys) -> Result<Report, DbError> {
     let mut walk = Walk {
         keys,
-        unsealed_through: store::unsealed_through(conn)?,
+        accepted: accepted(conn, keys)?,
+        sealed_seen: false,
         seals: HashSet::new(),
         report: Report {
             head: (0, GENESIS),
@@ -137,7 +149,10 @@ pub fn verify(conn: &mut DbConnection, keys: &SigningKeys) -> Result<Report, DbE
 
 struct Walk<'a> {
     keys: &'a SigningKeys,
-    unsealed_through: HashMap<Source, i64>,
+    /// Up to which id rows without seals were accepted, per table.
+    accepted: HashMap<Source, i64>,
+    /// Whether a row with a valid seal was met yet.
+    sealed_seen: bool,
     /// The last 16 bytes of each seal seen so far (random to anyone without the signing key), to
     /// find a copied row.
     seals: HashSet<[u8; 16]>,
@@ -189,11 +204,12 @@ impl Walk<'_> {
     fn row(&mut self, source: Source, id: i64, content: &Hash, seal: Option<&[u8]>) -> bool {
         let finding = match self.keys.check(content, seal) {
             SealCheck::Valid if self.seals.insert(tail(seal.unwrap_or_default())) => {
+                self.sealed_seen = true;
                 return true;
             }
             SealCheck::Valid => Finding::Copied { source, id },
             SealCheck::Missing
-                if id <= self.unsealed_through.get(&source).copied().unwrap_or(0) =>
+                if !self.sealed_seen || id <= self.accepted.get(&source).copied().unwrap_or(0) =>
             {
                 return true;
             }
@@ -210,4 +226,46 @@ fn tail(seal: &[u8]) -> [u8; 16] {
     let start = seal.len().saturating_sub(16);
     out[..seal.len() - start].copy_from_slice(&seal[start..]);
     out
+}
+
+/// The bounds accepted by sealed `unsealed_rows_accepted` rows: the highest per table.
+fn accepted(conn: &mut DbConnection, keys: &SigningKeys) -> Result<HashMap<Source, i64>, DbError> {
+    let mut out: HashMap<Source, i64> = HashMap::new();
+    for row in store::staff_rows_of(conn, ACCEPTED_EVENT)? {
+        if keys.check(&row.content(), row.seal.as_deref()) != SealCheck::Valid {
+            continue;
+        }
+        let bounds = row
+            .username
+            .strip_prefix(ACCEPTED_SUBJECT)
+            .unwrap_or_default();
+        for bound in bounds.split(',') {
+            let Some((table, id)) = bound.split_once("<=") else {
+                continue;
+            };
+            if let (Some(source), Ok(id)) = (Source::parse(table), id.parse::<i64>()) {
+                let entry = out.entry(source).or_default();
+                *entry = (*entry).max(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Accepts every row written so far, sealed or not, by a sealed staff audit row naming `actor`
+/// and the bound per table. Returns the bounds `(link_events, staff_audit)`.
+pub fn accept_unsealed(
+    conn: &mut DbConnection,
+    keys: &SigningKeys,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<(i64, i64), DbError> {
+    let (events, staff) = store::newest_ids(conn)?;
+    let subject = format!(
+        "{ACCEPTED_SUBJECT}{}<={events},{}<={staff}",
+        Source::LinkEvents.as_str(),
+        Source::StaffAudit.as_str()
+    );
+    crate::db::staff::audit(conn, keys, &subject, ACCEPTED_EVENT, Some(actor), None, now)?;
+    Ok((events, staff))
 }

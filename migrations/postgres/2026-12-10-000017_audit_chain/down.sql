@@ -1,7 +1,6 @@
 DROP TRIGGER audit_chain_append_only ON audit_chain;
 DROP TRIGGER staff_audit_append_only ON staff_audit;
 DROP FUNCTION audit_append_only();
-DROP TABLE audit_unsealed_through;
 DROP TRIGGER staff_audit_audit_pending ON staff_audit;
 DROP TRIGGER link_events_audit_pending ON link_events;
 DROP FUNCTION audit_pending_queue();

@@ -36,15 +36,9 @@ CREATE TRIGGER link_events_audit_pending AFTER INSERT ON link_events
 CREATE TRIGGER staff_audit_audit_pending AFTER INSERT ON staff_audit
     FOR EACH ROW EXECUTE FUNCTION audit_pending_queue();
 
--- Rows written before this release carry no seal: up to these ids, a row without one is not a
--- finding. They are queued for the chain here.
-CREATE TABLE audit_unsealed_through (
-    source TEXT   PRIMARY KEY,
-    id     BIGINT NOT NULL
-);
-INSERT INTO audit_unsealed_through (source, id)
-    SELECT 'link_events', COALESCE(MAX(id), 0) FROM link_events
-    UNION ALL SELECT 'staff_audit', COALESCE(MAX(id), 0) FROM staff_audit;
+-- Rows written before this release carry no seal. They are queued for the chain here, in id
+-- order, ahead of every sealed row: `audit verify` accepts a row without a seal only before the
+-- first sealed one, or up to a bound a sealed staff audit row accepted (`audit accept-unsealed`).
 INSERT INTO audit_pending (source, source_id)
     SELECT 'link_events', id FROM link_events ORDER BY id;
 INSERT INTO audit_pending (source, source_id)

@@ -2,7 +2,6 @@ DROP TRIGGER audit_chain_no_delete;
 DROP TRIGGER audit_chain_no_update;
 DROP TRIGGER staff_audit_no_delete;
 DROP TRIGGER staff_audit_no_update;
-DROP TABLE audit_unsealed_through;
 DROP TRIGGER staff_audit_audit_pending;
 DROP TRIGGER link_events_audit_pending;
 DROP TABLE audit_pending;
