@@ -12,13 +12,17 @@
 //!   removed after it was chained leaves an entry without its row, and an entry removed or changed
 //!   breaks every hash after it.
 //!
+//! Every `audit.checkpoint_every_secs` the sealer also signs the chain's head (a checkpoint), so
+//! whoever keeps a checkpoint outside the database can tell whether the chain up to it was
+//! rewritten or cut short.
+//!
 //! The content digest hashes each field on its own before hashing the whole, so a field's value
 //! can later be replaced by its digest (erasure) without breaking the seal or the chain.
 //! `wiselink audit verify` ([`crate::services::audit`]) walks both.
 
 pub mod keys;
 
-pub use keys::{SealCheck, SigningKeys};
+pub use keys::{PublicKeys, SealCheck, SigningKeys};
 
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
@@ -112,9 +116,55 @@ pub fn chain_hash(previous: &Hash, seq: i64, entry: &Hash) -> Hash {
     h.finalize().into()
 }
 
-/// The content digest of a `link_events` row.
+/// The digest a checkpoint's seal signs: the chain's head at `seq` and when it was taken.
+pub fn checkpoint_digest(seq: i64, chain_hash: &Hash, at: NaiveDateTime) -> Hash {
+    let mut h = Sha256::new();
+    h.update(b"wiselink-audit-checkpoint-v1\0");
+    h.update(seq.to_be_bytes());
+    h.update(chain_hash);
+    h.update(timestamp(at));
+    h.finalize().into()
+}
+
+/// A row's fields by name, in the table's column order, as the audit trail hashes and exports
+/// them (timestamps by [`timestamp`]).
+pub type Fields = Vec<(&'static str, Option<String>)>;
+
+/// The fields of each table, in column order.
+pub const LINK_EVENT_FIELDS: [&str; 8] = [
+    "link_id",
+    "actor",
+    "from_state",
+    "to_state",
+    "reason",
+    "wise_trace_id",
+    "created_at",
+    "event",
+];
+pub const STAFF_AUDIT_FIELDS: [&str; 5] = ["username", "event", "actor", "client_ip", "created_at"];
+
+impl Source {
+    /// The names of this table's fields, in column order.
+    pub fn field_names(self) -> &'static [&'static str] {
+        match self {
+            Source::LinkEvents => &LINK_EVENT_FIELDS,
+            Source::StaffAudit => &STAFF_AUDIT_FIELDS,
+        }
+    }
+}
+
+/// The content digest of a row of `source` from its fields.
+pub fn content_of(source: Source, fields: &Fields) -> Hash {
+    let values: Vec<Option<&[u8]>> = fields
+        .iter()
+        .map(|(_, v)| v.as_deref().map(str::as_bytes))
+        .collect();
+    content(source, &values)
+}
+
+/// The fields of a `link_events` row.
 #[allow(clippy::too_many_arguments)]
-pub fn link_event_content(
+pub fn link_event_fields(
     link_id: &str,
     actor: &str,
     from_state: Option<&str>,
@@ -123,42 +173,36 @@ pub fn link_event_content(
     wise_trace_id: Option<&str>,
     created_at: NaiveDateTime,
     event: Option<&str>,
-) -> Hash {
-    let at = timestamp(created_at);
-    content(
-        Source::LinkEvents,
-        &[
-            Some(link_id.as_bytes()),
-            Some(actor.as_bytes()),
-            from_state.map(str::as_bytes),
-            Some(to_state.as_bytes()),
-            reason.map(str::as_bytes),
-            wise_trace_id.map(str::as_bytes),
-            Some(at.as_bytes()),
-            event.map(str::as_bytes),
-        ],
-    )
+) -> Fields {
+    let values = [
+        Some(link_id.to_owned()),
+        Some(actor.to_owned()),
+        from_state.map(str::to_owned),
+        Some(to_state.to_owned()),
+        reason.map(str::to_owned),
+        wise_trace_id.map(str::to_owned),
+        Some(timestamp(created_at)),
+        event.map(str::to_owned),
+    ];
+    LINK_EVENT_FIELDS.into_iter().zip(values).collect()
 }
 
-/// The content digest of a `staff_audit` row.
-pub fn staff_audit_content(
+/// The fields of a `staff_audit` row.
+pub fn staff_audit_fields(
     username: &str,
     event: &str,
     actor: Option<&str>,
     client_ip: Option<&str>,
     created_at: NaiveDateTime,
-) -> Hash {
-    let at = timestamp(created_at);
-    content(
-        Source::StaffAudit,
-        &[
-            Some(username.as_bytes()),
-            Some(event.as_bytes()),
-            actor.map(str::as_bytes),
-            client_ip.map(str::as_bytes),
-            Some(at.as_bytes()),
-        ],
-    )
+) -> Fields {
+    let values = [
+        Some(username.to_owned()),
+        Some(event.to_owned()),
+        actor.map(str::to_owned),
+        client_ip.map(str::to_owned),
+        Some(timestamp(created_at)),
+    ];
+    STAFF_AUDIT_FIELDS.into_iter().zip(values).collect()
 }
 
 #[cfg(test)]
@@ -174,22 +218,24 @@ mod tests {
         let stored = at("2026-12-06 10:00:00.123456");
         let written = at("2026-12-06 10:00:00.123456789");
         assert_eq!(
-            staff_audit_content("a", "login", None, None, stored),
-            staff_audit_content("a", "login", None, None, written)
+            content_of(
+                Source::StaffAudit,
+                &staff_audit_fields("a", "login", None, None, stored)
+            ),
+            content_of(
+                Source::StaffAudit,
+                &staff_audit_fields("a", "login", None, None, written)
+            )
         );
     }
 
     #[test]
     fn an_absent_field_differs_from_an_empty_one_and_fields_do_not_run_together() {
         let t = at("2026-12-06 10:00:00");
-        assert_ne!(
-            staff_audit_content("a", "login", None, None, t),
-            staff_audit_content("a", "login", Some(""), None, t)
-        );
-        assert_ne!(
-            staff_audit_content("ab", "c", None, None, t),
-            staff_audit_content("a", "bc", None, None, t)
-        );
+        let digest =
+            |u, e, a| content_of(Source::StaffAudit, &staff_audit_fields(u, e, a, None, t));
+        assert_ne!(digest("a", "login", None), digest("a", "login", Some("")));
+        assert_ne!(digest("ab", "c", None), digest("a", "bc", None));
     }
 
     #[test]

@@ -217,9 +217,38 @@ pub enum AuditCommand {
     /// rolling upgrade to this one, which `audit verify` names until they are accepted. Records
     /// the acceptance, with the bounds, as a sealed row of the staff audit.
     AcceptUnsealed,
+    /// Write the audit chain from a date on: each entry with its row's fields and seal, then the
+    /// signed checkpoints in that stretch. JSON Lines can be checked offline with `audit
+    /// check-export`; CSV is for a SIEM. Each export is recorded in the staff audit.
+    Export {
+        /// The first day (YYYY-MM-DD) or moment (YYYY-MM-DDTHH:MM:SS, UTC) whose sealed entries
+        /// to write.
+        #[arg(long)]
+        since: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Check a JSON Lines export with the public keys alone (no database, no configuration):
+    /// its stretch of the chain, every row against its entry and seal, every signed checkpoint.
+    /// Exits 0 when it holds, 1 naming the first problem.
+    CheckExport {
+        file: std::path::PathBuf,
+        /// A public key as `audit keys` prints it (ID:BASE64); repeat for each key.
+        #[arg(long = "public-key", required = true, value_name = "ID:BASE64")]
+        public_keys: Vec<String>,
+    },
     /// Print the public half of each audit.signing_keys entry (ID:BASE64), which checks seals
     /// without the signing keys.
     Keys,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    Jsonl,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]

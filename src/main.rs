@@ -11,6 +11,13 @@ fn main() -> ExitCode {
     if let Some(Command::Keys(KeysCommand::Generate { id })) = &cli.command {
         return exit_code(commands::keys_generate(id));
     }
+    if let Some(Command::Audit(AuditCommand::CheckExport { file, public_keys })) = &cli.command {
+        return match commands::audit::check_export(file, public_keys) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => exit_code(Err(e)),
+        };
+    }
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     let mut sources = Sources::from_process();
     match &command {
@@ -72,6 +79,12 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Audit(AuditCommand::AcceptUnsealed) => commands::audit::accept_unsealed(&settings),
+        Command::Audit(AuditCommand::Export {
+            since,
+            format,
+            output,
+        }) => commands::audit::export(&settings, &since, format, output.as_deref()),
+        Command::Audit(AuditCommand::CheckExport { .. }) => unreachable!("handled above"),
         Command::Audit(AuditCommand::Keys) => commands::audit::keys(&settings),
         Command::Keys(KeysCommand::Rotate) => commands::keys_rotate(&settings),
         Command::Keys(KeysCommand::Generate { id }) => commands::keys_generate(&id),

@@ -174,9 +174,19 @@ impl Application {
                 stop,
             )
         });
-        let (sealer_db, sealer_clock) = (db.clone(), links.clock().clone());
+        let (sealer_db, sealer_clock, sealer_keys) =
+            (db.clone(), links.clock().clone(), audit.clone());
+        let checkpoint_every = chrono::Duration::seconds(
+            settings.audit.checkpoint_every_secs.min(u32::MAX.into()) as i64,
+        );
         workers.spawn("audit_sealer", move |stop| {
-            workers::audit_sealer::run(sealer_db.clone(), sealer_clock.clone(), stop)
+            workers::audit_sealer::run(
+                sealer_db.clone(),
+                sealer_clock.clone(),
+                sealer_keys.clone(),
+                checkpoint_every,
+                stop,
+            )
         });
         let wise_wake = Arc::new(tokio::sync::Notify::new());
         let wise_keys = settings

@@ -22,6 +22,14 @@ struct Key {
 /// The configured audit signing keys.
 pub struct SigningKeys {
     keys: Vec<Key>,
+    public: PublicKeys,
+}
+
+/// The public halves of audit signing keys: they check seals and cannot make them. An auditor
+/// holds these (`wiselink audit keys`), not the signing keys.
+#[derive(Debug, Clone)]
+pub struct PublicKeys {
+    keys: Vec<(String, Vec<u8>)>,
 }
 
 impl std::fmt::Debug for SigningKeys {
@@ -90,7 +98,13 @@ impl SigningKeys {
             }
         }
         if problems.is_empty() {
-            Ok(Self { keys })
+            let public = PublicKeys {
+                keys: keys
+                    .iter()
+                    .map(|k| (k.id.clone(), k.pair.public_key().as_ref().to_vec()))
+                    .collect(),
+            };
+            Ok(Self { keys, public })
         } else {
             Err(problems)
         }
@@ -104,11 +118,8 @@ impl SigningKeys {
 
     /// Each key's id and public key (base64), oldest first: what an auditor needs to check seals
     /// without the signing keys.
-    pub fn public_keys(&self) -> Vec<(String, String)> {
-        self.keys
-            .iter()
-            .map(|k| (k.id.clone(), STANDARD.encode(k.pair.public_key().as_ref())))
-            .collect()
+    pub fn public_keys(&self) -> &PublicKeys {
+        &self.public
     }
 
     /// A seal for a row whose content digest is `content`, by the newest key.
@@ -130,17 +141,51 @@ impl SigningKeys {
 
     /// Whether `seal` is a seal of `content` by one of the keys.
     pub fn check(&self, content: &Hash, seal: Option<&[u8]>) -> SealCheck {
+        self.public.check(content, seal)
+    }
+}
+
+impl PublicKeys {
+    /// Parses `ID:BASE64` entries, each a 32-byte Ed25519 public key.
+    pub fn parse(entries: &[String]) -> Result<Self, String> {
+        let mut keys = Vec::new();
+        for entry in entries {
+            let parsed = entry.split_once(':').and_then(|(id, key)| {
+                let key = STANDARD.decode(key.trim()).ok().filter(|k| k.len() == 32)?;
+                Some((id.to_owned(), key))
+            });
+            match parsed {
+                Some(key) => keys.push(key),
+                None => {
+                    return Err(format!(
+                        "{entry:?} is not ID:BASE64 of a 32-byte public key"
+                    ));
+                }
+            }
+        }
+        Ok(Self { keys })
+    }
+
+    /// Each key as `ID:BASE64`, oldest first.
+    pub fn entries(&self) -> Vec<String> {
+        self.keys
+            .iter()
+            .map(|(id, key)| format!("{id}:{}", STANDARD.encode(key)))
+            .collect()
+    }
+
+    /// Whether `seal` is a seal of `content` by one of the keys.
+    pub fn check(&self, content: &Hash, seal: Option<&[u8]>) -> SealCheck {
         let Some(seal) = seal else {
             return SealCheck::Missing;
         };
         let Some((id, nonce, signature)) = split(seal) else {
             return SealCheck::Invalid;
         };
-        let Some(key) = self.keys.iter().find(|k| k.id.as_bytes() == id) else {
+        let Some((_, key)) = self.keys.iter().find(|(k, _)| k.as_bytes() == id) else {
             return SealCheck::UnknownKey(String::from_utf8_lossy(id).into_owned());
         };
-        let public = UnparsedPublicKey::new(&ED25519, key.pair.public_key().as_ref());
-        match public.verify(&message(nonce, content), signature) {
+        match UnparsedPublicKey::new(&ED25519, key).verify(&message(nonce, content), signature) {
             Ok(()) => SealCheck::Valid,
             Err(_) => SealCheck::Invalid,
         }
@@ -203,6 +248,9 @@ mod tests {
         assert_eq!(keys.check(&[1; 32], Some(&old_seal)), SealCheck::Valid);
         let new_seal = keys.seal(&[1; 32]);
         assert_eq!(split(&new_seal).unwrap().0, b"new");
+        let public = PublicKeys::parse(&keys.public_keys().entries()).unwrap();
+        assert_eq!(public.check(&[1; 32], Some(&old_seal)), SealCheck::Valid);
+        assert_eq!(public.check(&[2; 32], Some(&old_seal)), SealCheck::Invalid);
         let (_, other) = ring(&["old"]);
         assert_eq!(other.check(&[1; 32], Some(&old_seal)), SealCheck::Invalid);
         assert_eq!(

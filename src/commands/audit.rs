@@ -1,22 +1,31 @@
 //! `wiselink audit …`.
 
 use super::{audit_keys, migrated};
-use crate::services::audit as verify;
+use crate::audit::PublicKeys;
+use crate::cli::ExportFormat;
+use crate::services::audit::{self as verify, export};
 use crate::settings::Settings;
+use anyhow::Context;
 use std::io::Write;
 
 /// Walks the chain and every row; prints what it found. Returns whether the trail holds.
 pub fn verify(settings: &Settings) -> anyhow::Result<bool> {
     let keys = audit_keys(settings)?;
     let db = migrated(settings)?;
-    let report = verify::verify(&mut *db.get()?, &keys)?;
+    let report = verify::verify(&mut *db.get()?, keys.public_keys())?;
+    print_report(&report)
+}
+
+/// Prints what a walk found: a summary on stdout, findings on stderr. Returns whether it holds.
+fn print_report(report: &verify::Report) -> anyhow::Result<bool> {
     let mut out = std::io::stdout().lock();
     let (seq, hash) = report.head;
     writeln!(
         out,
-        "walked {} chain entries; head {seq} {}; {} rows awaiting the sealer",
+        "walked {} chain entries; head {seq} {}; {} signed checkpoints; {} rows awaiting the sealer",
         report.entries,
         hex::encode(hash),
+        report.checkpoints,
         report.pending
     )?;
     if report.holds() {
@@ -54,11 +63,71 @@ pub fn accept_unsealed(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `wiselink audit export`.
+pub fn export(
+    settings: &Settings,
+    since: &str,
+    format: ExportFormat,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let since = chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d")
+        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(since, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| anyhow::anyhow!("--since must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS"))?;
+    let format = match format {
+        ExportFormat::Jsonl => export::Format::Jsonl,
+        ExportFormat::Csv => export::Format::Csv,
+    };
+    let keys = audit_keys(settings)?;
+    let db = migrated(settings)?;
+    let now = crate::clock::Clock::system().now();
+    let mut conn = db.get()?;
+    let written = match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            export::export(
+                &mut conn,
+                &keys,
+                since,
+                format,
+                &mut out,
+                super::CLI_ACTOR,
+                now,
+            )?
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            export::export(
+                &mut conn,
+                &keys,
+                since,
+                format,
+                &mut out,
+                super::CLI_ACTOR,
+                now,
+            )?
+        }
+    };
+    writeln!(std::io::stderr(), "exported {written} chain entries")?;
+    Ok(())
+}
+
+/// `wiselink audit check-export`: no configuration, no database.
+pub fn check_export(file: &std::path::Path, public_keys: &[String]) -> anyhow::Result<bool> {
+    let keys = PublicKeys::parse(public_keys).map_err(|e| anyhow::anyhow!(e))?;
+    let open = || std::fs::File::open(file).map(std::io::BufReader::new);
+    let report = export::check_export(open, &keys)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    print_report(&report)
+}
+
 /// Prints each signing key's id and public key, for an auditor.
 pub fn keys(settings: &Settings) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    for (id, public) in audit_keys(settings)?.public_keys() {
-        writeln!(out, "{id}:{public}")?;
+    for entry in audit_keys(settings)?.public_keys().entries() {
+        writeln!(out, "{entry}")?;
     }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! The audit chain's store: the sealer's pass, and what `wiselink audit verify` reads.
 
-use crate::audit::{self, GENESIS, Hash, Source};
+use crate::audit::{self, GENESIS, Hash, SigningKeys, Source};
 use crate::db::links::EventRow;
-use crate::db::schema::{audit_chain, audit_pending, link_events, staff_audit};
+use crate::db::schema::{audit_chain, audit_checkpoints, audit_pending, link_events, staff_audit};
 use crate::db::staff::AuditRow;
 use crate::db::{DbConnection, DbError};
 use chrono::NaiveDateTime;
@@ -71,6 +71,17 @@ impl Rows {
         }
     }
 
+    /// A row's fields and seal, if the row exists.
+    pub fn fields(&self, source: Source, id: i64) -> Option<(audit::Fields, Option<&[u8]>)> {
+        match source {
+            Source::LinkEvents => self
+                .events
+                .get(&id)
+                .map(|r| (r.fields(), r.seal.as_deref())),
+            Source::StaffAudit => self.staff.get(&id).map(|r| (r.fields(), r.seal.as_deref())),
+        }
+    }
+
     /// The digest a chain entry holds for a row: of the row if it exists, of its absence if not.
     pub fn entry_hash(&self, source: Source, id: i64) -> Hash {
         match self.get(source, id) {
@@ -89,14 +100,8 @@ pub fn seal_pending(
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
     conn.write_transaction(|c| {
-        if let DbConnection::Postgresql(_) = c {
-            let taken: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                &format!("pg_try_advisory_xact_lock({SEALER_LOCK})"),
-            ))
-            .get_result(c)?;
-            if !taken {
-                return Ok(0);
-            }
+        if !sealer_lock(c)? {
+            return Ok(0);
         }
         let queued: Vec<(i64, String, i64)> = audit_pending::table
             .select((
@@ -157,6 +162,79 @@ pub fn seal_pending(
     })
 }
 
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, Queryable)]
+pub struct CheckpointRow {
+    pub seq: i64,
+    pub chain_hash: Vec<u8>,
+    pub created_at: NaiveDateTime,
+    pub seal: Vec<u8>,
+}
+
+impl CheckpointRow {
+    /// The digest its seal signed.
+    pub fn digest(&self) -> Hash {
+        let hash: Hash = self.chain_hash.as_slice().try_into().unwrap_or([0; 32]);
+        audit::checkpoint_digest(self.seq, &hash, self.created_at)
+    }
+}
+
+/// Signs the chain's head as a checkpoint if the last one is `every` old (or there is none) and
+/// the chain grew since. Returns the new checkpoint's sequence number.
+pub fn checkpoint_if_due(
+    conn: &mut DbConnection,
+    keys: &SigningKeys,
+    every: chrono::Duration,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, DbError> {
+    conn.write_transaction(|c| {
+        if !sealer_lock(c)? {
+            return Ok(None);
+        }
+        let last: Option<(i64, NaiveDateTime)> = audit_checkpoints::table
+            .select((audit_checkpoints::seq, audit_checkpoints::created_at))
+            .order(audit_checkpoints::seq.desc())
+            .first(c)
+            .optional()?;
+        let (seq, hash) = head(c)?;
+        let due = match last {
+            None => seq > 0,
+            Some((last_seq, at)) => seq > last_seq && now - at >= every,
+        };
+        if !due {
+            return Ok(None);
+        }
+        let seal = keys.seal(&audit::checkpoint_digest(seq, &hash, now));
+        diesel::insert_into(audit_checkpoints::table)
+            .values((
+                audit_checkpoints::seq.eq(seq),
+                audit_checkpoints::chain_hash.eq(hash.to_vec()),
+                audit_checkpoints::created_at.eq(now),
+                audit_checkpoints::seal.eq(seal),
+            ))
+            .execute(c)?;
+        Ok(Some(seq))
+    })
+}
+
+/// Every checkpoint, oldest first.
+pub fn checkpoints(conn: &mut DbConnection) -> Result<Vec<CheckpointRow>, DbError> {
+    Ok(audit_checkpoints::table
+        .order(audit_checkpoints::seq.asc())
+        .load(conn)?)
+}
+
+/// Takes the sealer's turn on PostgreSQL (for the rest of the transaction); whether it was free.
+/// SQLite's write lock already gives one writer at a time.
+fn sealer_lock(conn: &mut DbConnection) -> Result<bool, DbError> {
+    use diesel::sql_types::Bool;
+    if let DbConnection::Sqlite(_) = conn {
+        return Ok(true);
+    }
+    let take = format!("pg_try_advisory_xact_lock({SEALER_LOCK})");
+    Ok(diesel::select(diesel::dsl::sql::<Bool>(&take)).get_result(conn)?)
+}
+
 /// Which of `ids` the chain already holds (a row queued twice is chained once).
 fn already_chained(
     conn: &mut DbConnection,
@@ -193,6 +271,32 @@ pub fn head(conn: &mut DbConnection) -> Result<(i64, Hash), DbError> {
         Some((seq, hash)) => (seq, hash.try_into().unwrap_or([0xff; 32])),
         None => (0, GENESIS),
     })
+}
+
+/// The first chain entry sealed at or after `since`.
+pub fn first_sealed_since(
+    conn: &mut DbConnection,
+    since: NaiveDateTime,
+) -> Result<Option<i64>, DbError> {
+    Ok(audit_chain::table
+        .select(audit_chain::seq)
+        .filter(audit_chain::sealed_at.ge(since))
+        .order(audit_chain::seq.asc())
+        .first(conn)
+        .optional()?)
+}
+
+/// The chain hash of entry `seq` (the genesis hash for 0).
+pub fn chain_hash_at(conn: &mut DbConnection, seq: i64) -> Result<Option<Hash>, DbError> {
+    if seq == 0 {
+        return Ok(Some(GENESIS));
+    }
+    let hash: Option<Vec<u8>> = audit_chain::table
+        .select(audit_chain::chain_hash)
+        .filter(audit_chain::seq.eq(seq))
+        .first(conn)
+        .optional()?;
+    Ok(hash.and_then(|h| h.try_into().ok()))
 }
 
 /// Chain entries after `after`, in order.

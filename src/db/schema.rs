@@ -203,6 +203,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_checkpoints (seq) {
+        seq -> BigInt,
+        chain_hash -> Binary,
+        created_at -> Timestamp,
+        seal -> Binary,
+    }
+}
+
+diesel::table! {
     audit_pending (id) {
         id -> BigInt,
         source -> Text,
@@ -309,6 +318,7 @@ diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_chain,
+    audit_checkpoints,
     audit_pending,
     customers,
     api_keys,

@@ -1,6 +1,6 @@
 //! Staff accounts, their sessions and their sign-in record.
 
-use crate::audit::{SigningKeys, staff_audit_content};
+use crate::audit::{Fields, SigningKeys, Source, content_of, staff_audit_fields};
 use crate::db::schema::{staff_audit, staff_sessions, staff_users};
 use crate::db::{DbConnection, DbError};
 use chrono::NaiveDateTime;
@@ -68,15 +68,20 @@ pub struct AuditRow {
 }
 
 impl AuditRow {
-    /// The row's content digest, as its seal signed it.
-    pub fn content(&self) -> crate::audit::Hash {
-        staff_audit_content(
+    /// The row's fields as the audit trail hashes and exports them.
+    pub fn fields(&self) -> Fields {
+        staff_audit_fields(
             &self.username,
             &self.event,
             self.actor.as_deref(),
             self.client_ip.as_deref(),
             self.created_at,
         )
+    }
+
+    /// The row's content digest, as its seal signed it.
+    pub fn content(&self) -> crate::audit::Hash {
+        content_of(Source::StaffAudit, &self.fields())
     }
 }
 
@@ -267,7 +272,8 @@ pub fn audit(
     client_ip: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
-    let seal = keys.seal(&staff_audit_content(username, event, actor, client_ip, now));
+    let fields = staff_audit_fields(username, event, actor, client_ip, now);
+    let seal = keys.seal(&content_of(Source::StaffAudit, &fields));
     diesel::insert_into(staff_audit::table)
         .values((
             staff_audit::username.eq(username),

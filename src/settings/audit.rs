@@ -8,6 +8,8 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct AuditSettings {
     pub signing_keys: Vec<String>,
+    /// How often the sealer signs the chain's head as a checkpoint.
+    pub checkpoint_every_secs: u64,
 }
 
 impl std::fmt::Debug for AuditSettings {
@@ -19,6 +21,7 @@ impl std::fmt::Debug for AuditSettings {
             .collect();
         f.debug_struct("AuditSettings")
             .field("signing_key_ids", &ids)
+            .field("checkpoint_every_secs", &self.checkpoint_every_secs)
             .finish()
     }
 }
@@ -27,6 +30,9 @@ impl AuditSettings {
     pub(super) fn problems(&self, environment: &Environment, out: &mut Vec<String>) {
         if let Err(problems) = crate::audit::SigningKeys::parse(&self.signing_keys) {
             out.extend(problems);
+        }
+        if self.checkpoint_every_secs == 0 {
+            out.push("audit.checkpoint_every_secs must be at least 1".to_owned());
         }
         if environment.is_production() && self.signing_keys.iter().any(|k| k.starts_with("dev:")) {
             out.push(

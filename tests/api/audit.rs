@@ -2,6 +2,9 @@
 //! the first row that was changed, removed or inserted in SQL behind wiselink's back, on both
 //! backends.
 
+mod export;
+mod upgrade;
+
 use crate::helpers::{TestApp, in_review, spawn_app};
 use diesel::RunQueryDsl;
 use reqwest::Method;
@@ -9,7 +12,7 @@ use serde_json::json;
 use std::time::Duration;
 
 /// Runs `sql` against the app's database, as an operator with SQL access could.
-async fn sql(app: &TestApp, sql: String) {
+pub(crate) async fn sql(app: &TestApp, sql: String) {
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
         diesel::sql_query(&sql)
@@ -21,7 +24,7 @@ async fn sql(app: &TestApp, sql: String) {
 }
 
 /// Lifts the trigger that keeps `table` append-only.
-async fn allow_changes(app: &TestApp, table: &str) {
+pub(crate) async fn allow_changes(app: &TestApp, table: &str) {
     if app.database().is_postgres() {
         let trigger = match table {
             "link_events" => "link_events_append_only",
@@ -41,7 +44,7 @@ async fn allow_changes(app: &TestApp, table: &str) {
 /// Link events and staff audit rows from real use: a staff member added and signed in, a link
 /// through review to approval, a webhook endpoint registered. Returns the link's id once the
 /// sealer has chained every row.
-async fn traffic(app: &TestApp) -> String {
+pub(crate) async fn traffic(app: &TestApp) -> String {
     app.add_staff("ana", "admin");
     app.staff("ana").await;
     let id = in_review(app, "audit-1").await;
@@ -61,7 +64,7 @@ async fn traffic(app: &TestApp) -> String {
 }
 
 /// Waits until the sealer has chained every queued row.
-async fn sealed(app: &TestApp) {
+pub(crate) async fn sealed(app: &TestApp) {
     for _ in 0..100 {
         if app.count("SELECT COUNT(*) AS n FROM audit_pending").await == 0 {
             return;
@@ -72,7 +75,7 @@ async fn sealed(app: &TestApp) {
 }
 
 /// `wiselink audit verify`: whether it passed, its stdout and its stderr.
-fn verify(app: &TestApp) -> (bool, String, String) {
+pub(crate) fn verify(app: &TestApp) -> (bool, String, String) {
     let out = app.cli(&["audit", "verify"]);
     (
         out.status.success(),
@@ -82,7 +85,7 @@ fn verify(app: &TestApp) -> (bool, String, String) {
 }
 
 /// The first finding `verify` named.
-fn first_finding(app: &TestApp) -> String {
+pub(crate) fn first_finding(app: &TestApp) -> String {
     let (ok, _, err) = verify(app);
     assert!(!ok, "verify must fail: {err}");
     err.lines()
@@ -93,7 +96,7 @@ fn first_finding(app: &TestApp) -> String {
 }
 
 /// The number `sql` (`SELECT … AS n`) reads.
-async fn number(app: &TestApp, sql: String) -> i64 {
+pub(crate) async fn number(app: &TestApp, sql: String) -> i64 {
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || crate::helpers::count_rows(&db, &sql))
         .await
@@ -107,7 +110,7 @@ struct Text {
 }
 
 /// The text `sql` (`SELECT … AS t`) reads.
-async fn text(app: &TestApp, sql: String) -> String {
+pub(crate) async fn text(app: &TestApp, sql: String) -> String {
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
         diesel::sql_query(&sql)
@@ -119,11 +122,11 @@ async fn text(app: &TestApp, sql: String) -> String {
     .unwrap()
 }
 
-async fn newest_id(app: &TestApp, table: &str) -> i64 {
+pub(crate) async fn newest_id(app: &TestApp, table: &str) -> i64 {
     number(app, format!("SELECT MAX(id) AS n FROM {table}")).await
 }
 
-async fn chain_entry_of(app: &TestApp, table: &str, id: i64) -> i64 {
+pub(crate) async fn chain_entry_of(app: &TestApp, table: &str, id: i64) -> i64 {
     number(
         app,
         format!("SELECT seq AS n FROM audit_chain WHERE source = '{table}' AND source_id = {id}"),
@@ -308,65 +311,4 @@ async fn two_instances_writing_at_once_keep_one_unbroken_chain() {
     );
     let (ok, out, err) = verify(&first);
     assert!(ok, "{out}{err}");
-}
-
-/// Rows an earlier release wrote carry no seal: the upgrade chains them ahead of every sealed
-/// row. One without a seal chained after a sealed one (an older instance still writing during a
-/// rolling upgrade, or SQL) is a finding until `audit accept-unsealed` accepts it, in a sealed row.
-#[test]
-fn rows_from_before_the_upgrade_are_chained_unsealed_and_later_ones_must_be_accepted() {
-    use wiselink::audit::{SigningKeys, Source};
-    use wiselink::db::{Db, audit as chain, migrations};
-    use wiselink::services::audit::{Finding, accept_unsealed, verify};
-    let database = crate::helpers::TestDatabase::create();
-    let settings = crate::helpers::settings(database.url(), &[]);
-    let db = Db::connect(&settings.database).unwrap();
-    let mut conn = db.get().unwrap();
-    while let Some(name) = migrations::run_next(&mut conn).unwrap() {
-        if name.contains("000016") {
-            break;
-        }
-    }
-    let unsealed = "INSERT INTO staff_audit (username, event, actor, client_ip, created_at) \
-                    VALUES ('ana', 'login', NULL, '127.0.0.1', '2026-12-01 09:00:00')";
-    for _ in 0..3 {
-        diesel::sql_query(unsealed).execute(&mut **conn).unwrap();
-    }
-    migrations::run_pending(&mut conn).unwrap();
-    let now = chrono::Utc::now().naive_utc();
-    assert_eq!(chain::seal_pending(&mut conn, 500, now).unwrap(), 3);
-    let keys = SigningKeys::parse(&settings.audit.signing_keys).unwrap();
-    let report = verify(&mut conn, &keys).unwrap();
-    assert!(report.holds(), "{:?}", report.findings);
-    assert_eq!(report.entries, 3);
-
-    wiselink::db::staff::audit(&mut conn, &keys, "ana", "login", None, None, now).unwrap();
-    diesel::sql_query(unsealed).execute(&mut **conn).unwrap();
-    chain::seal_pending(&mut conn, 500, now).unwrap();
-    let report = verify(&mut conn, &keys).unwrap();
-    let late = Finding::Inserted {
-        source: Source::StaffAudit,
-        id: 5,
-    };
-    assert_eq!(report.findings, vec![late.clone()]);
-
-    // An acceptance in SQL is no acceptance: it carries no seal.
-    diesel::sql_query(
-        "INSERT INTO staff_audit (username, event, created_at) \
-         VALUES ('audit:staff_audit<=99', 'unsealed_rows_accepted', '2026-12-06 10:00:00')",
-    )
-    .execute(&mut **conn)
-    .unwrap();
-    chain::seal_pending(&mut conn, 500, now).unwrap();
-    let report = verify(&mut conn, &keys).unwrap();
-    assert_eq!(report.findings[0], late);
-
-    assert_eq!(
-        accept_unsealed(&mut conn, &keys, "cli", now).unwrap(),
-        (0, 6)
-    );
-    chain::seal_pending(&mut conn, 500, now).unwrap();
-    let report = verify(&mut conn, &keys).unwrap();
-    assert!(report.holds(), "{:?}", report.findings);
-    assert_eq!(report.entries, 7);
 }

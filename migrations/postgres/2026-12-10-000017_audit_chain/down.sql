@@ -1,9 +1,11 @@
+DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints;
 DROP TRIGGER audit_chain_append_only ON audit_chain;
 DROP TRIGGER staff_audit_append_only ON staff_audit;
 DROP FUNCTION audit_append_only();
 DROP TRIGGER staff_audit_audit_pending ON staff_audit;
 DROP TRIGGER link_events_audit_pending ON link_events;
 DROP FUNCTION audit_pending_queue();
+DROP TABLE audit_checkpoints;
 DROP TABLE audit_pending;
 DROP TABLE audit_chain;
 ALTER TABLE staff_audit DROP COLUMN seal;

@@ -44,6 +44,16 @@ INSERT INTO audit_pending (source, source_id)
 INSERT INTO audit_pending (source, source_id)
     SELECT 'staff_audit', id FROM staff_audit ORDER BY id;
 
+-- Signed checkpoints: the chain's head at a moment, sealed with the audit signing key. Whoever
+-- keeps one outside the database (an export carries them) can tell whether the chain up to it was
+-- rewritten or cut short.
+CREATE TABLE audit_checkpoints (
+    seq        BIGINT    PRIMARY KEY,
+    chain_hash BYTEA     NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    seal       BYTEA     NOT NULL
+);
+
 -- The staff audit and the chain are append-only, like link_events.
 CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -52,4 +62,6 @@ END $$;
 CREATE TRIGGER staff_audit_append_only BEFORE UPDATE OR DELETE ON staff_audit
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER audit_chain_append_only BEFORE UPDATE OR DELETE ON audit_chain
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();

@@ -1,9 +1,12 @@
+DROP TRIGGER audit_checkpoints_no_delete;
+DROP TRIGGER audit_checkpoints_no_update;
 DROP TRIGGER audit_chain_no_delete;
 DROP TRIGGER audit_chain_no_update;
 DROP TRIGGER staff_audit_no_delete;
 DROP TRIGGER staff_audit_no_update;
 DROP TRIGGER staff_audit_audit_pending;
 DROP TRIGGER link_events_audit_pending;
+DROP TABLE audit_checkpoints;
 DROP TABLE audit_pending;
 DROP TABLE audit_chain;
 ALTER TABLE staff_audit DROP COLUMN seal;

@@ -42,6 +42,16 @@ INSERT INTO audit_pending (source, source_id)
 INSERT INTO audit_pending (source, source_id)
     SELECT 'staff_audit', id FROM staff_audit ORDER BY id;
 
+-- Signed checkpoints: the chain's head at a moment, sealed with the audit signing key. Whoever
+-- keeps one outside the database (an export carries them) can tell whether the chain up to it was
+-- rewritten or cut short.
+CREATE TABLE audit_checkpoints (
+    seq        INTEGER PRIMARY KEY NOT NULL,
+    chain_hash BLOB    NOT NULL,
+    created_at TEXT    NOT NULL,
+    seal       BLOB    NOT NULL
+);
+
 -- The staff audit and the chain are append-only, like link_events.
 CREATE TRIGGER staff_audit_no_update BEFORE UPDATE ON staff_audit
 BEGIN
@@ -58,4 +68,12 @@ END;
 CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
 BEGIN
     SELECT RAISE(ABORT, 'audit_chain is append-only');
+END;
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'audit_checkpoints is append-only');
+END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'audit_checkpoints is append-only');
 END;

@@ -1,7 +1,7 @@
 //! The append-only audit trail of each link, and what is counted from it.
 
 use super::Transition;
-use crate::audit::{SigningKeys, link_event_content};
+use crate::audit::{Fields, SigningKeys, Source, content_of, link_event_fields};
 use crate::db::schema::{link_events, links};
 use crate::db::{DbConnection, DbError};
 use crate::domain::{CustomerId, LinkEvent, LinkId, LinkState};
@@ -84,7 +84,7 @@ impl<'a> NewEvent<'a> {
     }
 
     fn sealed(mut self, keys: &SigningKeys) -> Self {
-        self.seal = keys.seal(&link_event_content(
+        let fields = link_event_fields(
             self.link_id.as_str(),
             self.actor,
             self.from_state,
@@ -93,7 +93,8 @@ impl<'a> NewEvent<'a> {
             self.wise_trace_id,
             self.created_at,
             self.event,
-        ));
+        );
+        self.seal = keys.seal(&content_of(Source::LinkEvents, &fields));
         self
     }
 }
@@ -113,9 +114,9 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    /// The row's content digest, as its seal signed it.
-    pub fn content(&self) -> crate::audit::Hash {
-        link_event_content(
+    /// The row's fields as the audit trail hashes and exports them.
+    pub fn fields(&self) -> Fields {
+        link_event_fields(
             self.link_id.as_str(),
             &self.actor,
             self.from_state.as_deref(),
@@ -125,6 +126,11 @@ impl EventRow {
             self.created_at,
             self.event.as_deref(),
         )
+    }
+
+    /// The row's content digest, as its seal signed it.
+    pub fn content(&self) -> crate::audit::Hash {
+        content_of(Source::LinkEvents, &self.fields())
     }
 }
 

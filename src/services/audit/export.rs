@@ -1,0 +1,392 @@
+//! `wiselink audit export`: the chain from a date on, each entry with its row's fields and seal,
+//! then the signed checkpoints in that stretch, as JSON Lines (which `audit check-export` checks
+//! with the public keys alone) or CSV (for a SIEM). Each export is itself a row of the staff
+//! audit.
+
+use super::walk::{Entry, Row, Walk, merge_accepted};
+use super::{ACCEPTED_EVENT, ACCEPTED_SUBJECT, PAGE, Report, to_hash};
+use crate::audit::{Fields, PublicKeys, SealCheck, SigningKeys, Source, content_of, timestamp};
+use crate::db::audit::{self as store, Rows};
+use crate::db::{DbConnection, DbError};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+
+/// The staff audit event each export writes.
+pub const EXPORTED_EVENT: &str = "audit_exported";
+
+/// One line of a JSON Lines export.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Record {
+    Entry {
+        seq: i64,
+        source: String,
+        id: i64,
+        /// The hash of the entry before (hex): where this export's stretch of the chain starts.
+        previous_chain_hash: String,
+        entry_hash: String,
+        chain_hash: String,
+        sealed_at: String,
+        /// The row's fields by name (strings or null); absent when the row was gone.
+        row: Option<Map<String, Value>>,
+        /// The row's seal (base64); absent for a row written before rows were sealed.
+        seal: Option<String>,
+    },
+    Checkpoint {
+        seq: i64,
+        chain_hash: String,
+        created_at: String,
+        seal: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot write the export: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("line {line} of the export is not an audit record: {why}")]
+    Malformed { line: usize, why: String },
+}
+
+/// Writes the chain entries sealed at or after `since` to `out`, then records the export in the
+/// staff audit. Returns how many entries it wrote.
+pub fn export(
+    conn: &mut DbConnection,
+    keys: &SigningKeys,
+    since: NaiveDateTime,
+    format: Format,
+    out: &mut dyn Write,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<u64, ExportError> {
+    if format == Format::Csv {
+        writeln!(out, "{}", CSV_COLUMNS.join(","))?;
+    }
+    let mut written = 0;
+    let mut last_seq = 0;
+    if let Some(first) = store::first_sealed_since(conn, since)? {
+        let mut previous = store::chain_hash_at(conn, first - 1)?.unwrap_or([0xff; 32]);
+        let mut after = first - 1;
+        loop {
+            let page = store::entries(conn, after, PAGE)?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = last.seq;
+            let ids: Vec<(Source, i64)> = page
+                .iter()
+                .filter_map(|e| Source::parse(&e.source).map(|s| (s, e.source_id)))
+                .collect();
+            let rows = Rows::load(conn, &ids)?;
+            for entry in &page {
+                let row =
+                    Source::parse(&entry.source).and_then(|s| rows.fields(s, entry.source_id));
+                let record = Record::Entry {
+                    seq: entry.seq,
+                    source: entry.source.clone(),
+                    id: entry.source_id,
+                    previous_chain_hash: hex::encode(previous),
+                    entry_hash: hex::encode(&entry.entry_hash),
+                    chain_hash: hex::encode(&entry.chain_hash),
+                    sealed_at: timestamp(entry.sealed_at),
+                    row: row.as_ref().map(|(fields, _)| to_map(fields)),
+                    seal: row.and_then(|(_, seal)| seal.map(|s| STANDARD.encode(s))),
+                };
+                write_record(out, format, &record)?;
+                previous = to_hash(&entry.chain_hash);
+                last_seq = entry.seq;
+                written += 1;
+            }
+        }
+        for checkpoint in store::checkpoints(conn)? {
+            if (first..=last_seq).contains(&checkpoint.seq) && format == Format::Jsonl {
+                let record = Record::Checkpoint {
+                    seq: checkpoint.seq,
+                    chain_hash: hex::encode(&checkpoint.chain_hash),
+                    created_at: timestamp(checkpoint.created_at),
+                    seal: STANDARD.encode(&checkpoint.seal),
+                };
+                write_record(out, format, &record)?;
+            }
+        }
+    }
+    out.flush()?;
+    let format_name = match format {
+        Format::Jsonl => "jsonl",
+        Format::Csv => "csv",
+    };
+    let subject = format!(
+        "audit:export since={} format={format_name} entries={written} through={last_seq}",
+        timestamp(since)
+    );
+    crate::db::staff::audit(conn, keys, &subject, EXPORTED_EVENT, Some(actor), None, now)?;
+    Ok(written)
+}
+
+fn to_map(fields: &Fields) -> Map<String, Value> {
+    fields
+        .iter()
+        .map(|(name, value)| {
+            let value = value.clone().map_or(Value::Null, Value::String);
+            ((*name).to_owned(), value)
+        })
+        .collect()
+}
+
+const CSV_COLUMNS: [&str; 16] = [
+    "seq",
+    "source",
+    "id",
+    "sealed_at",
+    "created_at",
+    "subject",
+    "actor",
+    "from_state",
+    "to_state",
+    "event",
+    "reason",
+    "wise_trace_id",
+    "client_ip",
+    "seal",
+    "entry_hash",
+    "chain_hash",
+];
+
+fn write_record(out: &mut dyn Write, format: Format, record: &Record) -> std::io::Result<()> {
+    match format {
+        Format::Jsonl => {
+            serde_json::to_writer(&mut *out, record)?;
+            writeln!(out)
+        }
+        Format::Csv => {
+            let Record::Entry {
+                seq,
+                source,
+                id,
+                entry_hash,
+                chain_hash,
+                sealed_at,
+                row,
+                seal,
+                ..
+            } = record
+            else {
+                return Ok(());
+            };
+            let field = |name: &str| {
+                row.as_ref()
+                    .and_then(|r| r.get(name))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let subject = if source == Source::LinkEvents.as_str() {
+                field("link_id")
+            } else {
+                field("username")
+            };
+            let cells = [
+                seq.to_string(),
+                source.clone(),
+                id.to_string(),
+                sealed_at.clone(),
+                field("created_at"),
+                subject,
+                field("actor"),
+                field("from_state"),
+                field("to_state"),
+                field("event"),
+                field("reason"),
+                field("wise_trace_id"),
+                field("client_ip"),
+                seal.clone().unwrap_or_default(),
+                entry_hash.clone(),
+                chain_hash.clone(),
+            ];
+            let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+            writeln!(out, "{}", line.join(","))
+        }
+    }
+}
+
+/// A CSV cell: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-`, `@`,
+/// tab or carriage return is prefixed with `'`, so a spreadsheet shows a formula someone typed as
+/// a username as text instead of running it.
+fn csv_cell(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// Checks a JSON Lines export with public keys alone: the stretch of chain it holds, every row
+/// against its entry and seal, every checkpoint against the chain. `open` gives the export from
+/// its start; it is read twice (acceptances and checkpoints first).
+pub fn check_export<R: BufRead>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+    keys: &PublicKeys,
+) -> Result<Report, ExportError> {
+    let mut accepted = HashMap::new();
+    let mut start = None;
+    let mut checkpoints = Vec::new();
+    for_each_record(open()?, |record| match record {
+        Record::Entry {
+            seq,
+            previous_chain_hash,
+            source,
+            row: Some(row),
+            seal,
+            ..
+        } => {
+            if start.is_none() {
+                start = Some((seq - 1, hash_from_hex(&previous_chain_hash)));
+            }
+            let is_acceptance = source == Source::StaffAudit.as_str()
+                && row.get("event").and_then(Value::as_str) == Some(ACCEPTED_EVENT);
+            if is_acceptance
+                && let Some(fields) = fields_of(Source::StaffAudit, &row)
+                && keys.check(
+                    &content_of(Source::StaffAudit, &fields),
+                    decode(&seal).as_deref(),
+                ) == SealCheck::Valid
+                && let Some(Some(subject)) = fields.first().map(|(_, v)| v.clone())
+            {
+                merge_accepted(&subject, ACCEPTED_SUBJECT, &mut accepted);
+            }
+        }
+        Record::Entry {
+            seq,
+            previous_chain_hash,
+            ..
+        } => {
+            if start.is_none() {
+                start = Some((seq - 1, hash_from_hex(&previous_chain_hash)));
+            }
+        }
+        Record::Checkpoint { .. } => checkpoints.push(record),
+    })?;
+    let mut walk = Walk::new(keys, accepted, start.unwrap_or(Walk::GENESIS_START));
+    for record in checkpoints {
+        if let Record::Checkpoint {
+            seq,
+            chain_hash,
+            created_at,
+            seal,
+        } = record
+        {
+            let hash = hash_from_hex(&chain_hash);
+            let digest = NaiveDateTime::parse_from_str(&created_at, "%Y-%m-%d %H:%M:%S%.f")
+                .map(|at| crate::audit::checkpoint_digest(seq, &hash, at))
+                .unwrap_or_default();
+            walk.checkpoint(seq, hash, &digest, &decode(&Some(seal)).unwrap_or_default());
+        }
+    }
+    for_each_record(open()?, |record| {
+        if let Record::Entry {
+            seq,
+            source,
+            id,
+            entry_hash,
+            chain_hash,
+            row,
+            seal,
+            ..
+        } = record
+        {
+            let source = Source::parse(&source);
+            let seal = decode(&seal);
+            let row = source.zip(row).map(|(s, row)| Row {
+                content: fields_of(s, &row)
+                    .map(|f| content_of(s, &f))
+                    .unwrap_or([0xff; 32]),
+                seal: seal.as_deref(),
+            });
+            walk.entry(&Entry {
+                seq,
+                source,
+                id,
+                entry_hash: hash_from_hex(&entry_hash),
+                chain_hash: hash_from_hex(&chain_hash),
+                row,
+            });
+        }
+    })?;
+    Ok(walk.finish())
+}
+
+fn for_each_record<R: BufRead>(reader: R, mut each: impl FnMut(Record)) -> Result<(), ExportError> {
+    for (n, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record = serde_json::from_str(&line).map_err(|e| ExportError::Malformed {
+            line: n + 1,
+            why: e.to_string(),
+        })?;
+        each(record);
+    }
+    Ok(())
+}
+
+/// A row's fields from an export, in column order; `None` unless it has exactly the table's
+/// fields, each a string or null.
+fn fields_of(source: Source, row: &Map<String, Value>) -> Option<Fields> {
+    if row.len() != source.field_names().len() {
+        return None;
+    }
+    source
+        .field_names()
+        .iter()
+        .map(|&name| match row.get(name)? {
+            Value::Null => Some((name, None)),
+            Value::String(s) => Some((name, Some(s.clone()))),
+            _ => None,
+        })
+        .collect()
+}
+
+fn hash_from_hex(text: &str) -> crate::audit::Hash {
+    hex::decode(text)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .unwrap_or([0xff; 32])
+}
+
+fn decode(seal: &Option<String>) -> Option<Vec<u8>> {
+    seal.as_ref()
+        .map(|s| STANDARD.decode(s).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formulas_shown_as_text() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("-1"), "'-1");
+    }
+}
