@@ -212,7 +212,13 @@ pub enum AuditCommand {
     /// staff audit against it and against its seal. Exits 0 when the trail holds; otherwise
     /// exits 1 naming the first entry that was changed, removed or inserted (on stderr). Reads
     /// only: safe while the service runs.
-    Verify,
+    Verify {
+        /// An earlier export kept outside the database: the chain must still hold its signed
+        /// checkpoints, so entries rewritten or cut from the chain's end since then are named.
+        /// Repeat for several.
+        #[arg(long, value_name = "EXPORT")]
+        against: Vec<std::path::PathBuf>,
+    },
     /// Accept the rows written so far that carry no seal: those an older release wrote during a
     /// rolling upgrade to this one, which `audit verify` names until they are accepted. Records
     /// the acceptance, with the bounds, as a sealed row of the staff audit.

@@ -73,11 +73,13 @@ fn main() -> ExitCode {
                 });
             run_async(commands::sim(settings, port, tls, wise_rate_limits))
         }
-        Command::Audit(AuditCommand::Verify) => match commands::audit::verify(&settings) {
-            Ok(true) => Ok(()),
-            Ok(false) => return ExitCode::FAILURE,
-            Err(e) => Err(e),
-        },
+        Command::Audit(AuditCommand::Verify { against }) => {
+            match commands::audit::verify(&settings, &against) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::FAILURE,
+                Err(e) => Err(e),
+            }
+        }
         Command::Audit(AuditCommand::AcceptUnsealed) => commands::audit::accept_unsealed(&settings),
         Command::Audit(AuditCommand::Export {
             since,

@@ -9,10 +9,19 @@ use anyhow::Context;
 use std::io::Write;
 
 /// Walks the chain and every row; prints what it found. Returns whether the trail holds.
-pub fn verify(settings: &Settings) -> anyhow::Result<bool> {
+pub fn verify(settings: &Settings, against: &[std::path::PathBuf]) -> anyhow::Result<bool> {
     let keys = audit_keys(settings)?;
+    let mut kept = Vec::new();
+    for path in against {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        kept.extend(
+            export::kept_checkpoints(std::io::BufReader::new(file))
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        );
+    }
     let db = migrated(settings)?;
-    let report = verify::verify(&mut *db.get()?, keys.public_keys())?;
+    let report = verify::verify(&mut *db.get()?, keys.public_keys(), &kept)?;
     print_report(&report)
 }
 

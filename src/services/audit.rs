@@ -29,9 +29,17 @@ pub(crate) const ACCEPTED_SUBJECT: &str = "audit:";
 /// How many chain entries are read at a time.
 pub(crate) const PAGE: i64 = 1_000;
 
-/// Walks the whole audit trail. Reads only; safe while the service runs.
-pub fn verify(conn: &mut DbConnection, keys: &PublicKeys) -> Result<Report, DbError> {
+/// Walks the whole audit trail, checking it also against checkpoints `kept` outside the database.
+/// Reads only; safe while the service runs.
+pub fn verify(
+    conn: &mut DbConnection,
+    keys: &PublicKeys,
+    kept: &[export::KeptCheckpoint],
+) -> Result<Report, DbError> {
     let mut walk = Walk::new(keys, accepted(conn, keys)?, Walk::GENESIS_START);
+    for checkpoint in kept {
+        checkpoint.feed(&mut walk);
+    }
     for checkpoint in store::checkpoints(conn)? {
         walk.checkpoint(
             checkpoint.seq,

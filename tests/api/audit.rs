@@ -26,10 +26,7 @@ pub(crate) async fn sql(app: &TestApp, sql: String) {
 /// Lifts the trigger that keeps `table` append-only.
 pub(crate) async fn allow_changes(app: &TestApp, table: &str) {
     if app.database().is_postgres() {
-        let trigger = match table {
-            "link_events" => "link_events_append_only",
-            _ => &format!("{table}_append_only"),
-        };
+        let trigger = format!("{table}_append_only");
         sql(
             app,
             format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}"),

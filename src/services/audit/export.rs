@@ -285,20 +285,8 @@ pub fn check_export<R: BufRead>(
         Record::Checkpoint { .. } => checkpoints.push(record),
     })?;
     let mut walk = Walk::new(keys, accepted, start.unwrap_or(Walk::GENESIS_START));
-    for record in checkpoints {
-        if let Record::Checkpoint {
-            seq,
-            chain_hash,
-            created_at,
-            seal,
-        } = record
-        {
-            let hash = hash_from_hex(&chain_hash);
-            let digest = NaiveDateTime::parse_from_str(&created_at, "%Y-%m-%d %H:%M:%S%.f")
-                .map(|at| crate::audit::checkpoint_digest(seq, &hash, at))
-                .unwrap_or_default();
-            walk.checkpoint(seq, hash, &digest, &decode(&Some(seal)).unwrap_or_default());
-        }
+    for kept in checkpoints.into_iter().filter_map(KeptCheckpoint::of) {
+        kept.feed(&mut walk);
     }
     for_each_record(open()?, |record| {
         if let Record::Entry {
@@ -331,6 +319,52 @@ pub fn check_export<R: BufRead>(
         }
     })?;
     Ok(walk.finish())
+}
+
+/// A signed checkpoint read from an export.
+#[derive(Debug, Clone)]
+pub struct KeptCheckpoint {
+    seq: i64,
+    chain_hash: crate::audit::Hash,
+    digest: crate::audit::Hash,
+    seal: Vec<u8>,
+}
+
+impl KeptCheckpoint {
+    fn of(record: Record) -> Option<Self> {
+        let Record::Checkpoint {
+            seq,
+            chain_hash,
+            created_at,
+            seal,
+        } = record
+        else {
+            return None;
+        };
+        let chain_hash = hash_from_hex(&chain_hash);
+        let digest = NaiveDateTime::parse_from_str(&created_at, "%Y-%m-%d %H:%M:%S%.f")
+            .map(|at| crate::audit::checkpoint_digest(seq, &chain_hash, at))
+            .unwrap_or_default();
+        Some(Self {
+            seq,
+            chain_hash,
+            digest,
+            seal: decode(&Some(seal)).unwrap_or_default(),
+        })
+    }
+
+    /// Hands the checkpoint to a walk, which checks its seal and the chain against it.
+    pub(super) fn feed(&self, walk: &mut Walk<'_>) {
+        walk.checkpoint(self.seq, self.chain_hash, &self.digest, &self.seal);
+    }
+}
+
+/// The signed checkpoints of an export kept outside the database, to check today's chain
+/// against (`audit verify --against`): a chain rewritten or cut short since then is named.
+pub fn kept_checkpoints<R: BufRead>(reader: R) -> Result<Vec<KeptCheckpoint>, ExportError> {
+    let mut out = Vec::new();
+    for_each_record(reader, |record| out.extend(KeptCheckpoint::of(record)))?;
+    Ok(out)
 }
 
 fn for_each_record<R: BufRead>(reader: R, mut each: impl FnMut(Record)) -> Result<(), ExportError> {

@@ -207,3 +207,65 @@ async fn the_newest_entries_cut_off_with_their_rows_are_named_by_the_last_checkp
         )
     );
 }
+
+/// Whoever can delete rows can delete checkpoints too: then only a checkpoint kept outside the
+/// database (an earlier export) shows the cut.
+#[tokio::test]
+async fn a_cut_that_took_the_checkpoints_too_is_named_against_a_kept_export() {
+    let app = app().await;
+    traffic(&app).await;
+    checkpointed(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("kept.jsonl");
+    export_to(&app, &kept, "jsonl");
+    let signed: i64 = std::fs::read_to_string(&kept)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["type"] == "checkpoint")
+        .map(|l| l["seq"].as_i64().unwrap())
+        .max()
+        .unwrap();
+    sealed(&app).await;
+    checkpointed(&app).await;
+    for table in [
+        "audit_chain",
+        "audit_checkpoints",
+        "link_events",
+        "staff_audit",
+    ] {
+        allow_changes(&app, table).await;
+    }
+    for table in ["link_events", "staff_audit"] {
+        sql(
+            &app,
+            format!(
+                "DELETE FROM {table} WHERE id IN (SELECT source_id FROM audit_chain \
+                 WHERE source = '{table}' AND seq >= {signed})"
+            ),
+        )
+        .await;
+    }
+    sql(
+        &app,
+        format!("DELETE FROM audit_chain WHERE seq >= {signed}"),
+    )
+    .await;
+    sql(
+        &app,
+        format!("DELETE FROM audit_checkpoints WHERE seq >= {signed}"),
+    )
+    .await;
+
+    let (ok, out, err) = verify(&app);
+    assert!(ok, "the database alone cannot tell: {out}{err}");
+    let out = app.cli(&["audit", "verify", "--against", kept.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert_eq!(
+        first_line_finding(&String::from_utf8_lossy(&out.stderr)),
+        format!(
+            "chain entries after {} were removed: a signed checkpoint is at entry {signed}",
+            signed - 1
+        )
+    );
+}

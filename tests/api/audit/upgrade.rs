@@ -29,14 +29,14 @@ fn rows_from_before_the_upgrade_are_chained_unsealed_and_later_ones_must_be_acce
     let now = chrono::Utc::now().naive_utc();
     assert_eq!(chain::seal_pending(&mut conn, 500, now).unwrap(), 3);
     let keys = SigningKeys::parse(&settings.audit.signing_keys).unwrap();
-    let report = verify(&mut conn, keys.public_keys()).unwrap();
+    let report = verify(&mut conn, keys.public_keys(), &[]).unwrap();
     assert!(report.holds(), "{:?}", report.findings);
     assert_eq!(report.entries, 3);
 
     wiselink::db::staff::audit(&mut conn, &keys, "ana", "login", None, None, now).unwrap();
     diesel::sql_query(unsealed).execute(&mut **conn).unwrap();
     chain::seal_pending(&mut conn, 500, now).unwrap();
-    let report = verify(&mut conn, keys.public_keys()).unwrap();
+    let report = verify(&mut conn, keys.public_keys(), &[]).unwrap();
     let late = Finding::Inserted {
         source: Source::StaffAudit,
         id: 5,
@@ -51,7 +51,7 @@ fn rows_from_before_the_upgrade_are_chained_unsealed_and_later_ones_must_be_acce
     .execute(&mut **conn)
     .unwrap();
     chain::seal_pending(&mut conn, 500, now).unwrap();
-    let report = verify(&mut conn, keys.public_keys()).unwrap();
+    let report = verify(&mut conn, keys.public_keys(), &[]).unwrap();
     assert_eq!(report.findings[0], late);
 
     assert_eq!(
@@ -59,7 +59,7 @@ fn rows_from_before_the_upgrade_are_chained_unsealed_and_later_ones_must_be_acce
         (0, 6)
     );
     chain::seal_pending(&mut conn, 500, now).unwrap();
-    let report = verify(&mut conn, keys.public_keys()).unwrap();
+    let report = verify(&mut conn, keys.public_keys(), &[]).unwrap();
     assert!(report.holds(), "{:?}", report.findings);
     assert_eq!(report.entries, 7);
 }
