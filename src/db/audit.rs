@@ -308,6 +308,11 @@ pub fn entries(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<Ch
         .load(conn)?)
 }
 
+/// How many rows wait for the chain.
+pub fn pending_count(conn: &mut DbConnection) -> Result<i64, DbError> {
+    Ok(audit_pending::table.count().get_result(conn)?)
+}
+
 /// The rows queued for the chain, in queue order.
 pub fn pending(conn: &mut DbConnection) -> Result<Vec<(Source, i64)>, DbError> {
     let queued: Vec<(String, i64)> = audit_pending::table

@@ -152,6 +152,18 @@ async fn the_trail_holds_after_real_traffic_and_every_row_is_chained_once() {
             .count("SELECT COUNT(*) AS n FROM staff_audit WHERE seal IS NULL")
             .await;
     assert_eq!(unsealed, 0, "every row wiselink writes carries a seal");
+    // The process's one metrics recorder is shared by every test's app: at least this app's rows.
+    let metrics = app.metrics().await;
+    let value = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+    };
+    assert!(value("wiselink_audit_unsealed_rows").is_some(), "{metrics}");
+    assert!(
+        value("wiselink_audit_chained_total").is_some_and(|n| n >= rows as f64),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

@@ -21,7 +21,7 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     let api_key = cli_api_key(&db_url, "canary");
     let port = free_port();
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut child = serve(&db_url, port, &sim, &sink, log.as_file());
+    let (mut child, keys) = serve(&db_url, port, &sim, &sink, log.as_file());
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::new();
     wait_until_serving(&client, &base).await;
@@ -221,6 +221,8 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
         ("staff session id", staff_session.as_str()),
         ("staff password", staff_password),
         ("webhook secret", webhook_secret.as_str()),
+        ("sealing key", keys.crypto.as_str()),
+        ("audit signing key", keys.audit.as_str()),
     ]);
     assert_absent("the logs", &logs, &in_logs);
     let deliveries: String = receiver
@@ -270,6 +272,8 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
         ("staff session id", staff_session.as_str()),
         ("staff password", staff_password),
         ("webhook secret", webhook_secret.as_str()),
+        ("sealing key", keys.crypto.as_str()),
+        ("audit signing key", keys.audit.as_str()),
         // Wise's side of the identity check is sealed: its JSON is never stored in the clear.
         ("Wise identity document", "\"profile_type\":\"personal\""),
     ]);

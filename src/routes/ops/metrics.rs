@@ -74,6 +74,12 @@ pub async fn metrics(
         }
         Err(e) => tracing::warn!(error = %e, "email backlog not read for metrics"),
     }
+    // The audit chain: rows still waiting for the sealer (a count that keeps rising means the
+    // sealer is stuck; `wiselink_audit_chained_total` counts what it chained).
+    match state.db.run(crate::db::audit::pending_count).await {
+        Ok(n) => ::metrics::gauge!("wiselink_audit_unsealed_rows").set(n as f64),
+        Err(e) => tracing::warn!(error = %e, "audit queue not read for metrics"),
+    }
     let db = state.db.clone();
     let handle = state.metrics.clone();
     HttpResponse::Ok()

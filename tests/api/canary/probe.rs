@@ -8,15 +8,32 @@ use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use std::process::Child;
 
-/// `wiselink serve` at TRACE with JSON logs, talking to `sim`, mailing to `sink`.
+/// The key material a `serve` process runs with: the sealing key and the audit signing key (the
+/// base64 after `ID:`).
+pub(super) struct KeyMaterial {
+    pub crypto: String,
+    pub audit: String,
+}
+
+/// `wiselink serve` at TRACE with JSON logs, talking to `sim`, mailing to `sink`, with keys of
+/// its own.
 pub(super) fn serve(
     db_url: &str,
     port: u16,
     sim: &TestSim,
     sink: &MailSink,
     log: &std::fs::File,
-) -> Child {
-    serve_command(db_url, port, sim, sink)
+) -> (Child, KeyMaterial) {
+    let crypto = wiselink::crypto::KeyRing::generate_entry("canary");
+    let audit = wiselink::audit::SigningKeys::generate_entry("canary");
+    let material = |entry: &str| entry.split_once(':').unwrap().1.to_owned();
+    let keys = KeyMaterial {
+        crypto: material(&crypto),
+        audit: material(&audit),
+    };
+    let child = serve_command(db_url, port, sim, sink)
+        .env("WISELINK__CRYPTO__KEYS", &crypto)
+        .env("WISELINK__AUDIT__SIGNING_KEYS", &audit)
         .env(
             "WISELINK__SERVER__PUBLIC_URL",
             format!("http://127.0.0.1:{port}"),
@@ -26,7 +43,8 @@ pub(super) fn serve(
         .env("WISELINK__MAIL__RELAY_INTERVAL_MS", "50")
         .stderr(log.try_clone().unwrap())
         .spawn()
-        .unwrap()
+        .unwrap();
+    (child, keys)
 }
 
 /// Sends a request and keeps its body for the scan.
