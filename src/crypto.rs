@@ -60,53 +60,64 @@ impl std::fmt::Debug for KeyRing {
     }
 }
 
+/// Parses the key entries of setting `setting`, `ID:BASE64`, oldest first: at least one; ids of
+/// 1–32 letters, digits, `-` or `_`, each once; material that `make` turns into a key (`what` says
+/// what it must be). Returns one message per problem, never echoing key material.
+pub fn parse_key_entries<K>(
+    setting: &str,
+    entries: &[String],
+    what: &str,
+    make: impl Fn(&[u8]) -> Option<K>,
+) -> Result<Vec<(String, K)>, Vec<String>> {
+    let mut problems = Vec::new();
+    let mut keys: Vec<(String, K)> = Vec::new();
+    if entries.is_empty() {
+        problems.push(format!("{setting} must hold at least one key"));
+    }
+    for (i, entry) in entries.iter().enumerate() {
+        let Some((id, material)) = entry.split_once(':') else {
+            problems.push(format!("{setting}[{i}] must look like ID:BASE64KEY"));
+            continue;
+        };
+        let id_ok = (1..=32).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !id_ok {
+            problems.push(format!(
+                "{setting}[{i}] id must be 1–32 letters, digits, - or _"
+            ));
+            continue;
+        }
+        if keys.iter().any(|(known, _)| known == id) {
+            problems.push(format!("{setting}[{i}] repeats key id {id:?}"));
+            continue;
+        }
+        match STANDARD.decode(material.trim()).ok().and_then(|b| make(&b)) {
+            Some(key) => keys.push((id.to_owned(), key)),
+            None => problems.push(format!("{setting}[{i}] ({id}) must be {what}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(keys)
+    } else {
+        Err(problems)
+    }
+}
+
 impl KeyRing {
     /// Parses `crypto.keys` entries of the form `ID:BASE64` (32 bytes of key), oldest first.
     /// Returns one message per problem; never echoes key material.
     pub fn parse(entries: &[String]) -> Result<Self, Vec<String>> {
-        let mut problems = Vec::new();
-        let mut keys: Vec<RingKey> = Vec::new();
-        if entries.is_empty() {
-            problems.push("crypto.keys must hold at least one key".to_owned());
-        }
-        for (i, entry) in entries.iter().enumerate() {
-            let Some((id, material)) = entry.split_once(':') else {
-                problems.push(format!("crypto.keys[{i}] must look like ID:BASE64KEY"));
-                continue;
-            };
-            let id_ok = (1..=32).contains(&id.len())
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !id_ok {
-                problems.push(format!(
-                    "crypto.keys[{i}] id must be 1–32 letters, digits, - or _"
-                ));
-                continue;
-            }
-            if keys.iter().any(|k| k.id == id) {
-                problems.push(format!("crypto.keys[{i}] repeats key id {id:?}"));
-                continue;
-            }
-            match STANDARD
-                .decode(material.trim())
-                .ok()
-                .and_then(|b| Aes256Gcm::new_from_slice(&b).ok())
-            {
-                Some(cipher) => keys.push(RingKey {
-                    id: id.to_owned(),
-                    cipher,
-                }),
-                None => problems.push(format!(
-                    "crypto.keys[{i}] ({id}) must be 32 bytes in standard base64"
-                )),
-            }
-        }
-        if problems.is_empty() {
-            Ok(Self { keys })
-        } else {
-            Err(problems)
-        }
+        let keys = parse_key_entries("crypto.keys", entries, "32 bytes in standard base64", |b| {
+            Aes256Gcm::new_from_slice(b).ok()
+        })?;
+        Ok(Self {
+            keys: keys
+                .into_iter()
+                .map(|(id, cipher)| RingKey { id, cipher })
+                .collect(),
+        })
     }
 
     /// A new random key in `crypto.keys` form.

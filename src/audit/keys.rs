@@ -5,6 +5,7 @@
 //! the signature over a domain tag, the nonce and the row's content digest.
 
 use super::Hash;
+use crate::crypto::parse_key_entries;
 use aws_lc_rs::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -56,58 +57,26 @@ pub enum SealCheck {
 impl SigningKeys {
     /// Parses `audit.signing_keys`; one message per problem, never echoing key material.
     pub fn parse(entries: &[String]) -> Result<Self, Vec<String>> {
-        let mut problems = Vec::new();
-        let mut keys: Vec<Key> = Vec::new();
-        if entries.is_empty() {
-            problems.push("audit.signing_keys must hold at least one key".to_owned());
-        }
-        for (i, entry) in entries.iter().enumerate() {
-            let Some((id, seed)) = entry.split_once(':') else {
-                problems.push(format!(
-                    "audit.signing_keys[{i}] must look like ID:BASE64SEED"
-                ));
-                continue;
-            };
-            let id_ok = (1..=32).contains(&id.len())
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !id_ok {
-                problems.push(format!(
-                    "audit.signing_keys[{i}] id must be 1–32 letters, digits, - or _"
-                ));
-                continue;
-            }
-            if keys.iter().any(|k| k.id == id) {
-                problems.push(format!("audit.signing_keys[{i}] repeats key id {id:?}"));
-                continue;
-            }
-            let pair = STANDARD
-                .decode(seed.trim())
-                .ok()
-                .filter(|b| b.len() == 32)
-                .and_then(|b| Ed25519KeyPair::from_seed_unchecked(&b).ok());
-            match pair {
-                Some(pair) => keys.push(Key {
-                    id: id.to_owned(),
-                    pair,
-                }),
-                None => problems.push(format!(
-                    "audit.signing_keys[{i}] ({id}) must be a 32-byte seed in standard base64"
-                )),
-            }
-        }
-        if problems.is_empty() {
-            let public = PublicKeys {
-                keys: keys
-                    .iter()
-                    .map(|k| (k.id.clone(), k.pair.public_key().as_ref().to_vec()))
-                    .collect(),
-            };
-            Ok(Self { keys, public })
-        } else {
-            Err(problems)
-        }
+        let keys: Vec<Key> = parse_key_entries(
+            "audit.signing_keys",
+            entries,
+            "a 32-byte seed in standard base64",
+            |seed| {
+                (seed.len() == 32)
+                    .then(|| Ed25519KeyPair::from_seed_unchecked(seed).ok())
+                    .flatten()
+            },
+        )?
+        .into_iter()
+        .map(|(id, pair)| Key { id, pair })
+        .collect();
+        let public = PublicKeys {
+            keys: keys
+                .iter()
+                .map(|k| (k.id.clone(), k.pair.public_key().as_ref().to_vec()))
+                .collect(),
+        };
+        Ok(Self { keys, public })
     }
 
     /// A new random key in `audit.signing_keys` form.

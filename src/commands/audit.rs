@@ -91,34 +91,22 @@ pub fn export(
     let db = migrated(settings)?;
     let now = crate::clock::Clock::system().now();
     let mut conn = db.get()?;
-    let written = match output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            let mut out = std::io::BufWriter::new(file);
-            export::export(
-                &mut conn,
-                &keys,
-                since,
-                format,
-                &mut out,
-                super::CLI_ACTOR,
-                now,
-            )?
-        }
-        None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            export::export(
-                &mut conn,
-                &keys,
-                since,
-                format,
-                &mut out,
-                super::CLI_ACTOR,
-                now,
-            )?
-        }
+    let mut out: Box<dyn Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
+    let written = export::export(
+        &mut conn,
+        &keys,
+        since,
+        format,
+        &mut out,
+        super::CLI_ACTOR,
+        now,
+    )?;
     writeln!(std::io::stderr(), "exported {written} chain entries")?;
     Ok(())
 }

@@ -299,6 +299,32 @@ pub fn chain_hash_at(conn: &mut DbConnection, seq: i64) -> Result<Option<Hash>, 
     Ok(hash.and_then(|h| h.try_into().ok()))
 }
 
+/// Calls `each` with every chain entry after `after`, in order, a page at a time, with the rows
+/// of the page's entries that still exist.
+pub fn for_each_entry<E: From<DbError>>(
+    conn: &mut DbConnection,
+    after: i64,
+    mut each: impl FnMut(&ChainRow, &Rows) -> Result<(), E>,
+) -> Result<(), E> {
+    const PAGE: i64 = 1_000;
+    let mut after = after;
+    loop {
+        let page = entries(conn, after, PAGE)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last.seq;
+        let ids: Vec<(Source, i64)> = page
+            .iter()
+            .filter_map(|e| Source::parse(&e.source).map(|s| (s, e.source_id)))
+            .collect();
+        let rows = Rows::load(conn, &ids)?;
+        for entry in &page {
+            each(entry, &rows)?;
+        }
+    }
+}
+
 /// Chain entries after `after`, in order.
 pub fn entries(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<ChainRow>, DbError> {
     Ok(audit_chain::table

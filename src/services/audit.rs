@@ -26,9 +26,6 @@ use walk::{Entry, Row, Walk, merge_accepted};
 pub const ACCEPTED_EVENT: &str = "unsealed_rows_accepted";
 pub(crate) const ACCEPTED_SUBJECT: &str = "audit:";
 
-/// How many chain entries are read at a time.
-pub(crate) const PAGE: i64 = 1_000;
-
 /// Walks the whole audit trail, checking it also against checkpoints `kept` outside the database.
 /// Reads only; safe while the service runs.
 pub fn verify(
@@ -48,33 +45,21 @@ pub fn verify(
             &checkpoint.seal,
         );
     }
-    let mut after = 0;
-    loop {
-        let page = store::entries(conn, after, PAGE)?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.seq;
-        let ids: Vec<(Source, i64)> = page
-            .iter()
-            .filter_map(|e| Source::parse(&e.source).map(|s| (s, e.source_id)))
-            .collect();
-        let rows = Rows::load(conn, &ids)?;
-        for stored in &page {
-            let source = Source::parse(&stored.source);
-            let row = source
-                .and_then(|s| rows.get(s, stored.source_id))
-                .map(|(content, seal)| Row { content, seal });
-            walk.entry(&Entry {
-                seq: stored.seq,
-                source,
-                id: stored.source_id,
-                entry_hash: to_hash(&stored.entry_hash),
-                chain_hash: to_hash(&stored.chain_hash),
-                row,
-            });
-        }
-    }
+    store::for_each_entry(conn, 0, |stored, rows| {
+        let source = Source::parse(&stored.source);
+        let row = source
+            .and_then(|s| rows.get(s, stored.source_id))
+            .map(|(content, seal)| Row { content, seal });
+        walk.entry(&Entry {
+            seq: stored.seq,
+            source,
+            id: stored.source_id,
+            entry_hash: to_hash(&stored.entry_hash),
+            chain_hash: to_hash(&stored.chain_hash),
+            row,
+        });
+        Ok::<_, DbError>(())
+    })?;
     let queued = store::pending(conn)?;
     let rows = Rows::load(conn, &queued)?;
     for &(source, id) in &queued {

@@ -14,13 +14,11 @@ pub struct AuditSettings {
 
 impl std::fmt::Debug for AuditSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ids: Vec<&str> = self
-            .signing_keys
-            .iter()
-            .map(|k| k.split(':').next().unwrap_or(""))
-            .collect();
         f.debug_struct("AuditSettings")
-            .field("signing_key_ids", &ids)
+            .field(
+                "signing_key_ids",
+                &super::crypto::key_ids(&self.signing_keys),
+            )
             .field("checkpoint_every_secs", &self.checkpoint_every_secs)
             .finish()
     }

@@ -13,15 +13,18 @@ pub struct CryptoSettings {
     pub keys: Vec<String>,
 }
 
+/// The ids of `ID:SECRET` key entries, for `Debug`: never the secrets.
+pub(super) fn key_ids(entries: &[String]) -> Vec<&str> {
+    entries
+        .iter()
+        .map(|k| k.split(':').next().unwrap_or(""))
+        .collect()
+}
+
 impl std::fmt::Debug for CryptoSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ids: Vec<&str> = self
-            .keys
-            .iter()
-            .map(|k| k.split(':').next().unwrap_or(""))
-            .collect();
         f.debug_struct("CryptoSettings")
-            .field("key_ids", &ids)
+            .field("key_ids", &key_ids(&self.keys))
             .finish()
     }
 }

@@ -119,6 +119,19 @@ pub(crate) async fn text(app: &TestApp, sql: String) -> String {
     .unwrap()
 }
 
+/// Writes an `unlink` event for `link` in SQL, as if staff had unlinked it; returns its id.
+async fn forge_unlink(app: &TestApp, link: &str) -> i64 {
+    sql(
+        app,
+        format!(
+            "INSERT INTO link_events (link_id, actor, from_state, to_state, reason, created_at, event) \
+             VALUES ('{link}', 'staff:ana', 'active', 'unlinked', 'customer asked', '2026-12-06 10:00:00', 'unlink')"
+        ),
+    )
+    .await;
+    newest_id(app, "link_events").await
+}
+
 pub(crate) async fn newest_id(app: &TestApp, table: &str) -> i64 {
     number(app, format!("SELECT MAX(id) AS n FROM {table}")).await
 }
@@ -221,15 +234,7 @@ async fn a_removed_row_is_named() {
 async fn a_row_inserted_in_sql_is_named_though_the_sealer_chained_it() {
     let app = spawn_app().await;
     let link = traffic(&app).await;
-    sql(
-        &app,
-        format!(
-            "INSERT INTO link_events (link_id, actor, from_state, to_state, reason, created_at, event) \
-             VALUES ('{link}', 'staff:ana', 'active', 'unlinked', 'customer asked', '2026-12-06 10:00:00', 'unlink')"
-        ),
-    )
-    .await;
-    let id = newest_id(&app, "link_events").await;
+    let id = forge_unlink(&app, &link).await;
     sealed(&app).await;
     assert_eq!(
         first_finding(&app),
@@ -270,15 +275,7 @@ async fn a_row_slipped_past_the_queue_and_a_removed_chain_entry_are_named() {
         "DROP TRIGGER link_events_audit_pending"
     };
     sql(&app, queue_trigger.to_owned()).await;
-    sql(
-        &app,
-        format!(
-            "INSERT INTO link_events (link_id, actor, from_state, to_state, reason, created_at, event) \
-             VALUES ('{link}', 'staff:ana', 'active', 'unlinked', 'quietly', '2026-12-06 10:00:00', 'unlink')"
-        ),
-    )
-    .await;
-    let slipped = newest_id(&app, "link_events").await;
+    let slipped = forge_unlink(&app, &link).await;
     assert_eq!(
         first_finding(&app),
         format!(

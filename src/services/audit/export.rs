@@ -4,9 +4,9 @@
 //! audit.
 
 use super::walk::{Entry, Row, Walk, merge_accepted};
-use super::{ACCEPTED_EVENT, ACCEPTED_SUBJECT, PAGE, Report, to_hash};
+use super::{ACCEPTED_EVENT, ACCEPTED_SUBJECT, Report, to_hash};
 use crate::audit::{Fields, PublicKeys, SealCheck, SigningKeys, Source, content_of, timestamp};
-use crate::db::audit::{self as store, Rows};
+use crate::db::audit as store;
 use crate::db::{DbConnection, DbError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -79,38 +79,25 @@ pub fn export(
     let mut last_seq = 0;
     if let Some(first) = store::first_sealed_since(conn, since)? {
         let mut previous = store::chain_hash_at(conn, first - 1)?.unwrap_or([0xff; 32]);
-        let mut after = first - 1;
-        loop {
-            let page = store::entries(conn, after, PAGE)?;
-            let Some(last) = page.last() else {
-                break;
+        store::for_each_entry(conn, first - 1, |entry, rows| {
+            let row = Source::parse(&entry.source).and_then(|s| rows.fields(s, entry.source_id));
+            let record = Record::Entry {
+                seq: entry.seq,
+                source: entry.source.clone(),
+                id: entry.source_id,
+                previous_chain_hash: hex::encode(previous),
+                entry_hash: hex::encode(&entry.entry_hash),
+                chain_hash: hex::encode(&entry.chain_hash),
+                sealed_at: timestamp(entry.sealed_at),
+                row: row.as_ref().map(|(fields, _)| to_map(fields)),
+                seal: row.and_then(|(_, seal)| seal.map(|s| STANDARD.encode(s))),
             };
-            after = last.seq;
-            let ids: Vec<(Source, i64)> = page
-                .iter()
-                .filter_map(|e| Source::parse(&e.source).map(|s| (s, e.source_id)))
-                .collect();
-            let rows = Rows::load(conn, &ids)?;
-            for entry in &page {
-                let row =
-                    Source::parse(&entry.source).and_then(|s| rows.fields(s, entry.source_id));
-                let record = Record::Entry {
-                    seq: entry.seq,
-                    source: entry.source.clone(),
-                    id: entry.source_id,
-                    previous_chain_hash: hex::encode(previous),
-                    entry_hash: hex::encode(&entry.entry_hash),
-                    chain_hash: hex::encode(&entry.chain_hash),
-                    sealed_at: timestamp(entry.sealed_at),
-                    row: row.as_ref().map(|(fields, _)| to_map(fields)),
-                    seal: row.and_then(|(_, seal)| seal.map(|s| STANDARD.encode(s))),
-                };
-                write_record(out, format, &record)?;
-                previous = to_hash(&entry.chain_hash);
-                last_seq = entry.seq;
-                written += 1;
-            }
-        }
+            write_record(out, format, &record)?;
+            previous = to_hash(&entry.chain_hash);
+            last_seq = entry.seq;
+            written += 1;
+            Ok::<_, ExportError>(())
+        })?;
         for checkpoint in store::checkpoints(conn)? {
             if (first..=last_seq).contains(&checkpoint.seq) && format == Format::Jsonl {
                 let record = Record::Checkpoint {
