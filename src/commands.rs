@@ -72,7 +72,7 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// Opens the database and brings it up to date, so key commands work on a fresh machine.
-pub(crate) fn migrated(settings: &Settings) -> anyhow::Result<Db> {
+fn migrated(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(&settings.database)?;
     migrations::run_pending(&mut *db.get().context("cannot get a database connection")?)?;
     Ok(db)

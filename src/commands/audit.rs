@@ -1,8 +1,9 @@
 //! `wiselink audit …`.
 
-use super::{audit_keys, migrated};
+use super::audit_keys;
 use crate::audit::PublicKeys;
 use crate::cli::ExportFormat;
+use crate::db::Db;
 use crate::services::audit::{self as verify, export};
 use crate::settings::Settings;
 use anyhow::Context;
@@ -20,7 +21,7 @@ pub fn verify(settings: &Settings, against: &[std::path::PathBuf]) -> anyhow::Re
                 .with_context(|| format!("cannot read {}", path.display()))?,
         );
     }
-    let db = migrated(settings)?;
+    let db = connected(settings)?;
     let report = verify::verify(&mut *db.get()?, keys.public_keys(), &kept)?;
     print_report(&report)
 }
@@ -55,7 +56,7 @@ fn print_report(report: &verify::Report) -> anyhow::Result<bool> {
 /// Accepts the rows written so far without seals, recording it in the staff audit.
 pub fn accept_unsealed(settings: &Settings) -> anyhow::Result<()> {
     let keys = audit_keys(settings)?;
-    let db = migrated(settings)?;
+    let db = connected(settings)?;
     let now = crate::clock::Clock::system().now();
     let (events, staff) = verify::accept_unsealed(&mut *db.get()?, &keys, super::CLI_ACTOR, now)?;
     tracing::warn!(
@@ -88,7 +89,7 @@ pub fn export(
         ExportFormat::Csv => export::Format::Csv,
     };
     let keys = audit_keys(settings)?;
-    let db = migrated(settings)?;
+    let db = connected(settings)?;
     let now = crate::clock::Clock::system().now();
     let mut conn = db.get()?;
     let mut out: Box<dyn Write> = match output {
@@ -127,4 +128,17 @@ pub fn keys(settings: &Settings) -> anyhow::Result<()> {
         writeln!(out, "{entry}")?;
     }
     Ok(())
+}
+
+/// The database as it is: the audit commands never migrate it (a check reads what is there), and
+/// refuse one this release has not migrated.
+fn connected(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database).context("cannot open the database")?;
+    let pending = crate::db::migrations::any_pending(&mut *db.get()?)
+        .map_err(|e| anyhow::anyhow!("cannot read the database's migrations: {e}"))?;
+    anyhow::ensure!(
+        !pending,
+        "the database has migrations of this release still to apply: run `wiselink migrate` first"
+    );
+    Ok(db)
 }

@@ -38,6 +38,14 @@ pub fn revert_last(conn: &mut DbConnection) -> Result<String, BoxError> {
     }
 }
 
+/// Whether any embedded migration is not applied yet.
+pub fn any_pending(conn: &mut DbConnection) -> Result<bool, BoxError> {
+    Ok(match conn {
+        DbConnection::Postgresql(c) => c.has_pending_migration(POSTGRES)?,
+        DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE)?,
+    })
+}
+
 /// Applies only the next pending migration, if any, and returns its name.
 pub fn run_next(conn: &mut DbConnection) -> Result<Option<String>, BoxError> {
     match conn {

@@ -63,3 +63,30 @@ fn rows_from_before_the_upgrade_are_chained_unsealed_and_later_ones_must_be_acce
     assert!(report.holds(), "{:?}", report.findings);
     assert_eq!(report.entries, 7);
 }
+
+/// A check reads what is there: `audit verify` never migrates, and says what to run first.
+#[test]
+fn verify_refuses_a_database_this_release_has_not_migrated_and_leaves_it_as_it_was() {
+    use wiselink::db::{Db, migrations};
+    let database = crate::helpers::TestDatabase::create();
+    let db = Db::connect(&crate::helpers::settings(database.url(), &[]).database).unwrap();
+    let mut conn = db.get().unwrap();
+    migrations::run_next(&mut conn).unwrap();
+    let out = crate::helpers::run_cli(
+        &["audit", "verify"],
+        &[("WISELINK__DATABASE__URL", database.url())],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "the database has migrations of this release still to apply: run `wiselink migrate` first"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        migrations::any_pending(&mut conn).unwrap(),
+        "nothing was migrated"
+    );
+}
