@@ -1,13 +1,17 @@
 //! The audit chain's store: the sealer's pass, and what `wiselink audit verify` reads.
 
-use crate::audit::{self, GENESIS, Hash, SigningKeys, Source};
+use crate::audit::{self, GENESIS, Hash, Source};
 use crate::db::links::EventRow;
-use crate::db::schema::{audit_chain, audit_checkpoints, audit_pending, link_events, staff_audit};
+use crate::db::schema::{audit_chain, audit_pending, link_events, staff_audit};
 use crate::db::staff::AuditRow;
 use crate::db::{DbConnection, DbError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::{HashMap, HashSet};
+
+mod checkpoints;
+
+pub use checkpoints::{CheckpointRow, checkpoint_if_due, checkpoints};
 
 /// The advisory lock that lets one sealer at a time extend the chain on PostgreSQL (SQLite's
 /// write lock does the same there).
@@ -162,71 +166,9 @@ pub fn seal_pending(
     })
 }
 
-/// A signed checkpoint as stored.
-#[derive(Debug, Clone, Queryable)]
-pub struct CheckpointRow {
-    pub seq: i64,
-    pub chain_hash: Vec<u8>,
-    pub created_at: NaiveDateTime,
-    pub seal: Vec<u8>,
-}
-
-impl CheckpointRow {
-    /// The digest its seal signed.
-    pub fn digest(&self) -> Hash {
-        let hash: Hash = self.chain_hash.as_slice().try_into().unwrap_or([0; 32]);
-        audit::checkpoint_digest(self.seq, &hash, self.created_at)
-    }
-}
-
-/// Signs the chain's head as a checkpoint if the last one is `every` old (or there is none) and
-/// the chain grew since. Returns the new checkpoint's sequence number.
-pub fn checkpoint_if_due(
-    conn: &mut DbConnection,
-    keys: &SigningKeys,
-    every: chrono::Duration,
-    now: NaiveDateTime,
-) -> Result<Option<i64>, DbError> {
-    conn.write_transaction(|c| {
-        if !sealer_lock(c)? {
-            return Ok(None);
-        }
-        let last: Option<(i64, NaiveDateTime)> = audit_checkpoints::table
-            .select((audit_checkpoints::seq, audit_checkpoints::created_at))
-            .order(audit_checkpoints::seq.desc())
-            .first(c)
-            .optional()?;
-        let (seq, hash) = head(c)?;
-        let due = match last {
-            None => seq > 0,
-            Some((last_seq, at)) => seq > last_seq && now - at >= every,
-        };
-        if !due {
-            return Ok(None);
-        }
-        let seal = keys.seal(&audit::checkpoint_digest(seq, &hash, now));
-        diesel::insert_into(audit_checkpoints::table)
-            .values((
-                audit_checkpoints::seq.eq(seq),
-                audit_checkpoints::chain_hash.eq(hash.to_vec()),
-                audit_checkpoints::created_at.eq(now),
-                audit_checkpoints::seal.eq(seal),
-            ))
-            .execute(c)?;
-        Ok(Some(seq))
-    })
-}
-
-/// Every checkpoint, oldest first.
-pub fn checkpoints(conn: &mut DbConnection) -> Result<Vec<CheckpointRow>, DbError> {
-    Ok(audit_checkpoints::table
-        .order(audit_checkpoints::seq.asc())
-        .load(conn)?)
-}
-
 /// Takes the sealer's turn on PostgreSQL (for the rest of the transaction); whether it was free.
 /// SQLite's write lock already gives one writer at a time.
-fn sealer_lock(conn: &mut DbConnection) -> Result<bool, DbError> {
+pub(super) fn sealer_lock(conn: &mut DbConnection) -> Result<bool, DbError> {
     use diesel::sql_types::Bool;
     if let DbConnection::Sqlite(_) = conn {
         return Ok(true);

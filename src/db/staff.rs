@@ -1,10 +1,13 @@
 //! Staff accounts, their sessions and their sign-in record.
 
-use crate::audit::{Fields, SigningKeys, Source, content_of, staff_audit_fields};
-use crate::db::schema::{staff_audit, staff_sessions, staff_users};
+use crate::db::schema::{staff_sessions, staff_users};
 use crate::db::{DbConnection, DbError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+mod trail;
+
+pub use trail::{AuditRow, audit, created_since_by, recent_audit};
 
 /// A staff account as stored. Fields in the table's column order.
 #[derive(Debug, Clone, Queryable)]
@@ -53,36 +56,6 @@ pub struct SessionRow {
     pub last_seen_at: NaiveDateTime,
     pub authenticated_at: NaiveDateTime,
     pub reauth_failures: i32,
-}
-
-/// One row of the sign-in record.
-#[derive(Debug, Clone, Queryable)]
-pub struct AuditRow {
-    pub id: i64,
-    pub username: String,
-    pub event: String,
-    pub actor: Option<String>,
-    pub client_ip: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub seal: Option<Vec<u8>>,
-}
-
-impl AuditRow {
-    /// The row's fields as the audit trail hashes and exports them.
-    pub fn fields(&self) -> Fields {
-        staff_audit_fields(
-            &self.username,
-            &self.event,
-            self.actor.as_deref(),
-            self.client_ip.as_deref(),
-            self.created_at,
-        )
-    }
-
-    /// The row's content digest, as its seal signed it.
-    pub fn content(&self) -> crate::audit::Hash {
-        content_of(Source::StaffAudit, &self.fields())
-    }
 }
 
 pub fn insert(conn: &mut DbConnection, staff: &NewStaff<'_>) -> Result<(), DbError> {
@@ -263,38 +236,6 @@ pub fn end_sessions_of(conn: &mut DbConnection, staff_id: i64) -> Result<usize, 
     )
 }
 
-pub fn audit(
-    conn: &mut DbConnection,
-    keys: &SigningKeys,
-    username: &str,
-    event: &str,
-    actor: Option<&str>,
-    client_ip: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
-    let fields = staff_audit_fields(username, event, actor, client_ip, now);
-    let seal = keys.seal(&content_of(Source::StaffAudit, &fields));
-    diesel::insert_into(staff_audit::table)
-        .values((
-            staff_audit::username.eq(username),
-            staff_audit::event.eq(event),
-            staff_audit::actor.eq(actor),
-            staff_audit::client_ip.eq(client_ip),
-            staff_audit::created_at.eq(now),
-            staff_audit::seal.eq(seal),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// The newest rows of the sign-in record.
-pub fn recent_audit(conn: &mut DbConnection, limit: i64) -> Result<Vec<AuditRow>, DbError> {
-    Ok(staff_audit::table
-        .order(staff_audit::id.desc())
-        .limit(limit)
-        .load(conn)?)
-}
-
 /// Takes TOTP time step `step` for an account, if no later or equal step was taken: each code
 /// works once. Returns whether it was taken.
 pub fn take_totp_step(conn: &mut DbConnection, id: i64, step: i64) -> Result<bool, DbError> {
@@ -349,22 +290,4 @@ pub fn replace_totp(
     .set(staff_users::totp_secret.eq(new))
     .execute(conn)?;
     Ok(n == 1)
-}
-
-/// Who created `subject` (an account's username, or `api_key:<id>`) at or after `since`, as
-/// the creation's audit row names them (`staff:<user>`, `cli`), if that happened then.
-pub fn created_since_by(
-    conn: &mut DbConnection,
-    subject: &str,
-    since: NaiveDateTime,
-) -> Result<Option<String>, DbError> {
-    let actor: Option<Option<String>> = staff_audit::table
-        .select(staff_audit::actor)
-        .filter(staff_audit::username.eq(subject))
-        .filter(staff_audit::event.eq_any(["added", "api_key_created"]))
-        .filter(staff_audit::created_at.ge(since))
-        .order(staff_audit::id.asc())
-        .first(conn)
-        .optional()?;
-    Ok(actor.flatten())
 }

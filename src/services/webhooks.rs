@@ -4,12 +4,14 @@
 mod input;
 mod secrets;
 pub mod target;
+mod trail;
 
 pub use input::{
     EndpointEdit, MAX_DESCRIPTION_CHARS, NewEndpoint, Subscription, parse_description,
 };
 use secrets::aad;
 pub use secrets::{event_json, reseal, secrets};
+use trail::audit;
 
 use crate::audit::SigningKeys;
 use crate::clock::SharedClock;
@@ -337,25 +339,4 @@ impl WebhookService {
         }
         Ok(queued)
     }
-}
-
-/// Records who changed an endpoint, in the staff audit (`webhook:<id>`, the event, the actor: a
-/// staff member or an API key).
-fn audit(
-    c: &mut crate::db::DbConnection,
-    seals: &SigningKeys,
-    endpoint_id: &str,
-    event: &str,
-    actor: &str,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
-    crate::db::staff::audit(
-        c,
-        seals,
-        &format!("webhook:{endpoint_id}"),
-        event,
-        Some(actor),
-        None,
-        now,
-    )
 }
