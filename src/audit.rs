@@ -61,12 +61,18 @@ pub fn timestamp(at: NaiveDateTime) -> String {
 }
 
 /// The digest of one audit row's fields, in the table's column order: each field as a marker
-/// byte (absent or present) and, when present, the SHA-256 of its value.
-pub fn content(source: Source, fields: &[Option<&[u8]>]) -> Hash {
+/// byte (absent or present) and, when present, the SHA-256 of its value. A field in `erased`
+/// (by its position) is present with the digest kept in place of its value.
+pub fn content(source: Source, fields: &[Option<&[u8]>], erased: &Erased) -> Hash {
     let mut h = Sha256::new();
     h.update(b"wiselink-audit-content-v1\0");
     h.update(source.as_str());
-    for field in fields {
+    for (i, field) in fields.iter().enumerate() {
+        if let Some((_, digest)) = erased.iter().find(|(at, _)| *at == i) {
+            h.update([1]);
+            h.update(digest);
+            continue;
+        }
         match field {
             None => h.update([0]),
             Some(value) => {
@@ -76,6 +82,37 @@ pub fn content(source: Source, fields: &[Option<&[u8]>]) -> Hash {
         }
     }
     h.finalize().into()
+}
+
+/// Fields whose values were erased, by position, each with the SHA-256 of the value it held: what
+/// the row's seal and chain entry still commit to.
+pub type Erased = Vec<(usize, Hash)>;
+
+/// Erases field `at` holding `value`: the digest that stands for it from now on.
+pub fn erase_field(at: usize, value: &str) -> (usize, Hash) {
+    (at, Sha256::digest(value.as_bytes()).into())
+}
+
+/// `erased` as a row stores it: 33 bytes per field (its position, its digest).
+pub fn encode_erased(erased: &Erased) -> Vec<u8> {
+    erased
+        .iter()
+        .flat_map(|(at, digest)| std::iter::once(*at as u8).chain(digest.iter().copied()))
+        .collect()
+}
+
+/// A row's stored erasures; `None` when the bytes are not whole records (then nothing verifies).
+pub fn decode_erased(bytes: Option<&[u8]>) -> Option<Erased> {
+    let Some(bytes) = bytes else {
+        return Some(Vec::new());
+    };
+    if bytes.is_empty() || bytes.len() % 33 != 0 {
+        return None;
+    }
+    bytes
+        .chunks(33)
+        .map(|c| Some((usize::from(c[0]), c[1..].try_into().ok()?)))
+        .collect()
 }
 
 /// The digest a chain entry holds for a row: its table, its id, its content and its seal.
@@ -141,6 +178,8 @@ pub const LINK_EVENT_FIELDS: [&str; 8] = [
     "created_at",
     "event",
 ];
+/// Where `reason` is among [`LINK_EVENT_FIELDS`]: the field an erasure may replace by its digest.
+pub const LINK_EVENT_REASON: usize = 4;
 pub const STAFF_AUDIT_FIELDS: [&str; 5] = ["username", "event", "actor", "client_ip", "created_at"];
 
 impl Source {
@@ -155,11 +194,16 @@ impl Source {
 
 /// The content digest of a row of `source` from its fields.
 pub fn content_of(source: Source, fields: &Fields) -> Hash {
+    content_with(source, fields, &Vec::new())
+}
+
+/// The content digest of a row of `source` from its fields, some of them erased.
+pub fn content_with(source: Source, fields: &Fields, erased: &Erased) -> Hash {
     let values: Vec<Option<&[u8]>> = fields
         .iter()
         .map(|(_, v)| v.as_deref().map(str::as_bytes))
         .collect();
-    content(source, &values)
+    content(source, &values, erased)
 }
 
 /// The fields of a `link_events` row.
@@ -227,6 +271,28 @@ mod tests {
                 &staff_audit_fields("a", "login", None, None, written)
             )
         );
+    }
+
+    #[test]
+    fn an_erased_field_keeps_the_digest_and_only_its_own_value_matches() {
+        let t = at("2026-12-06 10:00:00");
+        let fields =
+            |reason| link_event_fields("l", "staff:a", None, "rejected", reason, None, t, None);
+        let kept = content_of(Source::LinkEvents, &fields(Some("DOB 1961-07-23 differs")));
+        let erased = vec![erase_field(4, "DOB 1961-07-23 differs")];
+        assert_eq!(
+            content_with(Source::LinkEvents, &fields(None), &erased),
+            kept
+        );
+        let other = vec![erase_field(4, "something else")];
+        assert_ne!(
+            content_with(Source::LinkEvents, &fields(None), &other),
+            kept
+        );
+        assert_eq!(decode_erased(Some(&encode_erased(&erased))), Some(erased));
+        assert_eq!(decode_erased(Some(&[4, 1, 2])), None);
+        assert_eq!(decode_erased(None), Some(Vec::new()));
+        assert_eq!(LINK_EVENT_FIELDS[LINK_EVENT_REASON], "reason");
     }
 
     #[test]

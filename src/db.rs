@@ -9,6 +9,7 @@ pub mod audit;
 pub mod authorization_states;
 mod connection;
 pub mod customers;
+pub mod erasure;
 pub mod idempotency;
 pub mod ip_limits;
 pub mod links;

@@ -12,6 +12,7 @@ mod limits;
 mod links;
 mod mail;
 mod proxies;
+mod retention;
 mod runtime;
 mod server;
 mod staff;
@@ -31,6 +32,7 @@ pub use limits::LimitSettings;
 pub use links::LinkSettings;
 pub use mail::{MailSettings, MailTransport};
 pub use proxies::TrustedProxies;
+pub use retention::RetentionSettings;
 pub use runtime::{AuthSettings, IdempotencySettings, WorkerSettings};
 pub use server::{LogFormat, LogSettings, ServerSettings};
 pub use staff::StaffSettings;
@@ -67,6 +69,7 @@ pub struct Settings {
     pub tokens: TokenSettings,
     pub branding: BrandingSettings,
     pub webhooks: WebhookSettings,
+    pub retention: RetentionSettings,
     pub wise_webhooks: WiseWebhookSettings,
 }
 
@@ -188,6 +191,7 @@ impl Settings {
         self.staff.problems(&mut out);
         self.branding.problems(environment, &mut out);
         self.webhooks.problems(environment, &mut out);
+        self.retention.problems(&mut out);
         self.wise_webhooks.problems(environment, &mut out);
         self.tokens.problems(self.wise.request_timeout_ms, &mut out);
         self.links.fits(

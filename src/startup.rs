@@ -174,6 +174,14 @@ impl Application {
                 stop,
             )
         });
+        let (kept_db, kept_clock) = (db.clone(), links.clock().clone());
+        let periods = workers::retention::Periods {
+            final_link: chrono::Duration::days(settings.retention.final_link_days.into()),
+            idempotency: chrono::Duration::hours(settings.idempotency.retention_hours.into()),
+        };
+        workers.spawn("retention", move |stop| {
+            workers::retention::run(kept_db.clone(), kept_clock.clone(), periods, stop)
+        });
         let (sealer_db, sealer_clock, sealer_keys) =
             (db.clone(), links.clock().clone(), audit.clone());
         let checkpoint_every = chrono::Duration::seconds(

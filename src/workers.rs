@@ -11,6 +11,7 @@ pub mod event_retention;
 pub mod outbox;
 pub mod recovery;
 pub mod refresher;
+pub mod retention;
 pub mod webhooks;
 pub mod wise_events;
 

@@ -75,14 +75,22 @@ impl Rows {
         }
     }
 
-    /// A row's fields and seal, if the row exists.
-    pub fn fields(&self, source: Source, id: i64) -> Option<(audit::Fields, Option<&[u8]>)> {
+    /// A row's fields, the ones erased from it (by position and digest) and its seal, if the row
+    /// exists.
+    pub fn fields(
+        &self,
+        source: Source,
+        id: i64,
+    ) -> Option<(audit::Fields, audit::Erased, Option<&[u8]>)> {
         match source {
-            Source::LinkEvents => self
-                .events
+            Source::LinkEvents => self.events.get(&id).map(|r| {
+                let erased = r.erased().unwrap_or_default();
+                (r.fields(), erased, r.seal.as_deref())
+            }),
+            Source::StaffAudit => self
+                .staff
                 .get(&id)
-                .map(|r| (r.fields(), r.seal.as_deref())),
-            Source::StaffAudit => self.staff.get(&id).map(|r| (r.fields(), r.seal.as_deref())),
+                .map(|r| (r.fields(), Vec::new(), r.seal.as_deref())),
         }
     }
 

@@ -124,8 +124,11 @@ impl ConnectionManager {
                             cause,
                         }
                     })?;
+                // `secure_delete` zeroes what a delete or update frees, so erased personal data
+                // does not linger in the file's free space.
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
                 )?;
                 Ok(DbConnection::Sqlite(conn))
             }

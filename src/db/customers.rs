@@ -3,8 +3,10 @@ use super::{DbConnection, DbError, is_unique_violation};
 use crate::domain::{CustomerDetails, CustomerId, CustomerRef, WiseUserId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::result::DatabaseErrorKind;
 
-#[derive(Debug, Clone, Queryable)]
+/// A customer who has not been erased: every detail is there.
+#[derive(Debug, Clone)]
 pub struct CustomerRow {
     pub id: CustomerId,
     pub customer_ref: String,
@@ -16,6 +18,89 @@ pub struct CustomerRow {
     pub wise_user_id: Option<WiseUserId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// A customer whose personal data was erased: the row stays, so its links and their audit trail
+/// still say what was decided, but nothing that identified the person is left.
+#[derive(Debug, Clone)]
+pub struct ErasedCustomer {
+    pub id: CustomerId,
+    pub customer_ref: String,
+    pub erased_at: NaiveDateTime,
+}
+
+/// A customer as stored: live or erased (a CHECK keeps the row in one of the two shapes).
+#[derive(Debug, Clone)]
+pub enum Customer {
+    Live(CustomerRow),
+    Erased(ErasedCustomer),
+}
+
+impl Customer {
+    pub fn id(&self) -> CustomerId {
+        match self {
+            Customer::Live(c) => c.id,
+            Customer::Erased(c) => c.id,
+        }
+    }
+
+    /// The live customer, or the erasure that ended it.
+    pub fn live(self) -> Result<CustomerRow, ErasedCustomer> {
+        match self {
+            Customer::Live(c) => Ok(c),
+            Customer::Erased(c) => Err(c),
+        }
+    }
+}
+
+/// The row as the database holds it.
+#[derive(Queryable)]
+struct Stored {
+    id: CustomerId,
+    customer_ref: String,
+    email: Option<String>,
+    date_of_birth: Option<NaiveDate>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    language: String,
+    wise_user_id: Option<WiseUserId>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    erased_at: Option<NaiveDateTime>,
+}
+
+impl From<Stored> for Customer {
+    fn from(s: Stored) -> Self {
+        match (
+            s.erased_at,
+            s.email,
+            s.date_of_birth,
+            s.first_name,
+            s.last_name,
+        ) {
+            (None, Some(email), Some(date_of_birth), Some(first_name), Some(last_name)) => {
+                Customer::Live(CustomerRow {
+                    id: s.id,
+                    customer_ref: s.customer_ref,
+                    email,
+                    date_of_birth,
+                    first_name,
+                    last_name,
+                    language: s.language,
+                    wise_user_id: s.wise_user_id,
+                    created_at: s.created_at,
+                    updated_at: s.updated_at,
+                })
+            }
+            // `customers_erased_holds_nothing` allows no other shape; a row with a detail missing
+            // and no erasure is read as erased at its last change rather than half-alive.
+            (erased_at, ..) => Customer::Erased(ErasedCustomer {
+                id: s.id,
+                customer_ref: s.customer_ref,
+                erased_at: erased_at.unwrap_or(s.updated_at),
+            }),
+        }
+    }
 }
 
 #[derive(Insertable)]
@@ -53,16 +138,26 @@ pub enum Upserted {
 pub fn find(
     conn: &mut DbConnection,
     customer_ref: &CustomerRef,
-) -> Result<Option<CustomerRow>, DbError> {
+) -> Result<Option<Customer>, DbError> {
     // customer_ref is unique, so this is zero or one row; without LIMIT the statement has no
     // clause that keeps diesel's multi-backend layer from caching it prepared.
     Ok(customers::table
         .filter(customers::customer_ref.eq(customer_ref.as_str()))
-        .load::<CustomerRow>(conn)?
-        .pop())
+        .load::<Stored>(conn)?
+        .pop()
+        .map(Customer::from))
 }
 
-/// Creates the customer or replaces its details, atomically.
+pub fn find_by_id(conn: &mut DbConnection, id: CustomerId) -> Result<Option<Customer>, DbError> {
+    Ok(customers::table
+        .filter(customers::id.eq(id))
+        .load::<Stored>(conn)?
+        .pop()
+        .map(Customer::from))
+}
+
+/// Creates the customer or replaces its details, atomically; an erased customer stays erased
+/// (`customers_erased_holds_nothing` refuses the write, whichever request came first).
 ///
 /// PostgreSQL: one `INSERT … ON CONFLICT DO UPDATE`, which also says whether the row is new.
 /// SQLite: a transaction whose update comes first, so that it takes its write lock at once; if two
@@ -73,7 +168,7 @@ pub fn upsert(
     customer_ref: &CustomerRef,
     details: &CustomerDetails,
     now: NaiveDateTime,
-) -> Result<(CustomerRow, Upserted), DbError> {
+) -> Result<Result<(CustomerRow, Upserted), ErasedCustomer>, DbError> {
     let new = NewCustomer {
         customer_ref: customer_ref.as_str(),
         email: details.email.as_str(),
@@ -84,9 +179,28 @@ pub fn upsert(
         created_at: now,
         updated_at: now,
     };
-    if let DbConnection::Postgresql(pg) = conn {
-        return Ok(upsert_pg(pg, &new)?);
+    let written = match conn {
+        DbConnection::Postgresql(pg) => upsert_pg(pg, &new),
+        DbConnection::Sqlite(_) => upsert_sqlite(conn, &new, now),
+    };
+    match written {
+        Ok((Customer::Live(row), outcome)) => Ok(Ok((row, outcome))),
+        Ok((Customer::Erased(erased), _)) => Ok(Err(erased)),
+        Err(e @ diesel::result::Error::DatabaseError(DatabaseErrorKind::CheckViolation, _)) => {
+            match find(conn, customer_ref)?.map(Customer::live) {
+                Some(Err(erased)) => Ok(Err(erased)),
+                _ => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
     }
+}
+
+fn upsert_sqlite(
+    conn: &mut DbConnection,
+    new: &NewCustomer<'_>,
+    now: NaiveDateTime,
+) -> Result<(Customer, Upserted), diesel::result::Error> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -100,25 +214,25 @@ pub fn upsert(
                 updated_at: now,
             };
             let updated = diesel::update(customers::table)
-                .filter(customers::customer_ref.eq(customer_ref.as_str()))
+                .filter(customers::customer_ref.eq(new.customer_ref))
                 .set(&changes)
                 .execute(c)?;
             let outcome = if updated == 0 {
                 diesel::insert_into(customers::table)
-                    .values(&new)
+                    .values(new)
                     .execute(c)?;
                 Upserted::Created
             } else {
                 Upserted::Replaced
             };
             let row = customers::table
-                .filter(customers::customer_ref.eq(customer_ref.as_str()))
-                .first::<CustomerRow>(c)?;
-            Ok::<_, diesel::result::Error>((row, outcome))
+                .filter(customers::customer_ref.eq(new.customer_ref))
+                .first::<Stored>(c)?;
+            Ok::<_, diesel::result::Error>((row.into(), outcome))
         });
         match result {
             Err(e) if attempt == 1 && is_unique_violation(&e) => continue,
-            other => return Ok(other?),
+            other => return other,
         }
     }
 }
@@ -126,10 +240,10 @@ pub fn upsert(
 fn upsert_pg(
     conn: &mut diesel::PgConnection,
     new: &NewCustomer<'_>,
-) -> Result<(CustomerRow, Upserted), diesel::result::Error> {
+) -> Result<(Customer, Upserted), diesel::result::Error> {
     use diesel::upsert::excluded;
     // `xmax` is 0 on a row version this statement inserted, and set when it updated one.
-    let (row, inserted): (CustomerRow, bool) = diesel::insert_into(customers::table)
+    let (row, inserted): (Stored, bool) = diesel::insert_into(customers::table)
         .values(new)
         .on_conflict(customers::customer_ref)
         .do_update()
@@ -151,14 +265,7 @@ fn upsert_pg(
     } else {
         Upserted::Replaced
     };
-    Ok((row, outcome))
-}
-
-pub fn find_by_id(conn: &mut DbConnection, id: CustomerId) -> Result<Option<CustomerRow>, DbError> {
-    Ok(customers::table
-        .filter(customers::id.eq(id))
-        .load::<CustomerRow>(conn)?
-        .pop())
+    Ok((row.into(), outcome))
 }
 
 /// Records the Wise user of the customer's first verified link, unless one is already pinned.

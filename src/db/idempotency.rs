@@ -32,6 +32,8 @@ pub struct IdempotencyRow {
     pub response_body: Option<Vec<u8>>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Whom the request is about (`customer:REF` or `link:ID`), for erasure.
+    pub subject: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -43,6 +45,7 @@ struct NewRow<'a> {
     state: &'a str,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    subject: Option<&'a str>,
 }
 
 /// Claims the key for a new request. Returns the existing row instead when the key is taken.
@@ -51,6 +54,7 @@ pub fn claim(
     scope: &str,
     key: &str,
     fingerprint: &[u8],
+    subject: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Option<IdempotencyRow>, DbError> {
     let inserted = diesel::insert_into(ik::table)
@@ -61,6 +65,7 @@ pub fn claim(
             state: IN_FLIGHT,
             created_at: now,
             updated_at: now,
+            subject,
         })
         .execute(conn);
     match inserted {
@@ -79,6 +84,7 @@ pub fn take_over(
     conn: &mut DbConnection,
     row: &IdempotencyRow,
     fingerprint: &[u8],
+    subject: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
     let n = diesel::update(ik::table.find((&row.scope, &row.idempotency_key)))
@@ -91,6 +97,7 @@ pub fn take_over(
             ik::response_body.eq(None::<Vec<u8>>),
             ik::created_at.eq(now),
             ik::updated_at.eq(now),
+            ik::subject.eq(subject),
         ))
         .execute(conn)?;
     Ok(n == 1)
@@ -129,6 +136,11 @@ pub fn release(conn: &mut DbConnection, scope: &str, key: &str) -> Result<(), Db
 /// Deletes stored responses created before `cutoff`. Returns how many went.
 pub fn purge_older_than(conn: &mut DbConnection, cutoff: NaiveDateTime) -> Result<usize, DbError> {
     Ok(diesel::delete(ik::table.filter(ik::created_at.lt(cutoff))).execute(conn)?)
+}
+
+/// Deletes every stored response about one of `subjects` (an erasure). Returns how many went.
+pub fn forget_subjects(conn: &mut DbConnection, subjects: &[String]) -> Result<usize, DbError> {
+    Ok(diesel::delete(ik::table.filter(ik::subject.eq_any(subjects))).execute(conn)?)
 }
 
 /// Stored bodies after `after` (by scope and key), for re-sealing under a new key.

@@ -4,14 +4,15 @@ diesel::table! {
     customers (id) {
         id -> BigInt,
         customer_ref -> Text,
-        email -> Text,
-        date_of_birth -> Date,
-        first_name -> Text,
-        last_name -> Text,
+        email -> Nullable<Text>,
+        date_of_birth -> Nullable<Date>,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
         language -> Text,
         wise_user_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -36,6 +37,7 @@ diesel::table! {
         response_body -> Nullable<Binary>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        subject -> Nullable<Text>,
     }
 }
 
@@ -64,6 +66,7 @@ diesel::table! {
         wise_user_deactivates_on -> Nullable<Date>,
         profile_verification -> Nullable<Text>,
         state_reason -> Nullable<Text>,
+        personal_data_erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -121,6 +124,7 @@ diesel::table! {
         created_at -> Timestamp,
         event -> Nullable<Text>,
         seal -> Nullable<Binary>,
+        erased -> Nullable<Binary>,
     }
 }
 

@@ -81,6 +81,7 @@ impl Idempotency {
             return Ok(handler.await);
         };
         let fingerprint = fingerprint(req.method(), req.path(), body);
+        let subject = subject_of(req, body);
         let claim = Claim {
             db: self.db.clone(),
             keys: self.keys.clone(),
@@ -91,6 +92,7 @@ impl Idempotency {
         if let Some(stored) = claim
             .begin(
                 fingerprint,
+                subject,
                 Duration::hours(i64::from(self.settings.retention_hours)),
                 Duration::seconds(i64::from(self.settings.in_flight_timeout_secs)),
             )
@@ -116,6 +118,7 @@ impl Claim {
     async fn begin(
         &self,
         fingerprint: Vec<u8>,
+        subject: Option<String>,
         retention: Duration,
         in_flight_timeout: Duration,
     ) -> Result<Option<HttpResponse>, RequestError> {
@@ -124,18 +127,23 @@ impl Claim {
         let outcome = self
             .db
             .run(move |conn| {
-                let Some(existing) = store::claim(conn, &scope, &key, &fingerprint, now)? else {
+                let Some(existing) =
+                    store::claim(conn, &scope, &key, &fingerprint, subject.as_deref(), now)?
+                else {
                     return Ok(Begin::Run);
                 };
                 let expired = existing.created_at < now - retention;
                 let abandoned = existing.state == store::IN_FLIGHT
                     && existing.updated_at < now - in_flight_timeout;
                 if expired || (abandoned && existing.request_fingerprint == fingerprint) {
-                    return Ok(if store::take_over(conn, &existing, &fingerprint, now)? {
-                        Begin::Run
-                    } else {
-                        Begin::InProgress
-                    });
+                    return Ok(
+                        if store::take_over(conn, &existing, &fingerprint, subject.as_deref(), now)?
+                        {
+                            Begin::Run
+                        } else {
+                            Begin::InProgress
+                        },
+                    );
                 }
                 if existing.request_fingerprint != fingerprint {
                     return Ok(Begin::Mismatch);
@@ -233,6 +241,24 @@ enum Begin {
         content_type: String,
         body: Vec<u8>,
     },
+}
+
+/// Whom a request is about, so that an erasure finds its stored answer: the customer or link in
+/// its path, else the `customer_ref` of its body (starting a link).
+fn subject_of(req: &HttpRequest, body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct About {
+        customer_ref: Option<String>,
+    }
+    let path = req.match_info();
+    if let Some(customer) = path.get("customer_ref") {
+        return Some(format!("customer:{customer}"));
+    }
+    if let Some(link) = path.get("link_id") {
+        return Some(format!("link:{link}"));
+    }
+    let about: About = serde_json::from_slice(body).ok()?;
+    about.customer_ref.map(|c| format!("customer:{c}"))
 }
 
 pub fn fingerprint(method: &Method, path: &str, body: &[u8]) -> Vec<u8> {

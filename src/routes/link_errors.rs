@@ -14,6 +14,7 @@ pub fn problem(e: &LinkError) -> Problem {
             Problem::new(S::NOT_FOUND, "customer_not_found", "Customer not found")
                 .detail("Create the customer with PUT /v1/customers/{customer_ref} first.")
         }
+        LinkError::CustomerErased => customer_erased(),
         LinkError::LinkNotFound => Problem::new(S::NOT_FOUND, "link_not_found", "Link not found"),
         LinkError::LinkExists => Problem::new(
             S::CONFLICT,
@@ -186,4 +187,17 @@ impl From<LinkError> for Problem {
     fn from(e: LinkError) -> Self {
         problem(&e)
     }
+}
+
+/// The customer's personal data was erased (`DELETE /v1/customers/{customer_ref}`).
+pub fn customer_erased() -> Problem {
+    Problem::new(
+        StatusCode::GONE,
+        "customer_erased",
+        "The customer was erased",
+    )
+    .detail(
+        "This customer's personal data was erased; nothing is left to link with. A customer \
+             who comes back is a new customer, with a new customer_ref.",
+    )
 }

@@ -1,7 +1,7 @@
 //! Creating, replacing and reading the partner's customers.
 
 use crate::clock::SharedClock;
-use crate::db::customers::{self, CustomerRow, Upserted};
+use crate::db::customers::{self, Customer, CustomerRow, ErasedCustomer, Upserted};
 use crate::db::{Db, DbError};
 use crate::domain::{CustomerDetails, CustomerRef};
 use chrono::NaiveDate;
@@ -26,14 +26,14 @@ impl CustomerService {
         &self,
         customer_ref: CustomerRef,
         details: CustomerDetails,
-    ) -> Result<(CustomerRow, Upserted), DbError> {
+    ) -> Result<Result<(CustomerRow, Upserted), ErasedCustomer>, DbError> {
         let now = self.clock.now();
         self.db
             .run(move |conn| customers::upsert(conn, &customer_ref, &details, now))
             .await
     }
 
-    pub async fn find(&self, customer_ref: CustomerRef) -> Result<Option<CustomerRow>, DbError> {
+    pub async fn find(&self, customer_ref: CustomerRef) -> Result<Option<Customer>, DbError> {
         self.db
             .run(move |conn| customers::find(conn, &customer_ref))
             .await

@@ -21,6 +21,7 @@ mod adopt;
 mod claim;
 mod code;
 mod emails;
+mod erase;
 mod error;
 mod one_user;
 mod queries;
@@ -37,6 +38,7 @@ mod verify;
 mod wise_events;
 
 pub use access_token::AccessToken;
+pub use erase::PARTNER_ERASURE;
 pub use error::{LinkError, WiseFieldError};
 pub use redirect::{Authorized, BrowserTrip, Redirect, Returned, STATE_TTL_MINUTES, StateRefused};
 pub use refresh::{CLAIM_SECS, Renewal};
@@ -50,7 +52,7 @@ use crate::brand::Brand;
 use crate::clock::SharedClock;
 use crate::crypto::{Aad, KeyRing};
 use crate::db::Db;
-use crate::db::customers::{self, CustomerRow};
+use crate::db::customers::{self, Customer, CustomerRow};
 use crate::db::links::{self, LinkChanges, LinkRow, Pin, SealedColumn, TokenChanges, Transition};
 use crate::domain::{LinkId, LinkPolicy, TokenPolicy};
 use crate::wise::{UserTokens, WiseClient, WiseError};
@@ -183,6 +185,11 @@ impl LinkService {
 
     /// The customer a link belongs to.
     async fn customer_of(&self, link: &LinkRow) -> Result<CustomerRow, LinkError> {
+        Ok(self.stored_customer_of(link).await?.live()?)
+    }
+
+    /// The customer a link belongs to, as stored: live or erased.
+    async fn stored_customer_of(&self, link: &LinkRow) -> Result<Customer, LinkError> {
         let customer_id = link.customer_id;
         self.db
             .run(move |conn| customers::find_by_id(conn, customer_id))

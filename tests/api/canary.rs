@@ -1,7 +1,7 @@
 //! The canary scan: one whole linking flow through the real binary at TRACE, then every secret
 //! that flow handled is looked for in the logs, the API responses, the emails and the database.
 
-mod probe;
+pub(crate) mod probe;
 
 use crate::helpers::{
     TestDatabase, cli_api_key, customer_body, free_port, key_secret, spawn_sim, stop_with_sigterm,

@@ -74,6 +74,7 @@ async fn a_key_still_in_flight_is_409_until_it_is_abandoned() {
             &k,
             "key-3",
             &f,
+            None,
             wiselink::clock::Clock::system().now(),
         )
         .unwrap()

@@ -9,6 +9,7 @@ mod contract;
 mod customers;
 mod demo;
 mod dns_server;
+mod erasure;
 mod fault_matrix;
 mod helpers;
 mod idempotency;

@@ -1,7 +1,7 @@
 //! The append-only audit trail of each link, and what is counted from it.
 
 use super::Transition;
-use crate::audit::{Fields, SigningKeys, Source, content_of, link_event_fields};
+use crate::audit::{Fields, SigningKeys, Source, content_of, content_with, link_event_fields};
 use crate::db::schema::{link_events, links};
 use crate::db::{DbConnection, DbError};
 use crate::domain::{CustomerId, LinkEvent, LinkId, LinkState};
@@ -111,6 +111,9 @@ pub struct EventRow {
     pub created_at: NaiveDateTime,
     pub event: Option<String>,
     pub seal: Option<Vec<u8>>,
+    /// Fields erased with the customer, each as the digest of what it held
+    /// ([`crate::audit::encode_erased`]).
+    pub erased: Option<Vec<u8>>,
 }
 
 impl EventRow {
@@ -128,9 +131,18 @@ impl EventRow {
         )
     }
 
+    /// The fields erased from the row, by position and digest; `None` when the stored record is
+    /// unreadable (the row then matches no seal).
+    pub fn erased(&self) -> Option<crate::audit::Erased> {
+        crate::audit::decode_erased(self.erased.as_deref())
+    }
+
     /// The row's content digest, as its seal signed it.
     pub fn content(&self) -> crate::audit::Hash {
-        content_of(Source::LinkEvents, &self.fields())
+        match self.erased() {
+            Some(erased) => content_with(Source::LinkEvents, &self.fields(), &erased),
+            None => [0xff; 32],
+        }
     }
 }
 

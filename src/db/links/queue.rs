@@ -41,7 +41,8 @@ pub struct QueueFilter {
 pub struct QueueItem {
     pub link: LinkRow,
     pub customer_ref: String,
-    pub customer_email: String,
+    /// `None` once the customer was erased.
+    pub customer_email: Option<String>,
 }
 
 pub fn queue(conn: &mut DbConnection, f: &QueueFilter) -> Result<Vec<QueueItem>, DbError> {
@@ -83,7 +84,7 @@ pub fn queue(conn: &mut DbConnection, f: &QueueFilter) -> Result<Vec<QueueItem>,
     };
     Ok(query
         .limit(f.limit)
-        .load::<(LinkRow, String, String)>(conn)?
+        .load::<(LinkRow, String, Option<String>)>(conn)?
         .into_iter()
         .map(|(link, customer_ref, customer_email)| QueueItem {
             link,

@@ -45,6 +45,8 @@ pub struct LinkRow {
     pub profile_verification: Option<String>,
     /// Why the link is in its state ([`crate::domain::reasons_into`]).
     pub state_reason: Option<String>,
+    /// When the link's personal data was erased (the customer's erasure, or retention).
+    pub personal_data_erased_at: Option<NaiveDateTime>,
     // `link_tokens`
     pub access_token: Option<Vec<u8>>,
     pub refresh_token: Option<Vec<u8>>,
@@ -124,6 +126,7 @@ pub struct OwnRow {
     wise_user_deactivates_on: Option<NaiveDate>,
     profile_verification: Option<String>,
     state_reason: Option<String>,
+    personal_data_erased_at: Option<NaiveDateTime>,
 }
 
 /// `link_tokens::all_columns`.
@@ -188,6 +191,7 @@ where
             wise_user_deactivates_on: own.wise_user_deactivates_on,
             profile_verification: own.profile_verification,
             state_reason: own.state_reason,
+            personal_data_erased_at: own.personal_data_erased_at,
             access_token: upkeep.access_token,
             refresh_token: upkeep.refresh_token,
             access_expires_at: upkeep.access_expires_at,

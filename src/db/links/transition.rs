@@ -153,6 +153,9 @@ pub enum Refused {
     /// The customer already has a link that is not final (a new link was not inserted).
     #[error("the customer already has a live link")]
     LinkExists,
+    /// The customer was erased (`links_customer_not_erased`): no new link.
+    #[error("the customer is erased")]
+    CustomerErased,
     /// The code was already sent to Wise for this link; nothing was written.
     #[error("the code was already sent to Wise")]
     CodeSpent,
@@ -205,6 +208,7 @@ pub fn insert(
     match result {
         Ok(_) => Ok(Ok(())),
         Err(e) if is_unique_violation(&e) => Ok(Err(Refused::LinkExists)),
+        Err(e) if names(&e, &ERASED_KEY) => Ok(Err(Refused::CustomerErased)),
         Err(e) => Err(e.into()),
     }
 }
@@ -328,6 +332,7 @@ pub fn apply_all(
 /// How each backend names the two holder keys in a violation: PostgreSQL by the index, SQLite by
 /// the index for an expression and by the column otherwise.
 const SIGNUP_EMAIL_KEY: [&str; 1] = ["links_one_exchange_per_signup_email"];
+const ERASED_KEY: [&str; 1] = ["the customer is erased"];
 const WISE_USER_KEY: [&str; 2] = ["links_one_active_per_wise_user", "links.wise_user_id"];
 
 fn names(e: &diesel::result::Error, key: &[&str]) -> bool {

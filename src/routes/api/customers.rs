@@ -1,5 +1,6 @@
-//! `PUT` and `GET /v1/customers/{customer_ref}`.
+//! `PUT`, `GET` and `DELETE /v1/customers/{customer_ref}`.
 
+pub mod delete;
 pub mod get;
 pub mod put;
 mod view;
@@ -13,8 +14,9 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        super::super::resource("/v1/customers/{customer_ref}", "PUT, GET")
+        super::super::resource("/v1/customers/{customer_ref}", "PUT, GET, DELETE")
             .route(web::put().to(put::put_customer))
-            .route(web::get().to(get::get_customer)),
+            .route(web::get().to(get::get_customer))
+            .route(web::delete().to(delete::erase_customer)),
     );
 }

@@ -21,6 +21,7 @@ use utoipa_swagger_ui::SwaggerUi;
     paths(
         customers::put::put_customer,
         customers::get::get_customer,
+        customers::delete::erase_customer,
         links::start_link,
         links::list_links,
         links::unlink,

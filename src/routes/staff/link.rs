@@ -8,8 +8,9 @@ mod decide;
 pub use decide::decide;
 
 use super::gate::{AnyStaff, Signed};
-use super::pages::{self, Chrome, Page};
+use super::pages::{self, Chrome, ERASED, Page};
 use super::queue::{label, why};
+use crate::db::customers::Customer;
 use crate::db::links::LinkRow;
 use crate::domain::{LinkId, LinkState};
 use crate::services::links::{LinkError, LinkService};
@@ -168,8 +169,14 @@ impl Ctx<'_> {
             state: link.state.as_str(),
             state_label: label(link.state),
             why: Some(why(&link)).filter(|w| !w.is_empty()),
-            customer_ref: customer.customer_ref.clone(),
-            customer_name: format!("{} {}", customer.first_name, customer.last_name),
+            customer_ref: match &customer {
+                Customer::Live(c) => c.customer_ref.clone(),
+                Customer::Erased(c) => c.customer_ref.clone(),
+            },
+            customer_name: match &customer {
+                Customer::Live(c) => format!("{} {}", c.first_name, c.last_name),
+                Customer::Erased(c) => format!("{ERASED} {}", pages::at(c.erased_at)),
+            },
             wise_user_id: link
                 .wise_user_id
                 .map(|u| u.get().to_string())

@@ -2,6 +2,9 @@
 //! the message page, redirects, and how times and ages read.
 
 use super::gate;
+
+/// What staff pages show where an erased customer's details were.
+pub const ERASED: &str = "erased";
 use crate::http::html;
 use crate::services::staff::{StaffService, StaffSession};
 use actix_web::http::StatusCode;

@@ -2,7 +2,7 @@
 //! entered the state, search by customer reference or exact email, keyset pages.
 
 use super::gate::{AnyStaff, Signed};
-use super::pages::{self, Chrome, Page};
+use super::pages::{self, Chrome, ERASED, Page};
 use crate::db::links::{QUEUE_STATES, QueueFilter, QueueItem, oldest_first};
 use crate::domain::{LinkId, LinkState, mask_email};
 use crate::services::links::LinkService;
@@ -137,10 +137,10 @@ pub async fn show(
         .map(|r| Item {
             id: r.link.id.to_string(),
             customer_ref: r.customer_ref.clone(),
-            email: if unmasked {
-                r.customer_email.clone()
-            } else {
-                mask_email(&r.customer_email)
+            email: match &r.customer_email {
+                Some(email) if unmasked => email.clone(),
+                Some(email) => mask_email(email),
+                None => ERASED.to_owned(),
             },
             why: why(&r.link),
             age: pages::age(r.link.updated_at, now),

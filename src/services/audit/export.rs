@@ -8,7 +8,7 @@ mod check;
 pub use check::{KeptCheckpoint, check_export, kept_checkpoints};
 
 use super::to_hash;
-use crate::audit::{Fields, SigningKeys, Source, timestamp};
+use crate::audit::{Erased, Fields, SigningKeys, Source, timestamp};
 use crate::db::audit as store;
 use crate::db::{DbConnection, DbError};
 use base64::Engine;
@@ -91,8 +91,10 @@ pub fn export(
                 entry_hash: hex::encode(&entry.entry_hash),
                 chain_hash: hex::encode(&entry.chain_hash),
                 sealed_at: timestamp(entry.sealed_at),
-                row: row.as_ref().map(|(fields, _)| to_map(fields)),
-                seal: row.and_then(|(_, seal)| seal.map(|s| STANDARD.encode(s))),
+                row: row
+                    .as_ref()
+                    .map(|(fields, erased, _)| to_map(fields, erased)),
+                seal: row.and_then(|(_, _, seal)| seal.map(|s| STANDARD.encode(s))),
             };
             write_record(out, format, &record)?;
             previous = to_hash(&entry.chain_hash);
@@ -125,15 +127,28 @@ pub fn export(
     Ok(written)
 }
 
-fn to_map(fields: &Fields) -> Map<String, Value> {
+/// A row's fields by name; an erased field is `{"erased_sha256": HEX}`, the digest that stands
+/// for its value.
+fn to_map(fields: &Fields, erased: &Erased) -> Map<String, Value> {
     fields
         .iter()
-        .map(|(name, value)| {
-            let value = value.clone().map_or(Value::Null, Value::String);
+        .enumerate()
+        .map(|(i, (name, value))| {
+            let value = match erased.iter().find(|(at, _)| *at == i) {
+                Some((_, digest)) => {
+                    let mut marker = Map::new();
+                    marker.insert(ERASED_KEY.to_owned(), Value::String(hex::encode(digest)));
+                    Value::Object(marker)
+                }
+                None => value.clone().map_or(Value::Null, Value::String),
+            };
             ((*name).to_owned(), value)
         })
         .collect()
 }
+
+/// The key of an erased field's digest in an export's row.
+pub const ERASED_KEY: &str = "erased_sha256";
 
 const CSV_COLUMNS: [&str; 16] = [
     "seq",
@@ -175,12 +190,13 @@ fn write_record(out: &mut dyn Write, format: Format, record: &Record) -> std::io
             else {
                 return Ok(());
             };
-            let field = |name: &str| {
-                row.as_ref()
-                    .and_then(|r| r.get(name))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
+            let field = |name: &str| match row.as_ref().and_then(|r| r.get(name)) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Object(erased)) => match erased.get(ERASED_KEY) {
+                    Some(Value::String(digest)) => format!("[erased sha256:{digest}]"),
+                    _ => String::new(),
+                },
+                _ => String::new(),
             };
             let subject = if source == Source::LinkEvents.as_str() {
                 field("link_id")

@@ -5,7 +5,7 @@
 
 use super::secrets;
 use super::{LinkError, LinkService, unavailable, wiped};
-use crate::db::customers::{self, CustomerRow};
+use crate::db::customers::{self, Customer, CustomerRow};
 use crate::db::links::{self, CustomerLink, LinkChanges, LinkRow, Transition};
 use crate::domain::{AuthorizationCode, LinkEvent, LinkState};
 use chrono::Duration;
@@ -176,8 +176,10 @@ impl LinkService {
         let outcome = self
             .db
             .run(move |conn| {
-                let Some(customer) = customers::find_by_id(conn, customer_id)? else {
-                    return Ok(Err(LinkError::CustomerNotFound));
+                let customer = match customers::find_by_id(conn, customer_id)?.map(Customer::live) {
+                    Some(Ok(customer)) => customer,
+                    Some(Err(erased)) => return Ok(Err(erased.into())),
+                    None => return Ok(Err(LinkError::CustomerNotFound)),
                 };
                 let wrong = links::wrong_codes_since(conn, customer_id, now - window)?;
                 if wrong.count >= limit {

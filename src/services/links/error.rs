@@ -10,6 +10,9 @@ use crate::domain::LinkState;
 pub enum LinkError {
     #[error("no such customer")]
     CustomerNotFound,
+    /// The customer's personal data was erased: nothing is left to link with.
+    #[error("the customer was erased")]
+    CustomerErased,
     #[error("no such link")]
     LinkNotFound,
     #[error("the customer already has a link in progress or active")]
@@ -74,6 +77,7 @@ impl From<Refused> for LinkError {
             Refused::Stale(_) => Self::Busy,
             Refused::Illegal(i) => Self::WrongState(i.from),
             Refused::LinkExists => Self::LinkExists,
+            Refused::CustomerErased => Self::CustomerErased,
             Refused::CodeSpent => Self::CodeAlreadyUsed,
             Refused::WiseUserTaken => Self::WiseUserLinkedElsewhere,
             Refused::SignupEmailTaken => Self::WiseUserBusy,
@@ -89,4 +93,10 @@ pub struct WiseFieldError {
     /// Wise's code, e.g. `NOT_VALID`.
     pub code: String,
     pub message: String,
+}
+
+impl From<crate::db::customers::ErasedCustomer> for LinkError {
+    fn from(_: crate::db::customers::ErasedCustomer) -> Self {
+        Self::CustomerErased
+    }
 }

@@ -3,7 +3,7 @@
 use super::secrets::{SESSION_PREFIX, session_hash};
 use super::{LinkError, LinkService, wiped};
 use crate::db::DbError;
-use crate::db::customers::CustomerRow;
+use crate::db::customers::Customer;
 use crate::db::links::{
     self, CustomerLink, EventRow, LinkChanges, LinkRow, ListFilter, QueueFilter, QueueItem,
     SealedColumn, SentEmail, Transition,
@@ -19,11 +19,11 @@ impl LinkService {
 
     /// `link` with its customer's reference.
     pub async fn with_customer(&self, link: LinkRow) -> Result<CustomerLink, LinkError> {
-        let customer = self.customer_of(&link).await?;
-        Ok(CustomerLink {
-            link,
-            customer_ref: customer.customer_ref,
-        })
+        let customer_ref = match self.stored_customer_of(&link).await? {
+            Customer::Live(c) => c.customer_ref,
+            Customer::Erased(c) => c.customer_ref,
+        };
+        Ok(CustomerLink { link, customer_ref })
     }
 
     /// The link a session token opens: the token's link while its code window lasts, and for the
@@ -111,8 +111,8 @@ impl LinkService {
     }
 
     /// The customer a link belongs to.
-    pub async fn customer(&self, link: &LinkRow) -> Result<CustomerRow, LinkError> {
-        self.customer_of(link).await
+    pub async fn customer(&self, link: &LinkRow) -> Result<Customer, LinkError> {
+        self.stored_customer_of(link).await
     }
 
     /// Wise's side of the link's last identity check, unsealed, if one ran.

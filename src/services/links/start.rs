@@ -5,7 +5,7 @@ use super::adopt::{Adopt, NewUser};
 use super::redirect::Redirect;
 use super::secrets::{self, SessionToken};
 use super::{LinkError, LinkService, WiseFieldError, unavailable};
-use crate::db::customers::{self, CustomerRow};
+use crate::db::customers::{self, Customer, CustomerRow};
 use crate::db::links::{
     self, CustomerLink, LinkChanges, LinkRow, NewLink, OwnChanges, Refused, SealedColumn, Subject,
     Transition,
@@ -77,8 +77,10 @@ impl LinkService {
         let begun = self
             .db
             .run(move |conn| {
-                let Some(customer) = customers::find(conn, &customer_ref)? else {
-                    return Ok(Err(LinkError::CustomerNotFound));
+                let customer = match customers::find(conn, &customer_ref)?.map(Customer::live) {
+                    Some(Ok(customer)) => customer,
+                    Some(Err(erased)) => return Ok(Err(erased.into())),
+                    None => return Ok(Err(LinkError::CustomerNotFound)),
                 };
                 let link = NewLink {
                     id: &id,

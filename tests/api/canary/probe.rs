@@ -61,7 +61,7 @@ pub(super) async fn call(
 
 /// Every row of every table, as text, read with `db_url`'s own backend. SQLite's files are read
 /// raw instead, which also covers free pages and the write-ahead log.
-pub(super) fn database_contents(database: &TestDatabase) -> String {
+pub(crate) fn database_contents(database: &TestDatabase) -> String {
     #[derive(diesel::QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -114,7 +114,7 @@ pub(super) async fn access_token(client: &Client, url: &str, api_key: &str) -> S
     body["access_token"].as_str().unwrap().to_owned()
 }
 
-pub(super) fn assert_absent(place: &str, haystack: &str, secrets: &[(&str, &str)]) {
+pub(crate) fn assert_absent(place: &str, haystack: &str, secrets: &[(&str, &str)]) {
     for (name, secret) in secrets {
         assert!(secret.len() >= 6, "{name} is too short to be a canary");
         assert!(!haystack.contains(secret), "the {name} appears in {place}");

@@ -26,6 +26,7 @@ fn not_found() -> Problem {
         (status = 200, description = "The customer", body = CustomerView),
         (status = 401, description = "Missing or invalid API key"),
         (status = 404, description = "No such customer"),
+        (status = 410, description = "The customer was erased (`customer_erased`)"),
         (status = 422, description = "Malformed customer_ref"),
     ),
     security(("api_key" = []))
@@ -43,6 +44,11 @@ pub async fn get_customer(
             message: e.message,
         }])
     })?;
-    let row = customers.find(customer_ref).await?.ok_or_else(not_found)?;
+    let row = customers
+        .find(customer_ref)
+        .await?
+        .ok_or_else(not_found)?
+        .live()
+        .map_err(|_| crate::routes::link_errors::customer_erased())?;
     Ok(HttpResponse::Ok().json(CustomerView::from(row)))
 }

@@ -80,6 +80,7 @@ impl CustomerInput {
         (status = 400, description = "Malformed JSON or Idempotency-Key"),
         (status = 401, description = "Missing or invalid API key"),
         (status = 409, description = "A request with this Idempotency-Key is in progress"),
+        (status = 410, description = "The customer was erased (`customer_erased`); a customer who comes back needs a new customer_ref"),
         (status = 413, description = "Body too large"),
         (status = 415, description = "Body is not JSON"),
         (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body"),
@@ -112,7 +113,10 @@ async fn upsert(
         let input = CustomerInput::read(reader, customers.today());
         Some((customer_ref?, input?))
     })?;
-    let (row, outcome) = customers.upsert(customer_ref, input.into_details()).await?;
+    let (row, outcome) = customers
+        .upsert(customer_ref, input.into_details())
+        .await?
+        .map_err(|_| crate::routes::link_errors::customer_erased())?;
     let status = match outcome {
         Upserted::Created => StatusCode::CREATED,
         Upserted::Replaced => StatusCode::OK,

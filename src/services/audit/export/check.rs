@@ -4,7 +4,7 @@
 use super::super::walk::{Entry, Row, Walk, merge_accepted};
 use super::super::{ACCEPTED_EVENT, ACCEPTED_SUBJECT, Report};
 use super::{ExportError, Record};
-use crate::audit::{Fields, PublicKeys, SealCheck, Source, content_of};
+use crate::audit::{Erased, Fields, PublicKeys, SealCheck, Source, content_with};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDateTime;
@@ -37,9 +37,9 @@ pub fn check_export<R: BufRead>(
             let is_acceptance = source == Source::StaffAudit.as_str()
                 && row.get("event").and_then(Value::as_str) == Some(ACCEPTED_EVENT);
             if is_acceptance
-                && let Some(fields) = fields_of(Source::StaffAudit, &row)
+                && let Some((fields, erased)) = fields_of(Source::StaffAudit, &row)
                 && keys.check(
-                    &content_of(Source::StaffAudit, &fields),
+                    &content_with(Source::StaffAudit, &fields, &erased),
                     decode(&seal).as_deref(),
                 ) == SealCheck::Valid
                 && let Some(Some(subject)) = fields.first().map(|(_, v)| v.clone())
@@ -78,7 +78,7 @@ pub fn check_export<R: BufRead>(
             let seal = decode(&seal);
             let row = source.zip(row).map(|(s, row)| Row {
                 content: fields_of(s, &row)
-                    .map(|f| content_of(s, &f))
+                    .map(|(f, erased)| content_with(s, &f, &erased))
                     .unwrap_or([0xff; 32]),
                 seal: seal.as_deref(),
             });
@@ -158,19 +158,27 @@ fn for_each_record<R: BufRead>(reader: R, mut each: impl FnMut(Record)) -> Resul
 
 /// A row's fields from an export, in column order; `None` unless it has exactly the table's
 /// fields, each a string or null.
-fn fields_of(source: Source, row: &Map<String, Value>) -> Option<Fields> {
+/// A row of an export as its fields and the ones erased from it; `None` if it is not a whole
+/// row of `source`.
+fn fields_of(source: Source, row: &Map<String, Value>) -> Option<(Fields, Erased)> {
     if row.len() != source.field_names().len() {
         return None;
     }
-    source
-        .field_names()
-        .iter()
-        .map(|&name| match row.get(name)? {
-            Value::Null => Some((name, None)),
-            Value::String(s) => Some((name, Some(s.clone()))),
-            _ => None,
-        })
-        .collect()
+    let mut erased = Vec::new();
+    let mut fields = Vec::new();
+    for (i, &name) in source.field_names().iter().enumerate() {
+        match row.get(name)? {
+            Value::Null => fields.push((name, None)),
+            Value::String(s) => fields.push((name, Some(s.clone()))),
+            Value::Object(marker) if marker.len() == 1 => {
+                let digest = marker.get(super::ERASED_KEY)?.as_str()?;
+                erased.push((i, hash_from_hex(digest)));
+                fields.push((name, None));
+            }
+            _ => return None,
+        }
+    }
+    Some((fields, erased))
 }
 
 fn hash_from_hex(text: &str) -> crate::audit::Hash {
