@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh                       # both backends, 10 s per run
 #   BENCH_BACKENDS=sqlite BENCH_DURATION=30s scripts/bench.sh
+#   BENCH_BIN=/path/to/other/wiselink scripts/bench.sh   # another build, e.g. to compare commits
 #
 # Targets: the customer read sustains >= 35 % of /healthz throughput on SQLite and >= 25 % on
 # PostgreSQL, with p99 < 10 ms. Prints one summary line per backend and exits non-zero if a
@@ -21,8 +22,12 @@ if ! command -v wrk >/dev/null; then
     echo "== installing wrk =="
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --quiet
-bin="$(scripts/target-dir.sh)/release/wiselink"
+if [ -n "${BENCH_BIN:-}" ]; then
+    bin="$BENCH_BIN"
+else
+    cargo build --release --quiet
+    bin="$(scripts/target-dir.sh)/release/wiselink"
+fi
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
