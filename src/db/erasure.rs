@@ -114,12 +114,15 @@ pub fn erase_customer(
                 now: false,
             });
         }
+        // The reasons typed so far go first, so the erasure's own reason (why it was erased,
+        // which must name no one) stays on the unlink events it writes next.
+        erase_typed_reasons(c, &ids)?;
         for link in of_customer.iter().filter(|l| !l.state.is_final()) {
             let t = Transition::new(link, link.state, LinkEvent::Unlinked, by.actor, by.reason)
                 .changes(by.unlink_changes.clone());
             link_rows::apply(c, &t, by.keys, by.now)?.map_err(EraseError::LinkBusy)?;
         }
-        scrub_links(c, &ids, by.now)?;
+        scrub_columns(c, &ids, by.now)?;
         let mut subjects: Vec<String> = ids.iter().map(|l| format!("link:{l}")).collect();
         subjects.push(format!("customer:{}", customer_ref.as_str()));
         idempotency::forget_subjects(c, &subjects)?;
@@ -141,9 +144,19 @@ pub fn erase_customer(
     })
 }
 
-/// Erases the personal data of these links (their state and audit trail stay) and marks them
-/// erased at `now`.
+/// Erases the personal data of these links, the reasons typed on their events included (their
+/// state and audit trail stay), and marks them erased at `now`.
 pub fn scrub_links(
+    conn: &mut DbConnection,
+    ids: &[LinkId],
+    now: NaiveDateTime,
+) -> Result<(), diesel::result::Error> {
+    erase_typed_reasons(conn, ids)?;
+    scrub_columns(conn, ids, now)
+}
+
+/// Erases the personal data held in these links' own rows and the rows beside them.
+fn scrub_columns(
     conn: &mut DbConnection,
     ids: &[LinkId],
     now: NaiveDateTime,
@@ -178,7 +191,6 @@ pub fn scrub_links(
             link_reviews::checked_wise.eq(None::<Vec<u8>>),
         ))
         .execute(conn)?;
-    erase_typed_reasons(conn, ids)?;
     diesel::delete(outbox::table.filter(outbox::link_id.eq_any(ids))).execute(conn)?;
     diesel::delete(authorization_states::table.filter(authorization_states::link_id.eq_any(ids)))
         .execute(conn)?;
@@ -188,6 +200,14 @@ pub fn scrub_links(
 /// Whose reasons a person typed: staff, and the partner through the API. Other actors (the
 /// customer's requests, Wise, wiselink's workers) give reasons from a fixed set.
 const TYPED_BY: [&str; 2] = ["staff:%", "api_key:%"];
+
+/// The events that carry a typed reason: review decisions and unlinks.
+const TYPED_EVENTS: [LinkEvent; 4] = [
+    LinkEvent::StaffApproved,
+    LinkEvent::StaffRejected,
+    LinkEvent::StaffUnlocked,
+    LinkEvent::Unlinked,
+];
 
 /// Replaces each reason a person typed on these links' events by its digest: the decision, who
 /// made it and when stay; what was written, which may name the customer, goes. The row's seal and
@@ -201,6 +221,7 @@ fn erase_typed_reasons(
         .filter(link_events::link_id.eq_any(ids))
         .filter(link_events::reason.is_not_null())
         .filter(link_events::erased.is_null())
+        .filter(link_events::event.eq_any(TYPED_EVENTS.map(LinkEvent::as_str)))
         .filter(
             link_events::actor
                 .like(TYPED_BY[0])

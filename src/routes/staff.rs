@@ -27,6 +27,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/staff/logout", "POST").route(web::post().to(login::logout)))
     .service(resource("/staff", "GET").route(web::get().to(queue::show)))
     .service(resource("/staff/links/{link_id}", "GET").route(web::get().to(link::show)))
+    // Before the decisions' pattern, which would take `erase-customer` as an unknown action.
+    .service(
+        resource("/staff/links/{link_id}/erase-customer", "POST")
+            .route(web::post().to(link::erase_customer)),
+    )
     .service(
         resource("/staff/links/{link_id}/{action}", "POST").route(web::post().to(link::decide)),
     )

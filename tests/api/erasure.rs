@@ -121,8 +121,13 @@ async fn erasing_a_customer_unlinks_it_and_leaves_no_personal_data_while_the_tra
     let link = app.get_json(&format!("/v1/links/{id}")).await;
     assert_eq!(link["state"], "unlinked");
     assert_eq!(link["wise_user_id"], Value::Null);
-    let events = app.event_names(&id).await;
-    assert_eq!(events.last().map(String::as_str), Some("unlinked"));
+    let events = app.get_json(&format!("/v1/links/{id}/events")).await;
+    let last = events.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["event"], "unlinked");
+    assert_eq!(
+        last["reason"], "customer erased at the partner's request",
+        "the erasure's own reason stays"
+    );
     assert!(
         app.access_token(&id).await.status().is_client_error(),
         "no token is handed out for the erased link"

@@ -3,6 +3,7 @@
 //! the review screen's decisions.
 
 mod accounts;
+mod erase;
 mod four_eyes;
 mod matrix;
 mod reauth;

@@ -204,3 +204,23 @@ test('a link whose Wise user is linked to another customer can only be rejected 
   assert.deepEqual(errors, []);
   await audit(browser, 'staff-link-linked-elsewhere', (p) => p.goto(`${api}/staff/links/${second.id}`), { storageState });
 });
+
+test('an admin erases a customer from a link page, with a reason and the password', async () => {
+  const link = await swappedDob('browser-erase');
+  const { context, page, errors } = await signIn('root');
+  await page.goto(`${api}/staff/links/${link.id}`);
+  await page.getByRole('heading', { name: 'Erase the customer' }).waitFor();
+  await page.getByLabel(/^Why/).fill('erasure request, ticket 4711');
+  await page.locator('#password-erase').fill(password);
+  await page.getByRole('button', { name: 'Erase the customer' }).click();
+  await page.getByText(/^Erased: the customer/).waitFor();
+  const customer = page.locator('dt', { hasText: /^Customer$/ }).locator('xpath=following-sibling::dd[1]');
+  assert.match(await customer.textContent(), /^erased /);
+  assert.equal(await page.getByRole('heading', { name: 'Erase the customer' }).count(), 0);
+  assert.ok(!(await page.content()).includes('browser-erase@example.com'), 'the email is gone');
+  const storageState = await context.storageState();
+  await context.close();
+  assert.deepEqual(errors, []);
+  await audit(browser, 'staff-link-erased', (p) => p.goto(`${api}/staff/links/${link.id}`), { storageState });
+  assert.equal((await partner('GET', '/v1/customers/browser-erase')).status, 410);
+});

@@ -4,8 +4,10 @@
 
 mod compare;
 mod decide;
+mod erase;
 
 pub use decide::decide;
+pub use erase::erase_customer;
 
 use super::gate::{AnyStaff, Signed};
 use super::pages::{self, Chrome, ERASED, Page};
@@ -35,6 +37,8 @@ struct EventLine {
     to_state: String,
     actor: String,
     reason: Option<String>,
+    /// The reason was typed by a person and erased with the customer (its digest stays).
+    reason_erased: bool,
     trace: Option<String>,
 }
 
@@ -57,6 +61,8 @@ struct LinkPage {
     why: Option<String>,
     customer_ref: String,
     customer_name: String,
+    /// When the link's personal data was erased, if it was.
+    erased_at: Option<String>,
     wise_user_id: String,
     wise_profile_id: String,
     approvals: i32,
@@ -64,6 +70,8 @@ struct LinkPage {
     first_approved_by: Option<String>,
     comparison: Option<Comparison>,
     actions: Vec<Action>,
+    /// An admin may erase the customer (not yet erased).
+    can_erase: bool,
     csrf: String,
     seen: i64,
     events: Vec<EventLine>,
@@ -111,6 +119,9 @@ fn done_notice(done: &str) -> Option<&'static str> {
             "Unlocked: Wise was asked to email a new code, and the customer got a new link to enter it."
         }
         "unlinked" => "Unlinked: the tokens are destroyed.",
+        "erased" => {
+            "Erased: the customer's links are ended and their personal data is gone. The links and the audit trail stay."
+        }
         _ => return None,
     })
 }
@@ -158,8 +169,10 @@ impl Ctx<'_> {
         let emails = links.emails_of(id).await?;
         let wise = links.compared_wise(&link)?;
         let unmasked = self.session.role.sees_personal_data();
+        // Once erased, nothing compared is left to show.
         let comparison = link
             .checked_at
+            .filter(|_| link.personal_data_erased_at.is_none())
             .map(|at| compare(&link, at, wise.as_ref(), unmasked));
         Ok(LinkPage {
             chrome: Some(Page::chrome(self.session)),
@@ -173,6 +186,7 @@ impl Ctx<'_> {
                 Customer::Live(c) => c.customer_ref.clone(),
                 Customer::Erased(c) => c.customer_ref.clone(),
             },
+            erased_at: link.personal_data_erased_at.map(pages::at),
             customer_name: match &customer {
                 Customer::Live(c) => format!("{} {}", c.first_name, c.last_name),
                 Customer::Erased(c) => format!("{ERASED} {}", pages::at(c.erased_at)),
@@ -190,6 +204,8 @@ impl Ctx<'_> {
             first_approved_by: link.first_approved_by.clone(),
             comparison,
             actions: self.actions(&link),
+            can_erase: self.session.role.allows(crate::domain::Role::Admin)
+                && matches!(customer, Customer::Live(_)),
             csrf: self.session.csrf_token.clone(),
             seen: link.updated_at.and_utc().timestamp_micros(),
             events: events
@@ -200,6 +216,7 @@ impl Ctx<'_> {
                     to_state: e.to_state,
                     actor: e.actor,
                     reason: e.reason,
+                    reason_erased: e.erased.is_some(),
                     trace: e.wise_trace_id,
                 })
                 .collect(),

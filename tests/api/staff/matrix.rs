@@ -39,6 +39,13 @@ const EXPECTED: &[(&str, &str, Option<Role>, u16)] = &[
         Some(Role::Reviewer),
         422,
     ),
+    // No reason given.
+    (
+        "POST",
+        "/staff/links/{link_id}/erase-customer",
+        Some(Role::Admin),
+        422,
+    ),
     ("GET", "/staff/admin", Some(Role::Admin), 200),
     // Creating staff or keys asks for the admin's password first: none was typed.
     ("POST", "/staff/admin/staff", Some(Role::Admin), 401),
