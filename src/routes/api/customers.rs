@@ -20,3 +20,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(delete::erase_customer)),
     );
 }
+
+/// The path's `customer_ref`, or the 422 that names it (boxed: a problem is large).
+fn path_ref(raw: &str) -> Result<crate::domain::CustomerRef, Box<crate::http::Problem>> {
+    crate::domain::CustomerRef::parse(raw).map_err(|e| {
+        Box::new(crate::http::Problem::validation(vec![
+            crate::http::FieldError {
+                field: "customer_ref".into(),
+                code: e.code.into(),
+                message: e.message,
+            },
+        ]))
+    })
+}

@@ -97,12 +97,7 @@ pub async fn show(
         .as_deref()
         .and_then(done_notice)
         .map(str::to_owned);
-    let ctx = Ctx {
-        session: &session,
-        staff: &staff,
-        links: &links,
-        approvals_required: state.settings.staff.approvals_required,
-    };
+    let ctx = Ctx::new(&session, &staff, &links, &state);
     ctx.respond(&path, StatusCode::OK, None, notice).await
 }
 
@@ -134,7 +129,34 @@ struct Ctx<'a> {
     approvals_required: i32,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(
+        session: &'a StaffSession,
+        staff: &'a StaffService,
+        links: &'a LinkService,
+        state: &AppState,
+    ) -> Self {
+        Self {
+            session,
+            staff,
+            links,
+            approvals_required: state.settings.staff.approvals_required,
+        }
+    }
+
+    /// The link's page with why `done` (e.g. "Not decided") did not happen: the problem's words,
+    /// logged when the fault is ours.
+    async fn refuse_for(&self, raw_id: &str, done: &str, e: &LinkError) -> HttpResponse {
+        let problem = crate::routes::link_errors::problem(e);
+        if problem.status().is_server_error() {
+            problem.log();
+        }
+        let detail = problem.detail.clone().unwrap_or_default();
+        let message = format!("{done}: {}. {detail}", problem.title);
+        self.respond(raw_id, problem.status(), Some(message), None)
+            .await
+    }
+
     async fn respond(
         &self,
         raw_id: &str,

@@ -1,6 +1,5 @@
 use super::timestamp;
-use crate::domain::CustomerRef;
-use crate::http::{FieldError, Problem, RequestError};
+use crate::http::{Problem, RequestError};
 use crate::routes::api::auth::ApiKeyAuth;
 use crate::routes::api::write::{Bodiless, Write};
 use crate::services::links::{LinkService, PARTNER_ERASURE};
@@ -58,13 +57,7 @@ pub async fn erase_customer(
 }
 
 async fn erase(links: &LinkService, raw_ref: &str, actor: &str) -> Result<HttpResponse, Problem> {
-    let customer_ref = CustomerRef::parse(raw_ref).map_err(|e| {
-        Problem::validation(vec![FieldError {
-            field: "customer_ref".into(),
-            code: e.code.into(),
-            message: e.message,
-        }])
-    })?;
+    let customer_ref = super::path_ref(raw_ref).map_err(|p| *p)?;
     let erased = links
         .erase_customer(customer_ref, actor, PARTNER_ERASURE)
         .await?;

@@ -1,6 +1,5 @@
 use super::CustomerView;
-use crate::domain::CustomerRef;
-use crate::http::{FieldError, Problem};
+use crate::http::Problem;
 use crate::routes::api::auth::ApiKeyAuth;
 use crate::services::customers::CustomerService;
 use actix_web::http::StatusCode;
@@ -37,13 +36,7 @@ pub async fn get_customer(
     path: web::Path<String>,
     customers: web::Data<CustomerService>,
 ) -> Result<HttpResponse, Problem> {
-    let customer_ref = CustomerRef::parse(&path).map_err(|e| {
-        Problem::validation(vec![FieldError {
-            field: "customer_ref".into(),
-            code: e.code.into(),
-            message: e.message,
-        }])
-    })?;
+    let customer_ref = super::path_ref(&path).map_err(|p| *p)?;
     let row = customers
         .find(customer_ref)
         .await?

@@ -4,7 +4,6 @@
 
 use super::Ctx;
 use crate::domain::{DecisionReason, LinkId};
-use crate::routes::link_errors;
 use crate::routes::staff::gate::{self, Confirmation, Posted, Reviewer};
 use crate::routes::staff::pages::{self, Page};
 use crate::routes::staff::queue::label;
@@ -58,12 +57,7 @@ pub async fn decide(
     let Some(action) = Act::parse(&raw_action) else {
         return pages::not_found(Some(Page::chrome(&session)));
     };
-    let ctx = Ctx {
-        session: &session,
-        staff: &staff,
-        links: &links,
-        approvals_required: state.settings.staff.approvals_required,
-    };
+    let ctx = Ctx::new(&session, &staff, &links, &state);
     let refuse =
         |status: StatusCode, message: String| ctx.respond(&raw_id, status, Some(message), None);
     let Some(id) = LinkId::parse(&raw_id) else {
@@ -143,17 +137,6 @@ pub async fn decide(
             )
             .await
         }
-        Err(e) => {
-            let problem = link_errors::problem(&e);
-            if problem.status().is_server_error() {
-                problem.log();
-            }
-            let detail = problem.detail.clone().unwrap_or_default();
-            refuse(
-                problem.status(),
-                format!("Not decided: {}. {detail}", problem.title),
-            )
-            .await
-        }
+        Err(e) => ctx.refuse_for(&raw_id, "Not decided", &e).await,
     }
 }

@@ -5,7 +5,6 @@
 use super::Ctx;
 use crate::db::customers::Customer;
 use crate::domain::{CustomerRef, DecisionReason, LinkId};
-use crate::routes::link_errors;
 use crate::routes::staff::gate::{self, Admin, Confirmation, Posted};
 use crate::routes::staff::pages::{self, Page};
 use crate::services::links::{LinkError, LinkService};
@@ -31,12 +30,7 @@ pub async fn erase_customer(
 ) -> HttpResponse {
     let Posted { session, form, .. } = posted;
     let raw_id = path.into_inner();
-    let ctx = Ctx {
-        session: &session,
-        staff: &staff,
-        links: &links,
-        approvals_required: state.settings.staff.approvals_required,
-    };
+    let ctx = Ctx::new(&session, &staff, &links, &state);
     let refuse =
         |status: StatusCode, message: String| ctx.respond(&raw_id, status, Some(message), None);
     let Some(id) = LinkId::parse(&raw_id) else {
@@ -60,7 +54,7 @@ pub async fn erase_customer(
             return refuse(StatusCode::CONFLICT, message).await;
         }
         Err(LinkError::LinkNotFound) => return pages::not_found(Some(Page::chrome(&session))),
-        Err(e) => return failed(&refuse, &e).await,
+        Err(e) => return ctx.refuse_for(&raw_id, "Not erased", &e).await,
     };
     match gate::confirm_password(&staff, &session, form.password.as_deref(), "erased").await {
         Confirmation::Confirmed => {}
@@ -82,24 +76,6 @@ pub async fn erase_customer(
                 .to_owned();
             refuse(StatusCode::CONFLICT, message).await
         }
-        Err(e) => failed(&refuse, &e).await,
+        Err(e) => ctx.refuse_for(&raw_id, "Not erased", &e).await,
     }
-}
-
-/// Any other refusal, as the link page with the problem's words (logged if it is ours).
-async fn failed<F, Fut>(refuse: &F, e: &LinkError) -> HttpResponse
-where
-    F: Fn(StatusCode, String) -> Fut,
-    Fut: std::future::Future<Output = HttpResponse>,
-{
-    let problem = link_errors::problem(e);
-    if problem.status().is_server_error() {
-        problem.log();
-    }
-    let detail = problem.detail.clone().unwrap_or_default();
-    refuse(
-        problem.status(),
-        format!("Not erased: {}. {detail}", problem.title),
-    )
-    .await
 }
