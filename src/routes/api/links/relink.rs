@@ -51,6 +51,7 @@ impl RelinkInput {
     responses(
         (status = 200, description = "Started again: `awaiting_code`, `awaiting_authorization` (with `next_action.url`) or `active`", body = LinkView),
         (status = 409, description = "Not in `relink_required` or `unlinked`, or the customer has another live link"),
+        (status = 410, description = "The customer was erased (`customer_erased`)"),
         (status = 422, description = "Invalid body, or Wise refused the details"),
         (status = 503, description = "Wise unavailable; the link stays `pending` and is resumed"),
     ),

@@ -59,6 +59,7 @@ impl StartInput {
         (status = 201, description = "Link started", body = LinkView),
         (status = 404, description = "No such customer"),
         (status = 409, description = "The customer already has a live link"),
+        (status = 410, description = "The customer was erased (`customer_erased`)"),
         (status = 422, description = "Invalid body, or Wise refused the details"),
         (status = 503, description = "Wise unavailable; retry with the same Idempotency-Key"),
     ),
