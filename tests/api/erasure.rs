@@ -3,6 +3,7 @@
 //! the retention worker does the same for final links once their period has passed.
 
 mod faults;
+mod logs;
 mod retention;
 
 use crate::audit::{sealed, verify};

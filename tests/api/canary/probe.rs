@@ -10,14 +10,14 @@ use std::process::Child;
 
 /// The key material a `serve` process runs with: the sealing key and the audit signing key (the
 /// base64 after `ID:`).
-pub(super) struct KeyMaterial {
+pub(crate) struct KeyMaterial {
     pub crypto: String,
     pub audit: String,
 }
 
 /// `wiselink serve` at TRACE with JSON logs, talking to `sim`, mailing to `sink`, with keys of
 /// its own.
-pub(super) fn serve(
+pub(crate) fn serve(
     db_url: &str,
     port: u16,
     sim: &TestSim,
@@ -48,7 +48,7 @@ pub(super) fn serve(
 }
 
 /// Sends a request and keeps its body for the scan.
-pub(super) async fn call(
+pub(crate) async fn call(
     seen: &mut Vec<String>,
     request: reqwest::RequestBuilder,
 ) -> (StatusCode, Value) {
