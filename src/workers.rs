@@ -20,6 +20,27 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+/// Runs `pass` at once and then once an hour by the service's clock (which tests move forward),
+/// looking at the clock every second, until shutdown is asked for. For upkeep that deletes or
+/// erases what has outlived its period.
+pub async fn hourly<F, Fut>(clock: crate::clock::SharedClock, mut stop: Stop, mut pass: F)
+where
+    F: FnMut(chrono::NaiveDateTime) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut last: Option<chrono::NaiveDateTime> = None;
+    loop {
+        let now = clock.now();
+        if last.is_none_or(|at| now - at >= chrono::Duration::hours(1)) {
+            pass(now).await;
+            last = Some(now);
+        }
+        if stop.sleep(Duration::from_secs(1)).await {
+            return;
+        }
+    }
+}
+
 /// A worker's view of shutdown: checked between items, awaited beside every wait.
 #[derive(Clone)]
 pub struct Stop(watch::Receiver<bool>);

@@ -37,10 +37,11 @@ pub enum Customer {
 }
 
 impl Customer {
-    pub fn id(&self) -> CustomerId {
+    /// The partner's reference, which an erasure keeps.
+    pub fn customer_ref(&self) -> &str {
         match self {
-            Customer::Live(c) => c.id,
-            Customer::Erased(c) => c.id,
+            Customer::Live(c) => &c.customer_ref,
+            Customer::Erased(c) => &c.customer_ref,
         }
     }
 

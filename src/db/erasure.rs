@@ -242,43 +242,33 @@ fn erase_typed_reasons(
     Ok(())
 }
 
-/// Final links whose personal data is still there and which have not changed since `before`,
-/// oldest first (`links_retention_due`).
-pub fn retention_due(
+/// The final states, as `links_retention_due` names them.
+const FINAL_STATES: &str = "links.state IN ('rejected', 'unlinked', 'expired')";
+
+/// Erases the personal data of up to `limit` final links that have not changed since `before`,
+/// oldest first (`links_retention_due`), with their stored answers, in one transaction. Returns
+/// how many; fewer than `limit` means none is left.
+pub fn erase_retained(
     conn: &mut DbConnection,
     before: NaiveDateTime,
     limit: i64,
-) -> Result<Vec<LinkId>, DbError> {
-    Ok(links::table
-        .filter(links::personal_data_erased_at.is_null())
-        .filter(links::state.eq_any(["rejected", "unlinked", "expired"]))
-        .filter(links::updated_at.lt(before))
-        .order(links::updated_at.asc())
-        .limit(limit)
-        .select(links::id)
-        .load(conn)?)
-}
-
-/// Erases the personal data of final links that passed retention, in one transaction with their
-/// stored answers; a link that moved on meanwhile (a re-link) is left alone. Returns how many.
-pub fn erase_retained(
-    conn: &mut DbConnection,
-    ids: &[LinkId],
-    before: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Result<usize, DbError> {
     conn.write_transaction(|c| {
-        let still: Vec<LinkId> = links::table
-            .filter(links::id.eq_any(ids))
+        let due: Vec<LinkId> = links::table
             .filter(links::personal_data_erased_at.is_null())
-            .filter(links::state.eq_any(["rejected", "unlinked", "expired"]))
+            // Written out as the partial index's own predicate, so PostgreSQL can use it (a bound
+            // array would not prove the index applies).
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(FINAL_STATES))
             .filter(links::updated_at.lt(before))
+            .order(links::updated_at.asc())
+            .limit(limit)
             .select(links::id)
             .load(c)?;
-        scrub_links(c, &still, now)?;
-        let subjects: Vec<String> = still.iter().map(|l| format!("link:{l}")).collect();
+        scrub_links(c, &due, now)?;
+        let subjects: Vec<String> = due.iter().map(|l| format!("link:{l}")).collect();
         idempotency::forget_subjects(c, &subjects)?;
-        Ok::<_, DbError>(still.len())
+        Ok::<_, DbError>(due.len())
     })
 }
 
@@ -293,4 +283,22 @@ pub fn flush_erased(conn: &mut DbConnection) -> Result<(), DbError> {
         sqlite.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::LinkState;
+
+    #[test]
+    fn the_final_states_are_the_domains() {
+        let finals: Vec<&str> = LinkState::ALL
+            .into_iter()
+            .filter(|s| s.is_final())
+            .map(LinkState::as_str)
+            .collect();
+        assert_eq!(
+            super::FINAL_STATES,
+            format!("links.state IN ('{}')", finals.join("', '"))
+        );
+    }
 }

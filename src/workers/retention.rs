@@ -8,10 +8,7 @@ use super::Stop;
 use crate::clock::SharedClock;
 use crate::db::{Db, erasure, idempotency};
 use chrono::{Duration, NaiveDateTime};
-use std::time::Duration as StdDuration;
 
-/// How often the worker looks at the clock.
-const LOOK_EVERY: StdDuration = StdDuration::from_secs(1);
 /// Links erased per transaction.
 const BATCH: i64 = 200;
 
@@ -22,35 +19,21 @@ pub struct Periods {
     pub idempotency: Duration,
 }
 
-pub async fn run(db: Db, clock: SharedClock, periods: Periods, mut stop: Stop) {
-    let mut last: Option<NaiveDateTime> = None;
-    loop {
-        let now = clock.now();
-        if last.is_none_or(|at| now - at >= Duration::hours(1)) {
-            pass(&db, now, periods).await;
-            last = Some(now);
-        }
-        if stop.sleep(LOOK_EVERY).await {
-            return;
-        }
-    }
+pub async fn run(db: Db, clock: SharedClock, periods: Periods, stop: Stop) {
+    super::hourly(clock, stop, |now| pass(db.clone(), now, periods)).await;
 }
 
-async fn pass(db: &Db, now: NaiveDateTime, periods: Periods) {
+async fn pass(db: Db, now: NaiveDateTime, periods: Periods) {
     let before = now - periods.final_link;
     let mut erased = 0;
     loop {
         let batch = db
-            .run(move |c| {
-                let due = erasure::retention_due(c, before, BATCH)?;
-                let n = erasure::erase_retained(c, &due, before, now)?;
-                Ok((due.len(), n))
-            })
+            .run(move |c| erasure::erase_retained(c, before, BATCH, now))
             .await;
         match batch {
-            Ok((due, n)) => {
+            Ok(n) => {
                 erased += n;
-                if due < BATCH as usize {
+                if n < BATCH as usize {
                     break;
                 }
             }

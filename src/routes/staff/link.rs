@@ -204,10 +204,7 @@ impl<'a> Ctx<'a> {
             state: link.state.as_str(),
             state_label: label(link.state),
             why: Some(why(&link)).filter(|w| !w.is_empty()),
-            customer_ref: match &customer {
-                Customer::Live(c) => c.customer_ref.clone(),
-                Customer::Erased(c) => c.customer_ref.clone(),
-            },
+            customer_ref: customer.customer_ref().to_owned(),
             erased_at: link.personal_data_erased_at.map(pages::at),
             customer_name: match &customer {
                 Customer::Live(c) => format!("{} {}", c.first_name, c.last_name),

@@ -19,10 +19,11 @@ impl LinkService {
 
     /// `link` with its customer's reference.
     pub async fn with_customer(&self, link: LinkRow) -> Result<CustomerLink, LinkError> {
-        let customer_ref = match self.stored_customer_of(&link).await? {
-            Customer::Live(c) => c.customer_ref,
-            Customer::Erased(c) => c.customer_ref,
-        };
+        let customer_ref = self
+            .stored_customer_of(&link)
+            .await?
+            .customer_ref()
+            .to_owned();
         Ok(CustomerLink { link, customer_ref })
     }
 
