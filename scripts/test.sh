@@ -14,8 +14,9 @@
 # missing. Then scripts/contract.sh checks the service against its OpenAPI document
 # (schemathesis, installed from PyPI when missing). Webhook signatures are checked by the
 # Standard Webhooks reference library (`standardwebhooks`, PyPI, installed when missing); DNS
-# answers that change during a test come from Debian's dnsmasq, and the alerting rules in
-# deploy/prometheus/ are checked by promtool (Debian's prometheus) — both installed when missing.
+# answers that change during a test come from Debian's dnsmasq, the audit stream is received by
+# Debian's rsyslog (with rsyslog-gnutls), and the alerting rules in deploy/prometheus/ are checked
+# by promtool (Debian's prometheus) — all installed when missing.
 #
 # PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
 # must name a role allowed to CREATE DATABASE; each test creates and drops its own database.
@@ -48,6 +49,11 @@ fi
 # A real DNS server for the webhook test whose name moves to a private address after registration.
 if ! command -v dnsmasq >/dev/null && can_install; then
     install_debian dnsmasq-base
+fi
+
+# A real syslog collector (rsyslog with its GnuTLS driver) receives the audit stream over mutual TLS.
+if ! dpkg -s rsyslog-gnutls >/dev/null 2>&1 && can_install; then
+    install_debian rsyslog rsyslog-gnutls
 fi
 
 # The Standard Webhooks reference verifier (PyPI) checks wiselink's webhook signatures.

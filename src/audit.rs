@@ -21,6 +21,7 @@
 //! `wiselink audit verify` ([`crate::services::audit`]) walks both.
 
 pub mod keys;
+pub mod syslog;
 
 pub use keys::{PublicKeys, SealCheck, SigningKeys};
 

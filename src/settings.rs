@@ -3,6 +3,7 @@
 //! line each.
 
 mod audit;
+mod audit_stream;
 mod branding;
 mod crypto;
 mod database;
@@ -23,6 +24,7 @@ mod wise;
 mod wise_webhooks;
 
 pub use audit::AuditSettings;
+pub use audit_stream::AuditStreamSettings;
 pub use branding::{BrandingSettings, EXAMPLE_PARTNER, logo_type as branding_logo_type};
 pub use crypto::{CryptoSettings, DEV_KEY_ID};
 pub use database::DatabaseSettings;

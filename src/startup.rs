@@ -1,6 +1,7 @@
 //! Builds the application: pool, migrations, services, workers, listener; the HTTP server
 //! itself is assembled in [`server`].
 
+mod audit;
 mod server;
 
 use crate::clock::{Clock, SharedClock};
@@ -182,20 +183,7 @@ impl Application {
         workers.spawn("retention", move |stop| {
             workers::retention::run(kept_db.clone(), kept_clock.clone(), periods, stop)
         });
-        let (sealer_db, sealer_clock, sealer_keys) =
-            (db.clone(), links.clock().clone(), audit.clone());
-        let checkpoint_every = chrono::Duration::seconds(
-            settings.audit.checkpoint_every_secs.min(u32::MAX.into()) as i64,
-        );
-        workers.spawn("audit_sealer", move |stop| {
-            workers::audit_sealer::run(
-                sealer_db.clone(),
-                sealer_clock.clone(),
-                sealer_keys.clone(),
-                checkpoint_every,
-                stop,
-            )
-        });
+        audit::spawn(&mut workers, &db, links.clock(), &audit, &settings.audit)?;
         let wise_wake = Arc::new(tokio::sync::Notify::new());
         let wise_keys = settings
             .wise_webhooks

@@ -6,6 +6,7 @@
 //! [`Application`]: crate::startup::Application
 
 pub mod audit_sealer;
+pub mod audit_stream;
 pub mod credentials;
 pub mod event_retention;
 pub mod outbox;

@@ -10,8 +10,9 @@ use diesel::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 mod checkpoints;
+pub mod stream;
 
-pub use checkpoints::{CheckpointRow, checkpoint_if_due, checkpoints};
+pub use checkpoints::{CheckpointRow, checkpoint_if_due, checkpoints, checkpoints_between};
 
 /// The advisory lock that lets one sealer at a time extend the chain on PostgreSQL (SQLite's
 /// write lock does the same there).

@@ -216,6 +216,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_stream_cursors (name) {
+        name -> Text,
+        entry_seq -> BigInt,
+        checkpoint_seq -> BigInt,
+        holder -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_pending (id) {
         id -> BigInt,
         source -> Text,
@@ -324,6 +335,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_chain,
     audit_checkpoints,
     audit_pending,
+    audit_stream_cursors,
     customers,
     api_keys,
     idempotency_keys,

@@ -11,6 +11,7 @@
 //! widened in SQL.
 
 pub mod export;
+pub mod stream;
 mod walk;
 
 pub use walk::{Finding, Report};

@@ -10,6 +10,7 @@ pub struct AuditSettings {
     pub signing_keys: Vec<String>,
     /// How often the sealer signs the chain's head as a checkpoint.
     pub checkpoint_every_secs: u64,
+    pub stream: super::AuditStreamSettings,
 }
 
 impl std::fmt::Debug for AuditSettings {
@@ -20,6 +21,7 @@ impl std::fmt::Debug for AuditSettings {
                 &super::crypto::key_ids(&self.signing_keys),
             )
             .field("checkpoint_every_secs", &self.checkpoint_every_secs)
+            .field("stream", &self.stream)
             .finish()
     }
 }
@@ -29,6 +31,7 @@ impl AuditSettings {
         if let Err(problems) = crate::audit::SigningKeys::parse(&self.signing_keys) {
             out.extend(problems);
         }
+        self.stream.problems(environment, out);
         if self.checkpoint_every_secs == 0 {
             out.push("audit.checkpoint_every_secs must be at least 1".to_owned());
         }

@@ -3,6 +3,7 @@
 //! backends.
 
 mod export;
+mod stream;
 mod upgrade;
 
 use crate::helpers::{TestApp, in_review, spawn_app};

@@ -3,6 +3,7 @@
 
 mod app;
 mod assert;
+mod certs;
 mod cli;
 mod database;
 mod flows;
@@ -12,6 +13,7 @@ mod staff;
 
 pub use app::*;
 pub use assert::*;
+pub use certs::*;
 pub use cli::*;
 pub use database::*;
 pub use flows::*;

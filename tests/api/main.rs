@@ -28,6 +28,7 @@ mod review;
 mod simulator;
 mod slow_clients;
 mod staff;
+mod syslog_receiver;
 mod tokens;
 mod traces;
 mod webhook_receiver;

@@ -68,3 +68,16 @@ pub fn checkpoints(conn: &mut DbConnection) -> Result<Vec<CheckpointRow>, DbErro
         .order(audit_checkpoints::seq.asc())
         .load(conn)?)
 }
+
+/// The checkpoints after `after` up to `through`, oldest first.
+pub fn checkpoints_between(
+    conn: &mut DbConnection,
+    after: i64,
+    through: i64,
+) -> Result<Vec<CheckpointRow>, DbError> {
+    Ok(audit_checkpoints::table
+        .filter(audit_checkpoints::seq.gt(after))
+        .filter(audit_checkpoints::seq.le(through))
+        .order(audit_checkpoints::seq.asc())
+        .load(conn)?)
+}

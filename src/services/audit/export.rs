@@ -8,8 +8,8 @@ mod check;
 pub use check::{KeptCheckpoint, check_export, kept_checkpoints};
 
 use super::to_hash;
-use crate::audit::{Erased, Fields, SigningKeys, Source, timestamp};
-use crate::db::audit as store;
+use crate::audit::{Erased, Fields, Hash, SigningKeys, Source, timestamp};
+use crate::db::audit::{self as store, ChainRow, CheckpointRow, Rows};
 use crate::db::{DbConnection, DbError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -82,21 +82,7 @@ pub fn export(
     if let Some(first) = store::first_sealed_since(conn, since)? {
         let mut previous = store::chain_hash_at(conn, first - 1)?.unwrap_or([0xff; 32]);
         store::for_each_entry(conn, first - 1, |entry, rows| {
-            let row = Source::parse(&entry.source).and_then(|s| rows.fields(s, entry.source_id));
-            let record = Record::Entry {
-                seq: entry.seq,
-                source: entry.source.clone(),
-                id: entry.source_id,
-                previous_chain_hash: hex::encode(previous),
-                entry_hash: hex::encode(&entry.entry_hash),
-                chain_hash: hex::encode(&entry.chain_hash),
-                sealed_at: timestamp(entry.sealed_at),
-                row: row
-                    .as_ref()
-                    .map(|(fields, erased, _)| to_map(fields, erased)),
-                seal: row.and_then(|(_, _, seal)| seal.map(|s| STANDARD.encode(s))),
-            };
-            write_record(out, format, &record)?;
+            write_record(out, format, &entry_record(&previous, entry, rows))?;
             previous = to_hash(&entry.chain_hash);
             last_seq = entry.seq;
             written += 1;
@@ -104,13 +90,7 @@ pub fn export(
         })?;
         for checkpoint in store::checkpoints(conn)? {
             if (first..=last_seq).contains(&checkpoint.seq) && format == Format::Jsonl {
-                let record = Record::Checkpoint {
-                    seq: checkpoint.seq,
-                    chain_hash: hex::encode(&checkpoint.chain_hash),
-                    created_at: timestamp(checkpoint.created_at),
-                    seal: STANDARD.encode(&checkpoint.seal),
-                };
-                write_record(out, format, &record)?;
+                write_record(out, format, &checkpoint_record(&checkpoint))?;
             }
         }
     }
@@ -125,6 +105,35 @@ pub fn export(
     );
     crate::db::staff::audit(conn, keys, &subject, EXPORTED_EVENT, Some(actor), None, now)?;
     Ok(written)
+}
+
+/// The export's record of chain entry `entry`, whose predecessor's chain hash is `previous`, with
+/// its row from `rows` (absent when the row is gone).
+pub fn entry_record(previous: &Hash, entry: &ChainRow, rows: &Rows) -> Record {
+    let row = Source::parse(&entry.source).and_then(|s| rows.fields(s, entry.source_id));
+    Record::Entry {
+        seq: entry.seq,
+        source: entry.source.clone(),
+        id: entry.source_id,
+        previous_chain_hash: hex::encode(previous),
+        entry_hash: hex::encode(&entry.entry_hash),
+        chain_hash: hex::encode(&entry.chain_hash),
+        sealed_at: timestamp(entry.sealed_at),
+        row: row
+            .as_ref()
+            .map(|(fields, erased, _)| to_map(fields, erased)),
+        seal: row.and_then(|(_, _, seal)| seal.map(|s| STANDARD.encode(s))),
+    }
+}
+
+/// The export's record of a signed checkpoint.
+pub fn checkpoint_record(checkpoint: &CheckpointRow) -> Record {
+    Record::Checkpoint {
+        seq: checkpoint.seq,
+        chain_hash: hex::encode(&checkpoint.chain_hash),
+        created_at: timestamp(checkpoint.created_at),
+        seal: STANDARD.encode(&checkpoint.seal),
+    }
 }
 
 /// A row's fields by name; an erased field is `{"erased_sha256": HEX}`, the digest that stands

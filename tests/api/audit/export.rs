@@ -50,7 +50,7 @@ fn export_to(app: &TestApp, path: &Path, format: &str) {
     );
 }
 
-fn public_keys(app: &TestApp) -> Vec<String> {
+pub(super) fn public_keys(app: &TestApp) -> Vec<String> {
     let out = app.cli(&["audit", "keys"]);
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout)
@@ -60,7 +60,7 @@ fn public_keys(app: &TestApp) -> Vec<String> {
 }
 
 /// `audit check-export FILE --public-key …`, run with no configuration and no database.
-fn check(path: &Path, keys: &[String]) -> (bool, String, String) {
+pub(super) fn check(path: &Path, keys: &[String]) -> (bool, String, String) {
     let mut args = vec!["audit", "check-export", path.to_str().unwrap()];
     for key in keys {
         args.extend(["--public-key", key.as_str()]);

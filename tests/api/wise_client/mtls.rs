@@ -3,55 +3,13 @@
 //! over it; without a certificate, or with one from another CA, the handshake is refused.
 //! Certificates are generated for the run.
 
-use crate::helpers::{TestDatabase, create_api_key, json, settings};
-use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair};
+use crate::helpers::{TestDatabase, ca, create_api_key, issue, json, settings};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use wiselink::settings::Settings;
 use wiselink::startup::Application;
 use wiselink_simulator::{self as simulator, Simulator, tls::TlsFiles};
-
-/// A CA: its certificate (PEM) and what signs with it.
-struct Ca {
-    pem: String,
-    issuer: Issuer<'static, KeyPair>,
-}
-
-fn ca(name: &str) -> Ca {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, name);
-    let pem = params.self_signed(&key).unwrap().pem();
-    Ca {
-        pem,
-        issuer: Issuer::new(params, key),
-    }
-}
-
-/// A certificate signed by `ca` (server: for 127.0.0.1; client: for client authentication),
-/// written as `name.pem` and `name.key` in `dir`.
-fn issue(ca: &Ca, dir: &Path, name: &str, client: bool) -> (PathBuf, PathBuf) {
-    let key = KeyPair::generate().unwrap();
-    let mut params =
-        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
-    params.extended_key_usages = vec![if client {
-        ExtendedKeyUsagePurpose::ClientAuth
-    } else {
-        ExtendedKeyUsagePurpose::ServerAuth
-    }];
-    let cert = params.signed_by(&key, &ca.issuer).unwrap();
-    let (cert_path, key_path) = (
-        dir.join(format!("{name}.pem")),
-        dir.join(format!("{name}.key")),
-    );
-    std::fs::write(&cert_path, cert.pem()).unwrap();
-    std::fs::write(&key_path, key.serialize_pem()).unwrap();
-    (cert_path, key_path)
-}
 
 /// A simulated Wise on HTTPS that requires a client certificate from the partner's CA, and the
 /// files wiselink needs: the partner's certificate and key (`client`), and a pair from another CA

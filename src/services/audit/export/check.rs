@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 
 /// Checks a JSON Lines export with public keys alone: the stretch of chain it holds, every row
@@ -22,6 +22,7 @@ pub fn check_export<R: BufRead>(
     let mut accepted = HashMap::new();
     let mut start = None;
     let mut checkpoints = Vec::new();
+    let mut repeated_checkpoints = HashSet::new();
     for_each_record(open()?, |record| match record {
         Record::Entry {
             seq,
@@ -56,12 +57,18 @@ pub fn check_export<R: BufRead>(
                 start = Some((seq - 1, hash_from_hex(&previous_chain_hash)));
             }
         }
-        Record::Checkpoint { .. } => checkpoints.push(record),
+        Record::Checkpoint { seq, ref seal, .. } => {
+            // A stream repeats what it may not have delivered: the same checkpoint counts once.
+            if repeated_checkpoints.insert((seq, seal.clone())) {
+                checkpoints.push(record);
+            }
+        }
     })?;
     let mut walk = Walk::new(keys, accepted, start.unwrap_or(Walk::GENESIS_START));
     for kept in checkpoints.into_iter().filter_map(KeptCheckpoint::of) {
         kept.feed(&mut walk);
     }
+    let mut delivered = Delivered::default();
     for_each_record(open()?, |record| {
         if let Record::Entry {
             seq,
@@ -74,6 +81,10 @@ pub fn check_export<R: BufRead>(
             ..
         } = record
         {
+            let chain_hash = hash_from_hex(&chain_hash);
+            if delivered.repeats(seq, &chain_hash) {
+                return;
+            }
             let source = Source::parse(&source);
             let seal = decode(&seal);
             let row = source.zip(row).map(|(s, row)| Row {
@@ -87,12 +98,33 @@ pub fn check_export<R: BufRead>(
                 source,
                 id,
                 entry_hash: hash_from_hex(&entry_hash),
-                chain_hash: hash_from_hex(&chain_hash),
+                chain_hash,
                 row,
             });
         }
     })?;
     Ok(walk.finish())
+}
+
+/// The chain hashes an export has shown, to recognise an entry a stream delivered again (the
+/// syslog stream repeats its last entries after a reconnect, which the collector keeps).
+#[derive(Default)]
+struct Delivered {
+    last: i64,
+    hashes: HashMap<i64, crate::audit::Hash>,
+}
+
+impl Delivered {
+    /// Whether entry `seq` was shown before with the same chain hash (a repeat, skipped); an
+    /// earlier sequence number with another hash is walked, and named.
+    fn repeats(&mut self, seq: i64, chain_hash: &crate::audit::Hash) -> bool {
+        if seq <= self.last && self.hashes.get(&seq) == Some(chain_hash) {
+            return true;
+        }
+        self.last = self.last.max(seq);
+        self.hashes.insert(seq, *chain_hash);
+        false
+    }
 }
 
 /// A signed checkpoint read from an export.
