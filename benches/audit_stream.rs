@@ -26,7 +26,12 @@ fn cpu_secs(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -69,7 +74,9 @@ fn collect(listener: std::net::TcpListener, entries: Arc<AtomicU64>, bytes: Arc<
 fn main() {
     let url = env("BENCH_DATABASE_URL", "");
     let bin = env("BENCH_SERVE_BIN", "target/release/wiselink");
-    let n: i64 = env("BENCH_ENTRIES", "50000").parse().expect("BENCH_ENTRIES");
+    let n: i64 = env("BENCH_ENTRIES", "50000")
+        .parse()
+        .expect("BENCH_ENTRIES");
     let port = env("BENCH_PORT", "18394");
     let settings = Settings::load(&Sources::defaults_with(vec![(
         "WISELINK__DATABASE__URL".into(),
@@ -84,7 +91,15 @@ fn main() {
     conn.write_transaction(|c| {
         for i in 0..n {
             let subject = format!("bench-{i}");
-            wiselink::db::staff::audit(c, &keys, &subject, "signed_in", None, Some("10.0.0.1"), now)?;
+            wiselink::db::staff::audit(
+                c,
+                &keys,
+                &subject,
+                "signed_in",
+                None,
+                Some("10.0.0.1"),
+                now,
+            )?;
         }
         Ok::<_, wiselink::db::DbError>(())
     })
@@ -113,13 +128,19 @@ fn main() {
         .expect("serve starts");
     let wait_started = Instant::now();
     while entries.load(Ordering::Relaxed) == 0 {
-        assert!(wait_started.elapsed() < Duration::from_secs(60), "nothing streamed");
+        assert!(
+            wait_started.elapsed() < Duration::from_secs(60),
+            "nothing streamed"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     let (first, cpu_first) = (Instant::now(), cpu_secs(serve.id()));
     let target = n as u64;
     while entries.load(Ordering::Relaxed) < target {
-        assert!(first.elapsed() < Duration::from_secs(600), "the stream stalled");
+        assert!(
+            first.elapsed() < Duration::from_secs(600),
+            "the stream stalled"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     let secs = first.elapsed().as_secs_f64();

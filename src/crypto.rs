@@ -273,6 +273,25 @@ mod tests {
         );
     }
 
+    /// The rolling rotation `docs/security.md` describes: a key listed before the last opens but
+    /// does not seal, so every instance can open it before any seals with it.
+    #[test]
+    fn a_key_listed_before_the_last_opens_but_does_not_seal() {
+        let (old_ring, entries) = ring(&["2026"]);
+        let new_key = KeyRing::generate_entry("2027");
+        let step_one = KeyRing::parse(&[new_key.clone(), entries[0].clone()]).unwrap();
+        assert_eq!(step_one.current_key_id(), "2026");
+        let sealed_in_step_one = step_one.seal(b"token", ROW1);
+        assert_eq!(old_ring.open(&sealed_in_step_one, ROW1).unwrap(), b"token");
+        let step_two = KeyRing::parse(&[entries[0].clone(), new_key]).unwrap();
+        let sealed_in_step_two = step_two.seal(b"token", ROW1);
+        assert_eq!(step_one.open(&sealed_in_step_two, ROW1).unwrap(), b"token");
+        assert_eq!(
+            old_ring.open(&sealed_in_step_two, ROW1),
+            Err(CryptoError::UnknownKey("2027".into()))
+        );
+    }
+
     #[test]
     fn bad_configuration_is_reported_without_key_material() {
         let good = KeyRing::generate_entry("a");
