@@ -1,7 +1,8 @@
 //! The audit stream: sends every chain entry and signed checkpoint, in order, as RFC 5424 syslog
 //! ([`crate::audit::syslog`]) to the operator's collector, within about a second of the sealer
 //! chaining it. One instance of a fleet streams at a time (a lease in `audit_stream_cursors`,
-//! renewed every pass, taken over when it lapses); the cursor moves only after a batch was written
+//! renewed every pass, taken over when it lapses, and given up while the holder cannot reach the
+//! collector); the cursor moves only after a batch was written
 //! and flushed, so nothing is skipped across a crash, a restart or a collector outage, and each
 //! new connection repeats the last `audit.stream.replay_entries` entries (at least once; the
 //! records' sequence numbers let the collector drop repeats). Each connection is recorded as a
@@ -122,6 +123,12 @@ impl Streamer {
                         "cannot reach the audit collector"
                     );
                     self.lag(stored).await?;
+                    // Another instance may reach the collector from where it runs: the lease is
+                    // free for it while this one waits before trying again.
+                    let holder = self.holder.clone();
+                    self.db
+                        .run(move |c| cursor::release(c, STREAM, &holder))
+                        .await?;
                     return Ok(Pass::Unreachable);
                 }
             };

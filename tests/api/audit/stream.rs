@@ -203,3 +203,29 @@ async fn a_collector_whose_certificate_is_not_trusted_is_sent_nothing() {
     );
     assert!(connections_recorded(&app).await.is_empty());
 }
+
+#[tokio::test]
+async fn an_instance_that_cannot_reach_the_collector_leaves_the_stream_to_one_that_can() {
+    let collector = SyslogReceiver::start().await;
+    // The first instance's collector address leads nowhere, as from a host a firewall cuts off.
+    let cut_off = app_with(&stream_to(
+        &format!("127.0.0.1:{}", free_port()),
+        "500",
+        false,
+    ))
+    .await;
+    traffic(&cut_off).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let vars = stream_to(&collector.address(), "500", false);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reaching = cut_off.second_instance(&vars).await;
+    sealed(&reaching).await;
+    collector
+        .wait_for_seq(head(&reaching).await, Duration::from_secs(20))
+        .await;
+    assert_contiguous(&entry_seqs(&collector.messages()), 1);
+    assert_eq!(
+        connections_recorded(&reaching).await,
+        vec![format!("audit:stream to={} after=0", collector.address())]
+    );
+}
