@@ -25,9 +25,14 @@ pub struct SyslogMessage {
 impl SyslogMessage {
     /// The `seq` of an `audit-entry` message's record.
     pub fn seq(&self) -> i64 {
-        let record: serde_json::Value = serde_json::from_str(&self.msg).expect("MSG is JSON");
-        record["seq"].as_i64().expect("a seq")
+        record_seq(&self.msg)
     }
+}
+
+/// The `seq` of the export record a message carries.
+pub fn record_seq(msg: &str) -> i64 {
+    let record: serde_json::Value = serde_json::from_str(msg).expect("MSG is a JSON record");
+    record["seq"].as_i64().expect("a seq")
 }
 
 #[derive(Default)]

@@ -4,9 +4,9 @@
 
 use rustls::RootCertStore;
 use rustls::server::{ServerConfig, WebPkiClientVerifier};
+use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The PEM files the simulator serves HTTPS with.
@@ -18,15 +18,6 @@ pub struct TlsFiles {
     pub client_ca: Option<PathBuf>,
 }
 
-fn certificates(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!("{} is not PEM certificates: {e}", path.display()))?;
-    anyhow::ensure!(!certs.is_empty(), "{} holds no certificate", path.display());
-    Ok(certs)
-}
-
 /// The rustls configuration for `files`.
 pub fn server_config(files: &TlsFiles) -> anyhow::Result<ServerConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -35,7 +26,7 @@ pub fn server_config(files: &TlsFiles) -> anyhow::Result<ServerConfig> {
     let builder = match &files.client_ca {
         Some(ca) => {
             let mut roots = RootCertStore::empty();
-            for cert in certificates(ca)? {
+            for cert in wiselink_wise::pem::certificates(ca)? {
                 roots.add(cert)?;
             }
             let verifier =
@@ -46,5 +37,5 @@ pub fn server_config(files: &TlsFiles) -> anyhow::Result<ServerConfig> {
     };
     let key = PrivateKeyDer::from_pem_file(&files.key)
         .map_err(|e| anyhow::anyhow!("cannot read the key {}: {e}", files.key.display()))?;
-    Ok(builder.with_single_cert(certificates(&files.cert)?, key)?)
+    Ok(builder.with_single_cert(wiselink_wise::pem::certificates(&files.cert)?, key)?)
 }

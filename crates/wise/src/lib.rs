@@ -7,6 +7,7 @@ mod client;
 pub mod deadline;
 mod error;
 mod operations;
+pub mod pem;
 mod settings;
 mod types;
 

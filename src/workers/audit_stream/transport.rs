@@ -5,9 +5,8 @@ use crate::settings::AuditStreamSettings;
 use futures_util::FutureExt;
 use rustls::RootCertStore;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::{PrivateKeyDer, ServerName};
 use std::io;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -121,7 +120,7 @@ fn tls_config(settings: &AuditStreamSettings) -> anyhow::Result<rustls::ClientCo
     let mut roots = RootCertStore::empty();
     match settings.ca_file() {
         Some(ca) => {
-            for cert in certificates(&ca)? {
+            for cert in crate::wise::pem::certificates(&ca)? {
                 roots.add(cert)?;
             }
         }
@@ -136,17 +135,8 @@ fn tls_config(settings: &AuditStreamSettings) -> anyhow::Result<rustls::ClientCo
             let key = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
                 anyhow::anyhow!("audit.stream.client_key_file {}: {e}", key.display())
             })?;
-            builder.with_client_auth_cert(certificates(&cert)?, key)?
+            builder.with_client_auth_cert(crate::wise::pem::certificates(&cert)?, key)?
         }
         None => builder.with_no_client_auth(),
     })
-}
-
-fn certificates(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!("{} is not PEM certificates: {e}", path.display()))?;
-    anyhow::ensure!(!certs.is_empty(), "{} holds no certificate", path.display());
-    Ok(certs)
 }

@@ -8,7 +8,7 @@ mod rsyslog;
 
 use super::export::{check, public_keys};
 use super::{number, sealed, traffic};
-use crate::helpers::{TestApp, ca, free_port, issue, spawn_app_with};
+use crate::helpers::{Ca, TestApp, ca, free_port, issue, spawn_app_with};
 use crate::syslog_receiver::{SyslogMessage, SyslogReceiver};
 use std::path::Path;
 use std::sync::Arc;
@@ -47,6 +47,14 @@ pub(crate) fn kept_by_collector<'a>(
     let text: String = msgs.map(|m| format!("{m}\n")).collect();
     std::fs::write(&file, text).unwrap();
     file
+}
+
+/// The bank's CA, and its certificate written to `dir`.
+pub(crate) fn bank_ca(dir: &Path) -> (Ca, std::path::PathBuf) {
+    let bank = ca("bank CA");
+    let path = dir.join("bank-ca.pem");
+    std::fs::write(&path, &bank.pem).unwrap();
+    (bank, path)
 }
 
 /// Settings that stream to `address` (TLS when `tls`), repeating `replay` entries on reconnect.
@@ -175,9 +183,7 @@ async fn every_entry_reaches_the_collector_in_order_and_an_outage_loses_none() {
 #[tokio::test]
 async fn a_collector_whose_certificate_is_not_trusted_is_sent_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let bank = ca("bank CA");
-    let bank_ca = dir.path().join("bank-ca.pem");
-    std::fs::write(&bank_ca, &bank.pem).unwrap();
+    let (_, bank_ca) = bank_ca(dir.path());
     let (cert, key) = issue(&ca("another CA"), dir.path(), "impostor", false);
     let server = wiselink_simulator::tls::server_config(&wiselink_simulator::tls::TlsFiles {
         cert,

@@ -3,10 +3,11 @@
 //! (facility, severity, hostname, APP-NAME, MSGID) is what wiselink meant, and the messages it
 //! kept check offline. An instance without a client certificate gets nothing in.
 
-use super::{app_with, assert_contiguous, head, kept_by_collector, stream_to};
+use super::{app_with, assert_contiguous, bank_ca, head, kept_by_collector, stream_to};
 use crate::audit::export::{check, public_keys};
 use crate::audit::traffic;
-use crate::helpers::{ca, free_port, issue};
+use crate::helpers::{free_port, issue};
+use crate::syslog_receiver::record_seq;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -98,17 +99,10 @@ impl Drop for Rsyslog {
     }
 }
 
-fn seq_of(msg: &str) -> i64 {
-    let record: serde_json::Value = serde_json::from_str(msg).expect("MSG is a JSON record");
-    record["seq"].as_i64().unwrap()
-}
-
 #[tokio::test]
 async fn a_real_rsyslog_over_mutual_tls_keeps_a_stream_that_checks_offline() {
     let dir = tempfile::tempdir().unwrap();
-    let bank = ca("bank CA");
-    let bank_ca = dir.path().join("bank-ca.pem");
-    std::fs::write(&bank_ca, &bank.pem).unwrap();
+    let (bank, bank_ca) = bank_ca(dir.path());
     let (server_cert, server_key) = issue(&bank, dir.path(), "collector", false);
     let (client_cert, client_key) = issue(&bank, dir.path(), "wiselink", true);
     let port = free_port();
@@ -148,7 +142,7 @@ async fn a_real_rsyslog_over_mutual_tls_keeps_a_stream_that_checks_offline() {
         let highest = kept
             .iter()
             .filter(|f| f[4] == "audit-entry")
-            .map(|f| seq_of(f[5].trim_start_matches('\u{feff}')))
+            .map(|f| record_seq(f[5].trim_start_matches('\u{feff}')))
             .max()
             .unwrap_or(0);
         if highest >= wanted {
@@ -178,7 +172,7 @@ async fn a_real_rsyslog_over_mutual_tls_keeps_a_stream_that_checks_offline() {
         .iter()
         .zip(&msgs)
         .filter(|(f, _)| f[4] == "audit-entry")
-        .map(|(_, m)| seq_of(m))
+        .map(|(_, m)| record_seq(m))
         .collect();
     assert_contiguous(&seqs, 1);
     let file = kept_by_collector(dir.path(), msgs.into_iter());
