@@ -15,8 +15,9 @@
 # (schemathesis, installed from PyPI when missing). Webhook signatures are checked by the
 # Standard Webhooks reference library (`standardwebhooks`, PyPI, installed when missing); DNS
 # answers that change during a test come from Debian's dnsmasq, the audit stream is received by
-# Debian's rsyslog (with rsyslog-gnutls), and the alerting rules in deploy/prometheus/ are checked
-# by promtool (Debian's prometheus) — all installed when missing.
+# Debian's rsyslog (with rsyslog-gnutls), Debian's SoftHSM2 holds the HSM's keys, and the alerting
+# rules in deploy/prometheus/ are checked by promtool (Debian's prometheus) — all installed when
+# missing.
 #
 # PostgreSQL: TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
 # must name a role allowed to CREATE DATABASE; each test creates and drops its own database.
@@ -54,6 +55,11 @@ fi
 # A real syslog collector (rsyslog with its GnuTLS driver) receives the audit stream over mutual TLS.
 if ! dpkg -s rsyslog-gnutls >/dev/null 2>&1 && can_install; then
     install_debian rsyslog rsyslog-gnutls
+fi
+
+# SoftHSM2 stands in for the HSM whose key-encryption key wraps crypto.keys (PKCS#11).
+if ! command -v softhsm2-util >/dev/null && can_install; then
+    install_debian softhsm2
 fi
 
 # The Standard Webhooks reference verifier (PyPI) checks wiselink's webhook signatures.

@@ -262,10 +262,18 @@ pub enum KeysCommand {
     /// Re-seal every stored secret under the newest key in crypto.keys. Safe while the service
     /// runs, once every instance has that key in its ring.
     Rotate,
-    /// Print a new random key as a crypto.keys entry. Needs no configuration.
+    /// Print a new random key as a crypto.keys entry. Needs no configuration, unless --hsm.
     Generate {
         /// The new key's id, e.g. the date: 2026-11.
         #[arg(long)]
         id: String,
+        /// Wrap it with the HSM's key-encryption key (crypto.hsm.kek_label, made when missing):
+        /// the entry is ID:hsm:LABEL:BASE64, and only the HSM can open it.
+        #[arg(long)]
+        hsm: bool,
     },
+    /// Print crypto.keys with every entry wrapped by the HSM's crypto.hsm.kek_label (made when
+    /// missing): keys in the clear move into the HSM's custody, and entries wrapped by another
+    /// key-encryption key move to this one. The keys themselves, and every sealed value, stay.
+    Rewrap,
 }

@@ -126,7 +126,7 @@ pub fn api_key_revoke(settings: &Settings, id: &str) -> anyhow::Result<()> {
 }
 
 pub fn keys_rotate(settings: &Settings) -> anyhow::Result<()> {
-    let keys = KeyRing::parse(&settings.crypto.keys).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    let keys = settings.crypto.key_ring()?;
     let db = migrated(settings)?;
     let mut conn = db.get()?;
     let done = crate::services::keys::rotate(&mut conn, &keys)?;
@@ -159,10 +159,64 @@ pub fn keys_generate(id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `wiselink keys generate --hsm`: a new random key, wrapped by the HSM.
+pub fn keys_generate_in_hsm(settings: &Settings, id: &str) -> anyhow::Result<()> {
+    use base64::Engine;
+    let hsm = open_hsm(settings)?;
+    let entry = KeyRing::generate_entry(id);
+    let key = entry
+        .split_once(':')
+        .and_then(|(_, b64)| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        .ok_or_else(|| anyhow::anyhow!("a generated key is malformed"))?;
+    let wrapped = hsm.wrap(&settings.crypto.hsm.kek_label.clone(), id, &key)?;
+    writeln!(std::io::stdout(), "{wrapped}")?;
+    Ok(())
+}
+
+/// `wiselink keys rewrap`: prints `crypto.keys` with every entry wrapped by `crypto.hsm.kek_label`.
+pub fn keys_rewrap(settings: &Settings) -> anyhow::Result<()> {
+    use crate::crypto::hsm::WrappedEntry;
+    use base64::Engine;
+    let hsm = open_hsm(settings)?;
+    let label = settings.crypto.hsm.kek_label.clone();
+    let mut out = std::io::stdout().lock();
+    for entry in &settings.crypto.keys {
+        let (id, key) = match WrappedEntry::parse(entry) {
+            Some(wrapped) => (wrapped.id, hsm.unwrap(&wrapped)?),
+            None => {
+                let (id, b64) = entry
+                    .split_once(':')
+                    .ok_or_else(|| anyhow::anyhow!("a crypto.keys entry is malformed"))?;
+                let key = base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map_err(|_| anyhow::anyhow!("crypto.keys entry {id:?} is malformed"))?;
+                (id, key)
+            }
+        };
+        writeln!(out, "{}", hsm.wrap(&label, id, &key)?)?;
+    }
+    Ok(())
+}
+
+fn open_hsm(settings: &Settings) -> anyhow::Result<crate::crypto::hsm::Hsm> {
+    anyhow::ensure!(
+        settings.crypto.hsm.enabled(),
+        "crypto.hsm.module is not set: there is no HSM to wrap keys with"
+    );
+    let hsm = crate::crypto::hsm::Hsm::open(&settings.crypto.hsm)?;
+    if hsm.ensure_kek(&settings.crypto.hsm.kek_label)? {
+        eprintln!(
+            "made the key-encryption key {:?} in the HSM",
+            settings.crypto.hsm.kek_label
+        );
+    }
+    Ok(hsm)
+}
+
 /// `wiselink staff …`.
 pub async fn staff(settings: &Settings, command: StaffCommand) -> anyhow::Result<()> {
     let db = migrated(settings)?;
-    let keys = KeyRing::parse(&settings.crypto.keys).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    let keys = settings.crypto.key_ring()?;
     let staff = StaffService::new(
         db,
         std::sync::Arc::new(keys),

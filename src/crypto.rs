@@ -7,6 +7,7 @@
 //!
 //! Layout: `0x01 | key-id length (1 byte) | key id | 12-byte nonce | ciphertext and 16-byte tag`.
 
+pub mod hsm;
 mod webhook_signature;
 
 pub use webhook_signature::{InvalidSecret, SignedHeaders, WebhookSecret};
@@ -17,6 +18,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 const VERSION: u8 = 1;
+
+/// A well-formed key (32 zero bytes, base64) that stands in for a wrapped entry while the
+/// configuration is checked; never used to seal.
+pub const PLACEHOLDER_KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 const NONCE_LEN: usize = 12;
 
 /// Where a sealed value lives; it becomes the associated data.

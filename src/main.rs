@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Generating a key needs no configuration: production's validation asks for a key this
     // command makes, so it must work before the configuration is complete.
-    if let Some(Command::Keys(KeysCommand::Generate { id })) = &cli.command {
+    if let Some(Command::Keys(KeysCommand::Generate { id, hsm: false })) = &cli.command {
         return exit_code(commands::keys_generate(id));
     }
     if let Some(Command::Audit(AuditCommand::CheckExport { file, public_keys })) = &cli.command {
@@ -89,7 +89,11 @@ fn main() -> ExitCode {
         Command::Audit(AuditCommand::CheckExport { .. }) => unreachable!("handled above"),
         Command::Audit(AuditCommand::Keys) => commands::audit::keys(&settings),
         Command::Keys(KeysCommand::Rotate) => commands::keys_rotate(&settings),
-        Command::Keys(KeysCommand::Generate { id }) => commands::keys_generate(&id),
+        Command::Keys(KeysCommand::Generate { id, hsm: false }) => commands::keys_generate(&id),
+        Command::Keys(KeysCommand::Generate { id, hsm: true }) => {
+            commands::keys_generate_in_hsm(&settings, &id)
+        }
+        Command::Keys(KeysCommand::Rewrap) => commands::keys_rewrap(&settings),
         Command::ApiKey(ApiKeyCommand::Create { name }) => {
             commands::api_key_create(&settings, &name)
         }

@@ -26,7 +26,7 @@ mod wise_webhooks;
 pub use audit::AuditSettings;
 pub use audit_stream::AuditStreamSettings;
 pub use branding::{BrandingSettings, EXAMPLE_PARTNER, logo_type as branding_logo_type};
-pub use crypto::{CryptoSettings, DEV_KEY_ID};
+pub use crypto::{CryptoSettings, DEV_KEY_ID, HsmSettings};
 pub use database::DatabaseSettings;
 pub use database_url::DatabaseUrl;
 pub use environment::Environment;

@@ -5,7 +5,6 @@ mod audit;
 mod server;
 
 use crate::clock::{Clock, SharedClock};
-use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};
 use crate::demo::DemoInfo;
 use crate::http::idempotency::Idempotency;
@@ -78,8 +77,10 @@ impl Application {
             .context("cannot build the Wise client")?,
         );
         let expiries = workers::credentials::Expiries::from_settings(&settings.wise)?;
-        let keys = KeyRing::parse(&settings.crypto.keys)
-            .map_err(|problems| anyhow::anyhow!(problems.join("; ")))?;
+        let keys = settings
+            .crypto
+            .key_ring()
+            .context("cannot open crypto.keys")?;
         let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
         let mail_from: lettre::message::Mailbox = settings
             .mail

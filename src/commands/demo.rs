@@ -125,7 +125,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
 
     let db = open_database(&settings).await?;
     let key = api_keys::create(&mut *db.get()?, "demo", Clock::system().now())?;
-    let keys = KeyRing::parse(&settings.crypto.keys).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
+    let keys = settings.crypto.key_ring()?;
     let staff = StaffService::new(
         db,
         Arc::new(keys),

@@ -11,6 +11,36 @@ pub const DEV_KEY_ID: &str = "dev";
 #[serde(deny_unknown_fields)]
 pub struct CryptoSettings {
     pub keys: Vec<String>,
+    pub hsm: HsmSettings,
+}
+
+/// `[crypto.hsm]`: the PKCS#11 token whose key-encryption key wraps `crypto.keys` entries written
+/// `ID:hsm:LABEL:BASE64`. The PIN is secret; `Debug` leaves it out.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HsmSettings {
+    /// The PKCS#11 module (a shared library); empty: no HSM.
+    pub module: String,
+    pub token_label: String,
+    pub pin: secrecy::SecretString,
+    /// The label of the key-encryption key new entries are wrapped with.
+    pub kek_label: String,
+}
+
+impl std::fmt::Debug for HsmSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HsmSettings")
+            .field("module", &self.module)
+            .field("token_label", &self.token_label)
+            .field("kek_label", &self.kek_label)
+            .finish()
+    }
+}
+
+impl HsmSettings {
+    pub fn enabled(&self) -> bool {
+        !self.module.is_empty()
+    }
 }
 
 /// The ids of `ID:SECRET` key entries, for `Debug`: never the secrets.
@@ -25,14 +55,46 @@ impl std::fmt::Debug for CryptoSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CryptoSettings")
             .field("key_ids", &key_ids(&self.keys))
+            .field("hsm", &self.hsm)
             .finish()
     }
 }
 
 impl CryptoSettings {
+    /// The key ring: `keys`, wrapped entries opened by the HSM. Fails when the HSM cannot open
+    /// them (nothing falls back to a key in the clear).
+    pub fn key_ring(&self) -> anyhow::Result<crate::crypto::KeyRing> {
+        crate::crypto::hsm::key_ring(&self.keys, &self.hsm)
+    }
+
     pub(super) fn problems(&self, environment: &Environment, out: &mut Vec<String>) {
-        if let Err(problems) = crate::crypto::KeyRing::parse(&self.keys) {
+        use crate::crypto::hsm::WrappedEntry;
+        // Wrapped entries are opened at start-up; here each stands in as a well-formed key.
+        let standing_in: Vec<String> = self
+            .keys
+            .iter()
+            .map(|entry| match WrappedEntry::parse(entry) {
+                Some(wrapped) => format!("{}:{}", wrapped.id, crate::crypto::PLACEHOLDER_KEY),
+                None => entry.clone(),
+            })
+            .collect();
+        if let Err(problems) = crate::crypto::KeyRing::parse(&standing_in) {
             out.extend(problems);
+        }
+        let wrapped = self.keys.iter().filter_map(|e| WrappedEntry::parse(e));
+        for entry in wrapped {
+            if !self.hsm.enabled() {
+                out.push(format!(
+                    "crypto.keys entry {:?} is wrapped by an HSM key; set crypto.hsm.module",
+                    entry.id
+                ));
+            }
+            if entry.kek_label.is_empty() {
+                out.push(format!("crypto.keys entry {:?} names no HSM key", entry.id));
+            }
+        }
+        if self.hsm.enabled() && self.hsm.token_label.is_empty() {
+            out.push("crypto.hsm.token_label must be set with crypto.hsm.module".to_owned());
         }
         if environment.is_production() && self.keys.iter().any(|k| k.starts_with("dev:")) {
             out.push(format!(

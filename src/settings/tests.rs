@@ -335,3 +335,28 @@ fn the_audit_stream_is_off_by_default_and_checked_when_set() {
         "{err}"
     );
 }
+
+#[test]
+fn keys_wrapped_by_an_hsm_need_one_and_its_pin_is_never_shown() {
+    let wrapped = "h1:hsm:wiselink-kek:AAAA";
+    let err = load(&[("WISELINK__CRYPTO__KEYS", wrapped)])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("wrapped by an HSM key; set crypto.hsm.module"), "{err}");
+    let err = load(&[
+        ("WISELINK__CRYPTO__KEYS", wrapped),
+        ("WISELINK__CRYPTO__HSM__MODULE", "/usr/lib/softhsm/libsofthsm2.so"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("crypto.hsm.token_label must be set"), "{err}");
+    let s = load(&[
+        ("WISELINK__CRYPTO__KEYS", wrapped),
+        ("WISELINK__CRYPTO__HSM__MODULE", "/usr/lib/softhsm/libsofthsm2.so"),
+        ("WISELINK__CRYPTO__HSM__TOKEN_LABEL", "wiselink"),
+        ("WISELINK__CRYPTO__HSM__PIN", "pin-4711-secret"),
+    ])
+    .unwrap();
+    let shown = format!("{:?}", s.crypto);
+    assert!(shown.contains("\"h1\"") && !shown.contains("pin-4711"), "{shown}");
+}

@@ -1,5 +1,7 @@
 //! `wiselink keys rotate` re-seals every secret under the newest key while the service runs.
 
+mod hsm;
+
 use crate::helpers::{TestApp, customer_body, json, run_cli, spawn_app_mailing_to};
 use crate::mail_sink::MailSink;
 use reqwest::{Method, StatusCode};
