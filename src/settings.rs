@@ -23,10 +23,11 @@ mod webhooks;
 mod wise;
 mod wise_webhooks;
 
+pub use crate::crypto::hsm::HsmSettings;
 pub use audit::AuditSettings;
 pub use audit_stream::AuditStreamSettings;
 pub use branding::{BrandingSettings, EXAMPLE_PARTNER, logo_type as branding_logo_type};
-pub use crypto::{CryptoSettings, DEV_KEY_ID, HsmSettings};
+pub use crypto::{CryptoSettings, DEV_KEY_ID};
 pub use database::DatabaseSettings;
 pub use database_url::DatabaseUrl;
 pub use environment::Environment;

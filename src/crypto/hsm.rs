@@ -5,7 +5,6 @@
 //! configuration nor the database (nor both together) holds a key that opens a sealed value.
 
 use super::KeyRing;
-use crate::settings::HsmSettings;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
@@ -15,6 +14,36 @@ use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
 use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+/// `[crypto.hsm]`: the PKCS#11 token whose key-encryption key wraps `crypto.keys` entries written
+/// `ID:hsm:LABEL:BASE64`. The PIN is secret; `Debug` leaves it out.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HsmSettings {
+    /// The PKCS#11 module (a shared library); empty: no HSM.
+    pub module: String,
+    pub token_label: String,
+    pub pin: secrecy::SecretString,
+    /// The label of the key-encryption key new entries are wrapped with.
+    pub kek_label: String,
+}
+
+impl std::fmt::Debug for HsmSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HsmSettings")
+            .field("module", &self.module)
+            .field("token_label", &self.token_label)
+            .field("kek_label", &self.kek_label)
+            .finish()
+    }
+}
+
+impl HsmSettings {
+    pub fn enabled(&self) -> bool {
+        !self.module.is_empty()
+    }
+}
 
 const IV_LEN: usize = 12;
 const TAG_BITS: u64 = 128;

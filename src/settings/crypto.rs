@@ -11,36 +11,7 @@ pub const DEV_KEY_ID: &str = "dev";
 #[serde(deny_unknown_fields)]
 pub struct CryptoSettings {
     pub keys: Vec<String>,
-    pub hsm: HsmSettings,
-}
-
-/// `[crypto.hsm]`: the PKCS#11 token whose key-encryption key wraps `crypto.keys` entries written
-/// `ID:hsm:LABEL:BASE64`. The PIN is secret; `Debug` leaves it out.
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HsmSettings {
-    /// The PKCS#11 module (a shared library); empty: no HSM.
-    pub module: String,
-    pub token_label: String,
-    pub pin: secrecy::SecretString,
-    /// The label of the key-encryption key new entries are wrapped with.
-    pub kek_label: String,
-}
-
-impl std::fmt::Debug for HsmSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HsmSettings")
-            .field("module", &self.module)
-            .field("token_label", &self.token_label)
-            .field("kek_label", &self.kek_label)
-            .finish()
-    }
-}
-
-impl HsmSettings {
-    pub fn enabled(&self) -> bool {
-        !self.module.is_empty()
-    }
+    pub hsm: crate::crypto::hsm::HsmSettings,
 }
 
 /// The ids of `ID:SECRET` key entries, for `Debug`: never the secrets.

@@ -145,3 +145,32 @@ impl TestApp {
         )
     }
 }
+
+/// Through a `wiselink serve` at `base`: puts customer `customer_ref` (email
+/// `{customer_ref}@example.com`) and starts a link for it; the link as answered.
+pub async fn start_link_at(
+    client: &Client,
+    base: &str,
+    api_key: &str,
+    customer_ref: &str,
+) -> serde_json::Value {
+    let mut body = super::customer_body();
+    body["email"] = serde_json::json!(format!("{customer_ref}@example.com"));
+    let put = client
+        .put(format!("{base}/v1/customers/{customer_ref}"))
+        .bearer_auth(api_key)
+        .json(&body)
+        .send()
+        .await
+        .expect("PUT sent");
+    assert_eq!(put.status(), reqwest::StatusCode::CREATED);
+    let start = client
+        .post(format!("{base}/v1/links"))
+        .bearer_auth(api_key)
+        .json(&serde_json::json!({"customer_ref": customer_ref}))
+        .send()
+        .await
+        .expect("POST sent");
+    assert_eq!(start.status(), reqwest::StatusCode::CREATED);
+    start.json().await.expect("a link")
+}

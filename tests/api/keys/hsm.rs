@@ -4,15 +4,14 @@
 //! the entries to a new key-encryption key leaves every sealed value as it was.
 
 use crate::helpers::{
-    TestDatabase, cli_api_key, customer_body, free_port, run_cli, serve_command, settings,
-    spawn_sim, stop_with_sigterm, wait_until_serving,
+    TestDatabase, cli_api_key, free_port, run_cli, serve_command, settings, spawn_sim,
+    start_link_at, stop_with_sigterm, wait_until_serving,
 };
 use crate::mail_sink::MailSink;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use diesel::RunQueryDsl;
-use reqwest::{Client, StatusCode};
-use serde_json::json;
+use reqwest::Client;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wiselink::crypto::{Aad, CryptoError, KeyRing};
@@ -160,23 +159,7 @@ async fn keys_in_an_hsm_seal_what_is_stored_and_the_configuration_with_the_datab
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::new();
     wait_until_serving(&client, &base).await;
-    let put = client
-        .put(format!("{base}/v1/customers/hsm-1"))
-        .bearer_auth(&api_key)
-        .json(&customer_body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), StatusCode::CREATED);
-    let start = client
-        .post(format!("{base}/v1/links"))
-        .bearer_auth(&api_key)
-        .json(&json!({"customer_ref": "hsm-1"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(start.status(), StatusCode::CREATED);
-    let link: serde_json::Value = start.json().await.unwrap();
+    let link = start_link_at(&client, &base, &api_key, "hsm-1").await;
     let id = link["id"].as_str().unwrap().to_owned();
     stop_with_sigterm(&mut child).await;
     let sealed = stored_code(&db_url, &id);

@@ -5,13 +5,12 @@
 use super::{assert_contiguous, entry_seqs, kept_by_collector};
 use crate::audit::export::check;
 use crate::helpers::{
-    TestDatabase, cli_api_key, customer_body, free_port, run_cli, serve_command, spawn_sim,
+    TestDatabase, cli_api_key, free_port, run_cli, serve_command, spawn_sim, start_link_at,
     wait_until_serving,
 };
 use crate::mail_sink::MailSink;
 use crate::syslog_receiver::SyslogReceiver;
-use reqwest::{Client, StatusCode};
-use serde_json::json;
+use reqwest::Client;
 use std::time::Duration;
 
 /// The chain's head once the sealer has chained every row written so far, as `wiselink audit
@@ -45,24 +44,7 @@ async fn settled_head(db_url: &str) -> i64 {
 /// Starts links for `refs` through the instance at `base`: each writes link events.
 async fn start_links(client: &Client, base: &str, api_key: &str, refs: &[String]) {
     for customer_ref in refs {
-        let mut body = customer_body();
-        body["email"] = json!(format!("{customer_ref}@example.com"));
-        let put = client
-            .put(format!("{base}/v1/customers/{customer_ref}"))
-            .bearer_auth(api_key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(put.status(), StatusCode::CREATED);
-        let start = client
-            .post(format!("{base}/v1/links"))
-            .bearer_auth(api_key)
-            .json(&json!({"customer_ref": customer_ref}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(start.status(), StatusCode::CREATED);
+        start_link_at(client, base, api_key, customer_ref).await;
     }
 }
 
