@@ -1,5 +1,9 @@
 // One schema for both backends: only column types PostgreSQL and SQLite share.
 
+mod audit;
+
+pub use audit::{audit_chain, audit_checkpoints, audit_pending, audit_stream_cursors};
+
 diesel::table! {
     customers (id) {
         id -> BigInt,
@@ -192,45 +196,6 @@ diesel::table! {
         client_ip -> Nullable<Text>,
         created_at -> Timestamp,
         seal -> Nullable<Binary>,
-    }
-}
-
-diesel::table! {
-    audit_chain (seq) {
-        seq -> BigInt,
-        source -> Text,
-        source_id -> BigInt,
-        entry_hash -> Binary,
-        chain_hash -> Binary,
-        sealed_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    audit_checkpoints (seq) {
-        seq -> BigInt,
-        chain_hash -> Binary,
-        created_at -> Timestamp,
-        seal -> Binary,
-    }
-}
-
-diesel::table! {
-    audit_stream_cursors (name) {
-        name -> Text,
-        entry_seq -> BigInt,
-        checkpoint_seq -> BigInt,
-        holder -> Nullable<Text>,
-        lease_until -> Nullable<Timestamp>,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    audit_pending (id) {
-        id -> BigInt,
-        source -> Text,
-        source_id -> BigInt,
     }
 }
 

@@ -3,9 +3,13 @@ use super::SEALED_COLUMNS;
 use crate::db::links::SealedColumn;
 use std::collections::BTreeSet;
 
-/// `(table, column)` of every binary column in the diesel schema.
+/// `(table, column)` of every binary column in the diesel schema (both of its files).
 fn binary_columns() -> BTreeSet<(String, String)> {
-    let schema = include_str!("../../db/schema.rs");
+    let schema = [
+        include_str!("../../db/schema.rs"),
+        include_str!("../../db/schema/audit.rs"),
+    ]
+    .concat();
     let mut table = String::new();
     let mut out = BTreeSet::new();
     for line in schema.lines().map(str::trim) {
