@@ -132,12 +132,13 @@ pub fn keys_rotate(settings: &Settings) -> anyhow::Result<()> {
     let done = crate::services::keys::rotate(&mut conn, &keys)?;
     writeln!(
         std::io::stdout(),
-        "examined {} links, {} queued emails, {} stored responses, {} staff TOTP secrets and {} webhook endpoints: re-sealed {} values with key {}, {} already current, {} changed meanwhile",
+        "examined {} links, {} queued emails, {} stored responses, {} staff TOTP secrets, {} webhook endpoints and {} staff sign-in sessions: re-sealed {} values with key {}, {} already current, {} changed meanwhile",
         done.links,
         done.messages,
         done.responses,
         done.staff,
         done.endpoints,
+        done.sessions,
         done.resealed,
         keys.current_key_id(),
         done.already_current,

@@ -16,6 +16,7 @@ mod proxies;
 mod retention;
 mod runtime;
 mod server;
+mod sso;
 mod staff;
 mod tokens;
 mod traces;
@@ -38,6 +39,7 @@ pub use proxies::TrustedProxies;
 pub use retention::RetentionSettings;
 pub use runtime::{AuthSettings, IdempotencySettings, WorkerSettings};
 pub use server::{LogFormat, LogSettings, ServerSettings};
+pub use sso::SsoSettings;
 pub use staff::StaffSettings;
 pub use tokens::TokenSettings;
 pub use traces::TraceSettings;
@@ -154,6 +156,10 @@ impl Settings {
             .with_list_parse_key("limits.trusted_proxies")
             .with_list_parse_key("links.return_urls")
             .with_list_parse_key("wise_webhooks.public_keys")
+            .with_list_parse_key("staff.sso.scopes")
+            .with_list_parse_key("staff.sso.admin_groups")
+            .with_list_parse_key("staff.sso.reviewer_groups")
+            .with_list_parse_key("staff.sso.viewer_groups")
             .source(Some(sources.env_vars.iter().cloned().collect()));
         let mut settings: Settings = Config::builder()
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
@@ -192,6 +198,7 @@ impl Settings {
         self.limits.problems(&mut out);
         self.links.problems(&mut out);
         self.staff.problems(&mut out);
+        self.staff.sso.problems(environment, &mut out);
         self.branding.problems(environment, &mut out);
         self.webhooks.problems(environment, &mut out);
         self.retention.problems(&mut out);

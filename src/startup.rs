@@ -14,6 +14,7 @@ use crate::routes::staff::LoginLimiter;
 use crate::services::api_keys::KeyCache;
 use crate::services::customers::CustomerService;
 use crate::services::links::{LinkDeps, LinkService};
+use crate::services::staff::SsoProvider;
 use crate::services::staff::StaffService;
 use crate::services::webhooks::WebhookService;
 use crate::settings::Settings;
@@ -209,13 +210,19 @@ impl Application {
         workers.spawn("wise_events", move |stop| {
             workers::wise_events::run(applier.clone(), stop)
         });
-        let staff = web::Data::new(StaffService::new(
+        let mut staff = StaffService::new(
             db.clone(),
             keys.clone(),
             audit.clone(),
             links.clock().clone(),
             settings.staff.clone(),
-        ));
+        );
+        if settings.staff.sso.enabled() {
+            let provider = SsoProvider::new(&settings.staff.sso, &settings.server.public_url)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            staff = staff.with_sso(provider);
+        }
+        let staff = web::Data::new(staff);
         let login_limiter = web::Data::new(LoginLimiter(
             IpLimiter::new(
                 settings.staff.logins_per_ip_per_minute,

@@ -173,6 +173,7 @@ diesel::table! {
         last_failed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        sso_subject -> Nullable<Text>,
     }
 }
 
@@ -184,6 +185,18 @@ diesel::table! {
         last_seen_at -> Timestamp,
         authenticated_at -> Timestamp,
         reauth_failures -> Integer,
+        sso_refresh_token -> Nullable<Binary>,
+        sso_checked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff_sso_logins (state_hash) {
+        state_hash -> Binary,
+        browser_hash -> Binary,
+        return_to -> Text,
+        step_up -> Bool,
+        created_at -> Timestamp,
     }
 }
 
@@ -312,6 +325,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     staff_users,
     staff_sessions,
+    staff_sso_logins,
     staff_audit,
     authorization_states,
     partner_events,

@@ -5,6 +5,7 @@ use crate::db::{DbConnection, DbError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+pub mod sso;
 mod trail;
 
 pub use trail::{AuditRow, audit, created_since_by, recent_audit};
@@ -23,6 +24,8 @@ pub struct StaffRow {
     pub last_failed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The identity provider's subject, for an account made by single sign-on.
+    pub sso_subject: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -56,6 +59,10 @@ pub struct SessionRow {
     pub last_seen_at: NaiveDateTime,
     pub authenticated_at: NaiveDateTime,
     pub reauth_failures: i32,
+    /// The identity provider's refresh token (sealed), for a session started there.
+    pub sso_refresh_token: Option<Vec<u8>>,
+    /// When the provider last confirmed the session's groups.
+    pub sso_checked_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConnection, staff: &NewStaff<'_>) -> Result<(), DbError> {

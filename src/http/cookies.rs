@@ -1,4 +1,4 @@
-//! The two cookies wiselink sets, built one way: `__Host-` names (only this origin, over HTTPS,
+//! The cookies wiselink sets, built one way: `__Host-` names (only this origin, over HTTPS,
 //! for the whole site, never a subdomain's), `Secure`, `HttpOnly`, a stated `SameSite`.
 
 use actix_web::HttpResponse;
@@ -6,6 +6,10 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration};
 
 /// The staff session id: strict, for the browser session.
 pub const STAFF_SESSION: &str = "__Host-wiselink-staff";
+
+/// A staff sign-in's binding to the browser that started it at the identity provider: lax, so it
+/// comes back with the browser from the provider's page.
+pub const STAFF_SSO: &str = "__Host-wiselink-staff-sso";
 
 /// The redirect flow's binding of a state to the browser that started it: lax, so it comes back
 /// with the customer from Wise's page.

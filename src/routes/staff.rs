@@ -10,6 +10,7 @@ mod link;
 mod login;
 mod pages;
 mod queue;
+mod sso;
 mod webhooks;
 
 pub use gate::SESSION_COOKIE;
@@ -25,6 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(login::submit)),
     )
     .service(resource("/staff/logout", "POST").route(web::post().to(login::logout)))
+    .service(resource("/staff/sso/start", "GET").route(web::get().to(sso::start)))
+    .service(resource("/staff/sso/callback", "GET").route(web::get().to(sso::callback)))
     .service(resource("/staff", "GET").route(web::get().to(queue::show)))
     .service(resource("/staff/links/{link_id}", "GET").route(web::get().to(link::show)))
     // Before the decisions' pattern, which would take `erase-customer` as an unknown action.

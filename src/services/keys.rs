@@ -9,7 +9,7 @@ use crate::db::{idempotency, outbox, staff, webhooks};
 /// Every sealed column at rest, as `(table, column)`: what a rotation re-seals. A test holds it
 /// against the schema's binary columns that are not hashes, so a new sealed column cannot be
 /// left out of rotation.
-pub const SEALED_COLUMNS: [(&str, &str); 9] = [
+pub const SEALED_COLUMNS: [(&str, &str); 10] = [
     ("links", "registration_code"),
     ("link_tokens", "access_token"),
     ("link_tokens", "refresh_token"),
@@ -17,6 +17,7 @@ pub const SEALED_COLUMNS: [(&str, &str); 9] = [
     ("outbox", "payload"),
     ("idempotency_keys", "response_body"),
     ("staff_users", "totp_secret"),
+    ("staff_sessions", "sso_refresh_token"),
     ("webhook_endpoints", "secret"),
     ("webhook_endpoints", "previous_secret"),
 ];
@@ -35,6 +36,8 @@ pub struct Rotation {
     pub staff: usize,
     /// Webhook endpoints (their signing secrets).
     pub endpoints: usize,
+    /// Staff sessions holding an identity provider's refresh token.
+    pub sessions: usize,
     pub resealed: usize,
     pub already_current: usize,
     /// Values the service replaced while the rotation ran (it seals with the newest key itself).
@@ -69,6 +72,10 @@ pub enum RotationError {
         username: String,
         reason: crate::crypto::CryptoError,
     },
+    #[error(
+        "a staff session's refresh token does not open with any key in crypto.keys (end the session with `wiselink staff disable` or wait for it to expire): {reason}"
+    )]
+    UnreadableSession { reason: crate::crypto::CryptoError },
     #[error(
         "the signing secret of webhook endpoint {endpoint} does not open with any key in crypto.keys: {reason}"
     )]
@@ -116,6 +123,7 @@ pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, Rotat
             rotate_outbox(conn, keys, &mut done)?;
             rotate_responses(conn, keys, &mut done)?;
             rotate_totp(conn, keys, &mut done)?;
+            rotate_sso_sessions(conn, keys, &mut done)?;
             rotate_webhook_secrets(conn, keys, &mut done)?;
             return Ok(done);
         };
@@ -291,3 +299,24 @@ fn rotate_webhook_secrets(
 
 #[cfg(test)]
 mod tests;
+
+fn rotate_sso_sessions(
+    conn: &mut DbConnection,
+    keys: &KeyRing,
+    done: &mut Rotation,
+) -> Result<(), RotationError> {
+    for (id_hash, sealed) in staff::sso::sealed_refresh_tokens(conn)? {
+        done.sessions += 1;
+        let row = hex::encode(&id_hash);
+        done.one(
+            keys,
+            &sealed,
+            || {
+                keys.reseal(&sealed, crate::services::staff::refresh_aad(&row))
+                    .map_err(|reason| RotationError::UnreadableSession { reason })
+            },
+            |new| staff::sso::replace_refresh_token(conn, &id_hash, &sealed, new),
+        )?;
+    }
+    Ok(())
+}

@@ -15,14 +15,18 @@
 
 mod accounts;
 mod admin_keys;
+mod logout;
 mod password;
 mod reauth;
 mod session;
+mod sso;
 mod totp;
 
 pub use accounts::{AccountError, StaffSummary};
 pub use reauth::Reauth;
-pub use session::{LoginError, NewSession, StaffSession};
+pub use session::{Freshness, LoginError, NewSession, StaffSession};
+pub use sso::provider::Provider as SsoProvider;
+pub use sso::{Callback as SsoCallback, SsoRefusal, SsoSignIn, SsoStart, refresh_aad};
 pub use totp::{Enrolment, totp_aad};
 
 use crate::audit::SigningKeys;
@@ -44,6 +48,8 @@ pub struct StaffService {
     hashing: Arc<Semaphore>,
     /// What a sign-in for an unknown user is verified against.
     stand_in_hash: String,
+    /// The bank's OpenID Connect provider, when staff sign in there.
+    sso: Option<Arc<sso::provider::Provider>>,
 }
 
 impl StaffService {
@@ -63,7 +69,23 @@ impl StaffService {
             settings,
             hashing,
             stand_in_hash: password::stand_in_hash(),
+            sso: None,
         }
+    }
+
+    /// Staff sign in at `provider` (and local accounts only as `[staff.sso]` allows).
+    pub fn with_sso(mut self, provider: sso::provider::Provider) -> Self {
+        // Exported from the start, so the alert sees the first break-glass sign-in as an increase.
+        metrics::counter!("wiselink_staff_break_glass_logins_total").increment(0);
+        self.sso = Some(Arc::new(provider));
+        self
+    }
+
+    /// The provider's name for the sign-in button, when staff sign in at one.
+    pub fn sso_provider_name(&self) -> Option<&str> {
+        self.sso
+            .as_ref()
+            .map(|p| p.settings().provider_name.as_str())
     }
 
     pub fn settings(&self) -> &StaffSettings {

@@ -29,6 +29,8 @@ pub struct StaffSettings {
     /// Password hashes computed at once (each takes 19 MiB and tens of milliseconds of CPU);
     /// further sign-ins wait their turn, so a flood cannot starve the service.
     pub hashing_concurrency: usize,
+    /// Signing in at the bank's OpenID Connect provider.
+    pub sso: super::SsoSettings,
 }
 
 impl StaffSettings {

@@ -8,6 +8,7 @@ mod cli;
 mod database;
 mod flows;
 mod invariants;
+mod oidc;
 mod sim;
 mod staff;
 
@@ -17,5 +18,6 @@ pub use certs::*;
 pub use cli::*;
 pub use database::*;
 pub use flows::*;
+pub use oidc::*;
 pub use sim::*;
 pub use staff::*;

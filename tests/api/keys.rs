@@ -111,7 +111,7 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("examined 3 links, 6 queued emails, 3 stored responses, 0 staff TOTP secrets and 1 webhook endpoints: re-sealed 23 values with key k2026"),
+        stdout.contains("examined 3 links, 6 queued emails, 3 stored responses, 0 staff TOTP secrets, 1 webhook endpoints and 0 staff sign-in sessions: re-sealed 23 values with key k2026"),
         "{stdout}"
     );
 

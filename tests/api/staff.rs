@@ -11,3 +11,4 @@ mod review_screen;
 mod second_factor;
 mod sessions;
 mod sign_in;
+mod sso;

@@ -8,7 +8,7 @@ use super::pages::{self, Page};
 use crate::domain::Role;
 use crate::http::cookies::{self, STAFF_SESSION};
 use crate::http::same_origin::is_cross_site;
-use crate::services::staff::{StaffService, StaffSession};
+use crate::services::staff::{Freshness, LoginError, StaffService, StaffSession};
 use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
@@ -79,7 +79,9 @@ impl<R: Least> FromRequest for Signed<R> {
         let req = req.clone();
         Box::pin(async move {
             let staff = wired::<StaffService>(&req)?;
-            let session = allowed(&req, &staff, R::ROLE).await.map_err(refused)?;
+            let session = allowed(&req, &staff, R::ROLE, Freshness::Current)
+                .await
+                .map_err(refused)?;
             Ok(Self {
                 session,
                 role: PhantomData,
@@ -112,7 +114,10 @@ impl<R: Least, F: DeserializeOwned + 'static> FromRequest for Posted<R, F> {
                 .map_err(refused)?;
             let token: FormToken = parse_form(&bytes).ok_or_else(|| refused(unreadable()))?;
             let form: F = parse_form(&bytes).ok_or_else(|| refused(unreadable()))?;
-            let session = allowed(&req, &staff, R::ROLE).await.map_err(refused)?;
+            // A form is a decision or a change: the identity provider confirms the role now.
+            let session = allowed(&req, &staff, R::ROLE, Freshness::Confirmed)
+                .await
+                .map_err(refused)?;
             if !session.csrf_matches(&token.csrf) {
                 return Err(refused(pages::message(
                     StatusCode::FORBIDDEN,
@@ -136,10 +141,15 @@ async fn allowed(
     req: &HttpRequest,
     staff: &StaffService,
     least: Role,
+    freshness: Freshness,
 ) -> Result<StaffSession, HttpResponse> {
     let session = match cookie_value(req) {
-        Some(id) => match staff.session(&id).await {
+        Some(id) => match staff.session(&id, freshness).await {
             Ok(session) => session,
+            Err(LoginError::ProviderUnavailable(reason)) => {
+                tracing::warn!(reason = %reason, "the identity provider could not confirm a staff session");
+                return Err(pages::provider_unavailable(staff.sso_provider_name()));
+            }
             Err(e) => {
                 tracing::error!(error = %e, "staff session lookup failed");
                 return Err(pages::unavailable());
@@ -248,6 +258,20 @@ pub async fn confirm_password(
     what: &str,
 ) -> Confirmation {
     use crate::services::staff::Reauth;
+    // A session started at the identity provider has no password here: signing in there again
+    // (`/staff/sso/start?step_up=1`, the provider asked to authenticate anew) stands for it.
+    if let Some(provider) = &session.sso {
+        return if session.recent {
+            Confirmation::Confirmed
+        } else {
+            Confirmation::Refused(
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "Not {what}: sign in again at {provider} first (the link beside the button)."
+                ),
+            )
+        };
+    }
     let password = secrecy::SecretString::from(typed.unwrap_or_default().to_owned());
     match staff.reauthenticate(session, &password).await {
         Ok(Reauth::Confirmed) => Confirmation::Confirmed,

@@ -29,14 +29,24 @@ struct LoginPage {
     error: Option<String>,
     notice: Option<String>,
     username: String,
+    /// The identity provider's name, when staff sign in there.
+    sso: Option<String>,
+    /// Whether the password form is shown, and whether only the break-glass account may use it.
+    password_form: bool,
+    break_glass_only: bool,
 }
 
-fn page(
+/// The sign-in page: the identity provider's button when staff sign in there, the password form
+/// when local accounts (or the break-glass account) may sign in.
+pub(super) fn page(
+    staff: &StaffService,
     status: StatusCode,
     username: &str,
     error: Option<&str>,
     notice: Option<&str>,
 ) -> HttpResponse {
+    let sso = &staff.settings().sso;
+    let break_glass_only = sso.enabled() && !sso.local_accounts;
     pages::render(
         status,
         &LoginPage {
@@ -44,12 +54,15 @@ fn page(
             error: error.map(str::to_owned),
             notice: notice.map(str::to_owned),
             username: username.to_owned(),
+            sso: staff.sso_provider_name().map(str::to_owned),
+            password_form: !break_glass_only || !sso.break_glass_user.is_empty(),
+            break_glass_only,
         },
     )
 }
 
-pub async fn show() -> HttpResponse {
-    page(StatusCode::OK, "", None, None)
+pub async fn show(staff: web::Data<StaffService>) -> HttpResponse {
+    page(&staff, StatusCode::OK, "", None, None)
 }
 
 /// The sign-in form.
@@ -72,6 +85,7 @@ pub async fn submit(
 ) -> HttpResponse {
     if is_cross_site(&req, &state.settings.server.public_url) {
         return page(
+            &staff,
             StatusCode::FORBIDDEN,
             "",
             Some("This form was sent from another site's page, so it was not taken."),
@@ -80,6 +94,7 @@ pub async fn submit(
     }
     if let Err(retry_after) = limiter.0.check_request(&req).await {
         let mut response = page(
+            &staff,
             StatusCode::TOO_MANY_REQUESTS,
             "",
             Some("Too many sign-in attempts from your network. Wait a minute and try again."),
@@ -109,8 +124,14 @@ pub async fn submit(
             let cookie = gate::session_cookie(secrecy::ExposeSecret::expose_secret(&session.id));
             cookies::with(pages::see_other("/staff"), &cookie)
         }
-        Err(LoginError::Refused) => page(StatusCode::UNAUTHORIZED, username, Some(REFUSED), None),
-        Err(LoginError::Unexpected(e)) => {
+        Err(LoginError::Refused) => page(
+            &staff,
+            StatusCode::UNAUTHORIZED,
+            username,
+            Some(REFUSED),
+            None,
+        ),
+        Err(e) => {
             tracing::error!(error = %e, "staff sign-in failed");
             pages::unavailable()
         }
@@ -125,11 +146,22 @@ pub async fn logout(
 ) -> HttpResponse {
     let session = posted.session;
     let ip = client_ip(&req, &state);
-    if let Err(e) = staff.logout(&session, ip.as_deref()).await {
-        tracing::error!(error = %e, "staff sign-out failed");
-        return pages::unavailable();
-    }
-    let response = page(StatusCode::OK, "", None, Some("You are signed out."));
+    let response = match staff.logout(&session, ip.as_deref()).await {
+        // Signed out here; now at the identity provider too, which sends the browser back to
+        // the sign-in page.
+        Ok(Some(at_provider)) => pages::see_other(at_provider.as_str()),
+        Ok(None) => page(
+            &staff,
+            StatusCode::OK,
+            "",
+            None,
+            Some("You are signed out."),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "staff sign-out failed");
+            return pages::unavailable();
+        }
+    };
     cookies::with(response, &gate::cleared_cookie())
 }
 

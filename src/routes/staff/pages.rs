@@ -6,7 +6,7 @@ use super::gate;
 /// What staff pages show where an erased customer's details were.
 pub const ERASED: &str = "erased";
 use crate::http::html;
-use crate::services::staff::{StaffService, StaffSession};
+use crate::services::staff::{Freshness, StaffService, StaffSession};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -19,6 +19,10 @@ pub struct Chrome {
     pub role: &'static str,
     pub admin: bool,
     pub csrf: String,
+    /// The identity provider's name, for a session started there (no password to ask again).
+    pub sso: Option<String>,
+    /// A session started at the provider must sign in there again before a decision.
+    pub step_up: bool,
 }
 
 pub struct Page;
@@ -30,6 +34,8 @@ impl Page {
             role: session.role.as_str(),
             admin: session.role.allows(crate::domain::Role::Admin),
             csrf: session.csrf_token.clone(),
+            sso: session.sso.clone(),
+            step_up: session.sso.is_some() && !session.recent,
         }
     }
 }
@@ -91,6 +97,25 @@ pub fn unavailable() -> HttpResponse {
     )
 }
 
+/// A session started at the identity provider that the provider cannot confirm right now: nothing
+/// is served on it until it can (the session is kept).
+pub fn provider_unavailable(provider: Option<&str>) -> HttpResponse {
+    let mut response = message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        None,
+        "Your sign-in could not be confirmed",
+        &format!(
+            "{} did not answer when we asked whether your sign-in still holds. Try again in a minute.",
+            provider.unwrap_or("Your identity provider")
+        ),
+    );
+    response.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from_static("60"),
+    );
+    response
+}
+
 /// 303 to `location`, never cached.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -106,7 +131,7 @@ pub fn to_login() -> HttpResponse {
 /// Any other `/staff` address: the sign-in page for strangers, "not found" for staff.
 pub async fn unknown(req: HttpRequest, staff: web::Data<StaffService>) -> HttpResponse {
     let session = match gate::cookie_value(&req) {
-        Some(id) => staff.session(&id).await.ok().flatten(),
+        Some(id) => staff.session(&id, Freshness::Current).await.ok().flatten(),
         None => None,
     };
     match session {

@@ -18,6 +18,9 @@ pub enum LoginError {
     /// one answer for all.
     #[error("sign-in refused")]
     Refused,
+    /// The identity provider could not be asked whether a session it started still holds.
+    #[error("the identity provider could not confirm the session: {0}")]
+    ProviderUnavailable(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -33,6 +36,9 @@ enum Outcome {
     Refused {
         counts: bool,
     },
+    /// Local accounts are off: staff sign in at the identity provider (recorded as such;
+    /// answered as any refusal, never counted).
+    LocalOff,
 }
 
 impl Outcome {
@@ -45,6 +51,15 @@ impl From<crate::db::DbError> for LoginError {
     fn from(e: crate::db::DbError) -> Self {
         Self::Unexpected(e.into())
     }
+}
+
+/// How recently the identity provider must have confirmed a session it started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Within `staff.sso.recheck_minutes` (a page).
+    Current,
+    /// Now (a form: a decision or a change).
+    Confirmed,
 }
 
 /// A session just started: the id goes into the cookie and nowhere else.
@@ -62,6 +77,11 @@ pub struct StaffSession {
     /// The form token of this session (derived from its id; never stored).
     pub csrf_token: String,
     pub authenticated_at: NaiveDateTime,
+    /// The identity provider's name, for a session started there.
+    pub sso: Option<String>,
+    /// Whether the person authenticated (password typed, or signed in at the provider) within
+    /// `staff.reauth_minutes`.
+    pub recent: bool,
     pub(super) id_hash: Vec<u8>,
 }
 
@@ -79,7 +99,7 @@ impl StaffSession {
 
 const SESSION_BYTES: usize = 32;
 
-fn id_hash(id: &str) -> Vec<u8> {
+pub(super) fn id_hash(id: &str) -> Vec<u8> {
     Sha256::digest(id.as_bytes()).to_vec()
 }
 
@@ -123,7 +143,11 @@ impl StaffService {
             Some(row) => self.check(row, matched, totp_code, now).await,
             None => Outcome::Refused { counts: false },
         };
+        let break_glass =
+            outcome == Outcome::SignedIn && self.settings.sso.is_break_glass(&recorded_name);
         let event = match outcome {
+            Outcome::SignedIn if break_glass => "break_glass_login",
+            Outcome::LocalOff => "login_local_accounts_off",
             Outcome::SignedIn => "login",
             Outcome::NeedsEnrolment => "login_needs_totp_enrolment",
             Outcome::Refused { .. } => "login_failed",
@@ -149,7 +173,12 @@ impl StaffService {
         if outcome != Outcome::SignedIn {
             return Err(LoginError::Refused);
         }
-        tracing::info!(staff.username = %recorded_name, "staff signed in");
+        if break_glass {
+            metrics::counter!("wiselink_staff_break_glass_logins_total").increment(1);
+            tracing::error!(staff.username = %recorded_name, "BREAK-GLASS sign-in with a local password while single sign-on is on");
+        } else {
+            tracing::info!(staff.username = %recorded_name, "staff signed in");
+        }
         Ok(NewSession {
             id: session.0,
             username: recorded_name,
@@ -168,6 +197,9 @@ impl StaffService {
     ) -> Outcome {
         if row.disabled_at.is_some() || self.must_wait(row, now) {
             return Outcome::Refused { counts: false };
+        }
+        if !self.settings.sso.allows_password(&row.username) {
+            return Outcome::LocalOff;
         }
         if !password_matched {
             return Outcome::Refused { counts: true };
@@ -215,7 +247,11 @@ impl StaffService {
 
     /// The signed-in staff member behind a session cookie, if the session is still good. Ends
     /// (and records) a session past its idle or absolute limit.
-    pub async fn session(&self, id: &str) -> Result<Option<StaffSession>, LoginError> {
+    pub async fn session(
+        &self,
+        id: &str,
+        freshness: Freshness,
+    ) -> Result<Option<StaffSession>, LoginError> {
         if id.is_empty() || id.len() > 100 {
             return Ok(None);
         }
@@ -240,9 +276,15 @@ impl StaffService {
                 .await?;
             return Ok(None);
         }
-        let Some(role) = Role::parse(&row.role) else {
+        let Some(mut role) = Role::parse(&row.role) else {
             return Ok(None);
         };
+        if row.sso_subject.is_some() {
+            match self.sso_role(&session, &row, role, freshness).await? {
+                Some(now) => role = now,
+                None => return Ok(None),
+            }
+        }
         // One write per minute of use at most: the idle limit is minutes, not seconds.
         if now - session.last_seen_at >= Duration::seconds(60) {
             let touched = hash.clone();
@@ -250,12 +292,19 @@ impl StaffService {
                 .run(move |conn| staff::touch(conn, &touched, now, false))
                 .await?;
         }
+        let sso = row
+            .sso_subject
+            .as_ref()
+            .and_then(|_| self.sso_provider_name().map(str::to_owned));
         Ok(Some(StaffSession {
             staff_id: row.id,
             username: row.username,
             role,
             csrf_token: csrf_token(id),
             authenticated_at: session.authenticated_at,
+            sso,
+            recent: now - session.authenticated_at
+                < Duration::minutes(self.settings.reauth_minutes),
             id_hash: hash,
         }))
     }
@@ -264,6 +313,10 @@ impl StaffService {
     fn ended(&self, s: &SessionRow, row: &StaffRow, now: NaiveDateTime) -> Option<&'static str> {
         if row.disabled_at.is_some() {
             return Some("session_ended_disabled");
+        }
+        // A password session from before local accounts were turned off.
+        if row.sso_subject.is_none() && !self.settings.sso.allows_password(&row.username) {
+            return Some("session_ended_local_accounts_off");
         }
         // A session from before `require_totp_for_admin` was turned on keeps no admin rights
         // that a sign-in now would not give.
@@ -278,40 +331,13 @@ impl StaffService {
         }
         None
     }
-
-    /// Ends one session by its id (a browser signing in again).
-    pub async fn end_session(&self, id: &str) -> Result<(), LoginError> {
-        let hash = id_hash(id);
-        self.db
-            .run(move |conn| staff::end_session(conn, &hash))
-            .await?;
-        Ok(())
-    }
-
-    /// Signs out: every session of the account ends.
-    pub async fn logout(
-        &self,
-        session: &StaffSession,
-        client_ip: Option<&str>,
-    ) -> Result<(), LoginError> {
-        let (id, username, now) = (session.staff_id, session.username.clone(), self.clock.now());
-        let ip = client_ip.map(str::to_owned);
-        let audit = self.audit.clone();
-        self.db
-            .run(move |conn| {
-                staff::end_sessions_of(conn, id)?;
-                staff::audit(conn, &audit, &username, "logout", None, ip.as_deref(), now)
-            })
-            .await?;
-        Ok(())
-    }
 }
 
 /// A new session id: 256 random bits, URL-safe.
-struct SessionId(SecretString);
+pub(super) struct SessionId(pub(super) SecretString);
 
 impl SessionId {
-    fn generate() -> Self {
+    pub(super) fn generate() -> Self {
         let bytes: [u8; SESSION_BYTES] = rand::random();
         Self(SecretString::from(URL_SAFE_NO_PAD.encode(bytes)))
     }

@@ -100,3 +100,20 @@ pub fn count_rows(db: &Db, sql: &str) -> i64 {
         .expect("count query")
         .n
 }
+
+#[derive(diesel::QueryableByName)]
+struct Text {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    s: String,
+}
+
+/// The text column `s` of every row `sql` selects.
+pub fn text_rows(db: &Db, sql: &str) -> Vec<String> {
+    let mut conn = db.get().expect("connection");
+    diesel::sql_query(sql)
+        .load::<Text>(&mut **conn)
+        .expect("text query")
+        .into_iter()
+        .map(|t| t.s)
+        .collect()
+}

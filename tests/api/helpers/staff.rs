@@ -49,10 +49,7 @@ impl TestApp {
 
     /// Signs `username` in with the staff password; panics unless it works.
     pub async fn staff(&self, username: &str) -> StaffBrowser<'_> {
-        let mut browser = StaffBrowser {
-            app: self,
-            cookie: None,
-        };
+        let mut browser = self.anonymous();
         let answer = browser.login(username, STAFF_PASSWORD).await;
         assert_eq!(
             answer.status(),
@@ -67,6 +64,7 @@ impl TestApp {
         StaffBrowser {
             app: self,
             cookie: None,
+            sso_cookie: None,
         }
     }
 }
@@ -75,6 +73,8 @@ pub struct StaffBrowser<'a> {
     app: &'a TestApp,
     /// The session id the server set, if any.
     pub cookie: Option<String>,
+    /// The secret binding a sign-in at the identity provider to this browser, if one started.
+    pub sso_cookie: Option<String>,
 }
 
 impl StaffBrowser<'_> {
@@ -94,8 +94,8 @@ impl StaffBrowser<'_> {
 
     pub async fn get(&self, path: &str) -> Response {
         let mut request = self.app.client.get(self.app.url(path));
-        if let Some(c) = &self.cookie {
-            request = request.header("Cookie", format!("__Host-wiselink-staff={c}"));
+        if let Some(cookies) = self.cookie_header() {
+            request = request.header("Cookie", cookies);
         }
         request.send().await.expect("request sent")
     }
@@ -138,10 +138,26 @@ impl StaffBrowser<'_> {
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
-        if let Some(c) = &self.cookie {
-            request = request.header("Cookie", format!("__Host-wiselink-staff={c}"));
+        if let Some(cookies) = self.cookie_header() {
+            request = request.header("Cookie", cookies);
         }
         request.send().await.expect("request sent")
+    }
+
+    /// The cookies this browser sends: its session, and its sign-in at the provider.
+    fn cookie_header(&self) -> Option<String> {
+        let cookies: Vec<String> = [
+            self.cookie
+                .as_ref()
+                .map(|c| format!("__Host-wiselink-staff={c}")),
+            self.sso_cookie
+                .as_ref()
+                .map(|c| format!("__Host-wiselink-staff-sso={c}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!cookies.is_empty()).then(|| cookies.join("; "))
     }
 }
 
