@@ -62,6 +62,10 @@ if ! command -v softhsm2-util >/dev/null && can_install; then
     install_debian softhsm2
 fi
 
+# The OpenID provider the staff sign-in tests start (npm's oidc-provider, run by Node.js).
+echo "== installing the test OpenID provider (tests/oidc) =="
+(cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
+
 # The Standard Webhooks reference verifier (PyPI) checks wiselink's webhook signatures.
 if ! python3 -c "import standardwebhooks" 2>/dev/null; then
     echo "== installing standardwebhooks =="

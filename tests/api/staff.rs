@@ -5,7 +5,7 @@
 mod accounts;
 mod erase;
 mod four_eyes;
-mod matrix;
+pub mod matrix;
 mod reauth;
 mod review_screen;
 mod second_factor;

@@ -70,6 +70,7 @@ done
 export WISELINK_URL="http://127.0.0.1:$api_port"
 export SIM_URL="http://127.0.0.1:$sim_port"
 export WISELINK_API_KEY="$key"
+export WISELINK_BIN="$bin"
 # Screenshots of every audited screen, kept after the run for a person to look at. BROWSER_TESTS
 # names test files to run only those (e.g. staff-pages.test.mjs).
 export SCREENSHOTS_DIR="${SCREENSHOTS_DIR:-$("$root/scripts/target-dir.sh")/screenshots}"

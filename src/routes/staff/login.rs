@@ -148,8 +148,13 @@ pub async fn logout(
     let ip = client_ip(&req, &state);
     let response = match staff.logout(&session, ip.as_deref()).await {
         // Signed out here; now at the identity provider too, which sends the browser back to
-        // the sign-in page.
-        Ok(Some(at_provider)) => pages::see_other(at_provider.as_str()),
+        // the sign-in page. From a page, not a redirect: the form's CSP (form-action 'self')
+        // would stop a redirect to another origin.
+        Ok(Some(at_provider)) => pages::go_on(
+            "Signed out",
+            "Sign out at your identity provider too",
+            at_provider.as_str(),
+        ),
         Ok(None) => page(
             &staff,
             StatusCode::OK,

@@ -116,6 +116,33 @@ pub fn provider_unavailable(provider: Option<&str>) -> HttpResponse {
     response
 }
 
+#[derive(Template)]
+#[template(path = "staff/continue.html")]
+struct GoOn<'a> {
+    chrome: Option<Chrome>,
+    error: Option<String>,
+    notice: Option<String>,
+    heading: &'a str,
+    link_text: &'a str,
+    next: &'a str,
+}
+
+/// A page that sends the browser on to `next` at once (a meta refresh, and a link): for where a
+/// redirect will not do.
+pub fn go_on(heading: &str, link_text: &str, next: &str) -> HttpResponse {
+    render(
+        StatusCode::OK,
+        &GoOn {
+            chrome: None,
+            error: None,
+            notice: None,
+            heading,
+            link_text,
+            next,
+        },
+    )
+}
+
 /// 303 to `location`, never cached.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

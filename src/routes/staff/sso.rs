@@ -10,7 +10,6 @@ use crate::state::AppState;
 use actix_web::cookie::{SameSite, time::Duration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use askama::Template;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
@@ -69,18 +68,6 @@ pub struct CallbackQuery {
     iss: Option<String>,
 }
 
-/// Signed in: the browser goes on to `next` from this page, not by a redirect, so the strict
-/// session cookie is sent (a redirect would still count as the provider's cross-site
-/// navigation).
-#[derive(Template)]
-#[template(path = "staff/signed_in.html")]
-struct SignedIn {
-    chrome: Option<pages::Chrome>,
-    error: Option<String>,
-    notice: Option<String>,
-    next: String,
-}
-
 pub async fn callback(
     req: HttpRequest,
     query: Option<web::Query<CallbackQuery>>,
@@ -121,14 +108,12 @@ pub async fn callback(
             {
                 tracing::warn!(error = %e, "could not end the browser's earlier session");
             }
-            let body = pages::render(
-                StatusCode::OK,
-                &SignedIn {
-                    chrome: None,
-                    error: None,
-                    notice: None,
-                    next: signed_in.return_to,
-                },
+            // On from a page of ours, not by a redirect: a redirect would still count as the
+            // provider's cross-site navigation, and the strict session cookie would not be sent.
+            let body = pages::go_on(
+                "Signed in",
+                "Continue to the back office",
+                &signed_in.return_to,
             );
             let cookie = gate::session_cookie(signed_in.session.id.expose_secret());
             cookies::with(body, &cookie)

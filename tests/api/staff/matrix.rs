@@ -9,9 +9,12 @@ use wiselink::domain::Role;
 
 /// Who may use each route, and what an allowed caller gets for the harmless request the walk
 /// sends (empty reasons, unknown names).
-const EXPECTED: &[(&str, &str, Option<Role>, u16)] = &[
+pub(super) const EXPECTED: &[(&str, &str, Option<Role>, u16)] = &[
     ("GET", "/staff/login", None, 200),
     ("POST", "/staff/login", None, 401),
+    // Without single sign-on configured.
+    ("GET", "/staff/sso/start", None, 404),
+    ("GET", "/staff/sso/callback", None, 404),
     ("POST", "/staff/logout", Some(Role::Viewer), 200),
     ("GET", "/staff", Some(Role::Viewer), 200),
     ("GET", "/staff/links/{link_id}", Some(Role::Viewer), 200),

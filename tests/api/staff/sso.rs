@@ -5,6 +5,7 @@
 mod attacks;
 mod break_glass;
 mod lifetime;
+mod matrix;
 
 use crate::helpers::{
     OpenIdProvider, ProviderBrowser, TestApp, count_rows, spawn_app_with, text_rows,
