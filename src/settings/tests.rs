@@ -3,6 +3,7 @@
 use super::*;
 
 mod keys_and_audit;
+mod sso;
 
 fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigErrors> {
     let vars = vars
