@@ -129,13 +129,25 @@ pub fn record_failure(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> R
     Ok(())
 }
 
+/// How a session was signed in: with a password here, or at the identity provider (keeping its
+/// sealed refresh token, if it gave one).
+pub enum SignedInAt<'a> {
+    Password,
+    Provider { refresh_token: Option<&'a [u8]> },
+}
+
 /// A new session for a successful sign-in, and the account's failures forgotten.
 pub fn start_session(
     conn: &mut DbConnection,
     staff_id: i64,
     id_hash: &[u8],
+    at: SignedInAt<'_>,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
+    let (refresh_token, checked_at) = match at {
+        SignedInAt::Password => (None, None),
+        SignedInAt::Provider { refresh_token } => (refresh_token, Some(now)),
+    };
     Ok(conn.write_transaction(|c| {
         diesel::insert_into(staff_sessions::table)
             .values((
@@ -144,6 +156,8 @@ pub fn start_session(
                 staff_sessions::created_at.eq(now),
                 staff_sessions::last_seen_at.eq(now),
                 staff_sessions::authenticated_at.eq(now),
+                staff_sessions::sso_refresh_token.eq(refresh_token),
+                staff_sessions::sso_checked_at.eq(checked_at),
             ))
             .execute(c)?;
         diesel::update(staff_users::table.find(staff_id))

@@ -108,28 +108,6 @@ pub fn set_role(
     Ok(())
 }
 
-/// A new session started at the provider.
-pub fn start_session(
-    conn: &mut DbConnection,
-    staff_id: i64,
-    id_hash: &[u8],
-    refresh_token: Option<&[u8]>,
-    now: NaiveDateTime,
-) -> Result<(), DbError> {
-    diesel::insert_into(staff_sessions::table)
-        .values((
-            staff_sessions::id_hash.eq(id_hash),
-            staff_sessions::staff_id.eq(staff_id),
-            staff_sessions::created_at.eq(now),
-            staff_sessions::last_seen_at.eq(now),
-            staff_sessions::authenticated_at.eq(now),
-            staff_sessions::sso_refresh_token.eq(refresh_token),
-            staff_sessions::sso_checked_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Claims the session's periodic re-check: moves `sso_checked_at` from `seen` to `now`, unless
 /// another request did first. Returns whether this one did.
 pub fn claim_check(

@@ -163,7 +163,9 @@ impl StaffService {
         self.db
             .run(move |conn| {
                 match (outcome, staff_id) {
-                    (Outcome::SignedIn, Some(id)) => staff::start_session(conn, id, &hash, now)?,
+                    (Outcome::SignedIn, Some(id)) => {
+                        staff::start_session(conn, id, &hash, staff::SignedInAt::Password, now)?
+                    }
                     (o, Some(id)) if o.counts() => staff::record_failure(conn, id, now)?,
                     _ => {}
                 }

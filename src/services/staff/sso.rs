@@ -199,7 +199,10 @@ impl StaffService {
         let actor = format!("sso:{}", role.as_str());
         self.db
             .run(move |conn| {
-                rows::start_session(conn, row.id, &hash, sealed.as_deref(), now)?;
+                let at = staff::SignedInAt::Provider {
+                    refresh_token: sealed.as_deref(),
+                };
+                staff::start_session(conn, row.id, &hash, at, now)?;
                 staff::audit(
                     conn,
                     &audit,

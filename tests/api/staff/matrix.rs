@@ -3,7 +3,7 @@
 //! (whose answer the table states). The table is the policy, written apart from the code (where
 //! each handler's extractor names its least role).
 
-use crate::helpers::{form_value, in_review, spawn_app_with};
+use crate::helpers::{StaffBrowser, form_value, in_review, spawn_app_with};
 use reqwest::StatusCode;
 use wiselink::domain::Role;
 
@@ -107,6 +107,32 @@ pub(super) const EXPECTED: &[(&str, &str, Option<Role>, u16)] = &[
     ),
 ];
 
+/// A route's pattern with the walk's ids in it.
+pub(super) fn path_of(pattern: &str, link: &str) -> String {
+    pattern
+        .replace("{link_id}", link)
+        .replace("{username}", "nobody")
+        .replace("{key_id}", "nokey")
+        .replace("{endpoint_id}", "we_00000000000000000000000000000000")
+}
+
+/// The walk's harmless request to `path`: a GET, or a form with its token and empty reasons.
+pub(super) async fn walk(
+    browser: &StaffBrowser<'_>,
+    method: &str,
+    path: &str,
+) -> reqwest::Response {
+    if method == "GET" {
+        return browser.get(path).await;
+    }
+    let csrf = form_value(&browser.page("/staff").await, "csrf");
+    let mut form = vec![("csrf", csrf.as_str()), ("reason", "")];
+    if path.ends_with("/role") {
+        form.push(("role", "viewer"));
+    }
+    browser.send_form(path, &form).await
+}
+
 #[tokio::test]
 async fn the_route_table_times_every_role_and_anonymous() {
     // One sign-in per request: more than the default per-IP limit allows in a minute.
@@ -116,11 +142,7 @@ async fn the_route_table_times_every_role_and_anonymous() {
         app.add_staff(role.as_str(), role.as_str());
     }
     for (method, pattern, needed, allowed_status) in EXPECTED {
-        let path = pattern
-            .replace("{link_id}", &link)
-            .replace("{username}", "nobody")
-            .replace("{key_id}", "nokey")
-            .replace("{endpoint_id}", "we_00000000000000000000000000000000");
+        let path = path_of(pattern, &link);
         let anonymous = app.anonymous();
         let answer = match *method {
             "GET" => anonymous.get(&path).await,
@@ -142,17 +164,7 @@ async fn the_route_table_times_every_role_and_anonymous() {
         for role in Role::ALL {
             // A session of its own for each request: signing out ends them.
             let browser = app.staff(role.as_str()).await;
-            let answer = match *method {
-                "GET" => browser.get(&path).await,
-                _ => {
-                    let csrf = form_value(&browser.page("/staff").await, "csrf");
-                    let mut form = vec![("csrf", csrf.as_str()), ("reason", "")];
-                    if path.ends_with("/role") {
-                        form.push(("role", "viewer"));
-                    }
-                    browser.send_form(&path, &form).await
-                }
-            };
+            let answer = walk(&browser, method, &path).await;
             let expected = match needed {
                 Some(needed) if !role.allows(*needed) => StatusCode::FORBIDDEN.as_u16(),
                 _ => *allowed_status,

@@ -28,15 +28,7 @@ async fn the_break_glass_admin_signs_in_with_a_password_and_is_recorded_loudly()
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     assert!(glass.page("/staff/admin").await.contains("glass (admin)"));
     assert_eq!(audit_events(&app, "glass"), ["added", "break_glass_login"]);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics
             .lines()

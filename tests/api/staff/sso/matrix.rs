@@ -2,8 +2,8 @@
 //! provider-mapped role, and every form is re-confirmed at the provider before it is taken.
 
 use super::{app_signing_in_at, people};
-use crate::helpers::{OpenIdProvider, form_value, in_review};
-use crate::staff::matrix::EXPECTED;
+use crate::helpers::{OpenIdProvider, in_review};
+use crate::staff::matrix::{EXPECTED, path_of, walk};
 use reqwest::StatusCode;
 use wiselink::domain::Role;
 
@@ -30,24 +30,10 @@ async fn the_route_table_times_every_role_signed_in_at_the_provider() {
     let mut walked = 0;
     for (method, pattern, needed, table_status) in EXPECTED {
         let Some(needed) = needed else { continue };
-        let path = pattern
-            .replace("{link_id}", &link)
-            .replace("{username}", "nobody")
-            .replace("{key_id}", "nokey")
-            .replace("{endpoint_id}", "we_00000000000000000000000000000000");
+        let path = path_of(pattern, &link);
         for role in Role::ALL {
             let browser = app.sso_staff(&provider, person(role)).await;
-            let answer = match *method {
-                "GET" => browser.get(&path).await,
-                _ => {
-                    let csrf = form_value(&browser.page("/staff").await, "csrf");
-                    let mut form = vec![("csrf", csrf.as_str()), ("reason", "")];
-                    if path.ends_with("/role") {
-                        form.push(("role", "viewer"));
-                    }
-                    browser.send_form(&path, &form).await
-                }
-            };
+            let answer = walk(&browser, method, &path).await;
             let expected = if role.allows(*needed) {
                 allowed_status(*table_status)
             } else {
