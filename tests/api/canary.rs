@@ -2,6 +2,7 @@
 //! that flow handled is looked for in the logs, the API responses, the emails and the database.
 
 pub(crate) mod probe;
+mod sso;
 
 use crate::helpers::{
     TestDatabase, cli_api_key, customer_body, free_port, key_secret, spawn_sim, stop_with_sigterm,
@@ -21,7 +22,7 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     let api_key = cli_api_key(&db_url, "canary");
     let port = free_port();
     let log = tempfile::NamedTempFile::new().unwrap();
-    let (mut child, keys) = serve(&db_url, port, &sim, &sink, log.as_file());
+    let (mut child, keys) = serve(&db_url, port, &sim, &sink, log.as_file(), &[]);
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::new();
     wait_until_serving(&client, &base).await;

@@ -16,8 +16,8 @@
 //                            from /token is re-signed with that claim changed ("sig": signed by a
 //                            key the provider never published)
 //   POST /test/rotate        a new signing key, published first; the old one stays published
-//   GET  /test/log           what the provider saw: authorizations, token grants, revocations,
-//                            sign-outs
+//   GET  /test/log           what the provider saw: authorizations, token grants (with the
+//                            tokens it issued), revocations, sign-outs
 
 import fs from 'node:fs';
 import http from 'node:http';
@@ -158,7 +158,18 @@ function build() {
     await next();
     if (ctx.path === '/token' && ctx.method === 'POST') {
       const grantType = ctx.oidc?.params?.grant_type;
-      log.push({ at: 'token', grant_type: grantType, status: ctx.status, error: ctx.body?.error, error_description: ctx.body?.error_description });
+      log.push({
+        at: 'token',
+        grant_type: grantType,
+        status: ctx.status,
+        error: ctx.body?.error,
+        // What the provider issued, so a test can look for it where it must not be.
+        issued: ctx.body?.id_token ? {
+          id_token: ctx.body.id_token,
+          access_token: ctx.body.access_token,
+          refresh_token: ctx.body.refresh_token,
+        } : undefined,
+      });
       if (tamper && ctx.body?.id_token) {
         ctx.body = { ...ctx.body, id_token: await tampered(ctx.body.id_token, tamper) };
         log.push({ at: 'tampered', claim: tamper });

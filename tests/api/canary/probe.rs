@@ -23,6 +23,7 @@ pub(crate) fn serve(
     sim: &TestSim,
     sink: &MailSink,
     log: &std::fs::File,
+    extra: &[(&str, String)],
 ) -> (Child, KeyMaterial) {
     let crypto = wiselink::crypto::KeyRing::generate_entry("canary");
     let audit = wiselink::audit::SigningKeys::generate_entry("canary");
@@ -31,7 +32,9 @@ pub(crate) fn serve(
         crypto: material(&crypto),
         audit: material(&audit),
     };
-    let child = serve_command(db_url, port, sim, sink)
+    let mut command = serve_command(db_url, port, sim, sink);
+    command.envs(extra.iter().map(|(k, v)| (*k, v.as_str())));
+    let child = command
         .env("WISELINK__CRYPTO__KEYS", &crypto)
         .env("WISELINK__AUDIT__SIGNING_KEYS", &audit)
         .env(

@@ -20,7 +20,7 @@ async fn the_real_binary_logs_nothing_of_an_erased_customer_and_keeps_nothing_of
     let api_key = cli_api_key(&db_url, "erasure");
     let port = free_port();
     let log = tempfile::NamedTempFile::new().unwrap();
-    let (mut child, _keys) = serve(&db_url, port, &sim, &sink, log.as_file());
+    let (mut child, _keys) = serve(&db_url, port, &sim, &sink, log.as_file(), &[]);
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::new();
     wait_until_serving(&client, &base).await;

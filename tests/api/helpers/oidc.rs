@@ -33,30 +33,35 @@ impl OpenIdProvider {
     /// Starts a provider that knows `accounts` (`{"alice": {"groups": [...]}}`), over HTTPS with
     /// a certificate from a CA of its own.
     pub fn start(accounts: Value) -> Self {
+        Self::start_for(accounts, PUBLIC_URL)
+    }
+
+    /// The same, for a wiselink whose `server.public_url` is `public_url`.
+    pub fn start_for(accounts: Value, public_url: &str) -> Self {
         let tls = tempfile::tempdir().unwrap();
         let ca = super::ca("provider test CA");
         std::fs::write(tls.path().join("ca.pem"), &ca.pem).unwrap();
         super::issue(&ca, tls.path(), "provider", false);
-        Self::start_with(accounts, 0, tls)
+        Self::start_with(accounts, 0, tls, public_url)
     }
 
     /// Starts the provider again on the port it had (its grants, kept in memory, are gone).
     pub fn restart(&mut self) {
         let tls = std::mem::replace(&mut self.tls, tempfile::tempdir().unwrap());
         let accounts = std::mem::take(&mut self.accounts);
-        *self = Self::start_with(accounts, self.port(), tls);
+        *self = Self::start_with(accounts, self.port(), tls, PUBLIC_URL);
     }
 
-    fn start_with(accounts: Value, port: u16, tls: tempfile::TempDir) -> Self {
+    fn start_with(accounts: Value, port: u16, tls: tempfile::TempDir, public_url: &str) -> Self {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oidc");
         let mut child = Command::new("node")
             .arg("provider.mjs")
             .current_dir(dir)
             .env(
                 "OIDC_REDIRECT_URI",
-                format!("{PUBLIC_URL}/staff/sso/callback"),
+                format!("{public_url}/staff/sso/callback"),
             )
-            .env("OIDC_POST_LOGOUT_URI", format!("{PUBLIC_URL}/staff/login"))
+            .env("OIDC_POST_LOGOUT_URI", format!("{public_url}/staff/login"))
             .env("OIDC_CLIENT_SECRET", OIDC_CLIENT_SECRET)
             .env("OIDC_ACCOUNTS", accounts.to_string())
             .env("OIDC_PORT", port.to_string())
@@ -187,11 +192,11 @@ pub struct ProviderBrowser {
 
 impl ProviderBrowser {
     /// Follows `url` through the provider's pages, signing in as `login` where it asks, to the
-    /// redirect back to wiselink; returns that address (`None` when the provider ended elsewhere).
+    /// redirect away from the provider (back to wiselink); returns that address.
     pub async fn authorize(&mut self, provider: &OpenIdProvider, url: &str, login: &str) -> String {
         let mut next = url.to_owned();
         for _ in 0..10 {
-            if next.starts_with(PUBLIC_URL) {
+            if !next.starts_with(&provider.issuer) {
                 return next;
             }
             let answer = self.send(provider.http.get(&next)).await;

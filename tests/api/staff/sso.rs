@@ -4,6 +4,7 @@
 
 mod attacks;
 mod break_glass;
+mod fleet;
 mod lifetime;
 mod matrix;
 
