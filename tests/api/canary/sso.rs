@@ -96,7 +96,7 @@ async fn no_sign_in_secret_appears_in_logs_pages_or_the_database() {
         .unwrap();
     assert_eq!(out.status(), StatusCode::OK);
     pages.push_str(&out.text().await.unwrap());
-    stop_with_sigterm(&mut child);
+    stop_with_sigterm(&mut child).await;
 
     let provider_log = provider.log().await;
     let issued: Vec<&serde_json::Value> = provider_log
