@@ -42,6 +42,9 @@ struct AdminPage {
     keys: Vec<KeyLine>,
     new_key: Option<NewKey>,
     audit: Vec<AuditLine>,
+    /// With single sign-on and local accounts off: the provider's name (a local account added
+    /// here signs in only as the break-glass account).
+    local_off: Option<String>,
 }
 
 async fn respond(
@@ -58,6 +61,10 @@ async fn respond(
             error,
             notice,
             csrf: session.csrf_token.clone(),
+            local_off: staff
+                .sso_provider_name()
+                .filter(|_| !staff.settings().sso.local_accounts)
+                .map(str::to_owned),
             staff: staff.list().await?,
             keys: staff
                 .api_keys()

@@ -147,6 +147,10 @@ fn refused(staff: &StaffService, refusal: SsoRefusal) -> HttpResponse {
             StatusCode::CONFLICT,
             format!("Your name at {provider} ({name}) is already another staff account's here. Ask an administrator to rename that account."),
         ),
+        SsoRefusal::Disabled { .. } => (
+            StatusCode::FORBIDDEN,
+            "Your staff account here is disabled. Ask an administrator to enable it.".to_owned(),
+        ),
         SsoRefusal::ProviderError(code) => (
             if code == "access_denied" { StatusCode::FORBIDDEN } else { StatusCode::BAD_REQUEST },
             format!("The sign-in was not completed at {provider} ({code}). Sign in again."),

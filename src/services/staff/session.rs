@@ -223,9 +223,11 @@ impl StaffService {
         }
     }
 
-    /// Whether the account's role needs a second factor it does not have.
+    /// Whether the account's role needs a second factor it does not have (a password account:
+    /// the identity provider asks for its own second factors).
     fn totp_required(&self, row: &StaffRow) -> bool {
         self.settings.require_totp_for_admin
+            && row.sso_subject.is_none()
             && row.role == Role::Admin.as_str()
             && row.totp_secret.is_none()
     }

@@ -61,6 +61,9 @@ pub enum SsoRefusal {
     /// Their username belongs to another account.
     #[error("the username is another account's")]
     NameTaken { name: String },
+    /// Their account here is disabled (`wiselink staff disable`, or the admin screen).
+    #[error("the account is disabled")]
+    Disabled { username: String },
     /// The provider asked the browser to stop (the person cancelled, or an error at the provider).
     #[error("the identity provider answered {0}")]
     ProviderError(String),
@@ -164,7 +167,13 @@ impl StaffService {
         callback: &Callback<'_>,
         client_ip: Option<&str>,
     ) -> Result<SsoSignIn, SsoRefusal> {
-        let result = self.sso_verify(browser_secret, callback).await;
+        let result = match self.sso_verify(browser_secret, callback).await {
+            Ok((identity, (return_to, role))) => self
+                .sso_account(&identity, role)
+                .await
+                .map(|row| (identity, return_to, row)),
+            Err(refusal) => Err(refusal),
+        };
         let ip = client_ip.map(str::to_owned);
         // Who a refusal is recorded under: the provider's name for the person when it vouched for
         // them, else "(sso)".
@@ -173,6 +182,9 @@ impl StaffService {
             Err(SsoRefusal::NoRole { name }) => (username_for(name), Some("sso_login_no_role")),
             Err(SsoRefusal::NameTaken { name }) => {
                 (username_for(name), Some("sso_login_name_taken"))
+            }
+            Err(SsoRefusal::Disabled { username }) => {
+                (username.clone(), Some("sso_login_disabled"))
             }
             Err(SsoRefusal::Unexpected(_)) => ("(sso)".to_owned(), Some("sso_login_unavailable")),
             Err(_) => ("(sso)".to_owned(), Some("sso_login_failed")),
@@ -185,8 +197,8 @@ impl StaffService {
                 .await?;
             return Err(result.err().unwrap_or(SsoRefusal::State));
         }
-        let (identity, (return_to, role)) = result?;
-        let row = self.sso_account(&identity, role).await?;
+        let (identity, return_to, row) = result?;
+        let role = row.role.clone();
         let session = SessionId::generate();
         let hash = id_hash(session.0.expose_secret());
         let row_name = hex::encode(&hash);
@@ -196,7 +208,7 @@ impl StaffService {
         });
         let (audit, now, username) = (self.audit.clone(), self.clock.now(), row.username.clone());
         let signed_in = row.username.clone();
-        let actor = format!("sso:{}", role.as_str());
+        let actor = format!("sso:{role}");
         self.db
             .run(move |conn| {
                 let at = staff::SignedInAt::Provider {

@@ -166,3 +166,49 @@ async fn local_accounts_are_off_with_single_sign_on() {
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     assert!(audit_events(&after, "olga").contains(&"session_ended_local_accounts_off".to_owned()));
 }
+
+#[tokio::test]
+async fn a_disabled_account_and_a_taken_name_are_refused_and_admins_need_no_local_second_factor() {
+    let provider = OpenIdProvider::start(people());
+    let app = app_signing_in_at(
+        &provider,
+        &[("WISELINK__STAFF__REQUIRE_TOTP_FOR_ADMIN", "true")],
+    )
+    .await;
+    // The provider asks for its own second factors: the local TOTP rule is for passwords.
+    let ada = app.sso_staff(&provider, "ada").await;
+    let admin = ada.page("/staff/admin").await;
+    assert!(admin.contains("ada (admin)"));
+    assert!(
+        admin.contains("Staff sign in at Bank ID"),
+        "the admin screen says local accounts are off"
+    );
+
+    let out = app.staff_cli(&["staff", "disable", "ada"], None);
+    assert!(out.status.success());
+    assert_eq!(ada.get("/staff").await.status(), StatusCode::SEE_OTHER);
+    let mut again = app.anonymous();
+    let answer = again
+        .sso_sign_in(&provider, &mut ProviderBrowser::default(), "ada", "")
+        .await;
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert!(answer.text().await.unwrap().contains("is disabled"));
+    assert!(again.cookie.is_none());
+    assert_eq!(
+        audit_events(&app, "ada").last().map(String::as_str),
+        Some("sso_login_disabled")
+    );
+
+    // A local account already has rita's name: refused, recorded, no session.
+    app.add_staff("rita", "viewer");
+    let mut rita = app.anonymous();
+    let answer = rita
+        .sso_sign_in(&provider, &mut ProviderBrowser::default(), "rita", "")
+        .await;
+    assert_eq!(answer.status(), StatusCode::CONFLICT);
+    assert!(rita.cookie.is_none());
+    assert_eq!(
+        audit_events(&app, "rita"),
+        ["added", "sso_login_name_taken"]
+    );
+}

@@ -27,9 +27,17 @@ pub(super) fn username_for(name: &str) -> String {
     out
 }
 
+/// Why the provider's subject has no account to sign in as.
+enum Refused {
+    /// Its username is another account's.
+    Taken,
+    /// Its account is disabled here.
+    Disabled(String),
+}
+
 impl StaffService {
     /// The account of the provider's subject, made at its first sign-in, its role the one its
-    /// groups give now.
+    /// groups give now; none for a username another account has, or an account disabled here.
     pub(super) async fn sso_account(
         &self,
         identity: &Identity,
@@ -55,8 +63,11 @@ impl StaffService {
                             now,
                         )?;
                     }
-                    return Ok(made);
+                    return Ok(made.ok_or(Refused::Taken));
                 };
+                if row.disabled_at.is_some() {
+                    return Ok(Err(Refused::Disabled(row.username)));
+                }
                 if row.role != role.as_str() {
                     rows::set_role(conn, row.id, role.as_str(), now)?;
                     staff::audit(
@@ -69,13 +80,16 @@ impl StaffService {
                         now,
                     )?;
                 }
-                Ok::<_, crate::db::DbError>(Some(StaffRow {
+                Ok::<_, crate::db::DbError>(Ok(StaffRow {
                     role: role.as_str().to_owned(),
                     ..row
                 }))
             })
             .await?;
-        row.ok_or(SsoRefusal::NameTaken { name: username })
+        row.map_err(|refused| match refused {
+            Refused::Taken => SsoRefusal::NameTaken { name: username },
+            Refused::Disabled(username) => SsoRefusal::Disabled { username },
+        })
     }
 }
 

@@ -157,3 +157,51 @@ async fn a_key_rotation_at_the_provider_is_followed() {
         .count();
     assert_eq!(refreshes, 1);
 }
+
+#[tokio::test]
+async fn a_used_code_brought_back_under_a_new_sign_in_is_refused_by_the_provider() {
+    let provider = OpenIdProvider::start(people());
+    let app = app_signing_in_at(&provider, &[]).await;
+    let mut browser = app.anonymous();
+    let mut at_provider = ProviderBrowser::default();
+    let back = browser
+        .sso_authorize(&provider, &mut at_provider, "rita", "")
+        .await;
+    assert_eq!(browser.sso_callback(&back).await.status(), StatusCode::OK);
+    let used = url::Url::parse(&back)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+
+    // A new sign-in in the same browser, its answer swapped for the used code: the state is
+    // good, so wiselink asks the provider, which refuses (the code was used, and it was issued
+    // for another PKCE challenge).
+    let fresh = browser
+        .sso_authorize(&provider, &mut at_provider, "rita", "")
+        .await;
+    let mut swapped = url::Url::parse(&fresh).unwrap();
+    let pairs: Vec<(String, String)> = swapped
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "code" {
+                used.clone()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    swapped.query_pairs_mut().clear().extend_pairs(pairs);
+    let answer = browser.sso_callback(swapped.as_str()).await;
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
+    let refused = provider
+        .log()
+        .await
+        .iter()
+        .filter(|e| e["at"] == "token" && e["status"] == 400 && e["error"] == "invalid_grant")
+        .count();
+    assert_eq!(refused, 1, "the provider refused the used code");
+    assert_eq!(sessions(&app), 1, "only the first sign-in's session");
+}
