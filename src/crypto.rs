@@ -7,9 +7,11 @@
 //!
 //! Layout: `0x01 | key-id length (1 byte) | key id | 12-byte nonce | ciphertext and 16-byte tag`.
 
+mod custody;
 pub mod hsm;
 mod webhook_signature;
 
+pub use custody::Custody;
 pub use webhook_signature::{InvalidSecret, SignedHeaders, WebhookSecret};
 
 use aes_gcm::aead::{Aead, Generate, KeyInit, Payload};
@@ -46,6 +48,9 @@ pub enum CryptoError {
     UnknownKey(String),
     #[error("sealed value does not open: tampered, or moved from another row or column")]
     Forged,
+    /// The HSM whose key-encryption key wraps the keys does not vouch for them now.
+    #[error("the keys' custody is lost: {0}")]
+    CustodyLost(String),
 }
 
 struct RingKey {
@@ -56,6 +61,7 @@ struct RingKey {
 /// The configured keys. The last one seals; all of them open.
 pub struct KeyRing {
     keys: Vec<RingKey>,
+    custody: Custody,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -122,6 +128,7 @@ impl KeyRing {
                 .into_iter()
                 .map(|(id, cipher)| RingKey { id, cipher })
                 .collect(),
+            custody: Custody::default(),
         })
     }
 
@@ -129,6 +136,11 @@ impl KeyRing {
     pub fn generate_entry(id: &str) -> String {
         let key = aes_gcm::Key::<Aes256Gcm>::generate();
         format!("{id}:{}", STANDARD.encode(key.as_slice()))
+    }
+
+    /// Whether the HSM still vouches for these keys (always, without one).
+    pub fn custody(&self) -> &Custody {
+        &self.custody
     }
 
     /// The id of the key new values are sealed with.
@@ -163,7 +175,11 @@ impl KeyRing {
         out
     }
 
+    /// Opens a sealed value; nothing opens while the keys' custody is lost.
     pub fn open(&self, sealed: &[u8], aad: Aad<'_>) -> Result<Vec<u8>, CryptoError> {
+        if let Some(reason) = self.custody.lost() {
+            return Err(CryptoError::CustodyLost(reason));
+        }
         let (key_id, nonce, ciphertext) = split(sealed)?;
         let key = self
             .keys

@@ -4,6 +4,7 @@
 pub mod body;
 pub mod client_ip;
 pub mod cookies;
+pub mod custody;
 pub mod fields;
 pub mod html;
 pub mod idempotency;

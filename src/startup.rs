@@ -2,6 +2,7 @@
 //! itself is assembled in [`server`].
 
 mod audit;
+mod custody;
 mod server;
 
 use crate::clock::{Clock, SharedClock};
@@ -110,7 +111,9 @@ impl Application {
             clock: clock.clone(),
             brand: brand.clone(),
         }));
-        let mut workers = Workers::new(Duration::from_secs(1));
+        // Workers that open sealed values wait while the HSM does not vouch for the keys.
+        let mut workers = Workers::new(Duration::from_secs(1)).with_custody(keys.custody().clone());
+        custody::watch(&mut workers, &keys, &settings.crypto);
         let watch = Arc::new(workers::credentials::Watch {
             wise,
             settings: settings.wise.clone(),

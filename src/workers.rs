@@ -9,6 +9,7 @@ pub mod audit_sealer;
 pub mod audit_stream;
 pub mod credentials;
 pub mod event_retention;
+pub mod hsm_watch;
 pub mod outbox;
 pub mod recovery;
 pub mod refresher;
@@ -42,14 +43,28 @@ where
     }
 }
 
-/// A worker's view of shutdown: checked between items, awaited beside every wait.
+/// A worker's view of shutdown: checked between items, awaited beside every wait. It also knows
+/// whether the keys' custody holds, for workers that open sealed values.
 #[derive(Clone)]
-pub struct Stop(watch::Receiver<bool>);
+pub struct Stop(watch::Receiver<bool>, crate::crypto::Custody);
 
 impl Stop {
     /// Whether shutdown has been asked for.
     pub fn requested(&self) -> bool {
         *self.0.borrow()
+    }
+
+    /// Waits while the keys' custody is lost (nothing would open); returns whether shutdown was
+    /// asked for meanwhile. A worker that opens sealed values calls it before each pass.
+    pub async fn keys_held(&mut self) -> bool {
+        if self.1.lost().is_none() {
+            return self.requested();
+        }
+        let custody = self.1.clone();
+        tokio::select! {
+            () = custody.held() => self.requested(),
+            () = self.asked() => true,
+        }
     }
 
     /// Waits `pause`, or less if shutdown is asked for meanwhile; returns whether it was.
@@ -72,6 +87,7 @@ pub struct Workers {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     restart_after: Duration,
+    custody: crate::crypto::Custody,
 }
 
 impl Workers {
@@ -81,7 +97,14 @@ impl Workers {
             stop: watch::channel(false).0,
             tasks: Vec::new(),
             restart_after,
+            custody: crate::crypto::Custody::default(),
         }
+    }
+
+    /// Workers that wait (in [`Stop::keys_held`]) while `custody` is lost.
+    pub fn with_custody(mut self, custody: crate::crypto::Custody) -> Self {
+        self.custody = custody;
+        self
     }
 
     /// Runs `start(stop)` under supervision: a panic is logged (and counted in
@@ -92,7 +115,7 @@ impl Workers {
         F: Fn(Stop) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let mut stop = Stop(self.stop.subscribe());
+        let mut stop = Stop(self.stop.subscribe(), self.custody.clone());
         let restart_after = self.restart_after;
         self.tasks.push(tokio::spawn(async move {
             loop {
@@ -176,5 +199,47 @@ mod tests {
         );
         assert!(s >= 1);
         assert_eq!(s, f, "every item started was finished");
+    }
+
+    #[tokio::test]
+    async fn a_worker_that_needs_keys_waits_while_custody_is_lost_and_still_stops() {
+        let custody = crate::crypto::Custody::default();
+        custody.lose("token gone");
+        let passes = Arc::new(AtomicUsize::new(0));
+        let mut workers = Workers::new(Duration::from_millis(10)).with_custody(custody.clone());
+        let counted = passes.clone();
+        workers.spawn("needs-keys", move |mut stop| {
+            let passes = counted.clone();
+            async move {
+                while !stop.keys_held().await {
+                    passes.fetch_add(1, Ordering::SeqCst);
+                    if stop.sleep(Duration::from_millis(5)).await {
+                        return;
+                    }
+                }
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            passes.load(Ordering::SeqCst),
+            0,
+            "no pass while custody is lost"
+        );
+        custody.regain();
+        for _ in 0..100 {
+            if passes.load(Ordering::SeqCst) > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(
+            passes.load(Ordering::SeqCst) > 0,
+            "passes once custody holds"
+        );
+        custody.lose("gone again");
+        // Shutdown ends a worker waiting for custody.
+        tokio::time::timeout(Duration::from_secs(2), workers.stop())
+            .await
+            .expect("a waiting worker stops");
     }
 }

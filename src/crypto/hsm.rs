@@ -27,6 +27,8 @@ pub struct HsmSettings {
     pub pin: secrecy::SecretString,
     /// The label of the key-encryption key new entries are wrapped with.
     pub kek_label: String,
+    /// How often, while serving, the HSM is asked to open the wrapped entries again.
+    pub check_every_secs: u64,
 }
 
 impl std::fmt::Debug for HsmSettings {
@@ -35,6 +37,7 @@ impl std::fmt::Debug for HsmSettings {
             .field("module", &self.module)
             .field("token_label", &self.token_label)
             .field("kek_label", &self.kek_label)
+            .field("check_every_secs", &self.check_every_secs)
             .finish()
     }
 }
@@ -219,4 +222,26 @@ pub fn key_ring(entries: &[String], hsm: &HsmSettings) -> anyhow::Result<KeyRing
         }
     }
     KeyRing::parse(&plain).map_err(|p| anyhow::anyhow!(p.join("; ")))
+}
+
+/// Whether the HSM still opens every wrapped entry of `entries`: a new PKCS#11 session each time
+/// (so a token that went away, or came back, is seen), the unwrapped keys dropped at once.
+pub fn check(entries: &[String], hsm: &HsmSettings) -> Result<(), HsmError> {
+    let wrapped: Vec<WrappedEntry<'_>> = entries
+        .iter()
+        .filter_map(|e| WrappedEntry::parse(e))
+        .collect();
+    if wrapped.is_empty() {
+        return Ok(());
+    }
+    let session = Hsm::open(hsm)?;
+    for entry in &wrapped {
+        session.unwrap(entry)?;
+    }
+    Ok(())
+}
+
+/// Whether `entries` hold any wrapped entry, so the HSM's custody is worth watching.
+pub fn has_wrapped(entries: &[String]) -> bool {
+    entries.iter().any(|e| WrappedEntry::parse(e).is_some())
 }

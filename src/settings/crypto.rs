@@ -64,6 +64,9 @@ impl CryptoSettings {
                 out.push(format!("crypto.keys entry {:?} names no HSM key", entry.id));
             }
         }
+        if !(1..=300).contains(&self.hsm.check_every_secs) {
+            out.push("crypto.hsm.check_every_secs must be between 1 and 300".to_owned());
+        }
         if self.hsm.enabled() && self.hsm.token_label.is_empty() {
             out.push("crypto.hsm.token_label must be set with crypto.hsm.module".to_owned());
         }

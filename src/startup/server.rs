@@ -46,14 +46,17 @@ pub(super) fn serve(
     let settings = state.settings.clone();
     let data = web::Data::new(state);
     let demo_pages = demo.is_some();
+    let custody = parts.keys.custody().clone();
     let mut server = HttpServer::new(move || {
         let settings = settings.clone();
+        let custody = custody.clone();
         App::new()
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "no-referrer")),
             )
+            .wrap_fn(move |req, srv| crate::http::custody::gate(&custody, req, srv))
             .wrap_fn(crate::http::html::docs_headers)
             .wrap_fn(metrics::observe)
             .wrap_fn(move |req, srv| crate::demo::pages(demo_pages, srv.call(req)))

@@ -44,6 +44,9 @@ pub struct Relay {
 pub async fn run(relay: Arc<Relay>, mut stop: Stop) {
     let every = StdDuration::from_millis(relay.settings.relay_interval_ms);
     loop {
+        if stop.keys_held().await {
+            return;
+        }
         // A full batch means more may be waiting: go on without sleeping.
         while !stop.requested() && run_once(&relay).await == BATCH as usize {}
         tokio::select! {

@@ -21,6 +21,9 @@ pub async fn run(
             _ = ticker.tick() => {}
             () = stop.asked() => return,
         }
+        if stop.keys_held().await {
+            return;
+        }
         crate::wise::budget::background(links.recover_stale(stale_after)).await;
     }
 }

@@ -33,7 +33,7 @@ pub async fn run(links: Arc<LinkService>, refresher: Refresher, mut stop: Stop) 
         let jitter = rand::rng().random_range(0..=fifth);
         let pause =
             refresher.every - Duration::from_millis(fifth) + Duration::from_millis(jitter * 2);
-        if stop.sleep(pause).await {
+        if stop.sleep(pause).await || stop.keys_held().await {
             return;
         }
         while !stop.requested() {

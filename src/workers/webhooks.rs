@@ -88,6 +88,9 @@ impl Deliverer {
 pub async fn run(deliverer: Arc<Deliverer>, mut stop: Stop) {
     let every = StdDuration::from_millis(deliverer.settings.delivery_interval_ms);
     loop {
+        if stop.keys_held().await {
+            return;
+        }
         // A full pass means more may be due: go on without sleeping.
         while !stop.requested() && run_once(&deliverer).await >= deliverer.settings.concurrency {}
         tokio::select! {

@@ -28,6 +28,9 @@ pub async fn run(applier: Arc<Applier>, mut stop: Stop) {
     let every = StdDuration::from_millis(applier.settings.process_interval_ms);
     let mut last_purge: Option<tokio::time::Instant> = None;
     loop {
+        if stop.keys_held().await {
+            return;
+        }
         while !stop.requested() && run_once(&applier).await == BATCH as usize {}
         if last_purge.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
             purge(&applier).await;

@@ -1,3 +1,4 @@
+use crate::crypto::KeyRing;
 use crate::http::Problem;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -28,17 +29,24 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// Readiness: the database answers within two seconds.
+/// Readiness: the HSM (when `crypto.keys` are in its custody) still opens them, and the database
+/// answers within two seconds.
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "operations",
     responses(
         (status = 200, body = Readiness),
-        (status = 503, description = "The database does not answer"),
+        (status = 503, description = "The HSM does not open crypto.keys, or the database does not answer"),
     )
 )]
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+pub async fn readyz(state: web::Data<AppState>, keys: web::Data<KeyRing>) -> HttpResponse {
+    if let Some(reason) = keys.custody().lost() {
+        return Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
+            .detail(format!("The HSM does not open crypto.keys: {reason}"))
+            .retry_after(5)
+            .response();
+    }
     match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
         Ok(Ok(())) => HttpResponse::Ok().json(Readiness {
             status: "ready",

@@ -16,18 +16,20 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use wiselink::crypto::{Aad, CryptoError, KeyRing};
 
+mod custody;
+
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-const PIN: &str = "7354-2281";
+pub(super) const PIN: &str = "7354-2281";
 
 /// A SoftHSM2 token of its own: its configuration file and the directory holding it.
-struct Token {
+pub(super) struct Token {
     _dir: tempfile::TempDir,
     conf: PathBuf,
-    store: PathBuf,
+    pub(super) store: PathBuf,
 }
 
 impl Token {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         assert!(
             Path::new(MODULE).exists(),
             "SoftHSM2 is missing: apt-get install softhsm2 (scripts/test.sh does)"
@@ -60,7 +62,7 @@ impl Token {
 
     /// The settings that reach this token, for `db_url`, with `keys` as `crypto.keys` (the
     /// default key when empty).
-    fn env(&self, db_url: &str, keys: &str, kek_label: &str) -> Vec<(String, String)> {
+    pub(super) fn env(&self, db_url: &str, keys: &str, kek_label: &str) -> Vec<(String, String)> {
         [
             ("SOFTHSM2_CONF", self.conf.to_str().unwrap()),
             ("WISELINK__DATABASE__URL", db_url),
@@ -77,7 +79,7 @@ impl Token {
     }
 }
 
-fn cli(args: &[&str], env: &[(String, String)]) -> (bool, String, String) {
+pub(super) fn cli(args: &[&str], env: &[(String, String)]) -> (bool, String, String) {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let out = run_cli(args, &env, None);
     (
