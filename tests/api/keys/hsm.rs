@@ -60,6 +60,17 @@ impl Token {
         }
     }
 
+    /// `wiselink keys generate --id h1 --hsm` against this token (its KEK `wiselink-kek` made if
+    /// missing): the entry printed, and the standard error.
+    pub(super) fn generate(&self, db_url: &str) -> (String, String) {
+        let (made, entry, err) = cli(
+            &["keys", "generate", "--id", "h1", "--hsm"],
+            &self.env(db_url, "", "wiselink-kek"),
+        );
+        assert!(made, "{err}");
+        (entry, err)
+    }
+
     /// The settings that reach this token, for `db_url`, with `keys` as `crypto.keys` (the
     /// default key when empty).
     pub(super) fn env(&self, db_url: &str, keys: &str, kek_label: &str) -> Vec<(String, String)> {
@@ -137,11 +148,7 @@ async fn keys_in_an_hsm_seal_what_is_stored_and_the_configuration_with_the_datab
     let token = Token::new();
     let database = TestDatabase::create();
     let db_url = database.url().to_owned();
-    let (made, entry, err) = cli(
-        &["keys", "generate", "--id", "h1", "--hsm"],
-        &token.env(&db_url, "", "wiselink-kek"),
-    );
-    assert!(made, "{err}");
+    let (entry, err) = token.generate(&db_url);
     assert!(entry.starts_with("h1:hsm:wiselink-kek:"), "{entry}");
     assert!(
         err.contains("made the key-encryption key \"wiselink-kek\""),

@@ -2,7 +2,7 @@
 //! under a running `serve`): nothing decrypts while the HSM cannot open the keys — the API and the
 //! pages answer 503, `/readyz` is red with the reason — and service resumes without a restart.
 
-use super::{PIN, Token, cli};
+use super::{PIN, Token};
 use crate::helpers::{
     TestDatabase, cli_api_key, free_port, serve_command, spawn_sim, start_link_at,
     stop_with_sigterm, wait_until_serving,
@@ -29,11 +29,7 @@ async fn losing_the_hsm_while_serving_stops_every_decryption_until_it_is_back() 
     let token = Token::new();
     let database = TestDatabase::create();
     let db_url = database.url().to_owned();
-    let (made, entry, err) = cli(
-        &["keys", "generate", "--id", "h1", "--hsm"],
-        &token.env(&db_url, "", "wiselink-kek"),
-    );
-    assert!(made, "{err}");
+    let (entry, _) = token.generate(&db_url);
     let mut env = token.env(&db_url, &entry, "wiselink-kek");
     env.push(("WISELINK__CRYPTO__HSM__CHECK_EVERY_SECS".into(), "1".into()));
     let (sim, sink) = (spawn_sim().await, MailSink::start());
