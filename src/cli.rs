@@ -260,8 +260,16 @@ pub enum ExportFormat {
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Re-seal every stored secret under the newest key in crypto.keys. Safe while the service
-    /// runs, once every instance has that key in its ring.
-    Rotate,
+    /// runs, once every instance has that key in its ring. Progress goes to standard error, the
+    /// summary to standard output. Stopped anywhere, it resumes where it was when run again.
+    Rotate {
+        /// Rows read and re-sealed per batch.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        batch_size: i64,
+        /// A pause after each batch, to spare a busy database.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+        pause_ms: u64,
+    },
     /// Print a new random key as a crypto.keys entry. Needs no configuration, unless --hsm.
     Generate {
         /// The new key's id, e.g. the date: 2026-11.

@@ -2,11 +2,11 @@
 
 pub mod audit;
 pub mod demo;
+pub mod keys;
 pub mod wise;
 
 use crate::cli::{StaffCommand, TotpCommand};
 use crate::clock::Clock;
-use crate::crypto::KeyRing;
 use crate::db::{Db, migrations};
 use crate::services::api_keys;
 use crate::services::staff::StaffService;
@@ -72,7 +72,7 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// Opens the database and brings it up to date, so key commands work on a fresh machine.
-fn migrated(settings: &Settings) -> anyhow::Result<Db> {
+pub(crate) fn migrated(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(&settings.database)?;
     migrations::run_pending(&mut *db.get().context("cannot get a database connection")?)?;
     Ok(db)
@@ -125,93 +125,10 @@ pub fn api_key_revoke(settings: &Settings, id: &str) -> anyhow::Result<()> {
     }
 }
 
-pub fn keys_rotate(settings: &Settings) -> anyhow::Result<()> {
-    let keys = settings.crypto.key_ring()?;
-    let db = migrated(settings)?;
-    let mut conn = db.get()?;
-    let done = crate::services::keys::rotate(&mut conn, &keys)?;
-    writeln!(
-        std::io::stdout(),
-        "examined {} links, {} queued emails, {} stored responses, {} staff TOTP secrets, {} webhook endpoints and {} staff sign-in sessions: re-sealed {} values with key {}, {} already current, {} changed meanwhile",
-        done.links,
-        done.messages,
-        done.responses,
-        done.staff,
-        done.endpoints,
-        done.sessions,
-        done.resealed,
-        keys.current_key_id(),
-        done.already_current,
-        done.changed_meanwhile
-    )?;
-    Ok(())
-}
-
 /// The audit signing keys of `settings`.
 pub fn audit_keys(settings: &Settings) -> anyhow::Result<crate::audit::SigningKeys> {
     crate::audit::SigningKeys::parse(&settings.audit.signing_keys)
         .map_err(|p| anyhow::anyhow!(p.join("; ")))
-}
-
-pub fn keys_generate(id: &str) -> anyhow::Result<()> {
-    let entry = KeyRing::generate_entry(id);
-    KeyRing::parse(std::slice::from_ref(&entry)).map_err(|p| anyhow::anyhow!(p.join("; ")))?;
-    writeln!(std::io::stdout(), "{entry}")?;
-    Ok(())
-}
-
-/// `wiselink keys generate --hsm`: a new random key, wrapped by the HSM.
-pub fn keys_generate_in_hsm(settings: &Settings, id: &str) -> anyhow::Result<()> {
-    use base64::Engine;
-    let hsm = open_hsm(settings)?;
-    let entry = KeyRing::generate_entry(id);
-    let key = entry
-        .split_once(':')
-        .and_then(|(_, b64)| base64::engine::general_purpose::STANDARD.decode(b64).ok())
-        .ok_or_else(|| anyhow::anyhow!("a generated key is malformed"))?;
-    let wrapped = hsm.wrap(&settings.crypto.hsm.kek_label.clone(), id, &key)?;
-    writeln!(std::io::stdout(), "{wrapped}")?;
-    Ok(())
-}
-
-/// `wiselink keys rewrap`: prints `crypto.keys` with every entry wrapped by `crypto.hsm.kek_label`.
-pub fn keys_rewrap(settings: &Settings) -> anyhow::Result<()> {
-    use crate::crypto::hsm::WrappedEntry;
-    use base64::Engine;
-    let hsm = open_hsm(settings)?;
-    let label = settings.crypto.hsm.kek_label.clone();
-    let mut out = std::io::stdout().lock();
-    for entry in &settings.crypto.keys {
-        let (id, key) = match WrappedEntry::parse(entry) {
-            Some(wrapped) => (wrapped.id, hsm.unwrap(&wrapped)?),
-            None => {
-                let (id, b64) = entry
-                    .split_once(':')
-                    .ok_or_else(|| anyhow::anyhow!("a crypto.keys entry is malformed"))?;
-                let key = base64::engine::general_purpose::STANDARD
-                    .decode(b64.trim())
-                    .map_err(|_| anyhow::anyhow!("crypto.keys entry {id:?} is malformed"))?;
-                (id, key)
-            }
-        };
-        writeln!(out, "{}", hsm.wrap(&label, id, &key)?)?;
-    }
-    Ok(())
-}
-
-fn open_hsm(settings: &Settings) -> anyhow::Result<crate::crypto::hsm::Hsm> {
-    anyhow::ensure!(
-        settings.crypto.hsm.enabled(),
-        "crypto.hsm.module is not set: there is no HSM to wrap keys with"
-    );
-    let hsm = crate::crypto::hsm::Hsm::open(&settings.crypto.hsm)?;
-    if hsm.ensure_kek(&settings.crypto.hsm.kek_label)? {
-        eprintln!(
-            "made the key-encryption key {:?} in the HSM",
-            settings.crypto.hsm.kek_label
-        );
-    }
-    Ok(hsm)
 }
 
 /// `wiselink staff …`.

@@ -16,6 +16,7 @@ pub mod links;
 pub mod migrations;
 pub mod outbox;
 pub mod schema;
+pub mod sealed;
 pub mod staff;
 mod transaction;
 pub mod webhooks;

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     // Generating a key needs no configuration: production's validation asks for a key this
     // command makes, so it must work before the configuration is complete.
     if let Some(Command::Keys(KeysCommand::Generate { id, hsm: false })) = &cli.command {
-        return exit_code(commands::keys_generate(id));
+        return exit_code(commands::keys::generate(id));
     }
     if let Some(Command::Audit(AuditCommand::CheckExport { file, public_keys })) = &cli.command {
         return match commands::audit::check_export(file, public_keys) {
@@ -88,12 +88,21 @@ fn main() -> ExitCode {
         }) => commands::audit::export(&settings, &since, format, output.as_deref()),
         Command::Audit(AuditCommand::CheckExport { .. }) => unreachable!("handled above"),
         Command::Audit(AuditCommand::Keys) => commands::audit::keys(&settings),
-        Command::Keys(KeysCommand::Rotate) => commands::keys_rotate(&settings),
-        Command::Keys(KeysCommand::Generate { id, hsm: false }) => commands::keys_generate(&id),
+        Command::Keys(KeysCommand::Rotate {
+            batch_size,
+            pause_ms,
+        }) => commands::keys::rotate(
+            &settings,
+            &wiselink::services::keys::Options {
+                batch: batch_size,
+                pause: std::time::Duration::from_millis(pause_ms),
+            },
+        ),
+        Command::Keys(KeysCommand::Generate { id, hsm: false }) => commands::keys::generate(&id),
         Command::Keys(KeysCommand::Generate { id, hsm: true }) => {
-            commands::keys_generate_in_hsm(&settings, &id)
+            commands::keys::generate_in_hsm(&settings, &id)
         }
-        Command::Keys(KeysCommand::Rewrap) => commands::keys_rewrap(&settings),
+        Command::Keys(KeysCommand::Rewrap) => commands::keys::rewrap(&settings),
         Command::ApiKey(ApiKeyCommand::Create { name }) => {
             commands::api_key_create(&settings, &name)
         }

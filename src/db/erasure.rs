@@ -272,12 +272,12 @@ pub fn erase_retained(
     })
 }
 
-/// After an erasure committed: on SQLite the write-ahead log still holds the pages as they were
-/// before, so it is checkpointed into the file (whose freed space `secure_delete` zeroed) and
-/// truncated. A reader holding an old snapshot can keep the log from emptying; the next
-/// erasure, or SQLite's own checkpoint, finishes it. PostgreSQL reclaims dead row versions by
-/// (auto)vacuum.
-pub fn flush_erased(conn: &mut DbConnection) -> Result<(), DbError> {
+/// After an erasure, or a key rotation, committed: on SQLite the write-ahead log still holds the
+/// pages as they were before (personal data, values sealed with the old key), so it is
+/// checkpointed into the file (whose freed space `secure_delete` zeroed) and truncated. A reader
+/// holding an old snapshot can keep the log from emptying; the next erasure, or SQLite's own
+/// checkpoint, finishes it. PostgreSQL reclaims dead row versions by (auto)vacuum.
+pub fn flush_freed(conn: &mut DbConnection) -> Result<(), DbError> {
     if let DbConnection::Sqlite(sqlite) = conn {
         use diesel::connection::SimpleConnection;
         sqlite.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?;

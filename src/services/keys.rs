@@ -1,10 +1,15 @@
 //! Key rotation: re-seals every secret at rest under the newest key of the ring, while the
-//! service keeps running.
+//! service keeps running, a batch at a time, telling its progress after each batch.
+//!
+//! A rotation stopped anywhere (interrupted, killed, a lost connection) is resumed by running it
+//! again: each value is replaced with a compare-and-set, and a value already sealed under the
+//! newest key is only counted.
 
-use crate::crypto::{Aad, KeyRing};
-use crate::db::links::{self, SealedColumn};
+mod walk;
+
+use crate::crypto::KeyRing;
 use crate::db::{DbConnection, DbError};
-use crate::db::{idempotency, outbox, staff, webhooks};
+use std::time::Duration;
 
 /// Every sealed column at rest, as `(table, column)`: what a rotation re-seals. A test holds it
 /// against the schema's binary columns that are not hashes, so a new sealed column cannot be
@@ -22,7 +27,68 @@ pub const SEALED_COLUMNS: [(&str, &str); 10] = [
     ("webhook_endpoints", "previous_secret"),
 ];
 
-const BATCH: i64 = 500;
+/// How a rotation walks: rows per batch, and a pause after each batch for a busy database.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub batch: i64,
+    pub pause: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            batch: 500,
+            pause: Duration::ZERO,
+        }
+    }
+}
+
+/// The parts of the database a rotation walks, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Links,
+    QueuedEmails,
+    StoredResponses,
+    TotpSecrets,
+    SignInSessions,
+    WebhookEndpoints,
+}
+
+impl Part {
+    pub const ALL: [Part; 6] = [
+        Part::Links,
+        Part::QueuedEmails,
+        Part::StoredResponses,
+        Part::TotpSecrets,
+        Part::SignInSessions,
+        Part::WebhookEndpoints,
+    ];
+
+    /// What the progress lines call it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Links => "links",
+            Part::QueuedEmails => "queued emails",
+            Part::StoredResponses => "stored responses",
+            Part::TotpSecrets => "staff TOTP secrets",
+            Part::SignInSessions => "staff sign-in sessions",
+            Part::WebhookEndpoints => "webhook endpoints",
+        }
+    }
+}
+
+/// Where a rotation is, told when a part begins, after each of its batches, and when it ends.
+#[derive(Debug)]
+pub struct Progress<'a> {
+    pub part: Part,
+    /// Rows of this part examined so far.
+    pub examined: usize,
+    /// The rows this part held when it began (rows added since are examined too).
+    pub total: usize,
+    pub finished: bool,
+    /// Every part so far.
+    pub so_far: &'a Rotation,
+}
 
 /// What a rotation did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -88,6 +154,18 @@ pub enum RotationError {
 }
 
 impl Rotation {
+    /// Rows of `part` examined so far.
+    pub fn examined(&self, part: Part) -> usize {
+        match part {
+            Part::Links => self.links,
+            Part::QueuedEmails => self.messages,
+            Part::StoredResponses => self.responses,
+            Part::TotpSecrets => self.staff,
+            Part::SignInSessions => self.sessions,
+            Part::WebhookEndpoints => self.endpoints,
+        }
+    }
+
     /// One sealed value: left alone if the newest key sealed it, else opened and sealed again
     /// (`reseal`) and written only if it still holds what was read (`replace`); counted either way.
     fn one(
@@ -111,212 +189,23 @@ impl Rotation {
     }
 }
 
-/// Walks every link, then every outbox message that still holds content, every stored
-/// response, every staff TOTP secret and every webhook signing secret. Every instance of the service must already have the new key in its ring (as the
-/// newest) before this runs, or they could not open what it writes.
-pub fn rotate(conn: &mut DbConnection, keys: &KeyRing) -> Result<Rotation, RotationError> {
-    let mut done = Rotation::default();
-    let mut after = String::new();
-    loop {
-        let batch = links::batch_after(conn, &after, BATCH)?;
-        let Some(last) = batch.last() else {
-            rotate_outbox(conn, keys, &mut done)?;
-            rotate_responses(conn, keys, &mut done)?;
-            rotate_totp(conn, keys, &mut done)?;
-            rotate_sso_sessions(conn, keys, &mut done)?;
-            rotate_webhook_secrets(conn, keys, &mut done)?;
-            return Ok(done);
-        };
-        after = last.id.to_string();
-        for link in &batch {
-            done.links += 1;
-            for column in SealedColumn::ALL {
-                let Some(sealed) = column.of(link) else {
-                    continue;
-                };
-                let aad = Aad {
-                    table: "links",
-                    column: column.name(),
-                    row: link.id.as_str(),
-                };
-                done.one(
-                    keys,
-                    sealed,
-                    || {
-                        keys.reseal(sealed, aad)
-                            .map_err(|reason| RotationError::Unreadable {
-                                link: link.id.to_string(),
-                                column: column.name(),
-                                reason,
-                            })
-                    },
-                    |new| links::replace_sealed(conn, link.id.as_str(), column, sealed, new),
-                )?;
-            }
-        }
-    }
-}
-
-/// Rows keyed by an id, as `(id, name, sealed value)`, a batch after the given id at a time.
-type ById = fn(&mut DbConnection, i64, i64) -> Result<Vec<(i64, String, Vec<u8>)>, DbError>;
-
-/// Calls `each` for every row `fetch` gives, in id order, a batch at a time.
-fn each_by_id(
-    conn: &mut DbConnection,
-    fetch: ById,
-    mut each: impl FnMut(&mut DbConnection, i64, &str, &[u8]) -> Result<(), RotationError>,
-) -> Result<(), RotationError> {
-    let mut after = 0;
-    loop {
-        let batch = fetch(conn, after, BATCH)?;
-        let Some((last, _, _)) = batch.last() else {
-            return Ok(());
-        };
-        after = *last;
-        for (id, name, sealed) in &batch {
-            each(conn, *id, name, sealed)?;
-        }
-    }
-}
-
-fn rotate_outbox(
+/// Walks every part of the database (`Part::ALL`), telling `progress` where it is. Every
+/// instance of the service must already have the new key in its ring (as the newest) before this
+/// runs, or they could not open what it writes.
+pub fn rotate(
     conn: &mut DbConnection,
     keys: &KeyRing,
-    done: &mut Rotation,
-) -> Result<(), RotationError> {
-    each_by_id(
-        conn,
-        outbox::sealed_after,
-        |conn, id, message_id, sealed| {
-            done.messages += 1;
-            done.one(
-                keys,
-                sealed,
-                || {
-                    crate::services::outbox::reseal(keys, message_id, sealed)
-                        .map_err(|reason| RotationError::UnreadableMessage { id, reason })
-                },
-                |new| outbox::replace_payload(conn, id, sealed, new),
-            )
-        },
-    )
-}
-
-fn rotate_responses(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    done: &mut Rotation,
-) -> Result<(), RotationError> {
-    let mut after = (String::new(), String::new());
-    loop {
-        let batch = idempotency::sealed_after(conn, &after, BATCH)?;
-        let Some((scope, key, _)) = batch.last() else {
-            return Ok(());
-        };
-        after = (scope.clone(), key.clone());
-        for (scope, key, sealed) in &batch {
-            done.responses += 1;
-            let row = idempotency::row_name(scope, key);
-            done.one(
-                keys,
-                sealed,
-                || {
-                    keys.reseal(sealed, idempotency::aad(&row))
-                        .map_err(|reason| RotationError::UnreadableResponse {
-                            scope: scope.clone(),
-                            key: key.clone(),
-                            reason,
-                        })
-                },
-                |new| idempotency::replace_body(conn, scope, key, sealed, new),
-            )?;
-        }
+    options: &Options,
+    progress: &mut dyn FnMut(&Progress<'_>),
+) -> Result<Rotation, RotationError> {
+    let mut run = walk::Run::new(conn, keys, options, progress);
+    for part in Part::ALL {
+        run.part(part)?;
     }
-}
-
-fn rotate_totp(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    done: &mut Rotation,
-) -> Result<(), RotationError> {
-    each_by_id(
-        conn,
-        staff::sealed_totp_after,
-        |conn, id, username, sealed| {
-            done.staff += 1;
-            done.one(
-                keys,
-                sealed,
-                || {
-                    keys.reseal(sealed, crate::services::staff::totp_aad(username))
-                        .map_err(|reason| RotationError::UnreadableTotp {
-                            username: username.to_owned(),
-                            reason,
-                        })
-                },
-                |new| staff::replace_totp(conn, id, sealed, new),
-            )
-        },
-    )
-}
-
-fn rotate_webhook_secrets(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    done: &mut Rotation,
-) -> Result<(), RotationError> {
-    let mut after = String::new();
-    loop {
-        let batch = webhooks::sealed_after(conn, &after, BATCH)?;
-        let Some((last, _, _)) = batch.last() else {
-            return Ok(());
-        };
-        after = last.clone();
-        for (id, secret, previous) in &batch {
-            done.endpoints += 1;
-            let sealed = [(false, Some(secret)), (true, previous.as_ref())];
-            for (is_previous, value) in sealed {
-                let Some(value) = value else {
-                    continue;
-                };
-                done.one(
-                    keys,
-                    value,
-                    || {
-                        crate::services::webhooks::reseal(keys, id, value).map_err(|reason| {
-                            RotationError::UnreadableWebhookSecret {
-                                endpoint: id.clone(),
-                                reason,
-                            }
-                        })
-                    },
-                    |new| webhooks::replace_secret(conn, id, is_previous, value, new),
-                )?;
-            }
-        }
-    }
+    let done = run.finish();
+    crate::db::erasure::flush_freed(conn)?;
+    Ok(done)
 }
 
 #[cfg(test)]
 mod tests;
-
-fn rotate_sso_sessions(
-    conn: &mut DbConnection,
-    keys: &KeyRing,
-    done: &mut Rotation,
-) -> Result<(), RotationError> {
-    for (id_hash, sealed) in staff::sso::sealed_refresh_tokens(conn)? {
-        done.sessions += 1;
-        let row = hex::encode(&id_hash);
-        done.one(
-            keys,
-            &sealed,
-            || {
-                keys.reseal(&sealed, crate::services::staff::refresh_aad(&row))
-                    .map_err(|reason| RotationError::UnreadableSession { reason })
-            },
-            |new| staff::sso::replace_refresh_token(conn, &id_hash, &sealed, new),
-        )?;
-    }
-    Ok(())
-}

@@ -48,7 +48,7 @@ async fn pass(db: Db, now: NaiveDateTime, periods: Periods) {
             links = erased,
             "personal data of final links past retention erased"
         );
-        if let Err(e) = db.run(erasure::flush_erased).await {
+        if let Err(e) = db.run(erasure::flush_freed).await {
             tracing::warn!(error = %e, "the erased pages could not be checkpointed yet");
         }
     }

@@ -2,6 +2,7 @@
 //! that flow handled is looked for in the logs, the API responses, the emails and the database.
 
 pub(crate) mod probe;
+mod rotation;
 mod sso;
 
 use crate::helpers::{
@@ -9,7 +10,9 @@ use crate::helpers::{
     wait_until_serving,
 };
 use crate::mail_sink::MailSink;
-use probe::{access_token, assert_absent, call, database_contents, serve};
+use probe::{
+    access_token, assert_absent, call, database_contents, expire_access_token, sent, serve,
+};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 
@@ -115,35 +118,16 @@ async fn no_secret_appears_in_logs_responses_emails_or_the_database() {
     // up in what the simulator received).
     let access_path = format!("{base}/v1/links/{id}/access-token");
     let first_access = access_token(&client, &access_path, &api_key).await;
-    {
-        let db =
-            wiselink::db::Db::connect(&crate::helpers::settings(&db_url, &[]).database).unwrap();
-        let past = wiselink::clock::Clock::system().now() - chrono::Duration::hours(1);
-        let id = id.clone();
-        tokio::task::spawn_blocking(move || {
-            use diesel::prelude::*;
-            use wiselink::db::schema::link_tokens;
-            diesel::update(link_tokens::table.filter(link_tokens::link_id.eq(id)))
-                .set(link_tokens::access_expires_at.eq(past))
-                .execute(&mut **db.get().unwrap())
-                .unwrap();
-        })
-        .await
-        .unwrap();
-    }
+    expire_access_token(&db_url, &id).await;
     let second_access = access_token(&client, &access_path, &api_key).await;
     assert_ne!(first_access, second_access, "the token was refreshed");
     let calls = sim.calls().await;
-    let sent = |grant: &str, field: &str| -> String {
-        calls
-            .iter()
-            .find(|c| c["body"]["grant_type"] == grant || c["path"] == grant)
-            .and_then(|c| c["body"][field].as_str())
-            .unwrap_or_else(|| panic!("no {grant} call with {field}"))
-            .to_owned()
-    };
-    let refresh_token = sent("refresh_token", "refresh_token");
-    let registration_code = sent("/v1/user/signup/registration_code", "registrationCode");
+    let refresh_token = sent(&calls, "refresh_token", "refresh_token");
+    let registration_code = sent(
+        &calls,
+        "/v1/user/signup/registration_code",
+        "registrationCode",
+    );
     let mail = sink.wait_for(email, 2).await;
 
     // A staff member signs in and reads the link: the staff pages and their session.

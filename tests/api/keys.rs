@@ -110,6 +110,15 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
         "{stdout} {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let progress = String::from_utf8_lossy(&out.stderr);
+    for line in [
+        "keys rotate: links: 3 to examine",
+        "keys rotate: links: done, 3 examined",
+        "keys rotate: queued emails: 6 to examine",
+        "keys rotate: webhook endpoints: done, 1 examined",
+    ] {
+        assert!(progress.contains(line), "{line:?} in {progress}");
+    }
     assert!(
         stdout.contains("examined 3 links, 6 queued emails, 3 stored responses, 0 staff TOTP secrets, 1 webhook endpoints and 0 staff sign-in sessions: re-sealed 23 values with key k2026"),
         "{stdout}"

@@ -48,7 +48,7 @@ impl LinkService {
             Err(EraseError::Db(e)) => return Err(e.into()),
         };
         if erased.now {
-            if let Err(e) = self.db.run(erasure::flush_erased).await {
+            if let Err(e) = self.db.run(erasure::flush_freed).await {
                 tracing::warn!(error = %e, "the erased pages could not be checkpointed yet");
             }
             // The unlinks published events for the partner.

@@ -16,7 +16,7 @@ pub(crate) struct KeyMaterial {
 }
 
 /// `wiselink serve` at TRACE with JSON logs, talking to `sim`, mailing to `sink`, with keys of
-/// its own.
+/// its own unless `extra` names others.
 pub(crate) fn serve(
     db_url: &str,
     port: u16,
@@ -33,8 +33,7 @@ pub(crate) fn serve(
         audit: material(&audit),
     };
     let mut command = serve_command(db_url, port, sim, sink);
-    command.envs(extra.iter().map(|(k, v)| (*k, v.as_str())));
-    let child = command
+    command
         .env("WISELINK__CRYPTO__KEYS", &crypto)
         .env("WISELINK__AUDIT__SIGNING_KEYS", &audit)
         .env(
@@ -43,10 +42,10 @@ pub(crate) fn serve(
         )
         .env("WISELINK__LOG__FORMAT", "json")
         .env("WISELINK__LOG__FILTER", "trace")
-        .env("WISELINK__MAIL__RELAY_INTERVAL_MS", "50")
-        .stderr(log.try_clone().unwrap())
-        .spawn()
-        .unwrap();
+        .env("WISELINK__MAIL__RELAY_INTERVAL_MS", "50");
+    // The caller's settings win.
+    command.envs(extra.iter().map(|(k, v)| (*k, v.as_str())));
+    let child = command.stderr(log.try_clone().unwrap()).spawn().unwrap();
     (child, keys)
 }
 
@@ -127,4 +126,31 @@ pub(crate) fn assert_absent(place: &str, haystack: &str, secrets: &[(&str, &str)
             "the {name} appears hex-encoded in {place}"
         );
     }
+}
+
+/// Makes link `id`'s access token look expired, so the next hand-out refreshes it at Wise.
+pub(crate) async fn expire_access_token(db_url: &str, id: &str) {
+    let db = wiselink::db::Db::connect(&crate::helpers::settings(db_url, &[]).database).unwrap();
+    let past = wiselink::clock::Clock::system().now() - chrono::Duration::hours(1);
+    let id = id.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use wiselink::db::schema::link_tokens;
+        diesel::update(link_tokens::table.filter(link_tokens::link_id.eq(id)))
+            .set(link_tokens::access_expires_at.eq(past))
+            .execute(&mut **db.get().unwrap())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+/// The `field` the simulator received in the first call for `grant` (a grant type, or a path).
+pub(crate) fn sent(calls: &[Value], grant: &str, field: &str) -> String {
+    calls
+        .iter()
+        .find(|c| c["body"]["grant_type"] == grant || c["path"] == grant)
+        .and_then(|c| c["body"][field].as_str())
+        .unwrap_or_else(|| panic!("no {grant} call with {field}"))
+        .to_owned()
 }
