@@ -4,5 +4,7 @@
 mod message;
 mod transport;
 
-pub use message::{Rendered, build, finish_linking, linked, new_message_id, not_linked, reconnect};
+pub use message::{
+    Rendered, build, finish_linking, linked, new_message_id, not_linked, reconnect, reminder,
+};
 pub use transport::{Mailer, SendError};

@@ -7,6 +7,9 @@ use super::{DbConnection, DbError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+mod reminders;
+pub use reminders::{cancel_scheduled, due_reminders, release_reminder};
+
 /// What kind of message a row holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageKind {
@@ -18,6 +21,8 @@ pub enum MessageKind {
     NotLinked,
     /// Wise refused the link's tokens for good: link again.
     Reconnect,
+    /// The customer has not typed the code yet: the one reminder, with the code page's link.
+    Reminder,
 }
 
 impl MessageKind {
@@ -27,6 +32,7 @@ impl MessageKind {
             Self::Linked => "linked",
             Self::NotLinked => "not_linked",
             Self::Reconnect => "reconnect",
+            Self::Reminder => "reminder",
         }
     }
 }
@@ -42,10 +48,27 @@ pub struct NewMessage {
     pub payload: Vec<u8>,
     /// The span that queued it ([`crate::telemetry::current_traceparent`]).
     pub traceparent: Option<String>,
+    /// Kept back until something releases it (a reminder: when it is due and the link still
+    /// waits for the code); the time is when it becomes due.
+    pub scheduled_for: Option<NaiveDateTime>,
+}
+
+impl NewMessage {
+    /// The status and first attempt time it is queued with.
+    pub fn queued_as(&self, now: NaiveDateTime) -> (&'static str, NaiveDateTime) {
+        match self.scheduled_for {
+            Some(at) => (SCHEDULED, at),
+            None => (PENDING, now),
+        }
+    }
 }
 
 /// The status of a message waiting to be delivered.
 pub const PENDING: &str = "pending";
+/// The status of a message kept back until released (it then becomes `pending`).
+pub const SCHEDULED: &str = "scheduled";
+/// The status of a scheduled message that will never be sent (its content is dropped).
+pub const CANCELLED: &str = "cancelled";
 
 /// The columns of a queued message, in [`Insert`]'s field order, for hand-built statements.
 pub const NEW_MESSAGE_COLUMNS: [&str; 10] = {
@@ -106,6 +129,7 @@ pub fn enqueue<'m>(
     now: NaiveDateTime,
 ) -> Result<(), diesel::result::Error> {
     for m in messages {
+        let (status, next_attempt_at) = m.queued_as(now);
         diesel::insert_into(outbox::table)
             .values(Insert {
                 message_id: &m.message_id,
@@ -113,9 +137,9 @@ pub fn enqueue<'m>(
                 kind: m.kind.as_str(),
                 recipient: &m.recipient,
                 payload: Some(&m.payload),
-                status: PENDING,
+                status,
                 attempts: 0,
-                next_attempt_at: now,
+                next_attempt_at,
                 created_at: now,
                 traceparent: m.traceparent.as_deref(),
             })

@@ -128,6 +128,25 @@ pub fn finish_linking(
     letter(words, "mail-finish-subject", first_name, &blocks)
 }
 
+/// The one reminder, when the customer has not typed the code some time after the first email.
+pub fn reminder(
+    words: &Words,
+    first_name: &str,
+    code_entry_url: &SecretString,
+) -> Result<Rendered, askama::Error> {
+    let blocks = [
+        Block::text(words.t("mail-reminder-intro")),
+        Block {
+            number: None,
+            text: words.t("mail-reminder-step-enter"),
+            link: Some(code_entry_url.expose_secret().to_owned()),
+        },
+        Block::text(words.t("mail-reminder-expiry")),
+        Block::text(words.t("mail-reminder-once")),
+    ];
+    letter(words, "mail-reminder-subject", first_name, &blocks)
+}
+
 /// The link became active. `created` when Wise opened a new account for the partner.
 pub fn linked(
     words: &Words,

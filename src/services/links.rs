@@ -30,6 +30,7 @@ mod redirect;
 mod refresh;
 mod refresh_failed;
 mod relink;
+mod remind;
 mod resend;
 mod review;
 mod secrets;
@@ -42,6 +43,7 @@ pub use erase::PARTNER_ERASURE;
 pub use error::{LinkError, WiseFieldError};
 pub use redirect::{Authorized, BrowserTrip, Redirect, Returned, STATE_TTL_MINUTES, StateRefused};
 pub use refresh::{CLAIM_SECS, Renewal};
+pub use remind::Reminders;
 pub use resend::Resent;
 pub use review::{Approval, Decision};
 pub use secrets::{SESSION_PREFIX, SessionToken, session_hash};
@@ -54,7 +56,7 @@ use crate::crypto::{Aad, KeyRing};
 use crate::db::Db;
 use crate::db::customers::{self, Customer, CustomerRow};
 use crate::db::links::{self, LinkChanges, LinkRow, Pin, SealedColumn, TokenChanges, Transition};
-use crate::domain::{LinkId, LinkPolicy, TokenPolicy};
+use crate::domain::{LinkEvent, LinkId, LinkPolicy, TokenPolicy};
 use crate::wise::{UserTokens, WiseClient, WiseError};
 use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
@@ -158,7 +160,9 @@ impl LinkService {
         transitions: Vec<Transition>,
         pin: Option<Pin>,
     ) -> Result<LinkRow, LinkError> {
-        let queues_mail = transitions.iter().any(|t| !t.messages.is_empty());
+        let queues_mail = transitions
+            .iter()
+            .any(|t| !t.messages.is_empty() || t.event == LinkEvent::ReminderSent);
         let publishes = transitions.iter().any(Transition::publishes);
         let now = self.clock.now();
         let audit = self.audit.clone();

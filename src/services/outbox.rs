@@ -34,6 +34,7 @@ pub fn prepare(
         recipient: recipient.to_owned(),
         payload,
         traceparent: crate::telemetry::current_traceparent(),
+        scheduled_for: None,
     })
 }
 

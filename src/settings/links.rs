@@ -17,6 +17,9 @@ pub struct LinkSettings {
     pub resend_interval_secs: i64,
     pub resends_per_day: i32,
     pub wise_budget_secs: i64,
+    /// Minutes after a link begins waiting for the code that the customer gets one reminder
+    /// email, if the code has not been typed; 0 sends none. Less than `code_window_minutes`.
+    pub reminder_after_minutes: i64,
     /// Where a redirect-flow link may send the browser back to after Wise's page: a start's
     /// `return_url` must equal one of these exactly (never an open redirect).
     pub return_urls: Vec<String>,
@@ -66,6 +69,15 @@ impl LinkSettings {
                 ));
             }
         }
+        if self.reminder_after_minutes != 0
+            && !(1..self.code_window_minutes).contains(&self.reminder_after_minutes)
+        {
+            out.push(format!(
+                "links.reminder_after_minutes must be 0 (no reminder) or between 1 and links.code_window_minutes - 1 ({}), so the reminder comes while the code still works; got {}",
+                self.code_window_minutes - 1,
+                self.reminder_after_minutes
+            ));
+        }
     }
 
     /// The Wise budget must end before the recovery worker may take a link over, and must leave
@@ -98,6 +110,8 @@ impl LinkSettings {
                 per_window: self.resends_per_day,
                 window: Duration::hours(24),
             },
+            reminder_after: (self.reminder_after_minutes > 0)
+                .then(|| Duration::minutes(self.reminder_after_minutes)),
         }
     }
 }

@@ -172,11 +172,13 @@ fn the_link_policy_comes_from_links_and_is_checked() {
     let s = load(&[
         ("WISELINK__LINKS__MAX_ATTEMPTS", "3"),
         ("WISELINK__LINKS__CODE_WINDOW_MINUTES", "10"),
+        ("WISELINK__LINKS__REMINDER_AFTER_MINUTES", "5"),
     ])
     .unwrap();
     let policy = s.links.policy(&s.limits);
     assert_eq!(policy.max_attempts, 3);
     assert_eq!(policy.code_window, chrono::Duration::minutes(10));
+    assert_eq!(policy.reminder_after, Some(chrono::Duration::minutes(5)));
     assert_eq!(policy.resend, crate::domain::ResendPolicy::default());
     let err = load(&[
         ("WISELINK__LINKS__CODE_WINDOW_MINUTES", "45"),
@@ -189,6 +191,29 @@ fn the_link_policy_comes_from_links_and_is_checked() {
         err.0[1].contains("links.code_window_minutes must be between 1 and 30"),
         "{err}"
     );
+}
+
+#[test]
+fn the_reminder_comes_while_the_code_works_or_not_at_all() {
+    let s = load(&[]).unwrap();
+    assert_eq!(
+        s.links.policy(&s.limits).reminder_after,
+        Some(chrono::Duration::minutes(15))
+    );
+    let off = load(&[("WISELINK__LINKS__REMINDER_AFTER_MINUTES", "0")]).unwrap();
+    assert_eq!(off.links.policy(&off.limits).reminder_after, None);
+    for (window, after) in [("30", "30"), ("10", "15"), ("30", "-1")] {
+        let err = load(&[
+            ("WISELINK__LINKS__CODE_WINDOW_MINUTES", window),
+            ("WISELINK__LINKS__REMINDER_AFTER_MINUTES", after),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("links.reminder_after_minutes must be 0 (no reminder) or between 1 and"),
+            "{err}"
+        );
+    }
 }
 
 #[test]

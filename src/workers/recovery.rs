@@ -1,5 +1,6 @@
 //! Resolves links that a crash, a lost answer or a Wise outage left in `pending`, `exchanging` or
-//! `verifying` (the rules are the link service's `recover`).
+//! `verifying` (the rules are the link service's `recover`), and sends the reminders that fell
+//! due (the link service's `remind_due`).
 
 use super::Stop;
 use crate::services::links::LinkService;
@@ -25,5 +26,8 @@ pub async fn run(
             return;
         }
         crate::wise::budget::background(links.recover_stale(stale_after)).await;
+        if let Err(e) = links.remind_due().await {
+            tracing::warn!(error = %e, "cannot send the reminders due");
+        }
     }
 }

@@ -41,7 +41,8 @@ async fn active_link(app: &TestApp, n: usize) -> String {
 async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
     let old = KeyRing::generate_entry("k2025");
     let new = KeyRing::generate_entry("k2026");
-    // The mail server is down, so the six emails stay queued (sealed) through the rotation.
+    // The mail server is down, so the six emails stay queued (sealed) through the rotation, with
+    // the three reminders, scheduled.
     let sink = MailSink::down();
     let first =
         spawn_app_mailing_to(sink.clone(), &[("WISELINK__CRYPTO__KEYS", old.as_str())]).await;
@@ -114,13 +115,13 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
     for line in [
         "keys rotate: links: 3 to examine",
         "keys rotate: links: done, 3 examined",
-        "keys rotate: queued emails: 6 to examine",
+        "keys rotate: queued emails: 9 to examine",
         "keys rotate: webhook endpoints: done, 1 examined",
     ] {
         assert!(progress.contains(line), "{line:?} in {progress}");
     }
     assert!(
-        stdout.contains("examined 3 links, 6 queued emails, 3 stored responses, 0 staff TOTP secrets, 1 webhook endpoints and 0 staff sign-in sessions: re-sealed 23 values with key k2026"),
+        stdout.contains("examined 3 links, 9 queued emails, 3 stored responses, 0 staff TOTP secrets, 1 webhook endpoints and 0 staff sign-in sessions: re-sealed 26 values with key k2026"),
         "{stdout}"
     );
 
@@ -155,7 +156,7 @@ async fn rotation_reseals_every_secret_while_the_service_keeps_serving() {
     })
     .await
     .unwrap();
-    assert_eq!(messages.len(), 6);
+    assert_eq!(messages.len(), 9);
     for (_, message_id, sealed) in &messages {
         let aad = Aad {
             table: "outbox",

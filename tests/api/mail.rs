@@ -3,6 +3,7 @@
 
 mod delivery;
 mod flow;
+mod reminder;
 mod transports;
 
 use crate::helpers::{TestApp, json, spawn_app, spawn_app_mailing_to, spawn_app_with};

@@ -19,6 +19,9 @@ pub struct LinkPolicy {
     /// calls, retries and waits together; shorter than the recovery lease.
     pub wise_budget: Duration,
     pub resend: ResendPolicy,
+    /// How long after a link begins waiting for the code a customer who has not typed it gets
+    /// the one reminder; `None` sends none. Shorter than `code_window`.
+    pub reminder_after: Option<Duration>,
 }
 
 impl Default for LinkPolicy {
@@ -30,6 +33,7 @@ impl Default for LinkPolicy {
             wrong_codes_per_customer_per_day: 20,
             wise_budget: Duration::seconds(40),
             resend: ResendPolicy::default(),
+            reminder_after: Some(Duration::minutes(15)),
         }
     }
 }

@@ -126,6 +126,9 @@ pub enum LinkEvent {
     CodeResent,
     /// The code window passed.
     CodeWindowClosed,
+    /// The customer had not typed the code `links.reminder_after_minutes` after the link began
+    /// waiting for it: the one reminder email goes out.
+    ReminderSent,
     /// With four-eyes review: a first staff approval, which leaves the link for a second one.
     ApprovalRecorded,
     StaffApproved,
@@ -172,7 +175,7 @@ pub enum LinkEvent {
 }
 
 impl LinkEvent {
-    pub const ALL: [LinkEvent; 35] = [
+    pub const ALL: [LinkEvent; 36] = [
         Self::WiseUserExists,
         Self::WiseUserCreated,
         Self::RedirectIssued,
@@ -189,6 +192,7 @@ impl LinkEvent {
         Self::NoProfile,
         Self::CodeResent,
         Self::CodeWindowClosed,
+        Self::ReminderSent,
         Self::ApprovalRecorded,
         Self::StaffApproved,
         Self::StaffRejected,
@@ -229,6 +233,7 @@ impl LinkEvent {
             Self::NoProfile => "no_profile",
             Self::CodeResent => "code_resent",
             Self::CodeWindowClosed => "code_window_closed",
+            Self::ReminderSent => "reminder_sent",
             Self::ApprovalRecorded => "approval_recorded",
             Self::StaffApproved => "staff_approved",
             Self::StaffRejected => "staff_rejected",
@@ -292,6 +297,7 @@ pub fn transition(
         (S::AwaitingCode | S::AwaitingAuthorization, E::CodeSubmitted) => S::Exchanging,
         (S::AwaitingCode | S::AwaitingAuthorization, E::CodeWindowClosed) => S::Expired,
         (S::AwaitingCode | S::Expired, E::CodeResent) => S::AwaitingCode,
+        (S::AwaitingCode, E::ReminderSent) => S::AwaitingCode,
 
         (S::Exchanging, E::CodeRefused | E::ExchangeLost | E::ExchangeDeferred) => {
             flow.waiting_state()

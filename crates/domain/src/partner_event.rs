@@ -30,10 +30,12 @@ pub enum PartnerEventType {
     /// Wise changed the linked profile's verification (`reason`: `profile_verified`,
     /// `profile_unverified`).
     ProfileVerificationChanged,
+    /// The customer had not typed the code in time, and got the one reminder email.
+    ReminderSent,
 }
 
 impl PartnerEventType {
-    pub const ALL: [PartnerEventType; 15] = [
+    pub const ALL: [PartnerEventType; 16] = [
         Self::LinkAwaitingCode,
         Self::LinkAwaitingAuthorization,
         Self::LinkActive,
@@ -49,6 +51,7 @@ impl PartnerEventType {
         Self::RefreshRecovered,
         Self::WiseUserChanged,
         Self::ProfileVerificationChanged,
+        Self::ReminderSent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +71,7 @@ impl PartnerEventType {
             Self::RefreshRecovered => "link.refresh_recovered",
             Self::WiseUserChanged => "link.wise_user_changed",
             Self::ProfileVerificationChanged => "link.profile_verification_changed",
+            Self::ReminderSent => "link.reminder_sent",
         }
     }
 
@@ -117,6 +121,7 @@ pub fn partner_events(
         LinkEvent::ProfileVerified | LinkEvent::ProfileUnverified => {
             Some(PartnerEventType::ProfileVerificationChanged)
         }
+        LinkEvent::ReminderSent => Some(PartnerEventType::ReminderSent),
         _ => None,
     };
     entered.into_iter().chain(happened)

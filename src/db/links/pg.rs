@@ -11,7 +11,7 @@
 use super::LinkRow;
 use super::events::{NEW_EVENT_COLUMNS, NewEvent};
 use super::transition::{Pin, Plan, SpentCode};
-use crate::db::outbox::{NEW_MESSAGE_COLUMNS, PENDING};
+use crate::db::outbox::NEW_MESSAGE_COLUMNS;
 use crate::db::schema::{link_reviews, link_tokens, links};
 use crate::db::webhooks::NEW_PARTNER_EVENT_COLUMNS;
 use crate::domain::LinkId;
@@ -57,6 +57,7 @@ pub(super) fn commit(
             .as_changeset(),
         tokens: (!tokens.is_empty()).then(|| tokens.as_changeset()),
         review: (!review.is_empty()).then(|| review.as_changeset()),
+        queued: plan.messages.iter().map(|m| m.queued_as(now)).collect(),
         plan,
         pin,
         now,
@@ -70,6 +71,8 @@ struct Commit<'a, V, T, R> {
     tokens: Option<T>,
     review: Option<R>,
     plan: &'a Plan<'a>,
+    /// Each queued message's status and first attempt time.
+    queued: Vec<(&'static str, NaiveDateTime)>,
     pin: Option<Pin>,
     now: NaiveDateTime,
 }
@@ -196,6 +199,7 @@ where
             out.push_sql(") ORDER BY v.n)");
         }
 
+        let queued = &self.queued;
         for (i, m) in plan.messages.iter().enumerate() {
             out.push_sql(&format!(", o{i} AS (INSERT INTO outbox ("));
             out.push_sql(&columns.messages);
@@ -210,14 +214,28 @@ where
             out.push_sql(", ");
             out.push_bind_param::<Binary, _>(&m.payload)?;
             out.push_sql(", ");
-            out.push_bind_param::<Text, _>(PENDING)?;
+            let (status, next_attempt_at) = &queued[i];
+            out.push_bind_param::<Text, _>(*status)?;
             out.push_sql(", 0, ");
-            out.push_bind_param::<Timestamp, _>(&self.now)?;
+            out.push_bind_param::<Timestamp, _>(next_attempt_at)?;
             out.push_sql(", ");
             out.push_bind_param::<Timestamp, _>(&self.now)?;
             out.push_sql(", ");
             out.push_bind_param::<Nullable<Text>, _>(&m.traceparent)?;
             out.push_sql(" FROM u)");
+        }
+
+        if plan.releases_reminder {
+            // The same rule as `outbox::release_reminder`.
+            out.push_sql(", rm AS (UPDATE outbox SET status = 'pending', next_attempt_at = ");
+            out.push_bind_param::<Timestamp, _>(&self.now)?;
+            out.push_sql(", created_at = ");
+            out.push_bind_param::<Timestamp, _>(&self.now)?;
+            out.push_sql(" WHERE link_id = ");
+            out.push_bind_param::<Text, _>(plan.link_id)?;
+            out.push_sql(
+                " AND kind = 'reminder' AND status = 'scheduled' AND EXISTS (SELECT 1 FROM u))",
+            );
         }
 
         for (i, code) in plan.spent_codes.iter().enumerate() {

@@ -82,6 +82,9 @@ pub(super) fn commit(
             .execute(c)?;
     }
     outbox::enqueue(c, plan.messages.iter().copied(), now)?;
+    if plan.releases_reminder {
+        outbox::release_reminder(c, plan.link_id.as_str(), now)?;
+    }
     for code in &plan.spent_codes {
         match code {
             SpentCode::Add(hash) => diesel::insert_into(spent_codes::table)

@@ -213,8 +213,7 @@ pub fn insert(
     }
 }
 
-/// Applies one transition atomically (state check, row update, event row, queued messages) and
-/// returns the updated link.
+/// Applies one transition atomically (state check, row update, event row, messages): the link.
 pub fn apply(
     conn: &mut DbConnection,
     t: &Transition,
@@ -236,6 +235,8 @@ pub(super) struct Plan<'a> {
     pub published: Vec<NewPartnerEvent<'a>>,
     pub messages: Vec<&'a NewMessage>,
     pub spent_codes: Vec<&'a SpentCode>,
+    /// The link's scheduled reminder email goes to the relay (`LinkEvent::ReminderSent`).
+    pub releases_reminder: bool,
     /// The first transition's guards on `updated_at` and on the refresh lease.
     pub unchanged_since: Option<NaiveDateTime>,
     pub lease_generation: Option<i64>,
@@ -258,6 +259,7 @@ fn plan<'a>(
         published: Vec::new(),
         messages: Vec::new(),
         spent_codes: Vec::new(),
+        releases_reminder: false,
         unchanged_since: first.unchanged_since,
         lease_generation: first.lease_generation,
     };
@@ -286,6 +288,7 @@ fn plan<'a>(
         );
         plan.messages.extend(&t.messages);
         plan.spent_codes.extend(&t.spent_code);
+        plan.releases_reminder |= t.event == LinkEvent::ReminderSent;
     }
     Ok(plan)
 }

@@ -271,6 +271,9 @@ fn event_description(t: PartnerEventType) -> &'static str {
         PartnerEventType::RefreshRecovered => {
             "A refresh worked again after the link was flagged failing"
         }
+        PartnerEventType::ReminderSent => {
+            "The customer had not typed the code `links.reminder_after_minutes` after the start, and was sent the one reminder email"
+        }
         PartnerEventType::WiseUserChanged => {
             "Wise changed the linked user's state (`reason`: wise_user_withdraw_only, wise_user_reactivated or wise_user_deactivated; a deactivated user's link is unlinked)"
         }

@@ -44,6 +44,31 @@ impl LinkService {
         )
     }
 
+    /// The one reminder of a linking attempt, queued with the start (a re-link is a new start)
+    /// and kept back until `links.reminder_after_minutes` have passed: released by the transition
+    /// that sends it (`LinkEvent::ReminderSent`) only if the link still waits for the code.
+    /// `None` when reminders are off.
+    pub(super) fn reminder_mail(
+        &self,
+        link_id: &LinkId,
+        customer: &CustomerRow,
+        session: &SessionToken,
+    ) -> Result<Option<NewMessage>, LinkError> {
+        let Some(after) = self.policy.reminder_after else {
+            return Ok(None);
+        };
+        let rendered = mail::reminder(
+            &self.words_for(customer),
+            &customer.first_name,
+            &self.code_entry_url(session),
+        )
+        .map_err(anyhow::Error::from)?;
+        let mut message =
+            self.prepare(link_id, MessageKind::Reminder, &customer.email, &rendered)?;
+        message.scheduled_for = Some(self.clock.now() + after);
+        Ok(Some(message))
+    }
+
     /// "Your Wise account is linked": sent when the link becomes active.
     pub(super) fn linked_mail(
         &self,

@@ -210,6 +210,7 @@ impl LinkService {
                 let session = SessionToken::generate();
                 let expires = self.clock.now() + self.policy.code_window;
                 let mail = self.finish_linking_mail(link_id, customer, &session, expires)?;
+                let reminder = self.reminder_mail(link_id, customer, &session)?;
                 let changes = LinkChanges {
                     origin: Some(LinkOrigin::Linked),
                     code_expires_at: Some(Some(expires)),
@@ -225,7 +226,8 @@ impl LinkService {
                 )
                 .changes(changes)
                 .trace(trace_id.as_deref())
-                .queue(Some(mail));
+                .queue(Some(mail))
+                .queue(reminder);
                 Ok(started(self.apply(t).await?, Some(session)))
             }
             Ok(CreateUserOutcome::Created(created)) => {

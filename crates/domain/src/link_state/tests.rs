@@ -16,6 +16,7 @@ const TABLE: &[(S, E, S)] = &[
     (S::AwaitingCode, E::CodeSubmitted, S::Exchanging),
     (S::AwaitingCode, E::CodeWindowClosed, S::Expired),
     (S::AwaitingCode, E::CodeResent, S::AwaitingCode),
+    (S::AwaitingCode, E::ReminderSent, S::AwaitingCode),
     (S::AwaitingCode, E::WiseUserCreated, S::Active),
     (S::AwaitingCode, E::Unlinked, S::Unlinked),
     (S::AwaitingAuthorization, E::CodeSubmitted, S::Exchanging),
