@@ -27,8 +27,8 @@ mod transition;
 
 pub use events::{EventRow, WrongCodes, events, wrong_codes_since};
 pub use find::{
-    CustomerLink, ListFilter, batch_after, find, find_by_session, find_by_session_with_language,
-    language_of, list, live_of_customer,
+    CustomerLink, ListFilter, batch_after, find, find_by_dispute, find_by_session,
+    find_by_session_with_language, language_of, list, live_of_customer,
 };
 pub use holders::{active_with_wise_user, holding_signup_email};
 pub use queue::{

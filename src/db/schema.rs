@@ -71,6 +71,8 @@ diesel::table! {
         profile_verification -> Nullable<Text>,
         state_reason -> Nullable<Text>,
         personal_data_erased_at -> Nullable<Timestamp>,
+        dispute_token_hash -> Nullable<Binary>,
+        dispute_expires_at -> Nullable<Timestamp>,
     }
 }
 

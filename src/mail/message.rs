@@ -147,12 +147,14 @@ pub fn reminder(
     letter(words, "mail-reminder-subject", first_name, &blocks)
 }
 
-/// The link became active. `created` when Wise opened a new account for the partner.
+/// The link became active. `created` when Wise opened a new account for the partner. Ends with
+/// the one-time "this wasn't me" link.
 pub fn linked(
     words: &Words,
     first_name: &str,
     email: &str,
     created: bool,
+    dispute_url: &SecretString,
 ) -> Result<Rendered, askama::Error> {
     let what = if created {
         "mail-linked-created"
@@ -162,7 +164,11 @@ pub fn linked(
     let blocks = [
         Block::text(words.with(what, &[("email", Arg::from(email))])),
         Block::text(words.t("mail-linked-withdraw")),
-        Block::text(words.t("mail-linked-unexpected")),
+        Block {
+            number: None,
+            text: words.t("mail-linked-unexpected"),
+            link: Some(dispute_url.expose_secret().to_owned()),
+        },
     ];
     letter(words, "mail-linked-subject", first_name, &blocks)
 }

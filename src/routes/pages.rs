@@ -5,6 +5,7 @@
 pub(crate) mod authorize;
 mod brand;
 mod code_entry;
+mod dispute;
 
 pub(crate) use code_entry::browser_locale;
 
@@ -17,6 +18,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         resource("/link/{session_token}", "GET, POST")
             .route(web::get().to(code_entry::show))
             .route(web::post().to(code_entry::submit)),
+    )
+    .service(
+        resource("/dispute/{token}", "GET, POST")
+            .route(web::get().to(dispute::show))
+            .route(web::post().to(dispute::confirm)),
     )
     .service(resource("/oauth/callback", "GET").route(web::get().to(authorize::callback)))
     .service(resource("/oauth/result", "GET").route(web::get().to(authorize::result)))

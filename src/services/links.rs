@@ -20,6 +20,7 @@ mod access_token;
 mod adopt;
 mod claim;
 mod code;
+mod dispute;
 mod emails;
 mod erase;
 mod error;
@@ -39,6 +40,7 @@ mod verify;
 mod wise_events;
 
 pub use access_token::AccessToken;
+pub use dispute::{DisputeStatus, DisputeTarget};
 pub use erase::PARTNER_ERASURE;
 pub use error::{LinkError, WiseFieldError};
 pub use redirect::{Authorized, BrowserTrip, Redirect, Returned, STATE_TTL_MINUTES, StateRefused};

@@ -4,6 +4,7 @@
 mod access_token;
 mod claim;
 mod code;
+mod dispute;
 mod lost_answers;
 mod one_customer;
 mod queries;

@@ -172,10 +172,13 @@ pub enum LinkEvent {
     /// Another customer's link made Wise issue this Wise user new tokens, which end this link's
     /// refresh token; the new pair is this link's now.
     TokensReissued,
+    /// The owner of the Wise account said "this wasn't me" from the "linked" email: the tokens
+    /// go, and support staff look into it.
+    CustomerDisputed,
 }
 
 impl LinkEvent {
-    pub const ALL: [LinkEvent; 36] = [
+    pub const ALL: [LinkEvent; 37] = [
         Self::WiseUserExists,
         Self::WiseUserCreated,
         Self::RedirectIssued,
@@ -212,6 +215,7 @@ impl LinkEvent {
         Self::ProfileUnverified,
         Self::WiseUserLinkedElsewhere,
         Self::TokensReissued,
+        Self::CustomerDisputed,
     ];
 
     /// The name stored with each event row.
@@ -253,6 +257,7 @@ impl LinkEvent {
             Self::ProfileUnverified => "profile_unverified",
             Self::WiseUserLinkedElsewhere => "wise_user_linked_elsewhere",
             Self::TokensReissued => "tokens_reissued",
+            Self::CustomerDisputed => "customer_disputed",
         }
     }
 }
@@ -317,6 +322,7 @@ pub fn transition(
         (S::Locked, E::StaffRejected) => S::Rejected,
 
         (S::Active, E::AccessRevoked | E::TokensLost) => S::RelinkRequired,
+        (S::Active, E::CustomerDisputed) => S::NeedsReview,
         (S::RelinkRequired | S::Unlinked, E::RelinkStarted) => S::Pending,
         (
             S::Active,

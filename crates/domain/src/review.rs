@@ -46,10 +46,13 @@ pub enum ReviewReason {
     /// holds no tokens (they went to the active link, or were never asked for), so it can only be
     /// rejected.
     WiseUserLinkedElsewhere,
+    /// The owner of the Wise account followed "this wasn't me" in the "linked" email: the link's
+    /// tokens are gone, so it can only be rejected; staff find out what happened.
+    CustomerDisputed,
 }
 
 impl ReviewReason {
-    pub const ALL: [ReviewReason; 7] = [
+    pub const ALL: [ReviewReason; 8] = [
         Self::DobMismatch,
         Self::DobMissing,
         Self::BusinessOnly,
@@ -57,6 +60,7 @@ impl ReviewReason {
         Self::DifferentWiseUser,
         Self::ProfileUnreadable,
         Self::WiseUserLinkedElsewhere,
+        Self::CustomerDisputed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +72,7 @@ impl ReviewReason {
             Self::DifferentWiseUser => "different_wise_user",
             Self::ProfileUnreadable => "profile_unreadable",
             Self::WiseUserLinkedElsewhere => "wise_user_linked_elsewhere",
+            Self::CustomerDisputed => "customer_disputed",
         }
     }
 
@@ -86,6 +91,9 @@ impl ReviewReason {
             Self::ProfileUnreadable => "Wise refused to list the account's profiles",
             Self::WiseUserLinkedElsewhere => {
                 "the Wise user is already linked to another customer (reject; the other link keeps working)"
+            }
+            Self::CustomerDisputed => {
+                "the Wise account's owner said they did not link it (\"this wasn't me\" in the linked email); the tokens are gone: reject, and find out who started the link"
             }
         }
     }

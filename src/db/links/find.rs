@@ -25,6 +25,17 @@ pub fn find_by_session(
         .pop())
 }
 
+/// The link a "this wasn't me" token (its hash) opens.
+pub fn find_by_dispute(
+    conn: &mut DbConnection,
+    token_hash: &[u8],
+) -> Result<Option<LinkRow>, DbError> {
+    Ok(linked()
+        .filter(links::dispute_token_hash.eq(token_hash))
+        .load::<LinkRow>(conn)?
+        .pop())
+}
+
 /// The link a session token opens, with its customer's language (for the link page).
 pub fn find_by_session_with_language(
     conn: &mut DbConnection,

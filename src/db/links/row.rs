@@ -47,6 +47,9 @@ pub struct LinkRow {
     pub state_reason: Option<String>,
     /// When the link's personal data was erased (the customer's erasure, or retention).
     pub personal_data_erased_at: Option<NaiveDateTime>,
+    /// "This wasn't me": the SHA-256 of the one-time token in the "linked" email, and its expiry.
+    pub dispute_token_hash: Option<Vec<u8>>,
+    pub dispute_expires_at: Option<NaiveDateTime>,
     // `link_tokens`
     pub access_token: Option<Vec<u8>>,
     pub refresh_token: Option<Vec<u8>>,
@@ -127,6 +130,8 @@ pub struct OwnRow {
     profile_verification: Option<String>,
     state_reason: Option<String>,
     personal_data_erased_at: Option<NaiveDateTime>,
+    dispute_token_hash: Option<Vec<u8>>,
+    dispute_expires_at: Option<NaiveDateTime>,
 }
 
 /// `link_tokens::all_columns`.
@@ -192,6 +197,8 @@ where
             profile_verification: own.profile_verification,
             state_reason: own.state_reason,
             personal_data_erased_at: own.personal_data_erased_at,
+            dispute_token_hash: own.dispute_token_hash,
+            dispute_expires_at: own.dispute_expires_at,
             access_token: upkeep.access_token,
             refresh_token: upkeep.refresh_token,
             access_expires_at: upkeep.access_expires_at,
@@ -310,6 +317,8 @@ link_changes! {
         wise_user_deactivates_on: Option<NaiveDate>,
         profile_verification: Option<String>,
         state_reason: Option<String>,
+        dispute_token_hash: Option<Vec<u8>>,
+        dispute_expires_at: Option<NaiveDateTime>,
     }
     /// What changes in `link_tokens`: all a refresh ever writes.
     TokenChanges for link_tokens {

@@ -65,7 +65,20 @@ fn the_built_message_keeps_the_given_message_id_and_has_two_parts() {
     let from: Mailbox = "wiselink <no-reply@wiselink.test>".parse().unwrap();
     let id = new_message_id(&from);
     assert!(id.ends_with("@wiselink.test>"), "{id}");
-    let r = linked(&words(Locale::En), "Ada", "ada@example.com", false).unwrap();
+    let dispute = secrecy::SecretString::from("https://wl.example/dispute/wld_x".to_owned());
+    let r = linked(
+        &words(Locale::En),
+        "Ada",
+        "ada@example.com",
+        false,
+        &dispute,
+    )
+    .unwrap();
+    assert!(
+        r.text.contains("https://wl.example/dispute/wld_x"),
+        "{}",
+        r.text
+    );
     let m = build(&from, "ada@example.com", &id, SystemTime::UNIX_EPOCH, &r).unwrap();
     let raw = String::from_utf8(m.formatted()).unwrap();
     assert!(raw.contains(&format!("Message-ID: {id}")), "{raw}");

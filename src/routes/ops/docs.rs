@@ -252,7 +252,7 @@ fn event_description(t: PartnerEventType) -> &'static str {
         }
         PartnerEventType::LinkActive => "The link is active: access tokens can be had",
         PartnerEventType::LinkNeedsReview => {
-            "The identity check could not vouch for the link: support staff decide"
+            "The identity check could not vouch for the link, or the Wise account's owner said it was not them (`reason`: customer_disputed): support staff decide"
         }
         PartnerEventType::LinkRejected => "Staff rejected the link",
         PartnerEventType::LinkLocked => "Too many wrong codes: the link is locked",

@@ -57,7 +57,8 @@ impl LinkService {
         changes.origin = Some(LinkOrigin::Created);
         changes.wise_user_id = Some(Some(user_id));
         changes.code_expires_at = Some(None);
-        let mail = self.linked_mail(link_id, signup_email, customer, true)?;
+        let (mail, dispute) = self.linked_mail(link_id, signup_email, customer, true)?;
+        let changes = changes.then(dispute);
         let t = Transition::new(
             link.clone(),
             from,

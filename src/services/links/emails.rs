@@ -3,12 +3,16 @@
 
 use super::{LinkError, LinkService, SessionToken};
 use crate::db::customers::CustomerRow;
+use crate::db::links::LinkChanges;
 use crate::db::outbox::{MessageKind, NewMessage};
 use crate::domain::LinkId;
 use crate::i18n::{Locale, Words};
 use crate::mail;
 use crate::services::outbox;
 use chrono::NaiveDateTime;
+
+/// How long the "this wasn't me" link in a "linked" email works.
+pub const DISPUTE_WINDOW: chrono::Duration = chrono::Duration::days(30);
 use secrecy::{ExposeSecret, SecretString};
 
 impl LinkService {
@@ -69,22 +73,36 @@ impl LinkService {
         Ok(Some(message))
     }
 
-    /// "Your Wise account is linked": sent when the link becomes active.
+    /// "Your Wise account is linked": sent when the link becomes active, with a one-time "this
+    /// wasn't me" link. The changes keep that link's token (its hash) and expiry with the link.
     pub(super) fn linked_mail(
         &self,
         link_id: &LinkId,
         signup_email: &str,
         customer: &CustomerRow,
         created: bool,
-    ) -> Result<NewMessage, LinkError> {
+    ) -> Result<(NewMessage, LinkChanges), LinkError> {
+        let dispute = SessionToken::generate_dispute();
+        let dispute_url = SecretString::from(format!(
+            "{}/dispute/{}",
+            self.public_url.trim_end_matches('/'),
+            dispute.token.expose_secret()
+        ));
         let rendered = mail::linked(
             &self.words_for(customer),
             &customer.first_name,
             signup_email,
             created,
+            &dispute_url,
         )
         .map_err(anyhow::Error::from)?;
-        self.prepare(link_id, MessageKind::Linked, signup_email, &rendered)
+        let message = self.prepare(link_id, MessageKind::Linked, signup_email, &rendered)?;
+        let changes = LinkChanges {
+            dispute_token_hash: Some(Some(dispute.hash)),
+            dispute_expires_at: Some(Some(self.clock.now() + DISPUTE_WINDOW)),
+            ..LinkChanges::default()
+        };
+        Ok((message, changes))
     }
 
     /// "We could not link your Wise account": sent when staff reject the link.

@@ -69,7 +69,7 @@ impl LinkService {
             return Err(LinkError::SecondApproverNeeded);
         }
         let customer = self.customer_of(&link).await?;
-        let mail = self.linked_mail(id, &link.signup_email, &customer, false)?;
+        let (mail, dispute) = self.linked_mail(id, &link.signup_email, &customer, false)?;
         let t = Transition::new(
             &link,
             LinkState::NeedsReview,
@@ -79,7 +79,7 @@ impl LinkService {
         )
         .changes(LinkChanges {
             approvals: Some(link.approvals + 1),
-            ..LinkChanges::default()
+            ..dispute
         })
         .queue(Some(mail))
         .unchanged_since(seen);

@@ -8,6 +8,8 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 pub const SESSION_PREFIX: &str = "wls_";
+/// The prefix of the one-time "this wasn't me" token in a "linked" email.
+pub const DISPUTE_PREFIX: &str = "wld_";
 
 fn random_b64(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
@@ -39,6 +41,16 @@ impl SessionToken {
     /// prefix, stored as its SHA-256 like a session token.
     pub fn generate_state() -> Self {
         let token = SecretString::from(random_b64(32));
+        let hash = session_hash(token.expose_secret());
+        Self { token, hash }
+    }
+}
+
+impl SessionToken {
+    /// The one-time "this wasn't me" token of a "linked" email (256 random bits), stored as its
+    /// SHA-256 like a session token.
+    pub fn generate_dispute() -> Self {
+        let token = SecretString::from(format!("{DISPUTE_PREFIX}{}", random_b64(32)));
         let hash = session_hash(token.expose_secret());
         Self { token, hash }
     }

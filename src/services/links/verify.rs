@@ -137,9 +137,14 @@ impl LinkService {
             }
         };
         let matched = verdict.event == LinkEvent::IdentityMatched;
-        let mail = matched
-            .then(|| self.linked_mail(&link.id, &link.signup_email, customer, false))
-            .transpose()?;
+        let (mail, dispute) = match matched {
+            true => {
+                let (mail, dispute) =
+                    self.linked_mail(&link.id, &link.signup_email, customer, false)?;
+                (Some(mail), dispute)
+            }
+            false => (None, LinkChanges::default()),
+        };
         tracing::info!(link.id = %link.id, event = verdict.event.as_str(), review_reason = verdict.review_reason.map(|r| r.as_str()), "link verified");
         let t = Transition::new(
             link,
@@ -148,7 +153,7 @@ impl LinkService {
             actor,
             verdict.reason,
         )
-        .changes(changes)
+        .changes(changes.then(dispute))
         .queue(mail);
         let pin = matched.then_some(Pin {
             customer_id: customer.id,

@@ -17,6 +17,7 @@ const TABLE: &[(S, E, S)] = &[
     (S::AwaitingCode, E::CodeWindowClosed, S::Expired),
     (S::AwaitingCode, E::CodeResent, S::AwaitingCode),
     (S::AwaitingCode, E::ReminderSent, S::AwaitingCode),
+    (S::Active, E::CustomerDisputed, S::NeedsReview),
     (S::AwaitingCode, E::WiseUserCreated, S::Active),
     (S::AwaitingCode, E::Unlinked, S::Unlinked),
     (S::AwaitingAuthorization, E::CodeSubmitted, S::Exchanging),
