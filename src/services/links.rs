@@ -257,6 +257,21 @@ fn aad(link_id: &LinkId, column: SealedColumn) -> Aad<'_> {
 }
 
 /// Tokens and the session destroyed (rejected, relink, unlink), and their upkeep ended.
+/// A review opened without an identity check behind it: `reason`, no comparison kept (the staff
+/// screen shows none), approvals starting over, and no tokens.
+fn in_review_unchecked(reason: crate::domain::ReviewReason) -> LinkChanges {
+    LinkChanges {
+        review_reason: Some(Some(reason)),
+        checked_at: Some(None),
+        checked_partner_dob: Some(None),
+        checked_partner_email: Some(None),
+        checked_wise: Some(None),
+        approvals: Some(0),
+        first_approved_by: Some(None),
+        ..wiped()
+    }
+}
+
 fn wiped() -> LinkChanges {
     LinkChanges {
         access_token: Some(None),

@@ -5,7 +5,7 @@
 //! hears `link.needs_review`. Only an active link can be disputed, so the link works once.
 
 use super::secrets::{DISPUTE_PREFIX, session_hash};
-use super::{LinkError, LinkService, wiped};
+use super::{LinkError, LinkService, in_review_unchecked};
 use crate::db::customers::CustomerRow;
 use crate::db::links::{self, LinkChanges, LinkRow, Transition};
 use crate::domain::{LinkEvent, LinkState, ReviewReason};
@@ -82,16 +82,9 @@ impl LinkService {
             "the Wise account's owner said they did not link it",
         )
         .changes(LinkChanges {
-            review_reason: Some(Some(ReviewReason::CustomerDisputed)),
-            checked_at: Some(None),
-            checked_partner_dob: Some(None),
-            checked_partner_email: Some(None),
-            checked_wise: Some(None),
-            approvals: Some(0),
-            first_approved_by: Some(None),
             registration_code: Some(None),
             code_expires_at: Some(None),
-            ..wiped()
+            ..in_review_unchecked(ReviewReason::CustomerDisputed)
         });
         match self.apply(t).await {
             Ok(_) => {

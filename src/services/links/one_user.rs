@@ -16,7 +16,7 @@
 //!
 //! Such a link can only be rejected: it holds no tokens to activate.
 
-use super::{LinkError, LinkService, wiped};
+use super::{LinkError, LinkService, in_review_unchecked};
 use crate::db::links::{self, LinkChanges, LinkRow, SealedColumn, TokenChanges, Transition};
 use crate::domain::{LinkEvent, LinkState, ReviewReason, WiseUserId};
 use crate::wise::UserTokens;
@@ -138,16 +138,9 @@ impl LinkService {
     /// compared, so no comparison is kept (the staff screen shows none).
     fn in_review_elsewhere(&self, wise_user_id: Option<WiseUserId>) -> LinkChanges {
         LinkChanges {
-            review_reason: Some(Some(ReviewReason::WiseUserLinkedElsewhere)),
-            checked_at: Some(None),
-            checked_partner_dob: Some(None),
-            checked_partner_email: Some(None),
-            checked_wise: Some(None),
-            approvals: Some(0),
-            first_approved_by: Some(None),
             wise_user_id: wise_user_id.map(Some),
             session_token_hash: None,
-            ..wiped()
+            ..in_review_unchecked(ReviewReason::WiseUserLinkedElsewhere)
         }
     }
 }
