@@ -66,12 +66,19 @@ db="wiselink_fleet_$$"
 declare -a serve_pids
 other_pids=()
 cleanup() {
+    local status=$?
     for p in "${serve_pids[@]}" "${other_pids[@]}"; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
     if [ -n "${FLEET_IMAGE:-}" ]; then
         podman ps -aq --filter "name=wiselink-fleet-$$-" | xargs -r podman rm -f -t 0 >/dev/null 2>&1 || true
     fi
     psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" 2>/dev/null || true
+    if [ "$status" != 0 ]; then
+        # What a failed run leaves for reading: each instance's log, the proxy's, the driver's.
+        rm -rf "$target/fleet-failed" && mkdir -p "$target/fleet-failed"
+        cp "$work"/*.log "$work"/*.out "$target/fleet-failed/" 2>/dev/null || true
+        echo "the logs of this run are in $target/fleet-failed" >&2
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -151,8 +158,13 @@ for i in $(seq 0 $((instances - 1))); do wait_ready $((first_port + i)); done
 global
     maxconn 4096
     stats socket $work/haproxy.sock
+    log stdout format raw local0
 defaults
     mode http
+    log global
+    # Only what went wrong: errors, and requests the proxy had to send again.
+    option httplog
+    option dontlog-normal
     timeout connect 2s
     timeout client 30s
     timeout server 30s

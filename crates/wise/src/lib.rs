@@ -8,6 +8,7 @@ pub mod deadline;
 mod error;
 mod operations;
 pub mod pem;
+mod runtime;
 mod settings;
 mod types;
 

@@ -103,7 +103,8 @@ impl Budget {
             queue.of(class).push_back(tx);
             if !queue.asking {
                 queue.asking = true;
-                tokio::spawn(self.clone().hand_out());
+                // Not on the caller's runtime: an HTTP worker's stops with it (crate::runtime).
+                crate::runtime::spawn(self.clone().hand_out());
             }
         }
         let label = class.as_str();
@@ -154,15 +155,23 @@ impl Budget {
         let _ = self.fallback.pause(wait).await;
     }
 
-    /// Asks the store for whatever is queued until the queue is empty.
+    /// Asks the store for whatever is queued until the queue is empty. However it ends (its
+    /// runtime shutting down included), the next caller starts another.
     async fn hand_out(self: Arc<Self>) {
         let Some(limits) = self.limits else { return };
+        let mut asking = Asking {
+            budget: &self,
+            done: false,
+        };
         loop {
             let want = {
                 let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
                 let want = queue.want();
                 if want == Want::default() {
+                    // In the same hold of the lock as the check: a caller queued after it starts
+                    // the next task.
                     queue.asking = false;
+                    asking.done = true;
                     self.room_at.send_replace(None);
                     return;
                 }
@@ -189,6 +198,22 @@ impl Budget {
                     .send_replace(Some(Instant::now() + grant.retry_in));
                 tokio::time::sleep(grant.retry_in).await;
             }
+        }
+    }
+}
+
+/// The asking task, which, dropped before it is `done` (a panic, its runtime shutting down),
+/// lets the next caller start another.
+struct Asking<'a> {
+    budget: &'a Budget,
+    done: bool,
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut queue = self.budget.queue.lock().unwrap_or_else(|e| e.into_inner());
+            queue.asking = false;
         }
     }
 }
@@ -283,6 +308,62 @@ mod tests {
         assert!(
             (29..=30).contains(&refused.retry_in.as_secs()),
             "{refused:?}"
+        );
+    }
+
+    /// A store that takes its time to answer, as a database does under load.
+    struct SlowStore(MemoryStore);
+
+    impl SlotStore for SlowStore {
+        fn take(
+            &self,
+            limits: Limits,
+            want: Want,
+        ) -> crate::budget::StoreFuture<'_, crate::budget::Grant> {
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                self.0.take(limits, want).await
+            })
+        }
+
+        fn pause(&self, wait: Duration) -> crate::budget::StoreFuture<'_, ()> {
+            self.0.pause(wait)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_caller_whose_runtime_stops_strands_no_caller_on_another() {
+        let budget = Budget::new(
+            BudgetSettings::default().limits(),
+            Arc::new(SlowStore(MemoryStore::new())),
+        );
+        // An HTTP worker's runtime: its caller starts the asking task, and the worker stops
+        // while the store is still answering.
+        let stopping = budget.clone();
+        std::thread::spawn(move || {
+            let worker = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            worker.block_on(async {
+                let admit = stopping.admit(CallClass::Customer, Duration::from_secs(5));
+                tokio::select! {
+                    _ = admit => panic!("the slow store answered first"),
+                    () = tokio::time::sleep(Duration::from_millis(100)) => {}
+                }
+            });
+        })
+        .join()
+        .unwrap();
+        let started = Instant::now();
+        budget
+            .admit(CallClass::Customer, Duration::from_secs(3))
+            .await
+            .expect("admitted: the asking task did not stop with the other runtime");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
         );
     }
 }

@@ -1,37 +1,14 @@
-//! Wise's connections live on a runtime of their own, for as long as the process.
-//!
-//! hyper runs each pooled connection as a task on the runtime that opened it, and one pool serves
-//! every caller of the client. actix-web gives each HTTP worker its own runtime and, on SIGTERM,
-//! stops each one as soon as that worker's own requests are done: with it go the connections it
-//! opened, including one that another worker's request is still waiting on. A code exchange cut
-//! off that way has reached Wise and lost its answer, so the customer needs a new code. Sending
-//! every request from this runtime keeps the connections alive until the process ends.
+//! Every request to Wise is sent, and its answer read, on the process-long runtime
+//! ([`crate::runtime`]), where the connection pool's tasks live.
 
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::OnceLock;
 use std::task::{Context, Poll};
-use tokio::runtime::Runtime;
 use tokio::task::{JoinError, JoinHandle};
 use tracing::Instrument;
-
-/// Threads for Wise's connections (TLS included): two keep up with far more than Wise's limits.
-const THREADS: usize = 2;
-
-fn runtime() -> &'static Runtime {
-    static IO: OnceLock<Runtime> = OnceLock::new();
-    IO.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(THREADS)
-            .thread_name("wise-io")
-            .enable_all()
-            .build()
-            .expect("the runtime for Wise's connections starts")
-    })
-}
 
 /// What Wise answered: the status and headers, and the body unless it was cut off.
 pub(super) struct Received {
@@ -43,7 +20,7 @@ pub(super) struct Received {
 /// Sends `request` and reads the whole answer on the connections' runtime. Dropping the returned
 /// future (a deadline passed, the caller went away) drops the request there too.
 pub(super) async fn send(request: reqwest::RequestBuilder) -> Result<Received, reqwest::Error> {
-    let task = runtime().spawn(
+    let task = crate::runtime::spawn(
         async move {
             let response = request.send().await?;
             let status = response.status();
