@@ -86,6 +86,20 @@ pub enum Command {
         #[arg(long)]
         wise_rate_limits: bool,
     },
+    /// Import the links the partner already holds, from JSON Lines or CSV (docs/import.md).
+    #[command(
+        long_about = "Import the links the partner already holds, from a JSON Lines file (one \
+        object per line) or a CSV file with a header line; `-` reads standard input. Each row \
+        names the customer (customer_ref, email, date_of_birth, first_name, last_name, language) \
+        and what the partner holds (wise_user_id, wise_profile_id, refresh_token, and optionally \
+        registration_code and signup_email). Each row is proven before it counts: a refresh at \
+        Wise, within the Wise call budget, then the identity check of a fresh link. Running the \
+        same file again changes nothing; a run cut off anywhere is finished by the next one.\n\n\
+        Progress goes to standard error (a bar on a terminal, lines otherwise); each failed row, \
+        and the summary ending in `imported N, unchanged N, failed N`, to standard output. Exits \
+        1 when any row failed, 2 when the input could not be read at all."
+    )]
+    Import(ImportArgs),
     /// Manage the keys that seal secrets at rest.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -125,6 +139,19 @@ pub struct ConfigArg {
     /// A TOML file read in place of config/$WISELINK_ENV.toml; it must exist.
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// The file to import: JSON Lines, or CSV with a header line; `-` for standard input.
+    pub file: std::path::PathBuf,
+    /// Rows proven at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Also write every row's outcome to this file, one JSON object per line (the lines
+    /// POST /v1/links/import answers with).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, clap::Args)]

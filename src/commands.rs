@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod import;
 pub mod keys;
 pub mod wise;
 

@@ -88,6 +88,10 @@ fn main() -> ExitCode {
         }) => commands::audit::export(&settings, &since, format, output.as_deref()),
         Command::Audit(AuditCommand::CheckExport { .. }) => unreachable!("handled above"),
         Command::Audit(AuditCommand::Keys) => commands::audit::keys(&settings),
+        Command::Import(args) => match run_async(commands::import::run(settings, args)) {
+            Err(e) if e.is::<commands::import::Unreadable>() => return refuse(&format!("{e:#}")),
+            other => other,
+        },
         Command::Keys(KeysCommand::Rotate {
             batch_size,
             pause_ms,

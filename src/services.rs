@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod customers;
+pub mod import;
 pub mod keys;
 pub mod links;
 pub mod outbox;

@@ -2,8 +2,11 @@
 //! itself is assembled in [`server`].
 
 mod audit;
+mod core;
 mod custody;
 mod server;
+
+pub use core::Core;
 
 use crate::clock::{Clock, SharedClock};
 use crate::db::{Db, migrations};
@@ -14,13 +17,12 @@ use crate::http::rate_limit::IpLimiter;
 use crate::routes::staff::LoginLimiter;
 use crate::services::api_keys::KeyCache;
 use crate::services::customers::CustomerService;
-use crate::services::links::{LinkDeps, LinkService};
+use crate::services::links::LinkService;
 use crate::services::staff::SsoProvider;
 use crate::services::staff::StaffService;
 use crate::services::webhooks::WebhookService;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::wise::WiseClient;
 use crate::workers::{self, Workers};
 use actix_web::dev::Server;
 use actix_web::web;
@@ -71,46 +73,18 @@ impl Application {
             Duration::from_secs(settings.auth.key_cache_secs),
             clock.clone(),
         );
-        let wise = Arc::new(
-            WiseClient::with_budget_store(
-                settings.wise.clone(),
-                crate::db::wise_budget::store_for(&db),
-            )
-            .context("cannot build the Wise client")?,
-        );
         let expiries = workers::credentials::Expiries::from_settings(&settings.wise)?;
-        let keys = settings
-            .crypto
-            .key_ring()
-            .context("cannot open crypto.keys")?;
         let mailer = crate::mail::Mailer::from_settings(&settings.mail)?;
-        let mail_from: lettre::message::Mailbox = settings
-            .mail
-            .from
-            .parse()
-            .context("mail.from is not an email address")?;
-        let keys = Arc::new(keys);
-        let audit = Arc::new(
-            crate::audit::SigningKeys::parse(&settings.audit.signing_keys)
-                .map_err(|problems| anyhow::anyhow!(problems.join("; ")))?,
-        );
-        let brand = Arc::new(crate::brand::Brand::load(&settings.branding)?);
-        let outbox_wake = Arc::new(tokio::sync::Notify::new());
-        let events_wake = Arc::new(tokio::sync::Notify::new());
-        let links = Arc::new(LinkService::new(LinkDeps {
-            db: db.clone(),
-            wise: wise.clone(),
-            keys: keys.clone(),
-            audit: audit.clone(),
-            mail_from: mail_from.clone(),
-            public_url: settings.server.public_url.clone(),
-            outbox_wake: outbox_wake.clone(),
-            events_wake: events_wake.clone(),
-            policy: settings.links.policy(&settings.limits),
-            tokens: settings.tokens.policy(),
-            clock: clock.clone(),
-            brand: brand.clone(),
-        }));
+        let Core {
+            wise,
+            keys,
+            audit,
+            brand,
+            mail_from,
+            outbox_wake,
+            events_wake,
+            links,
+        } = Core::build(&settings, &db, clock.clone())?;
         // Workers that open sealed values wait while the HSM does not vouch for the keys.
         let mut workers = Workers::new(Duration::from_secs(1)).with_custody(keys.custody().clone());
         custody::watch(&mut workers, &keys, &settings.crypto);

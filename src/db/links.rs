@@ -16,6 +16,7 @@
 mod events;
 mod find;
 mod holders;
+pub mod import;
 mod pg;
 mod queue;
 mod recovery;

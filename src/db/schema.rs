@@ -73,6 +73,7 @@ diesel::table! {
         personal_data_erased_at -> Nullable<Timestamp>,
         dispute_token_hash -> Nullable<Binary>,
         dispute_expires_at -> Nullable<Timestamp>,
+        imported_at -> Nullable<Timestamp>,
     }
 }
 

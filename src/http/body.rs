@@ -86,7 +86,7 @@ pub fn parse_object(body: &[u8]) -> Result<Map<String, Value>, RequestError> {
 }
 
 /// The request's media type without parameters, lower-cased.
-fn media_type(req: &HttpRequest) -> Option<String> {
+pub fn media_type(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
     Some(
         value

@@ -5,6 +5,7 @@ mod access_token;
 mod claim;
 mod code;
 mod dispute;
+mod import;
 mod lost_answers;
 mod one_customer;
 mod queries;

@@ -105,6 +105,23 @@ pub fn assess(
     )
 }
 
+impl Assessment {
+    /// For an imported link: a match stands only if Wise's user and personal profile are the ones
+    /// the partner's records named; otherwise staff look (`different_wise_user`).
+    pub fn expecting(self, user: WiseUserId, profile: WiseProfileId) -> Self {
+        let named = self.wise.user_id == user && self.profile_id == Some(profile);
+        if self.event != LinkEvent::IdentityMatched || named {
+            return self;
+        }
+        Self {
+            event: LinkEvent::IdentityDoubtful,
+            reason: "a different Wise user or profile than the import named",
+            review_reason: Some(ReviewReason::DifferentWiseUser),
+            ..self
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +271,47 @@ mod tests {
             assess(customer_dob, &email, None, &no_email).event,
             LinkEvent::IdentityDoubtful
         );
+    }
+
+    #[test]
+    fn an_import_matches_only_with_the_user_and_profile_it_named() {
+        let identity = WiseIdentity {
+            user_id: WiseUserId::new(7),
+            email: Some("ada@example.com".into()),
+            profiles: vec![WiseProfile {
+                id: Some(WiseProfileId::new(10)),
+                personal: true,
+                date_of_birth: Some(dob("1990-04-17")),
+            }],
+            profiles_listed: true,
+        };
+        let email = EmailAddress::parse("ada@example.com").unwrap();
+        let matched = assess(
+            DateOfBirth::from_stored(dob("1990-04-17")),
+            &email,
+            None,
+            &identity,
+        );
+        let named = |user, profile| {
+            matched
+                .clone()
+                .expecting(WiseUserId::new(user), WiseProfileId::new(profile))
+        };
+        assert_eq!(named(7, 10), matched);
+        for (user, profile) in [(8, 10), (7, 11)] {
+            let got = named(user, profile);
+            assert_eq!(got.event, LinkEvent::IdentityDoubtful);
+            assert_eq!(got.review_reason, Some(ReviewReason::DifferentWiseUser));
+        }
+        let mismatch = assess(
+            DateOfBirth::from_stored(dob("1991-04-17")),
+            &email,
+            None,
+            &identity,
+        );
+        let kept = mismatch
+            .clone()
+            .expecting(WiseUserId::new(8), WiseProfileId::new(10));
+        assert_eq!(kept, mismatch, "a doubt already found keeps its own reason");
     }
 }

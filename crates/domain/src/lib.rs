@@ -37,7 +37,7 @@ pub use ids::{CustomerId, LinkId, WiseProfileId, WiseUserId};
 pub use language::Language;
 pub use link_flow::{LinkFlow, LinkOrigin};
 pub use link_policy::LinkPolicy;
-pub use link_reason::{STARTED, is_link_reason, reason_after, reasons_into};
+pub use link_reason::{IMPORTED, STARTED, is_link_reason, reason_after, reasons_into};
 pub use link_state::{IllegalTransition, LinkEvent, LinkState, transition};
 pub use partner_event::{EndpointId, PartnerEventType, is_event_id, new_event_id, partner_events};
 pub use person_name::PersonName;

@@ -8,6 +8,9 @@ use std::collections::BTreeSet;
 
 /// The reason of a link that was just created.
 pub const STARTED: &str = "started";
+/// The reason of a link brought by an import (`wiselink import`, `POST /v1/links/import`), until
+/// its proof decides it.
+pub const IMPORTED: &str = "imported";
 
 /// The reason a transition from `from` by `event` to `to` leaves on the link, if it changes it.
 pub fn reason_after(from: LinkState, event: LinkEvent, to: LinkState) -> Option<&'static str> {
@@ -19,6 +22,9 @@ pub fn reasons_into(state: LinkState) -> BTreeSet<&'static str> {
     let mut out = BTreeSet::new();
     if state == LinkState::Pending {
         out.insert(STARTED);
+    }
+    if state == LinkState::Verifying {
+        out.insert(IMPORTED);
     }
     for from in LinkState::ALL {
         for event in LinkEvent::ALL {

@@ -114,7 +114,8 @@ pub enum LinkEvent {
     /// Wise provably did not process the exchange (429, 503 with `Retry-After`, no connection):
     /// the code is still good and no attempt is spent.
     ExchangeDeferred,
-    /// The exchange gave tokens.
+    /// The exchange gave tokens; or, for an imported link, the first refresh of the refresh token
+    /// the partner brought.
     TokensStored,
     /// DOB and email match.
     IdentityMatched,
@@ -134,7 +135,8 @@ pub enum LinkEvent {
     StaffApproved,
     StaffRejected,
     StaffUnlocked,
-    /// A refresh got `invalid_grant`: Wise revoked access.
+    /// A refresh got `invalid_grant`: Wise revoked access (for an imported link: the refresh token
+    /// the partner brought was dead).
     AccessRevoked,
     /// A refresh's answer was lost after Wise acted on it, and the old refresh token cannot be
     /// reused safely: the tokens Wise issued never arrived, so the customer must link again.
@@ -309,6 +311,11 @@ pub fn transition(
         }
         (S::Exchanging, E::TooManyWrongCodes) => S::Locked,
         (S::Exchanging, E::TokensStored) => S::Verifying,
+        // An imported link is proven in `verifying`: a refresh of the partner's refresh token
+        // (or, when Wise refuses it, the partner's registration code) gives the tokens that
+        // read the identity; a refresh token Wise refuses ends in re-linking.
+        (S::Verifying, E::TokensStored | E::TokensRegranted) => S::Verifying,
+        (S::Verifying, E::AccessRevoked | E::TokensLost) => S::RelinkRequired,
 
         (S::Verifying, E::IdentityMatched) => S::Active,
         (S::Verifying, E::IdentityDoubtful) => S::NeedsReview,

@@ -43,6 +43,8 @@ pub(super) const NEW_EVENT_COLUMNS: [&str; 9] = {
 };
 
 pub(super) const STARTED_REASON: &str = "link started";
+pub(super) const IMPORTED_REASON: &str =
+    "link imported; its proof (a refresh at Wise, then the identity check) follows";
 
 impl<'a> NewEvent<'a> {
     /// The first event of a link.
@@ -63,6 +65,20 @@ impl<'a> NewEvent<'a> {
             created_at: at,
             event: None,
             seal: Vec::new(),
+        }
+        .sealed(keys)
+    }
+
+    /// The first event of an imported link, which starts `verifying`.
+    pub fn imported(
+        link_id: &'a LinkId,
+        actor: &'a str,
+        at: NaiveDateTime,
+        keys: &SigningKeys,
+    ) -> Self {
+        Self {
+            reason: Some(IMPORTED_REASON),
+            ..Self::started(link_id, actor, LinkState::Verifying, at, keys)
         }
         .sealed(keys)
     }

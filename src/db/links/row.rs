@@ -50,6 +50,8 @@ pub struct LinkRow {
     /// "This wasn't me": the SHA-256 of the one-time token in the "linked" email, and its expiry.
     pub dispute_token_hash: Option<Vec<u8>>,
     pub dispute_expires_at: Option<NaiveDateTime>,
+    /// When an import brought the link (`None` for a link started here).
+    pub imported_at: Option<NaiveDateTime>,
     // `link_tokens`
     pub access_token: Option<Vec<u8>>,
     pub refresh_token: Option<Vec<u8>>,
@@ -132,6 +134,7 @@ pub struct OwnRow {
     personal_data_erased_at: Option<NaiveDateTime>,
     dispute_token_hash: Option<Vec<u8>>,
     dispute_expires_at: Option<NaiveDateTime>,
+    imported_at: Option<NaiveDateTime>,
 }
 
 /// `link_tokens::all_columns`.
@@ -199,6 +202,7 @@ where
             personal_data_erased_at: own.personal_data_erased_at,
             dispute_token_hash: own.dispute_token_hash,
             dispute_expires_at: own.dispute_expires_at,
+            imported_at: own.imported_at,
             access_token: upkeep.access_token,
             refresh_token: upkeep.refresh_token,
             access_expires_at: upkeep.access_expires_at,

@@ -9,6 +9,7 @@ mod code;
 mod decide;
 mod events;
 mod get;
+mod import;
 mod list;
 mod relink;
 mod resend;
@@ -24,6 +25,7 @@ pub use code::{__path_submit_code, CodeInput};
 pub use decide::{__path_approve, __path_reject, DecisionInput};
 pub use events::{__path_list_events, EventView};
 pub use get::__path_get_link;
+pub use import::{__path_import_links, ImportEnd, ImportRowInput};
 pub use list::{__path_list_links, LinkPage};
 pub use relink::{__path_relink, RelinkInput};
 pub use resend::__path_resend;
@@ -85,6 +87,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(start::start_link))
             .route(web::get().to(list::list_links)),
     )
+    .service(resource("/v1/links/import", "POST").route(web::post().to(import::import_links)))
     .service(
         resource("/v1/links/{link_id}", "GET, DELETE")
             .route(web::get().to(get::get_link))

@@ -24,6 +24,7 @@ use utoipa_swagger_ui::SwaggerUi;
         customers::delete::erase_customer,
         links::start_link,
         links::list_links,
+        links::import_links,
         links::unlink,
         links::get_link,
         links::submit_code,

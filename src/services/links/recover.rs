@@ -1,6 +1,7 @@
 //! Finishing links a crash, a lost answer or a Wise outage left in `pending`, `exchanging` or
-//! `verifying`. Each stale link is claimed with a compare-and-set on `updated_at`, so any number
-//! of instances sharing one PostgreSQL can run this and no link is handled twice at once.
+//! `verifying` (an import's unfinished proof among them). Each stale link is claimed with a
+//! compare-and-set on `updated_at`, so any number of instances sharing one PostgreSQL can run
+//! this and no link is handled twice at once.
 
 use super::start::Signup;
 use super::{LinkError, LinkService};
@@ -71,6 +72,10 @@ impl LinkService {
                     "interrupted exchange: outcome unknown, a new code is needed",
                 );
                 Ok(self.apply(t).await?.state)
+            }
+            // An import cut off before its refresh stored tokens: its proof, from the start.
+            LinkState::Verifying if link.imported_at.is_some() && link.access_token.is_none() => {
+                Ok(self.prove_imported(&link, true, ACTOR).await?.state)
             }
             LinkState::Verifying => {
                 let customer = self.customer_of(&link).await?;

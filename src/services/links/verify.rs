@@ -117,12 +117,17 @@ impl LinkService {
     ) -> Result<(Transition, Option<Pin>), LinkError> {
         let signup_email = EmailAddress::parse(&link.signup_email)
             .map_err(|e| anyhow::anyhow!("stored signup email: {e}"))?;
-        let verdict = assess(
+        let mut verdict = assess(
             DateOfBirth::from_stored(customer.date_of_birth),
             &signup_email,
             customer.wise_user_id,
             identity,
         );
+        // An imported link holds, until now, the Wise user and profile the partner named.
+        let imported = link.imported_at.is_some();
+        if imported && let (Some(user), Some(profile)) = (link.wise_user_id, link.wise_profile_id) {
+            verdict = verdict.expecting(user, profile);
+        }
         let compared = self.compared(link, customer, &verdict)?;
         let changes = if verdict.event == LinkEvent::NoProfile {
             LinkChanges {
@@ -137,7 +142,8 @@ impl LinkService {
             }
         };
         let matched = verdict.event == LinkEvent::IdentityMatched;
-        let (mail, dispute) = match matched {
+        // No email for an import: the customer did nothing just now.
+        let (mail, dispute) = match matched && !imported {
             true => {
                 let (mail, dispute) =
                     self.linked_mail(&link.id, &link.signup_email, customer, false)?;

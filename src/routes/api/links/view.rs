@@ -37,6 +37,9 @@ pub struct LinkView {
     pub refresh_failing: bool,
     /// When the customer claimed the Wise account the partner created (`origin: created`).
     pub claimed_at: Option<String>,
+    /// When an import (`POST /v1/links/import`, `wiselink import`) brought the link; `null` for a
+    /// link started here.
+    pub imported_at: Option<String>,
     /// What Wise last said of the linked user (its `users#state-change` webhook): `active`,
     /// `withdraw_only` (the customer can only move money out; see `wise_user_deactivates_on`) or
     /// `deactivated` (the link was unlinked and its tokens deleted); `null` until Wise says anything.
@@ -119,6 +122,7 @@ impl LinkView {
             approvals: link.approvals,
             refresh_failing: link.state == LinkState::Active && link.refresh_flagged_at.is_some(),
             claimed_at: ts(link.claimed_at),
+            imported_at: ts(link.imported_at),
             wise_user_state: link.wise_user_state.clone(),
             wise_user_deactivates_on: link.wise_user_deactivates_on,
             profile_verification: link.profile_verification.clone(),
