@@ -46,14 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# CPU milliseconds (user + system) a process has used so far.
-cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-# The same, summed over the PostgreSQL backends serving database $1.
-pg_cpu_ms() {
-    local total=0 pid
-    for pid in $(pgrep -f "postgres: .* $1 " || true); do total=$((total + $(cpu_ms "$pid"))); done
-    echo "$total"
-}
+. scripts/proc-usage.sh
 
 # wiselink's own capacity, not Wise's: the Wise call budget (docs/wise-budget.md) is raised far
 # past Wise's limits of 100 calls/s and 1,000/min, which would otherwise hold the run to about 22

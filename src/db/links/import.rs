@@ -5,7 +5,8 @@
 
 use super::events::NewEvent;
 use super::row::linked;
-use super::{LinkRow, NewLink, holding_signup_email};
+use super::transition::takes_signup_email;
+use super::{LinkRow, NewLink};
 use crate::audit::SigningKeys;
 use crate::db::customers::{self, Customer};
 use crate::db::schema::{link_events, link_reviews, link_tokens, links};
@@ -77,9 +78,6 @@ pub fn begin(
                 Err(_) => return Ok(Begun::Refused(ImportRefused::CustomerErased)),
             },
         };
-        if holding_signup_email(conn, row.signup_email, row.link_id)?.is_some() {
-            return Ok(Begun::Refused(ImportRefused::SignupEmailTaken));
-        }
         if !same_details(&customer, row.details) {
             // The file is the partner's word on the customer, as a PUT would be.
             if customers::upsert(conn, row.customer_ref, row.details, now)?.is_err() {
@@ -92,13 +90,16 @@ pub fn begin(
             .first::<LinkRow>(conn)?;
         Ok(Begun::Inserted(link))
     });
+    // The unique indexes decide, not a search beforehand: a signup email held by another link
+    // (whose index a query with bound values cannot use on SQLite), or another import (or start)
+    // of the same customer that got there first.
     match written {
-        Err(DbError::Query(e)) if is_unique_violation(&e) => {
-            // Another import (or start) of the same customer got there first.
-            Ok(Begun::Refused(ImportRefused::LinkExists(
-                LinkState::Verifying,
-            )))
+        Err(DbError::Query(e)) if takes_signup_email(&e) => {
+            Ok(Begun::Refused(ImportRefused::SignupEmailTaken))
         }
+        Err(DbError::Query(e)) if is_unique_violation(&e) => Ok(Begun::Refused(
+            ImportRefused::LinkExists(LinkState::Verifying),
+        )),
         other => other,
     }
 }

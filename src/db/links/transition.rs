@@ -338,6 +338,12 @@ const SIGNUP_EMAIL_KEY: [&str; 1] = ["links_one_exchange_per_signup_email"];
 const ERASED_KEY: [&str; 1] = ["the customer is erased"];
 const WISE_USER_KEY: [&str; 2] = ["links_one_active_per_wise_user", "links.wise_user_id"];
 
+/// Whether `e` is the unique index that keeps a signup email to one email-code link exchanging,
+/// verifying or active.
+pub(super) fn takes_signup_email(e: &diesel::result::Error) -> bool {
+    is_unique_violation(e) && names(e, &SIGNUP_EMAIL_KEY)
+}
+
 fn names(e: &diesel::result::Error, key: &[&str]) -> bool {
     let diesel::result::Error::DatabaseError(_, info) = e else {
         return false;

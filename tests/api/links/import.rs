@@ -75,7 +75,7 @@ pub async fn link_of(app: &TestApp, customer_ref: &str) -> Value {
 #[tokio::test]
 async fn each_row_is_proven_at_wise_and_a_second_import_changes_nothing() {
     let app = spawn_app().await;
-    let users = linked_users(app.sim(), "imp-", 6).await;
+    let users = linked_users(app.sim(), "imp-", 7).await;
     let mut rows = vec![
         row("imp-0", &users[0]),
         row("imp-1", &users[1]),
@@ -168,6 +168,13 @@ async fn each_row_is_proven_at_wise_and_a_second_import_changes_nothing() {
         app.count("SELECT count(*) AS n FROM link_events").await,
         events
     );
+    assert_eq!(app.count("SELECT count(*) AS n FROM links").await, 5);
+
+    // Another customer with an email an active link already signed up with is refused.
+    let mut twin = row("imp-twin", &users[6]);
+    twin["email"] = users[0]["email"].clone();
+    let (got, _) = import(&app, json_lines(&[twin]), "application/x-ndjson").await;
+    assert_eq!(got[&1]["code"], "signup_email_taken", "{got:?}");
     assert_eq!(app.count("SELECT count(*) AS n FROM links").await, 5);
 }
 

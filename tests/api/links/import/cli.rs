@@ -59,13 +59,24 @@ async fn the_cli_reports_each_failed_row_and_the_summary_and_exits_non_zero() {
         err.contains("The Wise call budget gives background work"),
         "{err}"
     );
+    // Logs at TRACE go to standard error: no token, and the customers' emails and dates of
+    // birth only masked.
     for user in &users {
         let secret = user["refresh_token"].as_str().unwrap();
         assert!(
             !out.contains(secret) && !err.contains(secret),
             "a refresh token was printed"
         );
+        let email = user["email"].as_str().unwrap();
+        assert!(
+            !out.contains(email) && !err.contains(email),
+            "an email was printed"
+        );
     }
+    assert!(
+        !err.contains("1990-04-17") && !err.contains("1980-02-02"),
+        "a date of birth was printed"
+    );
 
     let second = run_cli(&["import", path], &env, None);
     let out = String::from_utf8_lossy(&second.stdout);
