@@ -55,9 +55,9 @@ pub struct RowReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// For `failed`: `malformed_row`, `invalid_fields`, `customer_erased`, `link_exists`,
-    /// `signup_email_taken`, `wise_unavailable`, `not_imported`, or why the proof did not end in
-    /// `active` (a review reason such as `dob_mismatch`, `access_revoked`, `tokens_lost`,
-    /// `no_profile`).
+    /// `signup_email_taken`, `wise_unavailable`, `not_finished`, `not_imported`, or why the proof
+    /// did not end in `active` (a review reason such as `dob_mismatch`, `access_revoked`,
+    /// `tokens_lost`, `no_profile`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -258,6 +258,12 @@ impl RowReport {
                 .clone()
                 .unwrap_or_else(|| link.state.as_str().to_owned()),
         };
+        if link.state == LinkState::Verifying {
+            // Taken up by recovery (or another run) meanwhile: it finishes the proof.
+            let message =
+                "the link is still verifying: the recovery worker or the next run finishes it";
+            return at.failed("not_finished", message.to_owned());
+        }
         let message = match link.state {
             LinkState::NeedsReview => {
                 "the identity check did not match: the link waits for support staff's review"

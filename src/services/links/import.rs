@@ -137,7 +137,7 @@ impl LinkService {
     }
 
     /// Proves `link`, trying again while Wise is unavailable (its `Retry-After` honoured), each
-    /// time holding the link afresh so recovery does not take it meanwhile.
+    /// time from the link as stored and holding it afresh, so recovery does not take it meanwhile.
     async fn prove_with_retries(
         &self,
         mut link: LinkRow,
@@ -147,21 +147,20 @@ impl LinkService {
         let mut tries = 0;
         loop {
             tries += 1;
-            match self
-                .bounded(budget::background(
-                    self.prove_imported(&link, resumed, actor),
-                ))
-                .await
-            {
+            let attempt = self.finish_imported(&link, resumed || tries > 1, actor);
+            match self.bounded(budget::background(attempt)).await {
                 Err(LinkError::WiseUnavailable { retry_after }) if tries < TRIES => {
                     let secs = retry_after.unwrap_or(1 << tries.min(4));
                     tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
-                    let (candidate, now) = (link.clone(), self.clock.now());
+                    // As stored: the try may have committed the refresh's tokens before it failed.
+                    let current = self.reload(&link.id).await?;
+                    if current.state != LinkState::Verifying {
+                        return Ok(current);
+                    }
+                    let now = self.clock.now();
                     let held = self
                         .db
-                        .run(move |conn| {
-                            links::claim(conn, &candidate, &OwnChanges::default(), now)
-                        })
+                        .run(move |conn| links::claim(conn, &current, &OwnChanges::default(), now))
                         .await?;
                     link = match held {
                         Some(held) => held,
@@ -174,10 +173,26 @@ impl LinkService {
         }
     }
 
+    /// Finishes an imported link's proof from where it stands: the refresh first if its tokens
+    /// were never stored, else the identity check with the tokens it holds (never a second
+    /// refresh with a refresh token Wise has replaced).
+    pub(super) async fn finish_imported(
+        &self,
+        link: &LinkRow,
+        resumed: bool,
+        actor: &str,
+    ) -> Result<LinkRow, LinkError> {
+        if link.access_token.is_none() {
+            return self.prove_imported(link, resumed, actor).await;
+        }
+        let customer = self.customer_of(link).await?;
+        self.verify_stored(link, &customer, actor).await
+    }
+
     /// One try at an imported link's proof: a refresh, then the identity check. `resumed` says
     /// an earlier try may have sent the stored refresh token already (its answer lost), so a
     /// refusal means the tokens were lost rather than revoked.
-    pub(super) async fn prove_imported(
+    async fn prove_imported(
         &self,
         link: &LinkRow,
         resumed: bool,

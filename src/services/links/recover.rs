@@ -73,9 +73,9 @@ impl LinkService {
                 );
                 Ok(self.apply(t).await?.state)
             }
-            // An import cut off before its refresh stored tokens: its proof, from the start.
-            LinkState::Verifying if link.imported_at.is_some() && link.access_token.is_none() => {
-                Ok(self.prove_imported(&link, true, ACTOR).await?.state)
+            // An import cut off mid-proof: finished from where it stands.
+            LinkState::Verifying if link.imported_at.is_some() => {
+                Ok(self.finish_imported(&link, true, ACTOR).await?.state)
             }
             LinkState::Verifying => {
                 let customer = self.customer_of(&link).await?;

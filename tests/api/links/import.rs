@@ -288,3 +288,52 @@ async fn a_row_wise_cannot_prove_now_is_reported_and_the_recovery_worker_finishe
         "{events:?}"
     );
 }
+
+#[tokio::test]
+async fn a_proof_cut_off_after_its_refresh_resumes_from_the_stored_tokens_without_a_second_refresh()
+{
+    let app = spawn_app().await;
+    let users = linked_users(app.sim(), "resume-", 1).await;
+    let faults = app.sim().url("/__sim/faults");
+    let down = json!({"endpoint": "/v1/me", "status": 503, "retry_after": 1, "count": 6});
+    let client = reqwest::Client::new();
+    assert!(
+        client
+            .post(&faults)
+            .json(&down)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+
+    let (got, _) = import(
+        &app,
+        json_lines(&[row("resume-0", &users[0])]),
+        "application/x-ndjson",
+    )
+    .await;
+    assert_eq!(got[&1]["outcome"], "imported", "{got:?}");
+    let calls: Vec<Value> = client
+        .get(app.sim().url("/__sim/calls"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refreshes = calls
+        .iter()
+        .filter(|c| c["path"] == "/oauth/token" && c["body"]["grant_type"] == "refresh_token")
+        .count();
+    assert_eq!(
+        refreshes, 1,
+        "the stored tokens were used, not a second refresh"
+    );
+    let me = calls.iter().filter(|c| c["path"] == "/v1/me").count();
+    assert!(
+        me > 6,
+        "Wise's /v1/me failed until its faults ran out ({me} calls)"
+    );
+}
