@@ -11,6 +11,12 @@
 # again with another request (422 idempotency_key_reused, which schemathesis does when it reuses a
 # generated value), and a `cursor` this API never returned (422 invalid_cursor). Every constraint
 # the server applies that a schema can state is in the document.
+#
+# One operation is left out: POST /v1/links/import. Its body is a stream of rows (JSON Lines or
+# CSV), each proven on its own, so a bad row is answered 200 with a line saying why, never a
+# refusal of the whole request — which schemathesis's negative checks take for a schema-violating
+# request accepted; and it has no serializer for application/x-ndjson. Its answers are checked by
+# tests/api/links/import.rs (every outcome, 415 and 422 included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,5 +59,6 @@ for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$api_port/heal
 
 schemathesis run "http://127.0.0.1:$api_port/openapi.json" \
     --checks all --exclude-checks positive_data_acceptance \
+    --exclude-path /v1/links/import \
     -H "Authorization: Bearer $key" \
     --max-examples "${CONTRACT_EXAMPLES:-30}" --seed 1 --no-color
