@@ -13,6 +13,7 @@
 //! - `recovery`: finding and claiming links a crash left mid-way;
 //! - `refresh`: the token refresh lease (claim, settle).
 
+mod changes;
 mod events;
 mod find;
 mod holders;
@@ -25,6 +26,7 @@ mod row;
 mod sealed;
 mod sqlite;
 mod transition;
+mod unique_keys;
 
 pub use events::{EventRow, WrongCodes, events, wrong_codes_since};
 pub use find::{

@@ -5,7 +5,7 @@
 
 use super::events::NewEvent;
 use super::row::linked;
-use super::transition::takes_signup_email;
+use super::unique_keys::takes_signup_email;
 use super::{LinkRow, NewLink};
 use crate::audit::SigningKeys;
 use crate::db::customers::{self, Customer};

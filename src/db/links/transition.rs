@@ -2,6 +2,7 @@
 //! (`pg`); on SQLite, one transaction. Both write the same rows.
 
 use super::events::NewEvent;
+use super::unique_keys::{ERASED_KEY, SIGNUP_EMAIL_KEY, WISE_USER_KEY, names};
 use super::{LinkChanges, LinkRow, NewLink, pg, sqlite};
 use crate::audit::SigningKeys;
 use crate::db::outbox::NewMessage;
@@ -330,26 +331,4 @@ pub fn apply_all(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// How each backend names the two holder keys in a violation: PostgreSQL by the index, SQLite by
-/// the index for an expression and by the column otherwise.
-const SIGNUP_EMAIL_KEY: [&str; 1] = ["links_one_exchange_per_signup_email"];
-const ERASED_KEY: [&str; 1] = ["the customer is erased"];
-const WISE_USER_KEY: [&str; 2] = ["links_one_active_per_wise_user", "links.wise_user_id"];
-
-/// Whether `e` is the unique index that keeps a signup email to one email-code link exchanging,
-/// verifying or active.
-pub(super) fn takes_signup_email(e: &diesel::result::Error) -> bool {
-    is_unique_violation(e) && names(e, &SIGNUP_EMAIL_KEY)
-}
-
-fn names(e: &diesel::result::Error, key: &[&str]) -> bool {
-    let diesel::result::Error::DatabaseError(_, info) = e else {
-        return false;
-    };
-    let said = [Some(info.message()), info.constraint_name()];
-    said.into_iter()
-        .flatten()
-        .any(|text| key.iter().any(|k| text.contains(k)))
 }

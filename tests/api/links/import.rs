@@ -35,6 +35,36 @@ pub fn row(customer_ref: &str, user: &Value) -> Value {
     })
 }
 
+/// Arms a fault in the simulator (`POST /__sim/faults`).
+pub async fn arm_fault(app: &TestApp, fault: Value) {
+    let r = reqwest::Client::new()
+        .post(app.sim().url("/__sim/faults"))
+        .json(&fault)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "fault armed");
+}
+
+/// Every call the simulated Wise received.
+pub async fn sim_calls(app: &TestApp) -> Vec<Value> {
+    reqwest::get(app.sim().url("/__sim/calls"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// How many refresh grants Wise was sent.
+pub async fn refresh_grants(app: &TestApp) -> usize {
+    sim_calls(app)
+        .await
+        .iter()
+        .filter(|c| c["path"] == "/oauth/token" && c["body"]["grant_type"] == "refresh_token")
+        .count()
+}
+
 pub fn json_lines(rows: &[Value]) -> String {
     rows.iter().map(|r| format!("{r}\n")).collect()
 }
@@ -243,16 +273,7 @@ async fn a_row_wise_cannot_prove_now_is_reported_and_the_recovery_worker_finishe
     let faults = app.sim().url("/__sim/faults");
     let client = reqwest::Client::new();
     let down = json!({"endpoint": "/oauth/token", "status": 503, "retry_after": 1, "count": 1000});
-    assert!(
-        client
-            .post(&faults)
-            .json(&down)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
+    arm_fault(&app, down).await;
 
     let (got, end) = import(
         &app,
@@ -294,19 +315,8 @@ async fn a_proof_cut_off_after_its_refresh_resumes_from_the_stored_tokens_withou
 {
     let app = spawn_app().await;
     let users = linked_users(app.sim(), "resume-", 1).await;
-    let faults = app.sim().url("/__sim/faults");
     let down = json!({"endpoint": "/v1/me", "status": 503, "retry_after": 1, "count": 6});
-    let client = reqwest::Client::new();
-    assert!(
-        client
-            .post(&faults)
-            .json(&down)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
+    arm_fault(&app, down).await;
 
     let (got, _) = import(
         &app,
@@ -315,22 +325,12 @@ async fn a_proof_cut_off_after_its_refresh_resumes_from_the_stored_tokens_withou
     )
     .await;
     assert_eq!(got[&1]["outcome"], "imported", "{got:?}");
-    let calls: Vec<Value> = client
-        .get(app.sim().url("/__sim/calls"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let refreshes = calls
-        .iter()
-        .filter(|c| c["path"] == "/oauth/token" && c["body"]["grant_type"] == "refresh_token")
-        .count();
     assert_eq!(
-        refreshes, 1,
+        refresh_grants(&app).await,
+        1,
         "the stored tokens were used, not a second refresh"
     );
+    let calls = sim_calls(&app).await;
     let me = calls.iter().filter(|c| c["path"] == "/v1/me").count();
     assert!(
         me > 6,

@@ -125,13 +125,8 @@ async fn an_import_killed_mid_way_is_finished_by_the_next_run_each_row_once() {
     let file = dir.path().join("links.jsonl");
     std::fs::write(&file, json_lines(&rows)).unwrap();
     // Every refresh takes 250 ms at Wise, so rows are in flight whenever the import is killed.
-    let slow = reqwest::Client::new()
-        .post(app.sim().url("/__sim/faults"))
-        .json(&json!({"endpoint": "/oauth/token", "latency_ms": 250, "count": 10_000}))
-        .send()
-        .await
-        .unwrap();
-    assert!(slow.status().is_success());
+    let slow = json!({"endpoint": "/oauth/token", "latency_ms": 250, "count": 10_000});
+    super::arm_fault(&app, slow).await;
     let mut env = cli_env(&app);
     env.push((
         "WISELINK__WORKERS__RECOVERY_STALE_AFTER_SECS",
@@ -199,16 +194,7 @@ async fn an_import_killed_mid_way_is_finished_by_the_next_run_each_row_once() {
         0
     );
     // Each row's refresh token was sent to Wise once, and again only for a row cut off.
-    let calls: Vec<Value> = reqwest::get(app.sim().url("/__sim/calls"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let refreshes = calls
-        .iter()
-        .filter(|c| c["path"] == "/oauth/token" && c["body"]["grant_type"] == "refresh_token")
-        .count() as i64;
+    let refreshes = super::refresh_grants(&app).await as i64;
     assert!(
         (ROWS as i64..=ROWS as i64 + cut_off).contains(&refreshes),
         "{refreshes} refreshes for {ROWS} rows, {cut_off} cut off"
