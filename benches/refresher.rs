@@ -210,7 +210,13 @@ async fn main() {
         all_due(&mut conn);
         return;
     }
-    let key = wiselink::services::api_keys::create(&mut conn, "bench", now()).expect("api key");
+    let key = wiselink::services::api_keys::create(
+        &mut conn,
+        "bench",
+        wiselink::services::api_keys::KeyMode::Live,
+        now(),
+    )
+    .expect("api key");
 
     assert!(!bin.is_empty(), "BENCH_SERVE_BIN names the wiselink binary");
     let mut child = serve(&bin, &database_url, &sim, &port);

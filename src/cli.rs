@@ -223,6 +223,10 @@ pub enum ApiKeyCommand {
         /// A label for the key, e.g. the system that will use it.
         #[arg(long)]
         name: String,
+        /// A test key (`wl_test_…`): works only while wise.api_url is the simulator, and may
+        /// pull the test triggers (docs/testing-your-integration.md).
+        #[arg(long)]
+        test: bool,
     },
     /// List keys (ids, names, status). Never shows the keys themselves.
     List,

@@ -79,13 +79,28 @@ pub(crate) fn migrated(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-pub fn api_key_create(settings: &Settings, name: &str) -> anyhow::Result<()> {
+/// `wiselink api-key create`. A test key is made only while `wise.api_url` is the simulator.
+pub async fn api_key_create(settings: &Settings, name: &str, test: bool) -> anyhow::Result<()> {
+    let mode = if test {
+        let wise = crate::wise::WiseClient::new(settings.wise.clone())?;
+        let test_mode = crate::services::test_mode::TestMode::new(&wise);
+        if !test_mode.is_simulator().await? {
+            anyhow::bail!(
+                "test keys work only against the simulator, and wise.api_url ({}) is not the simulator",
+                settings.wise.api_url
+            );
+        }
+        api_keys::KeyMode::Test
+    } else {
+        api_keys::KeyMode::Live
+    };
     let db = migrated(settings)?;
-    let key = api_keys::create(&mut *db.get()?, name, Clock::system().now())?;
+    let key = api_keys::create(&mut *db.get()?, name, mode, Clock::system().now())?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "Created API key {} ({}). Store it now: it is not shown again.",
+        "Created {} API key {} ({}). Store it now: it is not shown again.",
+        mode.as_str(),
         key.id,
         name.trim()
     )?;
@@ -97,7 +112,11 @@ pub fn api_key_list(settings: &Settings) -> anyhow::Result<()> {
     let db = migrated(settings)?;
     let keys = api_keys::list(&mut *db.get()?)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<14} {:<8} {:<20} NAME", "ID", "STATUS", "CREATED")?;
+    writeln!(
+        out,
+        "{:<14} {:<5} {:<8} {:<20} NAME",
+        "ID", "MODE", "STATUS", "CREATED"
+    )?;
     for k in keys {
         let status = if k.revoked_at.is_some() {
             "revoked"
@@ -106,8 +125,9 @@ pub fn api_key_list(settings: &Settings) -> anyhow::Result<()> {
         };
         writeln!(
             out,
-            "{:<14} {:<8} {:<20} {}",
+            "{:<14} {:<5} {:<8} {:<20} {}",
             k.id,
+            k.mode.as_str(),
             status,
             k.created_at.format("%Y-%m-%d %H:%M:%S"),
             k.name

@@ -107,8 +107,8 @@ fn main() -> ExitCode {
             commands::keys::generate_in_hsm(&settings, &id)
         }
         Command::Keys(KeysCommand::Rewrap) => commands::keys::rewrap(&settings),
-        Command::ApiKey(ApiKeyCommand::Create { name }) => {
-            commands::api_key_create(&settings, &name)
+        Command::ApiKey(ApiKeyCommand::Create { name, test }) => {
+            run_async(commands::api_key_create(&settings, &name, test))
         }
         Command::ApiKey(ApiKeyCommand::List) => commands::api_key_list(&settings),
         Command::ApiKey(ApiKeyCommand::Revoke { id }) => commands::api_key_revoke(&settings, &id),

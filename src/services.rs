@@ -8,5 +8,6 @@ pub mod keys;
 pub mod links;
 pub mod outbox;
 pub mod staff;
+pub mod test_mode;
 pub mod webhooks;
 pub mod wise_events;

@@ -20,6 +20,7 @@ use crate::services::customers::CustomerService;
 use crate::services::links::LinkService;
 use crate::services::staff::SsoProvider;
 use crate::services::staff::StaffService;
+use crate::services::test_mode::{TestMode, Triggers};
 use crate::services::webhooks::WebhookService;
 use crate::settings::Settings;
 use crate::state::AppState;
@@ -85,6 +86,15 @@ impl Application {
             events_wake,
             links,
         } = Core::build(&settings, &db, clock.clone())?;
+        let test_mode = Arc::new(TestMode::new(&wise));
+        let test_keys = db.run(crate::db::api_keys::live_test_keys).await?;
+        test_mode.permits(&test_keys).await?;
+        let triggers = web::Data::new(Triggers::new(
+            test_mode.clone(),
+            links.clone(),
+            wise.clone(),
+            settings.wise_webhooks.trusts_simulator(),
+        ));
         // Workers that open sealed values wait while the HSM does not vouch for the keys.
         let mut workers = Workers::new(Duration::from_secs(1)).with_custody(keys.custody().clone());
         custody::watch(&mut workers, &keys, &settings.crypto);
@@ -213,6 +223,7 @@ impl Application {
             webhooks,
             wise_events,
             login_limiter,
+            triggers,
             links: web::Data::from(links.clone()),
             brand: web::Data::from(brand),
             keys: web::Data::from(keys.clone()),
@@ -237,6 +248,7 @@ impl Application {
             settings: Arc::new(settings),
             metrics: metrics::handle(),
             api_keys: Arc::new(key_cache),
+            test_mode,
         };
         // The recorder exists from here on.
         expiries.export();

@@ -124,7 +124,13 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     actix_web::rt::spawn(sim_server);
 
     let db = open_database(&settings).await?;
-    let key = api_keys::create(&mut *db.get()?, "demo", Clock::system().now())?;
+    // A test key: the demo talks to the simulator, so its triggers work with it too.
+    let key = api_keys::create(
+        &mut *db.get()?,
+        "demo",
+        api_keys::KeyMode::Test,
+        Clock::system().now(),
+    )?;
     let keys = settings.crypto.key_ring()?;
     let staff = StaffService::new(
         db,

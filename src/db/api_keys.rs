@@ -11,6 +11,8 @@ pub struct ApiKeyRow {
     pub secret_hash: Vec<u8>,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    /// `live` or `test`.
+    pub mode: String,
 }
 
 #[derive(Insertable)]
@@ -20,6 +22,7 @@ pub struct NewApiKey<'a> {
     pub name: &'a str,
     pub secret_hash: &'a [u8],
     pub created_at: NaiveDateTime,
+    pub mode: &'a str,
 }
 
 pub fn insert(conn: &mut DbConnection, key: &NewApiKey<'_>) -> Result<(), DbError> {
@@ -50,4 +53,14 @@ pub fn revoke(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<b
         .set(api_keys::revoked_at.eq(now))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// The ids of the test keys not revoked, oldest first.
+pub fn live_test_keys(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    Ok(api_keys::table
+        .filter(api_keys::mode.eq("test"))
+        .filter(api_keys::revoked_at.is_null())
+        .order(api_keys::created_at.asc())
+        .select(api_keys::id)
+        .load(conn)?)
 }

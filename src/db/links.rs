@@ -39,7 +39,10 @@ pub use queue::{
     queue, queue_counts,
 };
 pub use recovery::{claim, stale_in_flight};
-pub use refresh::{Settlement, TokenHealth, claim_due, claim_one, release, settle, token_health};
+pub use refresh::{
+    Settlement, TokenHealth, claim_due, claim_one, expire_access_token, release, settle,
+    token_health,
+};
 pub use row::{LinkChanges, LinkRow, NewLink, OwnChanges, ReviewChanges, TokenChanges, linked};
 pub use sealed::{SealedColumn, replace_sealed};
 pub use transition::{Pin, Refused, SpentCode, Subject, Transition, apply, apply_all, insert};

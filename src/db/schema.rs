@@ -27,6 +27,7 @@ diesel::table! {
         secret_hash -> Binary,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        mode -> Text,
     }
 }
 

@@ -26,6 +26,12 @@ pub enum RequestError {
     MissingCredentials,
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// A test key, while `wise.api_url` is not the simulator.
+    #[error("test key outside the simulator")]
+    TestKeyOutsideSimulator,
+    /// A path only another kind of caller can see (a live key on a test trigger).
+    #[error("no such resource")]
+    NotFound,
     #[error("invalid Idempotency-Key")]
     InvalidIdempotencyKey,
     #[error("Idempotency-Key reused with another request")]
@@ -66,6 +72,9 @@ impl RequestError {
             Self::InvalidCredentials => Problem::new(S::UNAUTHORIZED, "invalid_credentials", "Invalid credentials")
                 .detail("The API key is unknown, malformed or revoked.")
                 .challenge(),
+            Self::TestKeyOutsideSimulator => Problem::new(S::FORBIDDEN, "test_key_outside_simulator", "Test keys work only against the simulator")
+                .detail("This wiselink talks to Wise, not to the simulator. Use a live key."),
+            Self::NotFound => Problem::new(S::NOT_FOUND, "not_found", "No such resource"),
             Self::InvalidIdempotencyKey => Problem::new(S::BAD_REQUEST, "invalid_idempotency_key", "Invalid Idempotency-Key")
                 .detail("Idempotency-Key must be 1 to 255 visible ASCII characters."),
             Self::IdempotencyKeyReused => Problem::new(S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency-Key reused")

@@ -1,6 +1,7 @@
 //! API keys for the partner's backend: `wl_<id>_<secret>`, 256 random bits of secret, stored as a
 //! SHA-256 hash (the secret is random, so a slow password hash adds nothing), compared in constant
-//! time, revocable.
+//! time, revocable. A test key reads `wl_test_<id>_<secret>`: it works only against the simulator
+//! and is the only key that may pull the test triggers (`services/test_mode.rs`).
 
 use crate::clock::SharedClock;
 use crate::db::{DbConnection, DbError, api_keys};
@@ -17,8 +18,40 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 const PREFIX: &str = "wl_";
+const TEST_PREFIX: &str = "test_";
 const ID_BYTES: usize = 6;
 const SECRET_BYTES: usize = 32;
+
+/// Whether a key acts on real Wise accounts or only on the simulator's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyMode {
+    Live,
+    Test,
+}
+
+impl KeyMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Test => "test",
+        }
+    }
+
+    fn stored(value: &str) -> Self {
+        if value == "test" {
+            Self::Test
+        } else {
+            Self::Live
+        }
+    }
+}
+
+/// A key the database or the cache confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedKey {
+    pub id: String,
+    pub mode: KeyMode,
+}
 
 /// A new key: the id to manage it by and the token, which is shown once and never stored.
 pub struct IssuedKey {
@@ -33,6 +66,7 @@ pub struct KeySummary {
     pub name: String,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    pub mode: KeyMode,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +81,7 @@ pub enum ApiKeyError {
 pub fn create(
     conn: &mut DbConnection,
     name: &str,
+    mode: KeyMode,
     now: NaiveDateTime,
 ) -> Result<IssuedKey, ApiKeyError> {
     let name = name.trim();
@@ -67,9 +102,15 @@ pub fn create(
             name,
             secret_hash: &hash(&secret),
             created_at: now,
+            mode: mode.as_str(),
         },
     )?;
-    let token = SecretString::from(format!("{PREFIX}{id}_{secret}"));
+    let marker = if mode == KeyMode::Test {
+        TEST_PREFIX
+    } else {
+        ""
+    };
+    let token = SecretString::from(format!("{PREFIX}{marker}{id}_{secret}"));
     Ok(IssuedKey { id, token })
 }
 
@@ -81,6 +122,7 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<KeySummary>, DbError> {
             name: row.name,
             created_at: row.created_at,
             revoked_at: row.revoked_at,
+            mode: KeyMode::stored(&row.mode),
         })
         .collect())
 }
@@ -90,13 +132,13 @@ pub fn revoke(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<b
     api_keys::revoke(conn, id, now)
 }
 
-/// Checks a presented token against the database. Returns the key id when it names a live key
-/// whose secret matches.
+/// Checks a presented token against the database. Returns the key when it names a key not
+/// revoked whose secret and mode match.
 pub fn verify(
     conn: &mut DbConnection,
     presented: &SecretString,
-) -> Result<Option<String>, DbError> {
-    let Some((id, secret)) = split(presented.expose_secret()) else {
+) -> Result<Option<VerifiedKey>, DbError> {
+    let Some((mode, id, secret)) = split(presented.expose_secret()) else {
         return Ok(None);
     };
     let row = api_keys::find(conn, id)?;
@@ -107,8 +149,8 @@ pub fn verify(
         .unwrap_or(&[0u8; 32]);
     let matches = same_hash(&hash(secret), stored);
     Ok(row
-        .filter(|r| matches && r.revoked_at.is_none())
-        .map(|r| r.id))
+        .filter(|r| matches && r.revoked_at.is_none() && KeyMode::stored(&r.mode) == mode)
+        .map(|r| VerifiedKey { id: r.id, mode }))
 }
 
 /// Keys verified recently, so that most requests need no database round trip to authenticate.
@@ -123,12 +165,13 @@ pub struct KeyCache {
 
 struct CachedKey {
     secret_hash: [u8; 32],
+    mode: KeyMode,
     verified_at: DateTime<Utc>,
 }
 
 /// The result of looking a token up in the cache.
 pub enum Cached {
-    Valid(String),
+    Valid(VerifiedKey),
     Invalid,
     Unknown,
 }
@@ -149,7 +192,7 @@ impl KeyCache {
     }
 
     pub fn check(&self, presented: &SecretString) -> Cached {
-        let Some((id, secret)) = split(presented.expose_secret()) else {
+        let Some((mode, id, secret)) = split(presented.expose_secret()) else {
             return Cached::Invalid;
         };
         let Ok(entries) = self.entries.lock() else {
@@ -157,8 +200,11 @@ impl KeyCache {
         };
         match entries.get(id) {
             Some(entry) if self.fresh(entry.verified_at) => {
-                if same_hash(&hash(secret), &entry.secret_hash) {
-                    Cached::Valid(id.to_owned())
+                if same_hash(&hash(secret), &entry.secret_hash) && entry.mode == mode {
+                    Cached::Valid(VerifiedKey {
+                        id: id.to_owned(),
+                        mode,
+                    })
                 } else {
                     Cached::Invalid
                 }
@@ -172,7 +218,7 @@ impl KeyCache {
         if self.ttl.is_zero() {
             return;
         }
-        let Some((id, secret)) = split(presented.expose_secret()) else {
+        let Some((mode, id, secret)) = split(presented.expose_secret()) else {
             return;
         };
         if let Ok(mut entries) = self.entries.lock() {
@@ -182,6 +228,7 @@ impl KeyCache {
                 id.to_owned(),
                 CachedKey {
                     secret_hash: hash(secret),
+                    mode,
                     verified_at: now,
                 },
             );
@@ -193,16 +240,21 @@ fn same_hash(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
-/// Splits `wl_<12 hex>_<43 base64url>` into id and secret; anything else is not a key.
-fn split(token: &str) -> Option<(&str, &str)> {
+/// Splits `wl_[test_]<12 hex>_<43 base64url>` into mode, id and secret; anything else is not a
+/// key.
+fn split(token: &str) -> Option<(KeyMode, &str, &str)> {
     let rest = token.strip_prefix(PREFIX)?;
+    let (mode, rest) = match rest.strip_prefix(TEST_PREFIX) {
+        Some(rest) => (KeyMode::Test, rest),
+        None => (KeyMode::Live, rest),
+    };
     let (id, secret) = rest.split_once('_')?;
     let id_ok = id.len() == ID_BYTES * 2 && id.bytes().all(|b| b.is_ascii_hexdigit());
     let secret_ok = secret.len() == 43
         && secret
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    (id_ok && secret_ok).then_some((id, secret))
+    (id_ok && secret_ok).then_some((mode, id, secret))
 }
 
 fn hash(secret: &str) -> [u8; 32] {
@@ -218,7 +270,15 @@ mod tests {
     fn split_accepts_only_the_issued_shape() {
         let secret = "A".repeat(43);
         let good = format!("wl_0123456789ab_{secret}");
-        assert_eq!(split(&good), Some(("0123456789ab", secret.as_str())));
+        assert_eq!(
+            split(&good),
+            Some((KeyMode::Live, "0123456789ab", secret.as_str()))
+        );
+        let test = format!("wl_test_0123456789ab_{secret}");
+        assert_eq!(
+            split(&test),
+            Some((KeyMode::Test, "0123456789ab", secret.as_str()))
+        );
         let cases = [
             "".to_owned(),
             "wl_".to_owned(),
@@ -228,6 +288,8 @@ mod tests {
             format!("wl_0123456789ab_{}", "A".repeat(42)),
             format!("wl_0123456789ab_{}=", "A".repeat(42)),
             format!("wl_0123456789ab{secret}"),
+            format!("wl_live_0123456789ab_{secret}"),
+            format!("wl_test_test_0123456789ab_{secret}"),
         ];
         for case in cases {
             assert_eq!(split(&case), None, "{case:?}");
@@ -243,7 +305,10 @@ mod tests {
         let cache = KeyCache::new(Duration::from_millis(50), clock.clone());
         assert!(matches!(cache.check(&good), Cached::Unknown));
         cache.remember(&good);
-        assert!(matches!(cache.check(&good), Cached::Valid(id) if id == "0123456789ab"));
+        assert!(matches!(cache.check(&good), Cached::Valid(k) if k.id == "0123456789ab"));
+        // The same id and secret presented as a test key is not the live key the cache holds.
+        let as_test = SecretString::from(format!("wl_test_0123456789ab_{secret}"));
+        assert!(matches!(cache.check(&as_test), Cached::Invalid));
         assert!(matches!(cache.check(&wrong), Cached::Invalid));
         assert!(matches!(
             cache.check(&SecretString::from("junk".to_owned())),

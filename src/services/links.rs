@@ -37,6 +37,7 @@ mod resend;
 mod review;
 mod secrets;
 mod start;
+mod test_triggers;
 mod verify;
 mod wise_events;
 

@@ -33,6 +33,7 @@ pub(super) struct Parts {
     pub(super) webhooks: web::Data<WebhookService>,
     pub(super) wise_events: web::Data<crate::services::wise_events::WiseEventService>,
     pub(super) login_limiter: web::Data<LoginLimiter>,
+    pub(super) triggers: web::Data<crate::services::test_mode::Triggers>,
 }
 
 pub(super) fn serve(
@@ -73,6 +74,7 @@ pub(super) fn serve(
             .app_data(parts.webhooks.clone())
             .app_data(parts.wise_events.clone())
             .app_data(parts.login_limiter.clone())
+            .app_data(parts.triggers.clone())
             .configure(|cfg| routes::configure(cfg, &settings, demo.clone()))
             .default_service(web::to(problem::not_found))
     })

@@ -29,6 +29,7 @@ mod simulator;
 mod slow_clients;
 mod staff;
 mod syslog_receiver;
+mod test_mode;
 mod tokens;
 mod traces;
 mod webhook_receiver;

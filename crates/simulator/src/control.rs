@@ -1,5 +1,6 @@
 //! `/__sim/…`: the control API tests and demos drive the simulator with. Not part of Wise.
 
+mod lookups;
 mod rate_limits;
 mod webhooks;
 
@@ -29,6 +30,7 @@ pub fn scope() -> Scope {
                 })
         }))
         .route("/users", web::post().to(seed_user))
+        .configure(lookups::configure)
         .route("/users/{id}/{action}", web::post().to(user_action))
         .configure(webhooks::configure)
         .configure(rate_limits::configure)
@@ -49,9 +51,10 @@ pub fn scope() -> Scope {
 /// replaced it (RFC 3339, simulator clock), if one did.
 async fn access_token(path: web::Path<String>, sim: web::Data<Simulator>) -> HttpResponse {
     let token = path.into_inner();
+    let now = sim.clock.now_utc();
     let state = sim.lock();
     HttpResponse::Ok().json(json!({
-        "live": state.tokens.access_token(&token).is_some(),
+        "live": state.tokens.access_token(&token).is_some_and(|a| a.expires_at > now),
         "replaced_at": state.tokens.replaced_at(&token).map(|t| t.to_rfc3339()),
     }))
 }

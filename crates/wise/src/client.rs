@@ -107,6 +107,12 @@ impl WiseClient {
         self.budget.limits()
     }
 
+    /// The HTTP client Wise calls go through (its TLS roots, its identity), outside the call
+    /// budget: for the simulator's control API, which test mode drives.
+    pub fn unbudgeted_http(&self) -> reqwest::Client {
+        self.http()
+    }
+
     fn http(&self) -> reqwest::Client {
         self.http.read().unwrap_or_else(|e| e.into_inner()).clone()
     }

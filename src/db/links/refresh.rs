@@ -235,3 +235,24 @@ pub fn token_health(conn: &mut DbConnection) -> Result<TokenHealth, DbError> {
         failing,
     })
 }
+
+/// Test mode's "expire the access token now": the active link's stored access token counts as
+/// expired at `now` and its refresh is due, as when its lifetime runs out. Returns false when the
+/// link is not active or holds no access token.
+pub fn expire_access_token(
+    conn: &mut DbConnection,
+    id: &LinkId,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
+    let ids = std::slice::from_ref(id);
+    let n = diesel::update(link_tokens::table)
+        .filter(link_tokens::link_id.eq(id))
+        .filter(link_tokens::link_id.eq_any(active_among(ids)))
+        .filter(link_tokens::access_token.is_not_null())
+        .set((
+            link_tokens::access_expires_at.eq(now),
+            link_tokens::refresh_due_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}

@@ -4,7 +4,7 @@
 use crate::db::links::LinkRow;
 use crate::domain::LinkId;
 use crate::http::RequestError;
-use crate::services::api_keys::{self, Cached};
+use crate::services::api_keys::{self, Cached, KeyMode, VerifiedKey};
 use crate::services::links::{LinkService, SESSION_PREFIX};
 use crate::state::AppState;
 use actix_web::dev::Payload;
@@ -13,10 +13,11 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
-/// A request authenticated with a live API key.
+/// A request authenticated with an API key that is not revoked.
 #[derive(Debug, Clone)]
 pub struct ApiKeyAuth {
     pub key_id: String,
+    pub mode: KeyMode,
 }
 
 impl ApiKeyAuth {
@@ -50,14 +51,37 @@ async fn authenticate_key(
     state: &AppState,
     token: SecretString,
 ) -> Result<ApiKeyAuth, RequestError> {
-    let key_id = match state.api_keys.check(&token) {
-        Cached::Valid(key_id) => Some(key_id),
+    let key = match state.api_keys.check(&token) {
+        Cached::Valid(key) => Some(key),
         Cached::Invalid => None,
         Cached::Unknown => verify_in_database(state, token).await?,
     };
-    let key_id = key_id.ok_or(RequestError::InvalidCredentials)?;
-    tracing::Span::current().record("api_key.id", key_id.as_str());
-    Ok(ApiKeyAuth { key_id })
+    let VerifiedKey { id, mode } = key.ok_or(RequestError::InvalidCredentials)?;
+    tracing::Span::current().record("api_key.id", id.as_str());
+    if mode == KeyMode::Test && !state.test_mode.is_simulator().await.unwrap_or(false) {
+        return Err(RequestError::TestKeyOutsideSimulator);
+    }
+    Ok(ApiKeyAuth { key_id: id, mode })
+}
+
+/// A request authenticated with a test API key, the only kind that may pull the test triggers.
+/// Any other caller is told there is no such resource, as for a path that does not exist.
+#[derive(Debug, Clone)]
+pub struct TestKeyAuth(pub ApiKeyAuth);
+
+impl FromRequest for TestKeyAuth {
+    type Error = RequestError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let key = ApiKeyAuth::from_request(req, payload);
+        Box::pin(async move {
+            match key.await? {
+                key if key.mode == KeyMode::Test => Ok(Self(key)),
+                _ => Err(RequestError::NotFound),
+            }
+        })
+    }
 }
 
 /// Who may act on one link: the partner's backend (API key), or the app or page holding that
@@ -143,7 +167,7 @@ impl FromRequest for LinkCaller {
 async fn verify_in_database(
     state: &AppState,
     token: SecretString,
-) -> Result<Option<String>, RequestError> {
+) -> Result<Option<VerifiedKey>, RequestError> {
     let presented = token.clone();
     let confirmed = state
         .db

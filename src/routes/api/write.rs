@@ -9,7 +9,7 @@
 //! }
 //! ```
 
-use super::auth::{ApiKeyAuth, LinkCaller};
+use super::auth::{ApiKeyAuth, LinkCaller, TestKeyAuth};
 use crate::http::RequestError;
 use crate::http::body;
 use crate::http::idempotency::Idempotency;
@@ -35,6 +35,16 @@ pub trait Writer: FromRequest<Error = RequestError> + 'static {
 impl Writer for ApiKeyAuth {
     fn idempotency_scope(&self) -> String {
         ApiKeyAuth::idempotency_scope(self)
+    }
+
+    fn counted_per_address(&self) -> bool {
+        false
+    }
+}
+
+impl Writer for TestKeyAuth {
+    fn idempotency_scope(&self) -> String {
+        self.0.idempotency_scope()
     }
 
     fn counted_per_address(&self) -> bool {

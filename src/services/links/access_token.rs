@@ -128,7 +128,7 @@ impl LinkService {
     }
 
     /// The link, if it is active; a link that needs re-linking says so.
-    async fn active(&self, link_id: &LinkId) -> Result<LinkRow, LinkError> {
+    pub(super) async fn active(&self, link_id: &LinkId) -> Result<LinkRow, LinkError> {
         let link = self.reload(link_id).await?;
         match link.state {
             LinkState::Active => Ok(link),

@@ -17,7 +17,7 @@ impl StaffService {
         let created = self
             .db
             .run(move |conn| {
-                let key = match api_keys::create(conn, &name, now) {
+                let key = match api_keys::create(conn, &name, api_keys::KeyMode::Live, now) {
                     Ok(key) => key,
                     Err(ApiKeyError::InvalidName) => return Ok(None),
                     Err(ApiKeyError::Db(e)) => return Err(e),

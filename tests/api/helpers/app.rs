@@ -143,13 +143,18 @@ impl TestApp {
 }
 
 pub async fn create_api_key(db: &Db, name: &str) -> String {
+    create_key(db, name, api_keys::KeyMode::Live).await
+}
+
+/// A key of `mode`, made straight in the database.
+pub async fn create_key(db: &Db, name: &str, mode: api_keys::KeyMode) -> String {
     use secrecy::ExposeSecret;
     let db = db.clone();
     let name = name.to_owned();
     tokio::task::spawn_blocking(move || {
         let now = wiselink::clock::Clock::system().now();
-        let key =
-            api_keys::create(&mut db.get().expect("connection"), &name, now).expect("create key");
+        let key = api_keys::create(&mut db.get().expect("connection"), &name, mode, now)
+            .expect("create key");
         key.token.expose_secret().to_owned()
     })
     .await

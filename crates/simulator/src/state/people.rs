@@ -83,6 +83,26 @@ impl People {
             .find(|u| u.state.can_use_api() && u.email.eq_ignore_ascii_case(email))
     }
 
+    /// Gives every personal profile of the user `dob` (what Wise would hold after the customer
+    /// corrected it). Returns how many profiles changed.
+    pub fn set_date_of_birth(&mut self, user_id: i64, dob: NaiveDate) -> usize {
+        let ids = self
+            .profiles_by_user
+            .get(&user_id)
+            .cloned()
+            .unwrap_or_default();
+        let mut changed = 0;
+        for id in ids {
+            if let Some(p) = self.profiles.get_mut(&id)
+                && p.kind == ProfileKind::Personal
+            {
+                p.date_of_birth = Some(dob);
+                changed += 1;
+            }
+        }
+        changed
+    }
+
     pub fn set_email(&mut self, id: i64, email: String) {
         let Some(user) = self.users.get_mut(&id) else {
             return;

@@ -208,6 +208,18 @@ impl Tokens {
         self.access.get(token)
     }
 
+    /// Ends a live access token at `now`, as its lifetime running out would. Returns false when
+    /// no live token has that value.
+    pub fn expire_access_token(&mut self, token: &str, now: DateTime<Utc>) -> bool {
+        match self.access.get_mut(token) {
+            Some(access) => {
+                access.expires_at = access.expires_at.min(now);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// When a refresh replaced (and so ended) `token`, if one did.
     pub fn replaced_at(&self, token: &str) -> Option<DateTime<Utc>> {
         self.replaced_at.get(token).copied()
