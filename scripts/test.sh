@@ -57,6 +57,11 @@ if ! dpkg -s rsyslog-gnutls >/dev/null 2>&1 && can_install; then
     install_debian rsyslog rsyslog-gnutls
 fi
 
+# The recipes of docs/testing-your-integration.md, which a test runs as written, use curl and jq.
+if ! { command -v jq >/dev/null && command -v curl >/dev/null; } && can_install; then
+    install_debian jq curl
+fi
+
 # SoftHSM2 stands in for the HSM whose key-encryption key wraps crypto.keys (PKCS#11).
 if ! command -v softhsm2-util >/dev/null && can_install; then
     install_debian softhsm2

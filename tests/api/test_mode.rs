@@ -2,6 +2,7 @@
 //! production's states, emails and partner events; live keys get 404; a test key never works
 //! against anything but the simulator.
 
+mod recipes;
 mod start_up;
 
 use crate::helpers::{TestApp, awaiting_code, create_key, json, problem, spawn_app_with, submit};
