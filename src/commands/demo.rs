@@ -225,7 +225,8 @@ fn print_walkthrough(
          \x20 Mailbox            {api}/dev/mailbox   (wiselink's emails and the simulated Wise's)\n\
          \x20 Staff screen       {api}/staff   staff login: {}\n\
          \x20 API reference      {api}/docs/\n\
-         \x20 Demo API key       {}\n\
+         \x20 Demo API key       {}   (a test key: it also pulls the triggers of\n\
+         \x20                    docs/testing-your-integration.md)\n\
          \x20 Simulated Wise     {sim}\n\
          \x20 Data               {} (replaced on each start)\n\n\
          Walkthrough: on the start page, start a link for Ana with the email code. In the mailbox,\n\

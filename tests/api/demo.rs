@@ -217,6 +217,21 @@ async fn the_demo_starts_everything_with_sample_customers_and_starts_fresh_each_
         1,
         "Wise emailed Ana a code: {mails}"
     );
+    // The demo's key is a test key: it pulls a trigger, here Wise swapping Ana's date of birth.
+    assert!(key.starts_with("wl_test_"), "{key}");
+    let link: serde_json::Value = started.json().await.unwrap();
+    let pulled = client
+        .post(format!(
+            "{}/v1/test/links/{}/triggers",
+            demo.base,
+            link["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"trigger": "swap_date_of_birth"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pulled.status(), StatusCode::OK);
     assert!(demo.printed.contains("reviewer / ") && demo.printed.contains("admin / "));
     let db = dir.path().join("wiselink.sqlite3");
     assert!(
