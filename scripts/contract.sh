@@ -50,9 +50,11 @@ if [ -n "$pg_admin" ]; then
 else
     export WISELINK__DATABASE__URL="sqlite://$work/contract.sqlite3"
 fi
-key=$("$bin" api-key create --name contract | tail -n 1)
 "$bin" sim --port "$sim_port" >"$work/sim.log" 2>&1 &
 pids+=($!)
+for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$sim_port/__sim/about" && break; sleep 0.1; done
+# A test key: it does all a live key does, and the test triggers' answers are checked too.
+key=$("$bin" api-key create --name contract --test | tail -n 1)
 "$bin" serve >"$work/serve.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$api_port/healthz" && break; sleep 0.1; done
