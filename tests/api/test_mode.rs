@@ -7,6 +7,7 @@ mod start_up;
 
 use crate::helpers::{TestApp, awaiting_code, create_key, json, problem, spawn_app_with, submit};
 use crate::tokens::{active_link, refreshes, token_of, works_at_wise};
+use crate::wise_events::{link, subscribe, until};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -20,12 +21,6 @@ async fn app() -> (TestApp, String) {
     (app, key)
 }
 
-async fn subscribe(app: &TestApp) {
-    wiselink::commands::wise::subscribe(&app.sim().wise, &app.url("/wise/webhooks"))
-        .await
-        .expect("subscribed");
-}
-
 async fn pull(app: &TestApp, key: &str, id: &str, body: Value) -> Response {
     app.client
         .post(app.url(&format!("/v1/test/links/{id}/triggers")))
@@ -36,27 +31,16 @@ async fn pull(app: &TestApp, key: &str, id: &str, body: Value) -> Response {
         .unwrap()
 }
 
+/// Pulls `trigger` (no other field) and expects a refusal; returns the problem.
+async fn refusal(app: &TestApp, key: &str, id: &str, trigger: &str) -> Value {
+    problem(pull(app, key, id, json!({ "trigger": trigger })).await).await
+}
+
 /// Pulls `trigger` and expects `status`; returns the answer.
 async fn pulled(app: &TestApp, key: &str, id: &str, body: Value, status: StatusCode) -> Value {
     let r = pull(app, key, id, body).await;
     assert_eq!(r.status(), status);
     json(r).await
-}
-
-async fn link(app: &TestApp, id: &str) -> Value {
-    app.get_json(&format!("/v1/links/{id}")).await
-}
-
-/// Waits (up to 10 s) until the link satisfies `done`.
-async fn until(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..200 {
-        let l = link(app, id).await;
-        if done(&l) {
-            return l;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the link never got there: {}", link(app, id).await);
 }
 
 /// Waits (up to 10 s) until the partner feed holds `(type, reason)` for the link.
@@ -127,7 +111,7 @@ async fn live_keys_get_404_on_every_trigger_and_test_keys_get_field_errors() {
         "nothing was pulled"
     );
 
-    let refused = problem(pull(&app, &test_key, &id, json!({"trigger": "nonsense"})).await).await;
+    let refused = refusal(&app, &test_key, &id, "nonsense").await;
     assert_eq!(refused["status"], 422);
     assert_eq!(refused["errors"][0]["code"], "unknown_trigger");
     let body = json!({"trigger": "revoke_grant", "email": "x@example.com"});
@@ -212,7 +196,7 @@ async fn revoke_grant_makes_the_link_need_relinking_with_its_email_and_event() {
     );
     announced(&app, &id, ("link.relink_required", "access_revoked")).await;
     // Pulled again, the link is no longer active: nothing to revoke.
-    let again = problem(pull(&app, &key, &id, json!({"trigger": "revoke_grant"})).await).await;
+    let again = refusal(&app, &key, &id, "revoke_grant").await;
     assert_eq!(again["code"], "relink_required");
 }
 
@@ -260,16 +244,7 @@ async fn swap_date_of_birth_sends_the_next_code_exchange_to_review() {
 async fn wise_account_events_arrive_as_production_s_do_once_wiselink_is_subscribed() {
     let (app, key) = app().await;
     let id = active_link(&app, "tm-5").await;
-    let refused = problem(
-        pull(
-            &app,
-            &key,
-            &id,
-            json!({"trigger": "withdraw_only_wise_user"}),
-        )
-        .await,
-    )
-    .await;
+    let refused = refusal(&app, &key, &id, "withdraw_only_wise_user").await;
     assert_eq!(refused["code"], "wise_events_not_subscribed", "{refused}");
     assert_eq!(
         link(&app, &id).await["wise_user_state"],
@@ -288,16 +263,7 @@ async fn wise_account_events_arrive_as_production_s_do_once_wiselink_is_subscrib
     .await;
     assert_eq!(sent["wise_event"], "users#state-change");
     until(&app, &id, |l| l["wise_user_state"] == "withdraw_only").await;
-    let again = problem(
-        pull(
-            &app,
-            &key,
-            &id,
-            json!({"trigger": "withdraw_only_wise_user"}),
-        )
-        .await,
-    )
-    .await;
+    let again = refusal(&app, &key, &id, "withdraw_only_wise_user").await;
     assert_eq!(
         again["code"], "simulator_refused",
         "Wise says it already is"

@@ -16,7 +16,7 @@ async fn app() -> TestApp {
 }
 
 /// Subscribes the app to the simulator's account events, as `wiselink wise subscribe` does.
-async fn subscribe(app: &TestApp) {
+pub(crate) async fn subscribe(app: &TestApp) {
     let lines = wiselink::commands::wise::subscribe(&app.sim().wise, &app.url("/wise/webhooks"))
         .await
         .expect("subscribed");
@@ -34,12 +34,12 @@ async fn active_link(app: &TestApp, customer_ref: &str) -> (String, i64, i64) {
     (id, user, profile)
 }
 
-async fn link(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn link(app: &TestApp, id: &str) -> Value {
     app.get_json(&format!("/v1/links/{id}")).await
 }
 
 /// Waits (up to 10 s) until the link satisfies `done`; returns it.
-async fn until(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn until(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..200 {
         let l = link(app, id).await;
         if done(&l) {
