@@ -7,7 +7,7 @@ mod start_up;
 
 use crate::helpers::{TestApp, awaiting_code, create_key, json, problem, spawn_app_with, submit};
 use crate::tokens::{active_link, refreshes, token_of, works_at_wise};
-use crate::wise_events::{link, subscribe, until};
+use crate::wise_events::{feed_now, link, subscribe, until};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -47,27 +47,12 @@ async fn pulled(app: &TestApp, key: &str, id: &str, body: Value, status: StatusC
 async fn announced(app: &TestApp, id: &str, event: (&str, &str)) {
     let wanted = (event.0.to_owned(), event.1.to_owned());
     for _ in 0..200 {
-        if feed(app, id).await.contains(&wanted) {
+        if feed_now(app, id).await.contains(&wanted) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("{event:?} never in {:?}", feed(app, id).await);
-}
-
-/// The partner feed's `(type, reason)` of one link.
-async fn feed(app: &TestApp, id: &str) -> Vec<(String, String)> {
-    let feed = app.get_json("/v1/events?limit=200").await;
-    feed["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["data"]["link_id"] == id)
-        .map(|e| {
-            let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-            (text(&e["type"]), text(&e["data"]["reason"]))
-        })
-        .collect()
+    panic!("{event:?} never in {:?}", feed_now(app, id).await);
 }
 
 #[tokio::test]

@@ -65,7 +65,8 @@ async fn feed_of(app: &TestApp, id: &str, n: usize) -> Vec<(String, String)> {
     );
 }
 
-async fn feed_now(app: &TestApp, id: &str) -> Vec<(String, String)> {
+/// The partner feed's `(type, reason)` of one link, now.
+pub(crate) async fn feed_now(app: &TestApp, id: &str) -> Vec<(String, String)> {
     let feed = app.get_json("/v1/events?limit=200").await;
     feed["items"]
         .as_array()
