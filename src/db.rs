@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod schema;
 pub mod sealed;
 pub mod staff;
+pub mod stats;
 mod transaction;
 pub mod webhooks;
 pub mod wise_budget;

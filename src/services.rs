@@ -8,6 +8,7 @@ pub mod keys;
 pub mod links;
 pub mod outbox;
 pub mod staff;
+pub mod stats;
 pub mod test_mode;
 pub mod webhooks;
 pub mod wise_events;

@@ -313,6 +313,18 @@ diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_deliveries -> partner_events (event_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
+diesel::table! {
+    link_stats (day, kind, name, flow, language, shard) {
+        day -> Date,
+        kind -> Text,
+        name -> Text,
+        flow -> Text,
+        language -> Text,
+        shard -> SmallInt,
+        n -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     audit_chain,
     audit_checkpoints,

@@ -28,6 +28,7 @@ mod review;
 mod simulator;
 mod slow_clients;
 mod staff;
+mod stats;
 mod syslog_receiver;
 mod test_mode;
 mod tokens;

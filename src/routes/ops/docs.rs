@@ -46,6 +46,7 @@ use utoipa_swagger_ui::SwaggerUi;
         webhooks::resend,
         webhooks::list_deliveries,
         webhooks::event_feed,
+        crate::routes::api::stats::get_stats,
         crate::routes::api::test_triggers::pull_trigger,
         crate::routes::wise::receive,
         super::health::healthz,
@@ -60,6 +61,7 @@ use utoipa_swagger_ui::SwaggerUi;
         (name = "review", description = "Deciding links the identity check could not vouch for (the staff screen's decisions, for a partner's own back office)"),
         (name = "webhooks", description = "Events pushed to the partner's endpoints (signed per the Standard Webhooks specification; every event type is under `webhooks` in this document), the delivery log, and the same events as a pull feed"),
         (name = "wise", description = "Where Wise delivers its account events (users#state-change, profiles#verification-state-change); authenticated by Wise's signature, not an API key"),
+        (name = "insights", description = "The linking funnel: links started, the steps they reached and where they dropped out, per day or week, by flow and language; time to active; refresh health; the review queue"),
         (name = "test mode", description = "Triggers a partner's CI pulls with a test API key (`wl_test_…`) against wiselink on the simulator, to make each unhappy path happen on demand; a live key gets 404"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
