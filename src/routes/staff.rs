@@ -6,6 +6,7 @@
 
 mod admin;
 mod gate;
+mod insights;
 mod link;
 mod login;
 mod pages;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/staff/sso/start", "GET").route(web::get().to(sso::start)))
     .service(resource("/staff/sso/callback", "GET").route(web::get().to(sso::callback)))
     .service(resource("/staff", "GET").route(web::get().to(queue::show)))
+    .service(resource("/staff/insights", "GET").route(web::get().to(insights::show)))
     .service(resource("/staff/links/{link_id}", "GET").route(web::get().to(link::show)))
     // Before the decisions' pattern, which would take `erase-customer` as an unknown action.
     .service(

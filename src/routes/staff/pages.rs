@@ -174,8 +174,12 @@ pub fn at(t: NaiveDateTime) -> String {
 
 /// How long ago, roughly: `45 min`, `3 h 10 min`, `2 d 4 h`.
 pub fn age(since: NaiveDateTime, now: NaiveDateTime) -> String {
-    let minutes = (now - since).num_minutes().max(0);
-    match minutes {
+    age_of((now - since).num_minutes())
+}
+
+/// [`age`] of a wait of `minutes`.
+pub fn age_of(minutes: i64) -> String {
+    match minutes.max(0) {
         m if m < 60 => format!("{m} min"),
         m if m < 24 * 60 => format!("{} h {} min", m / 60, m % 60),
         m => format!("{} d {} h", m / (24 * 60), (m / 60) % 24),
