@@ -75,7 +75,11 @@ pub enum SpanError {
 }
 
 impl Span {
-    pub fn new(from: NaiveDate, to: NaiveDate, granularity: Granularity) -> Result<Self, SpanError> {
+    pub fn new(
+        from: NaiveDate,
+        to: NaiveDate,
+        granularity: Granularity,
+    ) -> Result<Self, SpanError> {
         if from > to {
             return Err(SpanError::Reversed);
         }
@@ -294,7 +298,10 @@ pub fn tally(
         refresh.add(&c.kind, &c.name, c.n);
         let mut both = [&mut period.by_flow, &mut totals_by_flow];
         for split in &mut both {
-            split.entry(c.by.clone()).or_default().add(&c.kind, &c.name, c.n);
+            split
+                .entry(c.by.clone())
+                .or_default()
+                .add(&c.kind, &c.name, c.n);
         }
         if c.kind == "active_within" {
             let bound = c.name.parse::<i64>().ok();
@@ -309,11 +316,15 @@ pub fn tally(
         };
         let mut both = [&mut period.by_language, &mut totals_by_language];
         for split in &mut both {
-            split.entry(c.by.clone()).or_default().add(&c.kind, &c.name, c.n);
+            split
+                .entry(c.by.clone())
+                .or_default()
+                .add(&c.kind, &c.name, c.n);
         }
     }
     // A flow or language whose only counts were other events shows no funnel.
-    let non_empty = |split: &mut BTreeMap<String, Funnel>| split.retain(|_, f| *f != Funnel::default());
+    let non_empty =
+        |split: &mut BTreeMap<String, Funnel>| split.retain(|_, f| *f != Funnel::default());
     non_empty(&mut totals_by_flow);
     non_empty(&mut totals_by_language);
     for period in periods.values_mut() {

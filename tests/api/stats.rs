@@ -126,7 +126,11 @@ async fn the_funnel_counts_what_each_link_did_once_per_attempt() {
     assert_eq!(by_flow["redirect"]["started"], 1, "{by_flow}");
     assert_eq!(by_flow["redirect"]["abandoned"], 1);
     assert_eq!(by_flow["redirect"]["awaiting_code"], 0);
-    assert_eq!(s["totals_by_language"]["DE"]["started"], 1, "{}", s["totals_by_language"]);
+    assert_eq!(
+        s["totals_by_language"]["DE"]["started"], 1,
+        "{}",
+        s["totals_by_language"]
+    );
     assert_eq!(s["totals_by_language"]["EN"]["started"], 4);
 
     // Both activations took seconds: within the first bucket.
@@ -144,7 +148,10 @@ async fn the_funnel_counts_what_each_link_did_once_per_attempt() {
     // A span before any of it: all zero.
     let before = json(stats(&app, "?from=2020-01-01&to=2020-01-31").await).await;
     assert_eq!(before["totals"]["started"], 0);
-    assert_eq!(before["time_to_active"]["median_within_seconds"], Value::Null);
+    assert_eq!(
+        before["time_to_active"]["median_within_seconds"],
+        Value::Null
+    );
 }
 
 #[tokio::test]
@@ -160,7 +167,12 @@ async fn the_counts_kept_by_each_event_equal_a_recount_of_the_history_and_the_qu
     assert_eq!(s["review_queue"]["over_an_hour"], 1);
     assert_eq!(s["review_queue"]["over_a_day"], 1);
     assert_eq!(s["review_queue"]["over_a_week"], 0);
-    assert!(s["review_queue"]["oldest_waiting_seconds"].as_i64().unwrap() >= 25 * 3600);
+    assert!(
+        s["review_queue"]["oldest_waiting_seconds"]
+            .as_i64()
+            .unwrap()
+            >= 25 * 3600
+    );
 
     let kept = "SELECT CAST(day AS TEXT) || ' ' || kind || ' ' || name || ' ' || flow || ' ' || language \
                 || ' ' || CAST(SUM(n) AS TEXT) AS s FROM link_stats \
@@ -187,7 +199,11 @@ async fn bad_spans_get_422_with_a_stable_code_and_no_key_gets_401() {
         let r = stats(&app, query).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         let p = problem(r).await;
-        assert_eq!(field_codes(&p), vec![(field.into(), code.into())], "{query}");
+        assert_eq!(
+            field_codes(&p),
+            vec![(field.into(), code.into())],
+            "{query}"
+        );
     }
     let ok = json(stats(&app, "?from=2024-01-01&to=2025-12-31&granularity=week").await).await;
     assert_eq!(ok["periods"][0]["start"], "2024-01-01");

@@ -48,10 +48,7 @@ pub async fn get_stats(
 }
 
 /// Reads `from`, `to` and `granularity`, the way the staff page reads its form too.
-pub fn parse(
-    query: &HashMap<String, String>,
-    today: NaiveDate,
-) -> Result<Span, Vec<FieldError>> {
+pub fn parse(query: &HashMap<String, String>, today: NaiveDate) -> Result<Span, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut from = None;
     let mut to = None;

@@ -81,7 +81,11 @@ pub async fn show(
     // An empty field of the form means "the default", as an absent one does.
     let query: HashMap<String, String> =
         match web::Query::<Vec<(String, String)>>::from_query(req.query_string()) {
-            Ok(q) => q.into_inner().into_iter().filter(|(_, v)| !v.is_empty()).collect(),
+            Ok(q) => q
+                .into_inner()
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
             Err(_) => HashMap::from([("?".to_owned(), String::new())]),
         };
     let span = match parse(&query, now.date()) {
@@ -152,7 +156,13 @@ fn page(chrome: Chrome, s: &Stats) -> InsightsPage {
     let funnel_rows: Vec<(String, i64, String)> = steps
         .iter()
         .chain(&outcomes)
-        .map(|s| (s.name.to_owned(), s.links, format!("{} · {}", s.links, s.share)))
+        .map(|s| {
+            (
+                s.name.to_owned(),
+                s.links,
+                format!("{} · {}", s.links, s.share),
+            )
+        })
         .collect();
     let funnel_chart = hbars(
         "funnel",
@@ -167,7 +177,11 @@ fn page(chrome: Chrome, s: &Stats) -> InsightsPage {
         &funnel_rows,
         None,
     );
-    let labels: Vec<String> = s.periods.iter().map(|p| day_label(p.start, one_year)).collect();
+    let labels: Vec<String> = s
+        .periods
+        .iter()
+        .map(|p| day_label(p.start, one_year))
+        .collect();
     let trend = columns(
         "trend",
         if by_week {
@@ -188,8 +202,14 @@ fn page(chrome: Chrome, s: &Stats) -> InsightsPage {
         ),
         &labels,
         &[
-            ("started", s.periods.iter().map(|p| p.funnel.started).collect()),
-            ("active", s.periods.iter().map(|p| p.funnel.active).collect()),
+            (
+                "started",
+                s.periods.iter().map(|p| p.funnel.started).collect(),
+            ),
+            (
+                "active",
+                s.periods.iter().map(|p| p.funnel.active).collect(),
+            ),
         ],
     );
     let refresh = columns(
@@ -201,10 +221,22 @@ fn page(chrome: Chrome, s: &Stats) -> InsightsPage {
         ),
         &labels,
         &[
-            ("started failing", s.periods.iter().map(|p| p.refresh.failing).collect()),
-            ("recovered", s.periods.iter().map(|p| p.refresh.recovered).collect()),
-            ("revoked by Wise", s.periods.iter().map(|p| p.refresh.revoked).collect()),
-            ("tokens lost", s.periods.iter().map(|p| p.refresh.tokens_lost).collect()),
+            (
+                "started failing",
+                s.periods.iter().map(|p| p.refresh.failing).collect(),
+            ),
+            (
+                "recovered",
+                s.periods.iter().map(|p| p.refresh.recovered).collect(),
+            ),
+            (
+                "revoked by Wise",
+                s.periods.iter().map(|p| p.refresh.revoked).collect(),
+            ),
+            (
+                "tokens lost",
+                s.periods.iter().map(|p| p.refresh.tokens_lost).collect(),
+            ),
         ],
     );
     let split = |m: &std::collections::BTreeMap<String, Funnel>, name: fn(&str) -> String| {
@@ -225,7 +257,11 @@ fn page(chrome: Chrome, s: &Stats) -> InsightsPage {
             let rate = (r.funnel.active * 1000)
                 .checked_div(r.funnel.started)
                 .unwrap_or(0);
-            (r.name.clone(), rate, format!("{} active of {} started", r.conversion, r.funnel.started))
+            (
+                r.name.clone(),
+                rate,
+                format!("{} active of {} started", r.conversion, r.funnel.started),
+            )
         })
         .collect();
     let split_chart = hbars(
@@ -240,7 +276,17 @@ fn page(chrome: Chrome, s: &Stats) -> InsightsPage {
         .buckets
         .iter()
         .zip(BUCKET_NAMES)
-        .map(|(b, name)| (name.to_owned(), b.links, format!("{} · {}", b.links, percent(b.links, s.time_to_active.activated))))
+        .map(|(b, name)| {
+            (
+                name.to_owned(),
+                b.links,
+                format!(
+                    "{} · {}",
+                    b.links,
+                    percent(b.links, s.time_to_active.activated)
+                ),
+            )
+        })
         .collect();
     let time_chart = hbars(
         "time",
@@ -248,8 +294,14 @@ fn page(chrome: Chrome, s: &Stats) -> InsightsPage {
         format!(
             "{} links became active; half within {}, nine in ten within {}.",
             s.time_to_active.activated,
-            within(s.time_to_active.median_within_seconds, s.time_to_active.activated),
-            within(s.time_to_active.p90_within_seconds, s.time_to_active.activated)
+            within(
+                s.time_to_active.median_within_seconds,
+                s.time_to_active.activated
+            ),
+            within(
+                s.time_to_active.p90_within_seconds,
+                s.time_to_active.activated
+            )
         ),
         &time_rows,
         None,
@@ -266,7 +318,11 @@ fn page(chrome: Chrome, s: &Stats) -> InsightsPage {
             "{} to {}, {}",
             day_label(s.from, false),
             day_label(s.to, false),
-            if by_week { "by week (Monday first)" } else { "by day" }
+            if by_week {
+                "by week (Monday first)"
+            } else {
+                "by day"
+            }
         ),
         steps,
         outcomes,
@@ -295,8 +351,14 @@ fn page(chrome: Chrome, s: &Stats) -> InsightsPage {
             },
         ],
         split_chart,
-        median: within(s.time_to_active.median_within_seconds, s.time_to_active.activated),
-        p90: within(s.time_to_active.p90_within_seconds, s.time_to_active.activated),
+        median: within(
+            s.time_to_active.median_within_seconds,
+            s.time_to_active.activated,
+        ),
+        p90: within(
+            s.time_to_active.p90_within_seconds,
+            s.time_to_active.activated,
+        ),
         time: s.time_to_active.clone(),
         time_chart,
         time_rows,

@@ -118,7 +118,10 @@ pub fn columns(
             let value = values.get(p).copied().unwrap_or(0).max(0);
             let height = PLOT_HEIGHT * value as f64 / max as f64;
             bars.push(Column {
-                x: format!("{:.2}", PLOT_LEFT + group * p as f64 + group * 0.1 + bar * s as f64),
+                x: format!(
+                    "{:.2}",
+                    PLOT_LEFT + group * p as f64 + group * 0.1 + bar * s as f64
+                ),
                 y: format!("{:.2}", PLOT_TOP + PLOT_HEIGHT - height),
                 width: format!("{bar:.2}"),
                 height: format!("{height:.2}"),
