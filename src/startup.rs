@@ -164,6 +164,10 @@ impl Application {
                 stop,
             )
         });
+        let (folded_db, folded_clock) = (db.clone(), links.clock().clone());
+        workers.spawn("stats_folding", move |stop| {
+            workers::stats_folding::run(folded_db.clone(), folded_clock.clone(), stop)
+        });
         let (kept_db, kept_clock) = (db.clone(), links.clock().clone());
         let periods = workers::retention::Periods {
             final_link: chrono::Duration::days(settings.retention.final_link_days.into()),

@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod recovery;
 pub mod refresher;
 pub mod retention;
+pub mod stats_folding;
 pub mod webhooks;
 pub mod wise_events;
 

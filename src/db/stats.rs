@@ -92,3 +92,24 @@ pub fn review_queue(
         older_than,
     })
 }
+
+/// Folds the shards of every day before `before` into shard 0, keeping each sum, so a read of a
+/// long span scans an eighth of the rows. PostgreSQL only: SQLite counts in shard 0 already. One
+/// statement: a count added meanwhile, or a fold by another instance, still adds up.
+pub fn fold_shards(conn: &mut DbConnection, before: NaiveDate) -> Result<usize, DbError> {
+    let DbConnection::Postgresql(pg) = conn else {
+        return Ok(0);
+    };
+    Ok(diesel::sql_query(
+        "WITH moved AS ( \
+           DELETE FROM link_stats WHERE day < $1 AND shard > 0 \
+           RETURNING day, kind, name, flow, language, n) \
+         INSERT INTO link_stats (day, kind, name, flow, language, shard, n) \
+         SELECT day, kind, name, flow, language, 0, SUM(n) FROM moved \
+         GROUP BY day, kind, name, flow, language \
+         ON CONFLICT (day, kind, name, flow, language, shard) \
+         DO UPDATE SET n = link_stats.n + EXCLUDED.n",
+    )
+    .bind::<diesel::sql_types::Date, _>(before)
+    .execute(pg)?)
+}

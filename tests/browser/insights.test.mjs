@@ -4,9 +4,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, audit, launch, linkAwaitingCode, partner, submitCode, wiseCode } from './support.mjs';
+import { api, audit, launch, linkAwaitingCode, partner, signIn, submitCode, wiseCode } from './support.mjs';
 
-const password = process.env.STAFF_PASSWORD;
 let browser;
 
 before(async () => {
@@ -16,17 +15,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function signedIn(username) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${api}/staff/login`);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
-  return { context, page };
-}
 
 /** The "Links" cell of each row of a table, by the row's heading. */
 async function column(page, caption) {
@@ -52,7 +40,7 @@ async function fourLinks(prefix) {
 }
 
 test('a viewer reads the funnel, sees new links counted, and switches to weeks', async () => {
-  const { context, page } = await signedIn('vic');
+  const { context, page, errors } = await signIn(browser, 'vic');
   await page.getByRole('link', { name: 'Insights' }).click();
   await page.getByRole('heading', { name: 'Insights', level: 1 }).waitFor();
   const steps = await column(page, 'Steps, and where customers dropped out');
@@ -87,11 +75,12 @@ test('a viewer reads the funnel, sees new links counted, and switches to weeks',
 
   await page.goto(`${api}/staff/insights?from=2026-12-02&to=2026-12-01`);
   await page.getByRole('heading', { name: 'Dates not valid' }).waitFor();
+  assert.deepEqual(errors, [], 'no script error or CSP refusal');
   await context.close();
 });
 
 test('the Insights page passes axe-core at 375 and 1280 px, by day and by week', async () => {
-  const { context } = await signedIn('vic');
+  const { context } = await signIn(browser, 'vic');
   const as = { storageState: await context.storageState() };
   await context.close();
   await audit(browser, 'staff-insights', (page) => page.goto(`${api}/staff/insights`), as);

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, audit, launch, linkAwaitingCode, partner, submitCode, wiseCode } from './support.mjs';
+import { api, audit, launch, linkAwaitingCode, partner, signIn, submitCode, wiseCode } from './support.mjs';
 
 const password = process.env.STAFF_PASSWORD;
 let browser;
@@ -31,27 +31,11 @@ async function lockedLink(ref) {
   return link;
 }
 
-/** A signed-in staff member's browser context, and every CSP refusal or script error in it. */
-async function signIn(username, width = 1280) {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${api}/staff`);
-  assert.equal(new URL(page.url()).pathname, '/staff/login', 'strangers are sent to sign in');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
-  return { context, page, errors };
-}
-
 test('a reviewer works the queue: approve a swapped DOB, reject another, unlock a locked link, sign out', async () => {
   const swapped = await swappedDob('browser-swap');
   const other = await swappedDob('browser-other');
   const locked = await lockedLink('browser-locked');
-  const { context, page, errors } = await signIn('rita');
+  const { context, page, errors } = await signIn(browser, 'rita');
 
   const inReview = (await partner('GET', '/v1/links?state=needs_review')).body.items.length;
   const tab = page.getByRole('link', { name: /Needs review/ });
@@ -117,7 +101,7 @@ test('every staff screen passes axe-core without serious or critical findings, a
     await page.getByRole('alert').waitFor();
   });
   for (const [who, role] of [['root', 'admin'], ['vic', 'viewer']]) {
-    const { context, errors } = await signIn(who);
+    const { context, errors } = await signIn(browser, who);
     const storageState = await context.storageState();
     await context.close();
     const as = { storageState };
@@ -144,7 +128,7 @@ test('an admin registers a webhook endpoint, sees its secret once and its delive
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${receiver.address().port}/hooks/browser`;
   try {
-    const { context, page, errors } = await signIn('root');
+    const { context, page, errors } = await signIn(browser, 'root');
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
     await page.getByLabel(/^URL/).fill(url);
@@ -193,7 +177,7 @@ test('a link whose Wise user is linked to another customer can only be rejected 
   const submitted = await submitCode(second, await wiseCode(email));
   assert.equal(submitted.body.review_reason, 'wise_user_linked_elsewhere');
 
-  const { context, page, errors } = await signIn('rita');
+  const { context, page, errors } = await signIn(browser, 'rita');
   await page.goto(`${api}/staff/links/${second.id}`);
   const why = page.locator('dt', { hasText: 'Why it is here' }).locator('xpath=following-sibling::dd[1]');
   assert.match(await why.textContent(), /already linked to another customer/);
@@ -207,7 +191,7 @@ test('a link whose Wise user is linked to another customer can only be rejected 
 
 test('an admin erases a customer from a link page, with a reason and the password', async () => {
   const link = await swappedDob('browser-erase');
-  const { context, page, errors } = await signIn('root');
+  const { context, page, errors } = await signIn(browser, 'root');
   await page.goto(`${api}/staff/links/${link.id}`);
   await page.getByRole('heading', { name: 'Erase the customer' }).waitFor();
   await page.getByLabel(/^Why/).fill('erasure request, ticket 4711');

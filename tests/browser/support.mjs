@@ -88,3 +88,19 @@ export async function audit(browser, name, reach, contextOptions = {}) {
     await context.close();
   }
 }
+
+/** A signed-in staff member's browser context, and every CSP refusal or script error in it. */
+export async function signIn(browser, username, width = 1280) {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => /Content Security Policy|Refused to/.test(m.text()) && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${api}/staff`);
+  assert.equal(new URL(page.url()).pathname, '/staff/login', 'strangers are sent to sign in');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(process.env.STAFF_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  return { context, page, errors };
+}

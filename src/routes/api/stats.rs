@@ -6,7 +6,7 @@ use crate::services::links::LinkService;
 use crate::services::stats::{self, Granularity, MAX_DAYS, Span, SpanError, Stats};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use std::collections::HashMap;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -56,6 +56,11 @@ pub fn parse(query: &HashMap<String, String>, today: NaiveDate) -> Result<Span, 
     for (key, value) in query {
         match key.as_str() {
             "from" | "to" => match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+                Ok(d) if !(1970..=9999).contains(&d.year()) => errors.push(FieldError::new(
+                    key,
+                    "invalid_date",
+                    "a date is between 1970 and 9999",
+                )),
                 Ok(d) if key == "from" => from = Some(d),
                 Ok(d) => to = Some(d),
                 Err(_) => errors.push(FieldError::new(

@@ -1,4 +1,5 @@
 use super::*;
+use crate::db::stats::{DayCount, ReviewQueue};
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
