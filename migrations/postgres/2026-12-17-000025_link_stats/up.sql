@@ -45,26 +45,23 @@ CROSS JOIN LATERAL (
     ORDER BY s.id DESC LIMIT 1
 ) st;
 
--- Every count one event makes.
+-- Every count one event makes: the event, the state it entered (first time in its attempt), an
+-- abandoned attempt, the start-to-active bucket. The attempt is read once per event (LATERAL).
 CREATE VIEW link_stats_counts AS
-SELECT event_id, CAST(created_at AS DATE) AS day, flow, language, 'event' AS kind,
-       COALESCE(event, CASE WHEN to_state = 'verifying' THEN 'imported' ELSE 'started' END) AS name
-FROM link_stats_attempts
-UNION ALL
-SELECT event_id, CAST(created_at AS DATE), flow, language, 'reached', to_state
-FROM link_stats_attempts WHERE first_reach
-UNION ALL
-SELECT event_id, CAST(created_at AS DATE), flow, language, 'reached', 'abandoned'
-FROM link_stats_attempts
-WHERE to_state = 'unlinked'
-  AND from_state IN ('pending', 'awaiting_code', 'awaiting_authorization', 'expired', 'locked')
-UNION ALL
-SELECT event_id, CAST(created_at AS DATE), flow, language, 'active_within',
-       CASE WHEN secs <= 60 THEN '60' WHEN secs <= 300 THEN '300' WHEN secs <= 900 THEN '900'
-            WHEN secs <= 3600 THEN '3600' WHEN secs <= 21600 THEN '21600'
-            WHEN secs <= 86400 THEN '86400' WHEN secs <= 604800 THEN '604800' ELSE 'inf' END
-FROM (SELECT *, EXTRACT(EPOCH FROM created_at - started_at) AS secs
-      FROM link_stats_attempts WHERE to_state = 'active' AND first_reach) a;
+SELECT a.event_id, CAST(a.created_at AS DATE) AS day, a.flow, a.language, k.kind, k.name
+FROM link_stats_attempts a
+CROSS JOIN LATERAL (SELECT EXTRACT(EPOCH FROM a.created_at - a.started_at) AS secs) t
+CROSS JOIN LATERAL (VALUES
+    ('event', COALESCE(a.event, CASE WHEN a.to_state = 'verifying' THEN 'imported' ELSE 'started' END)),
+    ('reached', CASE WHEN a.first_reach THEN a.to_state END),
+    ('reached', CASE WHEN a.to_state = 'unlinked' AND a.from_state IN
+        ('pending', 'awaiting_code', 'awaiting_authorization', 'expired', 'locked') THEN 'abandoned' END),
+    ('active_within', CASE WHEN a.to_state = 'active' AND a.first_reach THEN
+        CASE WHEN t.secs <= 60 THEN '60' WHEN t.secs <= 300 THEN '300' WHEN t.secs <= 900 THEN '900'
+             WHEN t.secs <= 3600 THEN '3600' WHEN t.secs <= 21600 THEN '21600'
+             WHEN t.secs <= 86400 THEN '86400' WHEN t.secs <= 604800 THEN '604800' ELSE 'inf' END END)
+) k(kind, name)
+WHERE k.name IS NOT NULL;
 
 CREATE FUNCTION link_stats_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
