@@ -1,11 +1,12 @@
 -- The linking funnel's counts (GET /v1/stats, the staff Insights page), kept by the transaction
 -- that writes each link event, so a read sums a few thousand rows instead of scanning the history.
 --
--- Every event counts, per day (UTC), flow and customer language:
---   kind 'event'         name: the event (`code_submitted`, `refresh_failing`, …), or `started`
---                              and `imported` for a link's first event;
---   kind 'reached'       name: the state entered, once per attempt — an attempt runs from a
---                              link's first event, or from `relink_started`, to the next one;
+-- What the funnel reads is counted, per day (UTC), flow and customer language:
+--   kind 'event'         name: `started` and `imported` (a link's first event), `relink_started`,
+--                              `refresh_failing`, `refresh_recovered`, `access_revoked`,
+--                              `tokens_lost`;
+--   kind 'reached'       name: a state of the funnel entered, once per attempt — an attempt runs
+--                              from a link's first event, or from `relink_started`, to the next one;
 --   kind 'active_within' name: for the attempt's first `active`, the least of 60, 300, 900,
 --                              3600, 21600, 86400, 604800 seconds (or `inf`) its start-to-active
 --                              time is within.
@@ -49,11 +50,12 @@ CROSS JOIN LATERAL (
 -- abandoned attempt, the start-to-active bucket. The attempt is read once per event (LATERAL).
 CREATE VIEW link_stats_counts AS
 SELECT a.event_id, CAST(a.created_at AS DATE) AS day, a.flow, a.language, k.kind, k.name
-FROM link_stats_attempts a
+FROM (SELECT *, COALESCE(event, CASE WHEN to_state = 'verifying' THEN 'imported' ELSE 'started' END) AS name
+      FROM link_stats_attempts) a
 CROSS JOIN LATERAL (SELECT EXTRACT(EPOCH FROM a.created_at - a.started_at) AS secs) t
 CROSS JOIN LATERAL (VALUES
-    ('event', COALESCE(a.event, CASE WHEN a.to_state = 'verifying' THEN 'imported' ELSE 'started' END)),
-    ('reached', CASE WHEN a.first_reach THEN a.to_state END),
+    ('event', CASE WHEN a.name IN ('started', 'relink_started', 'imported', 'refresh_failing', 'refresh_recovered', 'access_revoked', 'tokens_lost') THEN a.name END),
+    ('reached', CASE WHEN a.first_reach AND a.to_state IN ('awaiting_code', 'awaiting_authorization', 'exchanging', 'active', 'needs_review', 'rejected', 'locked', 'expired') THEN a.to_state END),
     ('reached', CASE WHEN a.to_state = 'unlinked' AND a.from_state IN
         ('pending', 'awaiting_code', 'awaiting_authorization', 'expired', 'locked') THEN 'abandoned' END),
     ('active_within', CASE WHEN a.to_state = 'active' AND a.first_reach THEN
@@ -74,7 +76,13 @@ BEGIN
 END $$;
 
 CREATE TRIGGER link_stats_count AFTER INSERT ON link_events
-    FOR EACH ROW EXECUTE FUNCTION link_stats_count();
+    FOR EACH ROW
+    -- Only events that can count anything call it (a superset of the view's conditions).
+    WHEN (NEW.from_state IS NULL
+          OR NEW.event IN ('relink_started', 'refresh_failing', 'refresh_recovered', 'access_revoked', 'tokens_lost')
+          OR NEW.to_state IN ('awaiting_code', 'awaiting_authorization', 'exchanging', 'active', 'needs_review',
+                              'rejected', 'locked', 'expired', 'unlinked'))
+    EXECUTE FUNCTION link_stats_count();
 
 -- The history so far, counted by the same view, in shard 0 (as the hourly fold leaves past days).
 INSERT INTO link_stats (day, kind, name, flow, language, shard, n)

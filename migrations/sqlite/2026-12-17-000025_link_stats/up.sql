@@ -1,11 +1,12 @@
 -- The linking funnel's counts (GET /v1/stats, the staff Insights page), kept by the transaction
 -- that writes each link event, so a read sums a few thousand rows instead of scanning the history.
 --
--- Every event counts, per day (UTC), flow and customer language:
---   kind 'event'         name: the event (`code_submitted`, `refresh_failing`, …), or `started`
---                              and `imported` for a link's first event;
---   kind 'reached'       name: the state entered, once per attempt — an attempt runs from a
---                              link's first event, or from `relink_started`, to the next one;
+-- What the funnel reads is counted, per day (UTC), flow and customer language:
+--   kind 'event'         name: `started` and `imported` (a link's first event), `relink_started`,
+--                              `refresh_failing`, `refresh_recovered`, `access_revoked`,
+--                              `tokens_lost`;
+--   kind 'reached'       name: a state of the funnel entered, once per attempt — an attempt runs
+--                              from a link's first event, or from `relink_started`, to the next one;
 --   kind 'active_within' name: for the attempt's first `active`, the least of 60, 300, 900,
 --                              3600, 21600, 86400, 604800 seconds (or `inf`) its start-to-active
 --                              time is within.
@@ -45,12 +46,15 @@ JOIN link_events st ON st.id = (
 
 -- Every count one event makes.
 CREATE VIEW link_stats_counts AS
-SELECT event_id, date(created_at) AS day, flow, language, 'event' AS kind,
-       COALESCE(event, CASE WHEN to_state = 'verifying' THEN 'imported' ELSE 'started' END) AS name
-FROM link_stats_attempts
+SELECT event_id, day, flow, language, 'event' AS kind, name FROM (
+    SELECT event_id, date(created_at) AS day, flow, language,
+           COALESCE(event, CASE WHEN to_state = 'verifying' THEN 'imported' ELSE 'started' END) AS name
+    FROM link_stats_attempts)
+WHERE name IN ('started', 'relink_started', 'imported', 'refresh_failing', 'refresh_recovered', 'access_revoked', 'tokens_lost')
 UNION ALL
 SELECT event_id, date(created_at), flow, language, 'reached', to_state
-FROM link_stats_attempts WHERE first_reach
+FROM link_stats_attempts
+WHERE first_reach AND to_state IN ('awaiting_code', 'awaiting_authorization', 'exchanging', 'active', 'needs_review', 'rejected', 'locked', 'expired')
 UNION ALL
 SELECT event_id, date(created_at), flow, language, 'reached', 'abandoned'
 FROM link_stats_attempts
@@ -65,6 +69,11 @@ FROM (SELECT *, (julianday(created_at) - julianday(started_at)) * 86400 AS secs
       FROM link_stats_attempts WHERE to_state = 'active' AND first_reach) a;
 
 CREATE TRIGGER link_stats_count AFTER INSERT ON link_events
+    -- Only events that can count anything call it (a superset of the view's conditions).
+WHEN (NEW.from_state IS NULL
+      OR NEW.event IN ('relink_started', 'refresh_failing', 'refresh_recovered', 'access_revoked', 'tokens_lost')
+      OR NEW.to_state IN ('awaiting_code', 'awaiting_authorization', 'exchanging', 'active', 'needs_review',
+                          'rejected', 'locked', 'expired', 'unlinked'))
 BEGIN
     INSERT INTO link_stats (day, kind, name, flow, language, shard, n)
     SELECT day, kind, name, flow, language, 0, 1
