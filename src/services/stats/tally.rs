@@ -35,9 +35,14 @@ pub fn tally(
     let mut totals_by_language: BTreeMap<String, Funnel> = BTreeMap::new();
     let mut refresh = RefreshHealth::default();
     let mut buckets = [0i64; BUCKETS.len()];
-    let period_of = |day: NaiveDate| span.granularity.period_of(day).max(span.from);
+    // The period of a day of the span; none for a day outside it.
+    let period_of = |day: NaiveDate| {
+        (span.from..=span.to)
+            .contains(&day)
+            .then(|| span.granularity.period_of(day).max(span.from))
+    };
     for c in by_flow {
-        let Some(period) = periods.get_mut(&period_of(c.day)) else {
+        let Some(period) = period_of(c.day).and_then(|p| periods.get_mut(&p)) else {
             continue;
         };
         period.funnel.add(&c.kind, &c.name, c.n);
@@ -59,7 +64,7 @@ pub fn tally(
         }
     }
     for c in by_language {
-        let Some(period) = periods.get_mut(&period_of(c.day)) else {
+        let Some(period) = period_of(c.day).and_then(|p| periods.get_mut(&p)) else {
             continue;
         };
         let mut both = [&mut period.by_language, &mut totals_by_language];
