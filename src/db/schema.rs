@@ -1,8 +1,10 @@
 // One schema for both backends: only column types PostgreSQL and SQLite share.
 
 mod audit;
+mod stats;
 
 pub use audit::{audit_chain, audit_checkpoints, audit_pending, audit_stream_cursors};
+pub use stats::link_stats;
 
 diesel::table! {
     customers (id) {
@@ -312,18 +314,6 @@ diesel::joinable!(partner_events -> links (link_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_deliveries -> partner_events (event_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
-
-diesel::table! {
-    link_stats (day, kind, name, flow, language, shard) {
-        day -> Date,
-        kind -> Text,
-        name -> Text,
-        flow -> Text,
-        language -> Text,
-        shard -> SmallInt,
-        n -> BigInt,
-    }
-}
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_chain,
