@@ -15,6 +15,7 @@ pub mod ip_limits;
 pub mod links;
 pub mod migrations;
 pub mod outbox;
+mod reader;
 pub mod schema;
 pub mod sealed;
 pub mod staff;
@@ -26,6 +27,8 @@ pub mod wise_events;
 
 pub(crate) use connection::insert_rows;
 pub use connection::{Backend, ConnectError, DbConnection};
+pub use reader::Reader;
+pub(crate) use reader::read;
 
 use crate::settings::{DatabaseSettings, DatabaseUrl};
 use anyhow::Context;
@@ -46,6 +49,8 @@ pub struct Db {
     /// One permit per pooled connection: async callers wait here, cheaply, rather than as
     /// blocking threads queued on the pool.
     permits: Arc<Semaphore>,
+    /// Where [`read!`] runs the hot reads.
+    reader: Reader,
 }
 
 /// Why a database call failed.
@@ -57,6 +62,8 @@ pub enum DbError {
     Query(#[from] DieselError),
     #[error("database task was cancelled")]
     Cancelled,
+    #[error("no connection for a read: {0}")]
+    ReadPool(String),
 }
 
 impl Db {
@@ -96,15 +103,27 @@ impl Db {
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("cannot open database {}", settings.url.redacted()))?;
         let permits = Arc::new(Semaphore::new(settings.pool_size as usize));
+        let reader = match backend {
+            Backend::Postgres => Reader::postgres(settings)?,
+            Backend::Sqlite => Reader::Sqlite(reader::SqliteLane {
+                pool: pool.clone(),
+                permits: Arc::clone(&permits),
+            }),
+        };
         Ok(Self {
             pool,
             backend,
             permits,
+            reader,
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub fn reader(&self) -> &Reader {
+        &self.reader
     }
 
     /// A connection for synchronous callers (the CLI, tests, workers already on a blocking thread).

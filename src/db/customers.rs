@@ -1,7 +1,8 @@
 use super::schema::customers;
-use super::{DbConnection, DbError, is_unique_violation};
+use super::{Db, DbConnection, DbError, is_unique_violation, read};
 use crate::domain::{CustomerDetails, CustomerId, CustomerRef, WiseUserId};
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl;
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
 
@@ -136,25 +137,42 @@ pub enum Upserted {
     Replaced,
 }
 
+/// The customer with `customer_ref`: zero or one row, as the column is unique. Without `LIMIT`
+/// the statement has no clause that keeps it out of diesel's prepared-statement cache.
+fn by_ref(customer_ref: &CustomerRef) -> ByRef<'_> {
+    customers::table.filter(customers::customer_ref.eq(customer_ref.as_str()))
+}
+
+type ByRef<'a> = dsl::Filter<customers::table, dsl::Eq<customers::customer_ref, &'a str>>;
+
 pub fn find(
     conn: &mut DbConnection,
     customer_ref: &CustomerRef,
 ) -> Result<Option<Customer>, DbError> {
-    // customer_ref is unique, so this is zero or one row; without LIMIT the statement has no
-    // clause that keeps diesel's multi-backend layer from caching it prepared.
-    Ok(customers::table
-        .filter(customers::customer_ref.eq(customer_ref.as_str()))
+    Ok(by_ref(customer_ref)
         .load::<Stored>(conn)?
         .pop()
         .map(Customer::from))
 }
 
+/// [`find`] as a hot read, off the blocking pool ([`read!`]).
+pub async fn read(db: &Db, customer_ref: &CustomerRef) -> Result<Option<Customer>, DbError> {
+    let mut rows: Vec<Stored> = read!(db, load, by_ref(customer_ref))?;
+    Ok(rows.pop().map(Customer::from))
+}
+
+fn by_id(id: CustomerId) -> dsl::Filter<customers::table, dsl::Eq<customers::id, CustomerId>> {
+    customers::table.filter(customers::id.eq(id))
+}
+
 pub fn find_by_id(conn: &mut DbConnection, id: CustomerId) -> Result<Option<Customer>, DbError> {
-    Ok(customers::table
-        .filter(customers::id.eq(id))
-        .load::<Stored>(conn)?
-        .pop()
-        .map(Customer::from))
+    Ok(by_id(id).load::<Stored>(conn)?.pop().map(Customer::from))
+}
+
+/// [`find_by_id`] as a hot read ([`read!`]).
+pub async fn read_by_id(db: &Db, id: CustomerId) -> Result<Option<Customer>, DbError> {
+    let mut rows: Vec<Stored> = read!(db, load, by_id(id))?;
+    Ok(rows.pop().map(Customer::from))
 }
 
 /// Creates the customer or replaces its details, atomically; an erased customer stays erased

@@ -30,8 +30,8 @@ mod unique_keys;
 
 pub use events::{EventRow, WrongCodes, events, wrong_codes_since};
 pub use find::{
-    CustomerLink, ListFilter, batch_after, find, find_by_dispute, find_by_session,
-    find_by_session_with_language, language_of, list, live_of_customer,
+    CustomerLink, ListFilter, batch_after, find, find_by_dispute, language_of, list,
+    live_of_customer, read, read_by_session,
 };
 pub use holders::{active_with_wise_user, holding_signup_email};
 pub use queue::{

@@ -72,6 +72,11 @@ pub fn render(handle: &PrometheusHandle, db: &Db) -> String {
     metrics::gauge!("db_pool_connections", "state" => "in_use")
         .set(f64::from(open.saturating_sub(idle)));
     metrics::gauge!("db_pool_max_connections").set(f64::from(max));
+    if let Some((open, idle, max)) = db.reader().pool_state() {
+        metrics::gauge!("db_read_pool_connections", "state" => "open").set(f64::from(open));
+        metrics::gauge!("db_read_pool_connections", "state" => "idle").set(f64::from(idle));
+        metrics::gauge!("db_read_pool_max_connections").set(f64::from(max));
+    }
     handle.render()
 }
 

@@ -159,10 +159,11 @@ impl Problem {
         }
     }
 
-    /// The response for a database failure: 503 when no connection could be had, else 500.
+    /// The response for a database failure: 503 when no connection could be had (or it was lost),
+    /// else 500.
     pub fn database(e: &DbError) -> Self {
         let reason = match e {
-            DbError::Unavailable(_) => "no database connection available",
+            DbError::Unavailable(_) | DbError::ReadPool(_) => "no database connection available",
             DbError::Query(q) if crate::db::is_connection_lost(q) => "database connection lost",
             other => return Self::unexpected(&anyhow::anyhow!("{other}: {other:?}")),
         };

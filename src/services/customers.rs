@@ -34,8 +34,6 @@ impl CustomerService {
     }
 
     pub async fn find(&self, customer_ref: CustomerRef) -> Result<Option<Customer>, DbError> {
-        self.db
-            .run(move |conn| customers::find(conn, &customer_ref))
-            .await
+        customers::read(&self.db, &customer_ref).await
     }
 }

@@ -185,9 +185,7 @@ impl LinkService {
     }
 
     async fn reload(&self, id: &LinkId) -> Result<LinkRow, LinkError> {
-        let id = id.clone();
-        self.db
-            .run(move |conn| links::find(conn, &id))
+        links::read(&self.db, id)
             .await?
             .ok_or(LinkError::LinkNotFound)
     }
@@ -199,9 +197,7 @@ impl LinkService {
 
     /// The customer a link belongs to, as stored: live or erased.
     async fn stored_customer_of(&self, link: &LinkRow) -> Result<Customer, LinkError> {
-        let customer_id = link.customer_id;
-        self.db
-            .run(move |conn| customers::find_by_id(conn, customer_id))
+        customers::read_by_id(&self.db, link.customer_id)
             .await?
             .ok_or(LinkError::CustomerNotFound)
     }

@@ -12,6 +12,7 @@ mod dns_server;
 mod erasure;
 mod fault_matrix;
 mod helpers;
+mod hot_reads;
 mod idempotency;
 mod idempotency_everywhere;
 mod keys;

@@ -1,28 +1,55 @@
 //! Reading links.
 
 use super::LinkRow;
-use super::row::{LINK_COLUMNS, linked};
+use super::row::{LINK_COLUMNS, LinkColumns, Linked, linked};
 use crate::db::schema::{customers, links};
-use crate::db::{DbConnection, DbError};
+use crate::db::{Db, DbConnection, DbError, read};
 use crate::domain::{CustomerId, LinkId, LinkState};
 use chrono::NaiveDateTime;
+use diesel::dsl;
 use diesel::prelude::*;
 
-pub fn find(conn: &mut DbConnection, id: &LinkId) -> Result<Option<LinkRow>, DbError> {
-    Ok(linked()
-        .filter(links::id.eq(id))
-        .load::<LinkRow>(conn)?
-        .pop())
+/// The link with id `id` (zero or one row).
+fn by_id(id: &LinkId) -> ById<'_> {
+    linked().filter(links::id.eq(id))
 }
 
-pub fn find_by_session(
-    conn: &mut DbConnection,
-    token_hash: &[u8],
-) -> Result<Option<LinkRow>, DbError> {
-    Ok(linked()
+type ById<'a> = dsl::Filter<Linked, dsl::Eq<links::id, &'a LinkId>>;
+
+/// The link a session token (its hash) opens, with its customer's language.
+fn by_session(token_hash: &[u8]) -> BySession<'_> {
+    linked()
+        .inner_join(customers::table)
         .filter(links::session_token_hash.eq(token_hash))
-        .load::<LinkRow>(conn)?
-        .pop())
+        .select((LINK_COLUMNS, customers::language))
+}
+
+type BySession<'a> = dsl::Select<
+    dsl::Filter<
+        dsl::InnerJoin<Linked, customers::table>,
+        dsl::Eq<links::session_token_hash, &'a [u8]>,
+    >,
+    (LinkColumns, customers::language),
+>;
+
+pub fn find(conn: &mut DbConnection, id: &LinkId) -> Result<Option<LinkRow>, DbError> {
+    Ok(by_id(id).load::<LinkRow>(conn)?.pop())
+}
+
+/// [`find`] as a hot read, off the blocking pool ([`read!`]).
+pub async fn read(db: &Db, id: &LinkId) -> Result<Option<LinkRow>, DbError> {
+    let mut rows: Vec<LinkRow> = read!(db, load, by_id(id))?;
+    Ok(rows.pop())
+}
+
+/// The link a session token (its hash) opens, with its customer's language (for the link page,
+/// and the app acting on one link): one hot read.
+pub async fn read_by_session(
+    db: &Db,
+    token_hash: &[u8],
+) -> Result<Option<(LinkRow, String)>, DbError> {
+    let mut rows: Vec<(LinkRow, String)> = read!(db, load, by_session(token_hash))?;
+    Ok(rows.pop())
 }
 
 /// The link a "this wasn't me" token (its hash) opens.
@@ -33,19 +60,6 @@ pub fn find_by_dispute(
     Ok(linked()
         .filter(links::dispute_token_hash.eq(token_hash))
         .load::<LinkRow>(conn)?
-        .pop())
-}
-
-/// The link a session token opens, with its customer's language (for the link page).
-pub fn find_by_session_with_language(
-    conn: &mut DbConnection,
-    token_hash: &[u8],
-) -> Result<Option<(LinkRow, String)>, DbError> {
-    Ok(linked()
-        .inner_join(customers::table)
-        .filter(links::session_token_hash.eq(token_hash))
-        .select((LINK_COLUMNS, customers::language))
-        .load::<(LinkRow, String)>(conn)?
         .pop())
 }
 

@@ -34,11 +34,8 @@ impl LinkService {
         let Some(hash) = session_key(token) else {
             return Ok(None);
         };
-        let link = self
-            .db
-            .run(move |conn| links::find_by_session(conn, &hash))
-            .await?;
-        Ok(link.filter(|l| self.session_open(l)))
+        let found = links::read_by_session(&self.db, &hash).await?;
+        Ok(found.map(|(l, _)| l).filter(|l| self.session_open(l)))
     }
 
     /// [`Self::open_session`] for the link page: the link with the locale of its customer's
@@ -47,10 +44,7 @@ impl LinkService {
         let Some(hash) = session_key(token) else {
             return Ok(None);
         };
-        let found = self
-            .db
-            .run(move |conn| links::find_by_session_with_language(conn, &hash))
-            .await?;
+        let found = links::read_by_session(&self.db, &hash).await?;
         Ok(found
             .filter(|(l, _)| self.session_open(l))
             .map(|(l, language)| (l, Locale::for_language(&language))))

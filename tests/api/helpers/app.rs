@@ -268,9 +268,9 @@ impl TestApp {
     }
 
     /// Runs `sql` (a single `SELECT COUNT(*) AS n …`) against this app's database.
-    pub async fn count(&self, sql: &'static str) -> i64 {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || count_rows(&db, sql))
+    pub async fn count(&self, sql: &str) -> i64 {
+        let (db, sql) = (self.db.clone(), sql.to_owned());
+        tokio::task::spawn_blocking(move || count_rows(&db, &sql))
             .await
             .expect("count task")
     }
