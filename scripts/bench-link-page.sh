@@ -85,18 +85,21 @@ rate() { wrk -t2 -c"$connections" -d"$duration" --latency "http://127.0.0.1:$por
     if [ -z "${2:-}" ] && grep -q 'Non-2xx' "$work/wrk.txt"; then cat "$work/wrk.txt" >&2; exit 1; fi
     awk '/Requests\/sec/ {print $2}' "$work/wrk.txt"
     awk '/ 50%/ {p50=$2} / 99%/ {p99=$2} END {print p50, p99}' "$work/wrk.txt" >"$work/lat.txt"; }
-# A third figure splits the page's cost: the same template and texts for a token that is not
-# one (no database call), so the rest is the session lookup.
+# Two more figures split the page's cost: the same base template and texts for a token that is
+# not one (no database call), and for one that could be but opens nothing (the lookup, then that
+# page), so the rest is the code page's own screen.
 bare="/link/not-a-session"
+unknown="/link/wls_$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
 total_page=0
 total_static=0
 total_bare=0
 for round in $(seq 1 "$rounds"); do
     s=$(rate /assets/wiselink.css); sl=$(cat "$work/lat.txt")
     b=$(rate "$bare" 404); bl=$(cat "$work/lat.txt")
+    u=$(rate "$unknown" 404); ul=$(cat "$work/lat.txt")
     p=$(rate "$page"); pl=$(cat "$work/lat.txt")
-    printf 'round %d: static %6.0f req/s (p50 %s, p99 %s) | page without lookup %6.0f req/s (p50 %s, p99 %s) | link page %6.0f req/s (p50 %s, p99 %s) = %4.1f %%\n' \
-        "$round" "$s" ${sl% *} ${sl#* } "$b" ${bl% *} ${bl#* } "$p" ${pl% *} ${pl#* } "$(echo "100 * $p / $s" | bc -l)"
+    printf 'round %d: static %6.0f req/s (p50 %s, p99 %s) | page without lookup %6.0f req/s (p50 %s, p99 %s) | lookup finding nothing %6.0f req/s (p50 %s, p99 %s) | link page %6.0f req/s (p50 %s, p99 %s) = %4.1f %%\n' \
+        "$round" "$s" ${sl% *} ${sl#* } "$b" ${bl% *} ${bl#* } "$u" ${ul% *} ${ul#* } "$p" ${pl% *} ${pl#* } "$(echo "100 * $p / $s" | bc -l)"
     total_page=$(echo "$total_page + $p" | bc -l)
     total_static=$(echo "$total_static + $s" | bc -l)
     total_bare=$(echo "$total_bare + $b" | bc -l)

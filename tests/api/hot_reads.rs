@@ -29,7 +29,7 @@ async fn on_postgres_the_hot_reads_use_tls_when_the_url_requires_it_and_show_in_
         .unwrap();
     assert!(
         metrics.contains("db_read_pool_connections{state=\"open\"} 1")
-            && metrics.contains("db_read_pool_max_connections 4"),
+            && metrics.contains("db_read_pool_max_connections 8"),
         "{metrics}"
     );
     // The test database's URL says sslmode=disable: the read pool's connection is plain.

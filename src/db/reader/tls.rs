@@ -165,7 +165,9 @@ mod tests {
     use super::*;
 
     fn parsed(query: &str) -> anyhow::Result<Connect> {
-        Connect::from_url(&format!("postgres://app:p%40ss@db.internal:5433/wiselink{query}"))
+        Connect::from_url(&format!(
+            "postgres://app:p%40ss@db.internal:5433/wiselink{query}"
+        ))
     }
 
     #[test]
