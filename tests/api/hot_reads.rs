@@ -18,15 +18,7 @@ async fn on_postgres_the_hot_reads_use_tls_when_the_url_requires_it_and_show_in_
     );
     let read = app.get_customer("tls-1").await;
     assert_eq!(read.status(), StatusCode::OK);
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = crate::ops::metrics_text(&app).await;
     assert!(
         metrics.contains("db_read_pool_connections{state=\"open\"} 1")
             && metrics.contains("db_read_pool_max_connections 8"),

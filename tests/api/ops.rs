@@ -224,7 +224,7 @@ async fn calls_to_wise_by_outcome_and_the_email_backlog_show_in_metrics() {
 }
 
 /// What `/metrics` shows now.
-async fn metrics_text(app: &crate::helpers::TestApp) -> String {
+pub async fn metrics_text(app: &crate::helpers::TestApp) -> String {
     app.client
         .get(app.url("/metrics"))
         .send()
