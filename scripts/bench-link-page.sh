@@ -27,42 +27,9 @@ fi
 
 port=18393
 sim_port=18394
-work=$(mktemp -d)
-pids=()
-db=""
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    [ -n "$db" ] && psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-case "$backend" in
-    sqlite) export WISELINK__DATABASE__URL="sqlite://$work/bench.sqlite3" ;;
-    postgres)
-        db="wiselink_bench_page_$$"
-        psql -q "$pg_admin" -c "CREATE DATABASE $db"
-        base="${pg_admin%%\?*}"
-        export WISELINK__DATABASE__URL="${base%/*}/$db?sslmode=disable"
-        ;;
-    *) echo "BENCH_DATABASE is sqlite or postgres" >&2; exit 2 ;;
-esac
-export WISELINK__SERVER__PORT=$port
-export WISELINK__SERVER__PUBLIC_URL="http://127.0.0.1:$port"
-export WISELINK__WISE__API_URL="http://127.0.0.1:$sim_port"
-export WISELINK__MAIL__TRANSPORT=dev
-export WISELINK__LOG__FILTER=warn
-"$bin" migrate >/dev/null
-key=$("$bin" api-key create --name bench | tail -n 1)
-"$bin" sim --port "$sim_port" >"$work/sim.log" 2>&1 &
-pids+=($!)
-"$bin" serve >"$work/serve.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-    curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" \
-        && curl -fs -o /dev/null "http://127.0.0.1:$sim_port/__sim/mailbox" && break
-    sleep 0.1
-done
+# shellcheck source=scripts/bench-serve.sh
+. scripts/bench-serve.sh
+bench_serve page
 
 # One customer, German-speaking, with a link awaiting Wise's code: the page most customers see.
 curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' \

@@ -35,46 +35,12 @@ floor_bin="${BENCH_FLOOR_BIN:-$target_dir/release/wiselink-floor}"
 port=18491
 sim_port=18492
 floor_port=18493
-work=$(mktemp -d)
-pids=()
-db=""
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    [ -n "$db" ] && psql -q "$pg_admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-case "$backend" in
-    sqlite) export WISELINK__DATABASE__URL="sqlite://$work/bench.sqlite3" ;;
-    postgres)
-        db="wiselink_bench_reads_$$"
-        psql -q "$pg_admin" -c "CREATE DATABASE $db"
-        base="${pg_admin%%\?*}"
-        # wiselink and PostgreSQL share the machine: no TLS on loopback (see docs/benchmarks.md).
-        export WISELINK__DATABASE__URL="${base%/*}/$db?sslmode=disable"
-        ;;
-    *) echo "BENCH_DATABASE is sqlite or postgres" >&2; exit 2 ;;
-esac
-export WISELINK__SERVER__PORT=$port
-export WISELINK__SERVER__PUBLIC_URL="http://127.0.0.1:$port"
-export WISELINK__WISE__API_URL="http://127.0.0.1:$sim_port"
-export WISELINK__MAIL__TRANSPORT=dev
-export WISELINK__LOG__FILTER=warn
-"$bin" migrate >/dev/null
-key=$("$bin" api-key create --name bench | tail -n 1)
-"$bin" sim --port "$sim_port" >"$work/sim.log" 2>&1 &
-pids+=($!)
-"$bin" serve >"$work/serve.log" 2>&1 &
-pids+=($!)
+# shellcheck source=scripts/bench-serve.sh
+. scripts/bench-serve.sh
+bench_serve reads
 "$floor_bin" "$WISELINK__DATABASE__URL" "$floor_port" >"$work/floor.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do
-    curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" \
-        && curl -fs -o /dev/null "http://127.0.0.1:$floor_port/healthz" \
-        && curl -fs -o /dev/null "http://127.0.0.1:$sim_port/__sim/mailbox" && break
-    sleep 0.1
-done
+bench_wait "http://127.0.0.1:$floor_port/healthz"
 
 # One customer with an active link, brought in by the import: a Wise user already linked at the
 # simulator, its refresh token proven, the access token fresh for hours.
