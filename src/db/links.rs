@@ -5,6 +5,9 @@
 //! - `row`: the link record (`links` joined with `link_tokens` and `link_reviews`), the insert and
 //!   the changes a transition may make, per table;
 //! - `find`: reading links (by id, by session, lists, the key-rotation walk);
+//! - `page`: the narrow read behind the customer's link page;
+//! - `hand_out`: the narrow read behind an access-token hand-out, and the rule of when a stored
+//!   token may be handed out;
 //! - `transition`: starting a link and planning the commit of transitions;
 //! - `sqlite`: a commit as one SQLite transaction;
 //! - `pg`: the same commits as single PostgreSQL statements, built from the same columns;
@@ -16,8 +19,10 @@
 mod changes;
 mod events;
 mod find;
+mod hand_out;
 mod holders;
 pub mod import;
+mod page;
 mod pg;
 mod queue;
 mod recovery;
@@ -33,7 +38,9 @@ pub use find::{
     CustomerLink, ListFilter, batch_after, find, find_by_dispute, language_of, list,
     live_of_customer, read, read_by_session,
 };
+pub use hand_out::{HandOut, TokenTimes, read_hand_out};
 pub use holders::{active_with_wise_user, holding_signup_email};
+pub use page::{PageLink, read_page};
 pub use queue::{
     QUEUE_STATES, QueueFilter, QueueItem, SentEmail, emails_of, oldest_first, oldest_in_review,
     queue, queue_counts,

@@ -216,9 +216,19 @@ impl LinkService {
         let sealed = column
             .of(link)
             .ok_or_else(|| anyhow::anyhow!("link {} has no {}", link.id, column.name()))?;
+        self.open_sealed(&link.id, column, sealed)
+    }
+
+    /// A link's sealed value, opened.
+    fn open_sealed(
+        &self,
+        link_id: &LinkId,
+        column: SealedColumn,
+        sealed: &[u8],
+    ) -> Result<SecretString, LinkError> {
         let plain = self
             .keys
-            .open(sealed, aad(&link.id, column))
+            .open(sealed, aad(link_id, column))
             .map_err(anyhow::Error::from)?;
         Ok(SecretString::from(
             String::from_utf8(plain).map_err(anyhow::Error::from)?,

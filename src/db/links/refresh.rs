@@ -6,7 +6,7 @@
 //! tell that it was renewed meanwhile.
 //!
 //! A lease that ended without being settled means its holder died mid-call: Wise may have
-//! replaced the tokens ([`LinkRow::refresh_unsettled`]).
+//! replaced the tokens ([`TokenTimes::refresh_unsettled`](super::TokenTimes::refresh_unsettled)).
 
 use super::LinkRow;
 use super::row::{TokenChanges, linked};
@@ -18,16 +18,14 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 impl LinkRow {
-    /// A refresh was sent whose outcome is unknown: its answer was lost, or the lease ended
-    /// without being settled (the holder crashed). The stored access token may be dead. (Taking
-    /// the lease again records the second case in `refresh_in_doubt_at`.)
+    /// [`TokenTimes::refresh_unsettled`](super::TokenTimes::refresh_unsettled) of this link.
     pub fn refresh_unsettled(&self, now: NaiveDateTime) -> bool {
-        self.refresh_in_doubt_at.is_some() || self.refresh_leased_until.is_some_and(|t| t <= now)
+        self.token_times().refresh_unsettled(now)
     }
 
     /// Someone holds the refresh lease now.
     pub fn refresh_leased(&self, now: NaiveDateTime) -> bool {
-        self.refresh_leased_until.is_some_and(|t| t > now)
+        self.token_times().refresh_leased(now)
     }
 }
 

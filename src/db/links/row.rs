@@ -225,13 +225,6 @@ where
     }
 }
 
-impl LinkRow {
-    /// When Wise last emailed this link a code: the last resend, or the link's start.
-    pub fn last_email_at(&self) -> NaiveDateTime {
-        self.last_resend_at.unwrap_or(self.created_at)
-    }
-}
-
 /// A new link; it always starts `pending` ([`insert`](super::insert) writes the state).
 #[derive(Insertable)]
 // NULL rather than DEFAULT for `None`: one SQL text, so the prepared statement is cached.

@@ -80,9 +80,16 @@ async fn load(
     Ok(links.find(&id).await?)
 }
 
+/// The access token first: the partner's backend asks for it before each call to Wise, and the
+/// router tries resources in the order they are registered (a regex match for each one with a
+/// path parameter).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use crate::routes::resource;
     cfg.service(
+        resource("/v1/links/{link_id}/access-token", "POST")
+            .route(web::post().to(access_token::access_token)),
+    )
+    .service(
         resource("/v1/links", "POST, GET")
             .route(web::post().to(start::start_link))
             .route(web::get().to(list::list_links)),
@@ -107,10 +114,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/v1/links/{link_id}/resend", "POST").route(web::post().to(resend::resend)))
     .service(resource("/v1/links/{link_id}/approve", "POST").route(web::post().to(decide::approve)))
     .service(resource("/v1/links/{link_id}/reject", "POST").route(web::post().to(decide::reject)))
-    .service(
-        resource("/v1/links/{link_id}/access-token", "POST")
-            .route(web::post().to(access_token::access_token)),
-    )
     .service(
         resource("/v1/links/{link_id}/events", "GET").route(web::get().to(events::list_events)),
     );

@@ -11,7 +11,7 @@ mod post;
 pub use get::show;
 pub use post::submit;
 
-use crate::db::links::LinkRow;
+use crate::db::links::PageLink;
 use crate::domain::LinkState;
 use crate::http::html;
 use crate::i18n::{Locale, Words};
@@ -77,7 +77,7 @@ impl Screen {
         }
     }
 
-    fn of(link: &LinkRow, now: NaiveDateTime) -> Self {
+    fn of(link: &PageLink, now: NaiveDateTime) -> Self {
         match link.state {
             LinkState::AwaitingCode if link.code_expires_at.is_some_and(|t| t <= now) => {
                 Self::CodeExpired
@@ -118,7 +118,7 @@ struct CodePage {
 
 impl CodePage {
     /// The page for `link` as it is now, in `locale`.
-    fn of(link: &LinkRow, links: &LinkService, locale: Locale) -> Self {
+    fn of(link: &PageLink, links: &LinkService, locale: Locale) -> Self {
         let (policy, now) = (links.policy(), links.clock().now());
         let words = Words::new(locale, links.brand().clone());
         let resend_at = policy.resend.resend_available_at(link.last_email_at());

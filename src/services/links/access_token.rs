@@ -6,7 +6,7 @@
 //! other instances they see the lease and wait for it to end. However many callers, one refresh.
 
 use super::{LinkError, LinkService, Renewal};
-use crate::db::links::{self, LinkRow, SealedColumn};
+use crate::db::links::{self, HandOut, LinkRow, SealedColumn};
 use crate::domain::{LinkEvent, LinkId, LinkState, WiseProfileId};
 use chrono::NaiveDateTime;
 use secrecy::SecretString;
@@ -56,10 +56,19 @@ impl LinkService {
         &self,
         link_id: &LinkId,
     ) -> Result<AccessToken, LinkError> {
+        // Most calls end here, after one narrow read: the stored token, which nobody replaces
+        // for a while. The rest read the whole link and decide by the same rule.
+        let link = links::read_hand_out(&self.db, link_id)
+            .await?
+            .ok_or(LinkError::LinkNotFound)?;
+        usable(link.state, link.state_reason.as_deref())?;
+        if let Some(token) = self.handable(&link)? {
+            return Ok(token);
+        }
         let mut waited = false;
         loop {
             let link = self.active(link_id).await?;
-            if let Some(token) = self.handable(&link)? {
+            if let Some(token) = self.handable(&HandOut::from(&link))? {
                 return Ok(token);
             }
             if link.refresh_leased(self.clock.now()) {
@@ -70,7 +79,7 @@ impl LinkService {
             let turn = self.turns.of(link_id);
             let _turn = turn.lock().await;
             let link = self.active(link_id).await?;
-            if let Some(token) = self.handable(&link)? {
+            if let Some(token) = self.handable(&HandOut::from(&link))? {
                 return Ok(token);
             }
             let now = self.clock.now();
@@ -82,7 +91,7 @@ impl LinkService {
                 // A refresh just failed and the stored token is known to be good: wait as the
                 // refresher does, rather than each caller trying again. (In doubt, the caller
                 // needs to know now: the renewal first asks Wise whether the token still works.)
-                return self.between_tries(&link, now);
+                return self.between_tries(&HandOut::from(&link), now);
             }
             let (id, generation) = (link_id.clone(), link.refresh_generation);
             let lease_until = now + self.tokens.lease;
@@ -103,7 +112,7 @@ impl LinkService {
                 Renewal::Superseded => continue,
                 Renewal::Deferred { .. } => {
                     let link = self.active(link_id).await?;
-                    return self.between_tries(&link, self.clock.now());
+                    return self.between_tries(&HandOut::from(&link), self.clock.now());
                 }
             }
         }
@@ -112,14 +121,15 @@ impl LinkService {
     /// While a failed refresh waits for its next try: the stored token if no refresh of it is in
     /// doubt and it has not expired (better than nothing for the minutes it has left, and nobody
     /// replaces it before that next try), else "unavailable, try again when the refresh is due".
-    fn between_tries(&self, link: &LinkRow, now: NaiveDateTime) -> Result<AccessToken, LinkError> {
-        if !link.refresh_unsettled(now)
-            && let Some(until) = replaceable_from(link, chrono::Duration::zero())
+    fn between_tries(&self, link: &HandOut, now: NaiveDateTime) -> Result<AccessToken, LinkError> {
+        if !link.times.refresh_unsettled(now)
+            && let Some(until) = link.times.replaceable_from(chrono::Duration::zero())
             && let Some(token) = self.stored_token(link, until)?
         {
             return Ok(token);
         }
         let wait = link
+            .times
             .refresh_due_at
             .map_or(1, |t| (t - now).num_seconds().max(1));
         Err(LinkError::WiseUnavailable {
@@ -130,17 +140,8 @@ impl LinkService {
     /// The link, if it is active; a link that needs re-linking says so.
     pub(super) async fn active(&self, link_id: &LinkId) -> Result<LinkRow, LinkError> {
         let link = self.reload(link_id).await?;
-        match link.state {
-            LinkState::Active => Ok(link),
-            LinkState::RelinkRequired => Err(LinkError::RelinkRequired),
-            LinkState::Unlinked
-                if link.state_reason.as_deref()
-                    == Some(LinkEvent::WiseUserDeactivated.as_str()) =>
-            {
-                Err(LinkError::WiseUserDeactivated)
-            }
-            state => Err(LinkError::WrongState(state)),
-        }
+        usable(link.state, link.state_reason.as_deref())?;
+        Ok(link)
     }
 
     /// Waits a moment for another instance's refresh; the request's Wise budget bounds the whole.
@@ -159,12 +160,12 @@ impl LinkService {
 
     /// The stored access token, if nobody is refreshing it, no refresh of it is in doubt, and
     /// nobody will replace it for a while: handed out with the moment it may be replaced.
-    fn handable(&self, link: &LinkRow) -> Result<Option<AccessToken>, LinkError> {
+    fn handable(&self, link: &HandOut) -> Result<Option<AccessToken>, LinkError> {
         let now = self.clock.now();
-        if link.refresh_leased(now) || link.refresh_unsettled(now) {
+        if link.times.refresh_leased(now) || link.times.refresh_unsettled(now) {
             return Ok(None);
         }
-        match replaceable_from(link, self.tokens.hand_out_margin) {
+        match link.times.replaceable_from(self.tokens.hand_out_margin) {
             Some(until) => self.stored_token(link, until),
             None => Ok(None),
         }
@@ -173,29 +174,32 @@ impl LinkService {
     /// The stored access token, handed out as good until `until`, if that is still ahead.
     fn stored_token(
         &self,
-        link: &LinkRow,
+        link: &HandOut,
         until: NaiveDateTime,
     ) -> Result<Option<AccessToken>, LinkError> {
-        if link.access_token.is_none() || until <= self.clock.now() {
+        let Some(sealed) = link.access_token.as_deref() else {
+            return Ok(None);
+        };
+        if until <= self.clock.now() {
             return Ok(None);
         }
         Ok(Some(AccessToken {
-            token: self.open_secret(link, SealedColumn::AccessToken)?,
+            token: self.open_sealed(&link.id, SealedColumn::AccessToken, sealed)?,
             expires_at: until,
             profile_id: link.wise_profile_id,
         }))
     }
 }
 
-/// From when the link's stored access token may be replaced — and so killed at Wise, since a
-/// refresh ends the previous access token at once: when the refresher renews it
-/// (`refresh_due_at`), or `margin` before it expires, when an access-token call renews it
-/// first, whichever is sooner. Nobody refreshes it earlier, so a partner may use the token until
-/// then; it is the `expires_at` the partner is given.
-pub fn replaceable_from(link: &LinkRow, margin: chrono::Duration) -> Option<NaiveDateTime> {
-    let expiry = link.access_expires_at? - margin;
-    Some(match link.refresh_due_at {
-        Some(due) => expiry.min(due),
-        None => expiry,
-    })
+/// Whether a link in `state` (for `reason`) has tokens to hand out: only an active one; a link
+/// that needs re-linking, or whose Wise user was deactivated, says so.
+fn usable(state: LinkState, reason: Option<&str>) -> Result<(), LinkError> {
+    match state {
+        LinkState::Active => Ok(()),
+        LinkState::RelinkRequired => Err(LinkError::RelinkRequired),
+        LinkState::Unlinked if reason == Some(LinkEvent::WiseUserDeactivated.as_str()) => {
+            Err(LinkError::WiseUserDeactivated)
+        }
+        state => Err(LinkError::WrongState(state)),
+    }
 }

@@ -5,8 +5,8 @@ use super::{LinkError, LinkService, wiped};
 use crate::db::DbError;
 use crate::db::customers::Customer;
 use crate::db::links::{
-    self, CustomerLink, EventRow, LinkChanges, LinkRow, ListFilter, QueueFilter, QueueItem,
-    SealedColumn, SentEmail, Transition,
+    self, CustomerLink, EventRow, LinkChanges, LinkRow, ListFilter, PageLink, QueueFilter,
+    QueueItem, SealedColumn, SentEmail, Transition,
 };
 use crate::domain::{LinkEvent, LinkId, LinkState, WiseSide};
 use crate::i18n::Locale;
@@ -35,25 +35,39 @@ impl LinkService {
             return Ok(None);
         };
         let found = links::read_by_session(&self.db, &hash).await?;
-        Ok(found.map(|(l, _)| l).filter(|l| self.session_open(l)))
+        Ok(found
+            .map(|(l, _)| l)
+            .filter(|l| self.session_open(l.code_expires_at)))
     }
 
-    /// [`Self::open_session`] for the link page: the link with the locale of its customer's
-    /// language, in one query.
+    /// [`Self::open_session`] for the link page's form: the link with the locale of its
+    /// customer's language, in one query.
     pub async fn open_page(&self, token: &str) -> Result<Option<(LinkRow, Locale)>, DbError> {
         let Some(hash) = session_key(token) else {
             return Ok(None);
         };
         let found = links::read_by_session(&self.db, &hash).await?;
         Ok(found
-            .filter(|(l, _)| self.session_open(l))
+            .filter(|(l, _)| self.session_open(l.code_expires_at))
             .map(|(l, language)| (l, Locale::for_language(&language))))
     }
 
-    /// Whether a link's session still opens it: its code window, and the grace period after.
-    fn session_open(&self, link: &LinkRow) -> bool {
+    /// [`Self::open_page`] for showing the page: only what it shows of the link.
+    pub async fn show_page(&self, token: &str) -> Result<Option<(PageLink, Locale)>, DbError> {
+        let Some(hash) = session_key(token) else {
+            return Ok(None);
+        };
+        let found = links::read_page(&self.db, &hash).await?;
+        Ok(found
+            .filter(|(l, _)| self.session_open(l.code_expires_at))
+            .map(|(l, language)| (l, Locale::for_language(&language))))
+    }
+
+    /// Whether a link's session still opens it: its code window (until `code_expires_at`), and
+    /// the grace period after.
+    fn session_open(&self, code_expires_at: Option<NaiveDateTime>) -> bool {
         let (now, grace) = (self.clock.now(), self.policy.session_grace);
-        link.code_expires_at.is_some_and(|t| t + grace > now)
+        code_expires_at.is_some_and(|t| t + grace > now)
     }
 
     /// The locale of the link's customer.

@@ -10,7 +10,7 @@ pub async fn show(
     req: HttpRequest,
     links: web::Data<LinkService>,
 ) -> HttpResponse {
-    match links.open_page(&path).await {
+    match links.show_page(&path).await {
         Ok(Some((link, customer))) => {
             CodePage::of(&link, &links, page_locale(&req, customer)).respond(StatusCode::OK)
         }

@@ -1,5 +1,6 @@
 use super::messages::{self, Said};
 use super::{CodePage, closed, cross_site, page_locale, unavailable};
+use crate::db::links::PageLink;
 use crate::domain::AuthorizationCode;
 use crate::http::rate_limit::IpLimiter;
 use crate::http::same_origin::is_cross_site;
@@ -42,7 +43,7 @@ pub async fn submit(
     tracing::Span::current().record("link.id", link.id.as_str());
     // The link's page again, with what was wrong with the post.
     let rejected = |status: StatusCode, error: String| {
-        let mut page = CodePage::of(&link, &links, locale);
+        let mut page = CodePage::of(&PageLink::from(&link), &links, locale);
         page.error = Some(error);
         page.respond(status)
     };
@@ -71,7 +72,7 @@ pub async fn submit(
         return match links.continue_to_wise(&link).await {
             Ok(trip) => crate::routes::pages::authorize::to_wise(trip),
             Err(LinkError::WrongState(_)) => {
-                CodePage::of(&link, &links, locale).respond(StatusCode::OK)
+                CodePage::of(&PageLink::from(&link), &links, locale).respond(StatusCode::OK)
             }
             Err(e) => unavailable(&req, &links, &link_errors::problem(&e)),
         };
@@ -102,7 +103,7 @@ pub async fn submit(
     };
     match outcome {
         Ok((link, notice)) => {
-            let mut page = CodePage::of(&link, &links, locale);
+            let mut page = CodePage::of(&PageLink::from(&link), &links, locale);
             page.notice = notice.map(|key| page.words.t(key));
             page.respond(StatusCode::OK)
         }
@@ -116,7 +117,7 @@ pub async fn submit(
                 Ok(link) => link,
                 Err(e) => return unavailable(&req, &links, &link_errors::problem(&e)),
             };
-            let mut page = CodePage::of(&link, &links, locale);
+            let mut page = CodePage::of(&PageLink::from(&link), &links, locale);
             let status = match e {
                 // The page for the link's state says it all.
                 LinkError::WrongState(_) => StatusCode::OK,
