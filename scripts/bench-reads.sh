@@ -2,7 +2,9 @@
 # wiselink's hot reads against the floor (crates/floor: actix-web and one customer read, nothing
 # else) on the same database, in the same run, alternating, with wrk at 64 connections:
 #
-#   floor   GET /async/{ref}      diesel-async, deadpool, no round trip on checkout (PostgreSQL)
+#   floor   GET /local/{ref}      diesel-async, a deadpool pool per worker (PostgreSQL)
+#   floor   GET /async/{ref}      diesel-async, one deadpool pool shared by the workers (PostgreSQL)
+#                                 (both recycle a connection without a round trip)
 #   floor   GET /blocking/{ref}   diesel + r2d2 in web::block
 #   floor   GET /inline/{ref}     diesel + r2d2 on the worker thread (SQLite)
 #   wiselink GET /v1/customers/{ref}              API key from the cache + one read
@@ -81,10 +83,13 @@ rate() {
 }
 
 case "$backend" in
-    postgres) floor_routes="async blocking" ;;
+    postgres) floor_routes="local async blocking" ;;
     sqlite) floor_routes="inline blocking" ;;
 esac
 echo "== $backend: wrk -t2 -c$connections -d$duration, $rounds rounds, alternating =="
+# Warm-up, not counted: every pool opens its connections under the same load first.
+for r in $floor_routes; do wrk -t2 -c"$connections" -d2s "$floor/$r/bench-1" >/dev/null; done
+wrk -t2 -c"$connections" -d2s -H "Authorization: Bearer $key" "$wise/v1/customers/bench-1" >/dev/null
 for round in $(seq 1 "$rounds"); do
     echo "round $round"
     for r in $floor_routes; do rate "floor $r" "$floor/$r/bench-1"; done

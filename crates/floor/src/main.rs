@@ -12,6 +12,8 @@
 //! - `/blocking/{ref}`: diesel on an r2d2 pool, in `web::block` (both backends);
 //! - `/async/{ref}`: `diesel-async` on a deadpool pool that recycles without a round trip
 //!   (PostgreSQL);
+//! - `/local/{ref}`: the same as `/async`, with a pool of its own for each worker, so a
+//!   connection's driver task runs on the thread that asks it (PostgreSQL);
 //! - `/inline/{ref}`: diesel on an r2d2 pool, on the worker thread itself (SQLite).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -126,18 +128,29 @@ async fn inline(pool: web::Data<Blocking>, path: web::Path<String>) -> HttpRespo
     }
 }
 
+/// A worker's own async pool, for `/local`.
+struct Local(Option<Pool<AsyncPgConnection>>);
+
+async fn local(pool: web::Data<Local>, path: web::Path<String>) -> HttpResponse {
+    async_read(pool.0.as_ref(), &path).await
+}
+
 async fn asynchronous(
     pool: web::Data<Option<Pool<AsyncPgConnection>>>,
     path: web::Path<String>,
 ) -> HttpResponse {
-    let Some(pool) = pool.as_ref() else {
+    async_read(pool.as_ref().as_ref(), &path).await
+}
+
+async fn async_read(pool: Option<&Pool<AsyncPgConnection>>, customer_ref: &str) -> HttpResponse {
+    let Some(pool) = pool else {
         return HttpResponse::NotFound().finish();
     };
     let Ok(mut conn) = pool.get().await else {
         return HttpResponse::ServiceUnavailable().finish();
     };
     let query = customers::table
-        .filter(customers::customer_ref.eq(path.as_str()))
+        .filter(customers::customer_ref.eq(customer_ref))
         .select(Row::as_select());
     let row = diesel_async::RunQueryDsl::first(query, &mut conn)
         .await
@@ -159,30 +172,37 @@ async fn main() -> std::io::Result<()> {
         .max_size(u32::try_from(size).unwrap_or(8))
         .build(ConnectionManager::<AnyConnection>::new(url.clone()))
         .map_err(std::io::Error::other)?;
-    let async_pool = url.starts_with("postgres").then(|| {
-        let mut config = ManagerConfig::default();
-        config.recycling_method = RecyclingMethod::Fast;
-        let manager =
-            AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(&url, config);
-        Pool::builder(manager)
-            .max_size(size)
-            .build()
-            .expect("a pool without connections yet")
-    });
+    let async_pool = async_pool_of(&url, size);
     let (blocking_pool, async_pool) = (web::Data::new(blocking_pool), web::Data::new(async_pool));
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     HttpServer::new(move || {
         App::new()
             .app_data(blocking_pool.clone())
             .app_data(async_pool.clone())
+            .app_data(web::Data::new(Local(async_pool_of(&url, size / workers))))
             .route("/healthz", web::get().to(HttpResponse::Ok))
             .route("/blocking/{ref}", web::get().to(blocking))
             .route("/inline/{ref}", web::get().to(inline))
             .route("/async/{ref}", web::get().to(asynchronous))
+            .route("/local/{ref}", web::get().to(local))
     })
     .workers(workers)
     .worker_max_blocking_threads((size / workers).max(2))
     .bind(("127.0.0.1", port))?
     .run()
     .await
+}
+
+/// An async pool of `size` connections, none open yet (PostgreSQL only).
+fn async_pool_of(url: &str, size: usize) -> Option<Pool<AsyncPgConnection>> {
+    url.starts_with("postgres").then(|| {
+        let mut config = ManagerConfig::default();
+        config.recycling_method = RecyclingMethod::Fast;
+        let manager =
+            AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+        Pool::builder(manager)
+            .max_size(size.max(1))
+            .build()
+            .expect("a pool without connections yet")
+    })
 }
