@@ -84,21 +84,8 @@ impl LinkRow {
     }
 }
 
+/// The columns a hand-out reads (diesel's columns are unit values: `default()` is the select).
 type HandOutColumns = (
-    links::id,
-    links::state,
-    links::state_reason,
-    links::wise_profile_id,
-    link_tokens::access_token,
-    (
-        link_tokens::access_expires_at,
-        link_tokens::refresh_due_at,
-        link_tokens::refresh_leased_until,
-        link_tokens::refresh_in_doubt_at,
-    ),
-);
-
-const HAND_OUT_COLUMNS: HandOutColumns = (
     links::id,
     links::state,
     links::state_reason,
@@ -121,7 +108,7 @@ fn by_id(id: &LinkId) -> ById<'_> {
     links::table
         .inner_join(link_tokens::table)
         .filter(links::id.eq(id))
-        .select(HAND_OUT_COLUMNS)
+        .select(HandOutColumns::default())
 }
 
 /// The link with id `id` as a hand-out reads it, as a hot read ([`read!`]).

@@ -47,18 +47,8 @@ impl LinkRow {
     }
 }
 
+/// The columns the page reads (`default()` is the select).
 type PageColumns = (
-    (
-        links::state,
-        links::code_expires_at,
-        links::attempts_remaining,
-        links::last_resend_at,
-        links::created_at,
-    ),
-    customers::language,
-);
-
-const PAGE_COLUMNS: PageColumns = (
     (
         links::state,
         links::code_expires_at,
@@ -81,7 +71,7 @@ fn by_session(token_hash: &[u8]) -> BySession<'_> {
     links::table
         .inner_join(customers::table)
         .filter(links::session_token_hash.eq(token_hash))
-        .select(PAGE_COLUMNS)
+        .select(PageColumns::default())
 }
 
 /// The link a session token (its hash) opens, as its page shows it, with its customer's
